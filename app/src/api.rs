@@ -1,0 +1,33 @@
+//! Server functions: the SPA's private RPC, mounted under `/sfn/` with fixed endpoint names
+//! (no build-dependent hashes). Never hand these URLs to outside systems; they use the REST
+//! API. Each body only forwards to the backend port, where the service layer lives.
+
+use crate::{
+    dto::{SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    error::AppError,
+};
+use leptos::{prelude::*, server_fn::codec::Json};
+
+/// The signed-in user and how sign-in works on this deployment.
+#[server(prefix = "/sfn", endpoint = "session_info")]
+pub async fn get_session_info() -> Result<SessionInfo, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.session_info(&ctx.caller).await
+}
+
+/// The signed-in learner's verification status.
+#[server(prefix = "/sfn", endpoint = "verification_status")]
+pub async fn get_verification_status() -> Result<VerificationStatus, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.verification_status(&ctx.caller).await
+}
+
+/// Submits the learner's photos; returns the status afterwards.
+#[server(prefix = "/sfn", endpoint = "submit_photos", input = Json)]
+pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationStatus, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.submit_photos(&ctx.caller, request).await
+}
+
+/// The names of every server function endpoint, for the server's registration test.
+pub const ENDPOINTS: [&str; 3] = ["session_info", "verification_status", "submit_photos"];

@@ -1,0 +1,17 @@
+//! Code shared by the browser (csr) and the server (ssr): wire types, server functions,
+//! the learner pages, the plugin-slot registry and the pure verification domain.
+//!
+//! Server-only code sits behind the `ssr` feature and reaches the backend only through
+//! [`ports::IdvPort`], which the server implements: `app` never depends on `server`.
+
+pub mod api;
+pub mod domain;
+pub mod dto;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+pub mod slot;
+
+pub use pages::App;

@@ -1,0 +1,209 @@
+//! One typed configuration, loaded once at start: `vouch.toml` (or the file named by
+//! `--config` / `VOUCH_CONFIG`), then the environment, where every key can be set as
+//! `VOUCH_<SECTION>__<KEY>` (e.g. `VOUCH_DATABASE__URL`). Defaults are safe for development:
+//! loopback only, SQLite under `./data`, dev login off.
+
+use serde::Deserialize;
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[database]`.
+    pub database: DatabaseConfig,
+    /// `[auth]`.
+    pub auth: AuthConfig,
+    /// `[vault]`: where photos are stored.
+    pub vault: VaultConfig,
+    /// `[verification]`: policy numbers.
+    pub verification: VerificationConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// The base URL that vendors, emails and LMSs use to reach Vouch.
+    pub public_url: String,
+    /// The built SPA (Trunk's `dist/`).
+    pub static_dir: PathBuf,
+    /// The largest photo accepted, in bytes (decoded).
+    pub max_photo_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            public_url: "http://127.0.0.1:8000".into(),
+            static_dir: "dist".into(),
+            max_photo_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/vouch.db?mode=rwc".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// Enables `POST /auth/dev-login` (sign in as anyone). Never in production.
+    pub dev_login: bool,
+    /// Key that signs session cookies (at least 64 bytes). When unset a random key is made
+    /// at start, so sessions do not survive a restart.
+    pub session_secret: Option<Secret>,
+    /// How long an idle session lives, in hours.
+    pub session_idle_hours: i64,
+    /// Mark cookies `Secure`; defaults to whether `server.public_url` is https.
+    pub secure_cookies: Option<bool>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            dev_login: false,
+            session_secret: None,
+            session_idle_hours: 24 * 14,
+            secure_cookies: None,
+        }
+    }
+}
+
+/// `[vault]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct VaultConfig {
+    /// Folder of the local photo store.
+    pub local_dir: PathBuf,
+}
+
+impl Default for VaultConfig {
+    fn default() -> Self {
+        Self {
+            local_dir: "data/photos".into(),
+        }
+    }
+}
+
+/// `[verification]`: Open edX's policy numbers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct VerificationConfig {
+    /// How long an approval is good for (Open edX `DAYS_GOOD_FOR`).
+    pub days_good_for: i64,
+    /// Days before expiry when a verification counts as expiring soon.
+    pub expiring_soon_window: i64,
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        Self {
+            days_good_for: 365,
+            expiring_soon_window: 28,
+        }
+    }
+}
+
+/// A secret value: never printed, never serialized.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The configuration could not be loaded or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading or parsing failed.
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value is out of range.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the file (if any) and the environment, then validates.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder();
+        match file {
+            Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
+            None => {
+                builder = builder.add_source(config::File::with_name("vouch.toml").required(false))
+            }
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("VOUCH")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let cfg: Self = builder.build()?.try_deserialize()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(s) = &self.auth.session_secret
+            && s.expose().len() < 64
+        {
+            return Err(ConfigError::Invalid(
+                "auth.session_secret must be at least 64 characters".into(),
+            ));
+        }
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(
+                "server.public_url must be an http(s) URL".into(),
+            ));
+        }
+        if self.verification.days_good_for <= 0 {
+            return Err(ConfigError::Invalid(
+                "verification.days_good_for must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether cookies get the `Secure` flag.
+    pub fn secure_cookies(&self) -> bool {
+        self.auth
+            .secure_cookies
+            .unwrap_or_else(|| self.server.public_url.starts_with("https://"))
+    }
+}

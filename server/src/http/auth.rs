@@ -1,0 +1,174 @@
+//! Sessions and sign-in. The session cookie is signed, HttpOnly and SameSite=Lax; the
+//! session itself lives in the database. Dev login signs in by username alone and exists
+//! only when `auth.dev_login` is on (404 otherwise). LMS sign-in (JWT, LTI) comes later and
+//! writes the same session key.
+
+use super::{AppState, error::ApiError};
+use crate::{
+    config::Config,
+    store::{sessions::DbSessionStore, users},
+};
+use app::{domain::UserId, error::ErrorCode};
+use axum::{
+    Form,
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use tower_sessions::{
+    Expiry, Session, SessionManagerLayer,
+    cookie::{Key, SameSite},
+    service::SignedCookie,
+};
+
+/// The session key holding the signed-in user's id.
+const USER_KEY: &str = "user_id";
+
+/// The name of the session cookie.
+pub const COOKIE_NAME: &str = "vouch_session";
+
+/// The session middleware.
+pub fn session_layer(
+    cfg: &Config,
+    store: DbSessionStore,
+    key: Key,
+) -> SessionManagerLayer<DbSessionStore, SignedCookie> {
+    SessionManagerLayer::new(store)
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(cfg.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            cfg.auth.session_idle_hours,
+        )))
+        .with_signed(key)
+}
+
+/// The key that signs session cookies: from `auth.session_secret`, else random per process.
+pub fn session_key(cfg: &Config) -> Result<Key, crate::config::ConfigError> {
+    match &cfg.auth.session_secret {
+        Some(secret) => Key::try_from(secret.expose().as_bytes())
+            .map_err(|e| crate::config::ConfigError::Invalid(format!("auth.session_secret: {e}"))),
+        None => {
+            tracing::warn!(
+                "auth.session_secret is not set: using a random key, sessions end at restart"
+            );
+            Ok(Key::generate())
+        }
+    }
+}
+
+/// The signed-in user of this session, if any.
+pub async fn session_user(session: &Session) -> Result<Option<UserId>, ApiError> {
+    session
+        .get::<i64>(USER_KEY)
+        .await
+        .map(|v| v.map(UserId))
+        .map_err(|e| {
+            tracing::warn!(error = %e, "session store unavailable");
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "The service is unavailable for a moment. Please try again.",
+            )
+        })
+}
+
+/// Signs `user` in on this session, with a fresh session id (no fixation).
+pub async fn sign_in(session: &Session, user: UserId) -> Result<(), ApiError> {
+    let unavailable = |_| {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "The service is unavailable for a moment. Please try again.",
+        )
+    };
+    session.cycle_id().await.map_err(unavailable)?;
+    session
+        .insert(USER_KEY, user.0)
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+/// The dev-login form.
+#[derive(Debug, Deserialize)]
+pub struct DevLoginForm {
+    /// Who to sign in as (created if new).
+    pub username: String,
+    /// Where to go afterwards (a path on this site).
+    pub next: Option<String>,
+}
+
+/// Usernames as Open edX allows them: 2 to 30 of letters, digits, `_`, `-`, `.`, `@`, `+`.
+pub fn valid_username(name: &str) -> bool {
+    (2..=30).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.@+".contains(c))
+}
+
+/// A local path to continue to, refusing absolute and protocol-relative URLs (open redirect).
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/id-verification",
+    }
+}
+
+/// `POST /auth/dev-login` (form field `username`): signs in, then redirects (303) to `next`.
+pub async fn dev_login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<DevLoginForm>,
+) -> Result<Response, ApiError> {
+    if !state.cfg.auth.dev_login {
+        return Err(ApiError::new(ErrorCode::NotFound, "Not found."));
+    }
+    let username = form.username.trim();
+    if !valid_username(username) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "A username is 2 to 30 letters, digits or _ - . @ +",
+        ));
+    }
+    let mut conn = state.services.store.conn().await?;
+    let user = users::get_or_create(&mut conn, username, state.services.clock.now()).await?;
+    drop(conn);
+    sign_in(&session, user.id).await?;
+    Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
+}
+
+/// `POST /auth/logout`: ends the session.
+pub async fn logout(session: Session) -> Result<Response, ApiError> {
+    session
+        .flush()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
+    Ok(Redirect::to("/id-verification").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("ada"));
+        assert!(valid_username("ada.lovelace+1@x"));
+        assert!(!valid_username("a"));
+        assert!(!valid_username(&"a".repeat(31)));
+        assert!(!valid_username("ada lovelace"));
+        assert!(!valid_username("<script>"));
+    }
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(
+            safe_next(Some("/id-verification/status")),
+            "/id-verification/status"
+        );
+        assert_eq!(safe_next(Some("//evil.example")), "/id-verification");
+        assert_eq!(safe_next(Some("https://evil.example")), "/id-verification");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/id-verification");
+        assert_eq!(safe_next(None), "/id-verification");
+    }
+}

@@ -1,0 +1,88 @@
+//! Errors as HTTP responses: always the JSON envelope `{"error": {"code", "message"}}`.
+
+use crate::service::ServiceError;
+use app::error::{AppError, ErrorCode};
+use axum::{
+    Json,
+    body::Body,
+    http::{HeaderValue, Request, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// An error leaving an HTTP handler.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl ApiError {
+    /// An error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(AppError::new(code, message))
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error_response(&self.0)
+    }
+}
+
+/// The response for an [`AppError`].
+pub fn error_response(e: &AppError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(e)).into_response()
+}
+
+/// `404` for API paths that do not exist (instead of the SPA's `index.html`).
+pub async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "No such endpoint.")
+}
+
+fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Turns every error response made outside our handlers (body limits, method routing,
+/// extractor rejections) into the JSON envelope, so clients see one error format.
+pub async fn json_errors(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&res) {
+        return res;
+    }
+    let code = ErrorCode::from_http_status(status.as_u16());
+    let message = match code {
+        ErrorCode::PayloadTooLarge => "The request body is too large.",
+        ErrorCode::MethodNotAllowed => "This method is not allowed here.",
+        ErrorCode::NotFound => "Not found.",
+        ErrorCode::Internal => "Something went wrong on our side. Please try again.",
+        _ => "The request could not be read.",
+    };
+    let mut out = (status, Json(AppError::new(code, message))).into_response();
+    // Keep headers such as Allow (405) that tell the client what to do instead.
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    out
+}

@@ -1,0 +1,21 @@
+//! Liveness and readiness probes.
+
+use super::{AppState, error::ApiError};
+use axum::{Json, extract::State};
+use serde_json::{Value, json};
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the database answers (503 otherwise).
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state.services.store.ping().await.map_err(|e| {
+        ApiError::from(crate::store::StoreError::Unavailable(match e {
+            crate::store::StoreError::Unavailable(s) | crate::store::StoreError::Database(s) => s,
+            _ => sqlx::Error::PoolClosed,
+        }))
+    })?;
+    Ok(Json(json!({"status": "ready"})))
+}

@@ -1,0 +1,15 @@
+//! The Vouch server: identity verification for learning platforms.
+//!
+//! Layers, outside in: [`http`] (axum handlers, sessions, JSON errors) → [`service`] (use
+//! cases, one transaction each) → the pure domain in `app::domain` → [`store`] (SQLite or
+//! PostgreSQL) and [`vault`] (photos).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod port;
+pub mod serve;
+pub mod service;
+pub mod store;
+pub mod vault;

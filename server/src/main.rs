@@ -1,0 +1,24 @@
+//! `vouch`: the server binary and its management commands.
+
+use clap::Parser;
+use server::cli::{Cli, run};
+use tracing_subscriber::{EnvFilter, fmt};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter =
+        EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    if cli.json_logs {
+        fmt().json().with_env_filter(filter).init();
+    } else {
+        fmt().with_env_filter(filter).init();
+    }
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vouch: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

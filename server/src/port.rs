@@ -1,0 +1,71 @@
+//! The server's implementation of `app::ports::IdvPort`: what server functions reach.
+
+use crate::{
+    service::{ServiceError, Services, status, submit},
+    store::users,
+};
+use app::{
+    dto::{CurrentUser, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    error::AppError,
+    ports::{Caller, IdvPort},
+};
+
+/// The port, over the services.
+#[derive(Clone)]
+pub struct ServerPort {
+    services: Services,
+}
+
+impl ServerPort {
+    /// A port over `services`.
+    pub fn new(services: Services) -> Self {
+        Self { services }
+    }
+}
+
+fn signed_in(caller: &Caller) -> Result<app::domain::UserId, AppError> {
+    caller.user_id.ok_or_else(AppError::unauthenticated)
+}
+
+#[async_trait::async_trait]
+impl IdvPort for ServerPort {
+    async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
+        let user = match caller.user_id {
+            Some(id) => {
+                let mut conn = self
+                    .services
+                    .store
+                    .conn()
+                    .await
+                    .map_err(ServiceError::from)?;
+                users::by_id(&mut conn, id)
+                    .await
+                    .map_err(ServiceError::from)?
+                    .map(|u| CurrentUser {
+                        username: u.username,
+                        full_name: u.full_name,
+                        is_staff: u.is_staff,
+                    })
+            }
+            None => None,
+        };
+        Ok(SessionInfo {
+            user,
+            dev_login: self.services.cfg.auth.dev_login,
+        })
+    }
+
+    async fn verification_status(&self, caller: &Caller) -> Result<VerificationStatus, AppError> {
+        Ok(status::for_user(&self.services, signed_in(caller)?).await?)
+    }
+
+    async fn submit_photos(
+        &self,
+        caller: &Caller,
+        request: SubmitPhotosRequest,
+    ) -> Result<VerificationStatus, AppError> {
+        let user = signed_in(caller)?;
+        submit::submit_photos(&self.services, user, request).await?;
+        Ok(status::for_user(&self.services, user).await?)
+    }
+}

@@ -1,0 +1,104 @@
+//! The use cases. Each owns its transaction, calls the pure domain for decisions and the
+//! store and vault for I/O. HTTP handlers and server functions call these and nothing lower.
+
+pub mod images;
+pub mod status;
+pub mod submit;
+
+use crate::{
+    clock::Clock,
+    config::Config,
+    store::{Store, StoreError, attempts::TransitionFailure},
+    vault::{Vault, VaultError},
+};
+use app::error::{AppError, ErrorCode};
+use std::sync::Arc;
+
+/// Everything a use case needs.
+#[derive(Clone)]
+pub struct Services {
+    /// Configuration.
+    pub cfg: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// The photo store.
+    pub vault: Vault,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Errors of the service layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Nobody is signed in.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in but not allowed.
+    #[error("not allowed")]
+    Forbidden,
+    /// The thing does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A field is invalid; the message says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// An image is missing, undecodable or not a JPEG/PNG.
+    #[error("{0}")]
+    InvalidImage(String),
+    /// An image is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The lifecycle does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The photo store failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+impl From<TransitionFailure> for ServiceError {
+    fn from(e: TransitionFailure) -> Self {
+        match e {
+            TransitionFailure::NotFound => Self::NotFound,
+            TransitionFailure::Illegal(t) => Self::Conflict(t.to_string()),
+            TransitionFailure::Raced => {
+                Self::Conflict("the attempt changed meanwhile; try again".into())
+            }
+            TransitionFailure::Store(s) => Self::Store(s),
+        }
+    }
+}
+
+/// Result of a use case.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Unauthenticated => AppError::unauthenticated(),
+            ServiceError::Forbidden => {
+                AppError::new(ErrorCode::Forbidden, "You are not allowed to do this.")
+            }
+            ServiceError::NotFound => AppError::new(ErrorCode::NotFound, "Not found."),
+            ServiceError::Invalid(m) => AppError::new(ErrorCode::InvalidRequest, m),
+            ServiceError::InvalidImage(m) => AppError::new(ErrorCode::InvalidImage, m),
+            ServiceError::TooLarge(m) => AppError::new(ErrorCode::PayloadTooLarge, m),
+            ServiceError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            ServiceError::Store(StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::new(
+                    ErrorCode::Unavailable,
+                    "The service is unavailable for a moment. Please try again.",
+                )
+            }
+            ServiceError::Store(_) | ServiceError::Vault(_) => {
+                // Logged once here, at the boundary; the client gets no internals.
+                tracing::error!(error = ?e, "internal error");
+                AppError::internal()
+            }
+        }
+    }
+}

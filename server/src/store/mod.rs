@@ -1,0 +1,200 @@
+//! Persistence: one backend-agnostic API over SQLite and PostgreSQL.
+//!
+//! Queries are written once, in the SQL both dialects share (`$n` placeholders, which SQLite
+//! also reads by number), and run through sqlx's `Any` driver. Timestamps are stored as
+//! integer microseconds and flags as 0/1 integers, the representation both backends and the
+//! `Any` driver carry without loss. Functions that change state take a connection, so the
+//! service layer owns the transaction; nothing outside this module writes SQL.
+
+pub mod attempts;
+pub mod sessions;
+pub mod time;
+pub mod users;
+
+use sqlx::{
+    AnyConnection, AnyPool, Executor, Transaction,
+    any::{Any, AnyPoolOptions},
+    migrate::Migrator,
+};
+use std::{path::Path, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (the default: a file under `./data`).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Errors of the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached right now (pool timeout, connection refused).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// A unique constraint refused the write.
+    #[error("a record with the same key already exists")]
+    Duplicate(#[source] sqlx::Error),
+    /// Any other database failure.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migrations failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL is neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL: use sqlite: or postgres:")]
+    UnsupportedUrl,
+    /// A stored value is not one the code knows (a bad status, a bad timestamp).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => Self::Unavailable(e),
+            sqlx::Error::Database(d) if d.is_unique_violation() => Self::Duplicate(e),
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A transaction on the store.
+pub type Tx = Transaction<'static, Any>;
+
+/// The database: a pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:…` or `postgres:…`). For SQLite the folder is created and
+    /// WAL mode, a busy timeout and foreign keys are switched on for every connection.
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        if backend == Backend::Sqlite {
+            ensure_sqlite_dir(url);
+        }
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("pragma journal_mode = wal").await?;
+                    conn.execute("pragma busy_timeout = 5000").await?;
+                    conn.execute("pragma foreign_keys = on").await?;
+                    conn.execute("pragma synchronous = normal").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies the migrations of this backend.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs one statement outside any transaction, for administration (creating or
+    /// dropping a database in tests and tools). Never called with user input.
+    pub async fn exec_admin(&self, sql: &str) -> StoreResult<()> {
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A connection from the pool, for reads.
+    pub async fn conn(&self) -> StoreResult<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// The backend behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A connection or a transaction: what the repository functions take.
+pub type Conn = AnyConnection;
+
+fn backend_of(url: &str) -> StoreResult<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// Creates the folder of a SQLite file URL, so `sqlite://data/vouch.db` works on a fresh clone.
+fn ensure_sqlite_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        // A failure here shows up as a clear connection error right after.
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_from_urls() {
+        assert_eq!(
+            backend_of("sqlite://data/v.db?mode=rwc").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(backend_of("mysql://h/db").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the server, in one binary. Every test that touches the database
+//! runs the same body on SQLite and on PostgreSQL (`VOUCH_TEST_PG_URL`, which
+//! `cargo xtask test` always sets).
+
+mod support;
+
+mod health;
+mod server_fns;
+mod store_story;
+mod submit;

@@ -1,0 +1,271 @@
+//! Test databases, a test app over the real router, and request helpers.
+
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    http::{Request, StatusCode, header},
+};
+use serde_json::Value;
+use server::{
+    clock::ManualClock,
+    config::Config,
+    http::{AppState, router},
+    service::Services,
+    store::Store,
+};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// Runs one async test body against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::support::TestDb::sqlite().await;
+                super::$body(&db).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let db = $crate::support::TestDb::postgres().await;
+                super::$body(&db).await;
+                db.cleanup().await;
+            }
+        }
+    };
+}
+
+/// A fresh, migrated database of either backend, with its own photo folder.
+pub struct TestDb {
+    pub url: String,
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A new SQLite database file in a temporary folder.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/vouch.db?mode=rwc", dir.path().display());
+        let store = Store::connect(&url, 4).await.expect("sqlite connects");
+        store
+            .migrate()
+            .await
+            .expect("migrations apply on an empty SQLite database");
+        Self {
+            url,
+            store,
+            dir,
+            pg: None,
+        }
+    }
+
+    /// A new database on the PostgreSQL server at `VOUCH_TEST_PG_URL`. Fails (never skips)
+    /// when the variable is unset or the server is unreachable.
+    pub async fn postgres() -> Self {
+        let admin = std::env::var("VOUCH_TEST_PG_URL").expect(
+            "VOUCH_TEST_PG_URL must point at a PostgreSQL server (cargo xtask test sets it)",
+        );
+        let name = format!("vouch_test_{}", uuid::Uuid::new_v4().simple());
+        let admin_store = Store::connect(&admin, 1)
+            .await
+            .expect("PostgreSQL at VOUCH_TEST_PG_URL is reachable");
+        admin_store
+            .exec_admin(&format!("create database {name}"))
+            .await
+            .expect("create test database");
+        admin_store.close().await;
+        let url = replace_db_name(&admin, &name);
+        let store = Store::connect(&url, 4)
+            .await
+            .expect("test database connects");
+        store
+            .migrate()
+            .await
+            .expect("migrations apply on an empty PostgreSQL database");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self {
+            url,
+            store,
+            dir,
+            pg: Some((admin, name)),
+        }
+    }
+
+    /// Drops the PostgreSQL test database.
+    pub async fn cleanup(&self) {
+        self.store.close().await;
+        if let Some((admin, name)) = &self.pg
+            && let Ok(admin) = Store::connect(admin, 1).await
+        {
+            let _ = admin
+                .exec_admin(&format!("drop database if exists {name}"))
+                .await;
+            admin.close().await;
+        }
+    }
+
+    /// Configuration pointing at this database and a photo folder inside the temp dir.
+    pub fn config(&self) -> Config {
+        let mut cfg = Config::default();
+        cfg.database.url = self.url.clone();
+        cfg.vault.local_dir = self.dir.path().join("photos");
+        cfg.auth.dev_login = true;
+        cfg
+    }
+
+    /// Every file under the photo folder.
+    pub fn photo_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out)
+                } else {
+                    out.push(p)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.path().join("photos"), &mut out);
+        out
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").map_or(0, |j| j + 2) => {
+            &base[..i]
+        }
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// The real router over a test database, with a hand-set clock.
+pub struct TestApp {
+    pub router: Router,
+    pub services: Services,
+}
+
+impl TestApp {
+    pub async fn new(db: &TestDb) -> Self {
+        Self::with_config(db, db.config()).await
+    }
+
+    pub async fn with_config(_db: &TestDb, cfg: Config) -> Self {
+        let clock = ManualClock::new(chrono::Utc::now());
+        let services = server::serve::services(cfg, Arc::new(clock.clone()))
+            .await
+            .expect("services start");
+        let key = tower_sessions::cookie::Key::generate();
+        let router = router(AppState::new(services.clone()), key);
+        Self { router, services }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// Sends and parses a JSON answer.
+    pub async fn json(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let (status, headers, body) = self.send(req).await;
+        let ct = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            ct.starts_with("application/json"),
+            "expected JSON, got {ct:?}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        (status, serde_json::from_slice(&body).expect("valid JSON"))
+    }
+
+    /// Signs `username` in through dev login; returns the session cookie.
+    pub async fn login(&self, username: &str) -> String {
+        let req = Request::post("/auth/dev-login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("username={username}")))
+            .expect("request");
+        let (status, headers, _) = self.send(req).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let cookie = headers
+            .get(header::SET_COOKIE)
+            .expect("session cookie")
+            .to_str()
+            .expect("ascii");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+}
+
+/// A POST of JSON to a server function, with an optional session cookie.
+pub fn sfn(name: &str, cookie: Option<&str>, body: String) -> Request<Body> {
+    let mut b =
+        Request::post(format!("/sfn/{name}")).header(header::CONTENT_TYPE, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body)).expect("request")
+}
+
+/// A minimal JPEG: SOI, an APP0 segment, EOI.
+pub fn jpeg_bytes(padding: usize) -> Vec<u8> {
+    let mut v = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
+    v.extend(std::iter::repeat_n(0x42, padding));
+    v.extend([0xFF, 0xD9]);
+    v
+}
+
+/// `bytes` as a data URL.
+pub fn data_url(mime: &str, bytes: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+#[test]
+fn database_names_are_replaced() {
+    assert_eq!(
+        replace_db_name("postgres://u@h:5433/postgres", "x"),
+        "postgres://u@h:5433/x"
+    );
+    assert_eq!(
+        replace_db_name("postgres://u@h:5433/postgres?sslmode=disable", "x"),
+        "postgres://u@h:5433/x?sslmode=disable"
+    );
+    assert_eq!(
+        replace_db_name("postgres://u@h:5433", "x"),
+        "postgres://u@h:5433/x"
+    );
+}

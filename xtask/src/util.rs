@@ -1,0 +1,128 @@
+//! Running commands, timing steps, paths.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
+
+/// Errors are messages for the developer.
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Cargo's target folder (honours CARGO_TARGET_DIR).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// `cargo` in the workspace root.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs `cmd`, failing unless it exits 0.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(cmd)))
+    }
+}
+
+/// Runs `cmd` and returns its standard output, or None when it cannot run or fails.
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// A timed step: prints its name, then its duration when done.
+pub struct Step {
+    name: &'static str,
+    start: Instant,
+}
+
+impl Step {
+    /// Starts timing `name`.
+    pub fn start(name: &'static str) -> Self {
+        eprintln!("==> {name}");
+        Self {
+            name,
+            start: Instant::now(),
+        }
+    }
+
+    /// Prints how long it took.
+    pub fn done(self) {
+        eprintln!(
+            "<== {} ({:.1} s)",
+            self.name,
+            self.start.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// A new empty folder under the system temp dir.
+pub fn fresh_dir(prefix: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), now_nanos()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+/// Prints the size of the built bundle (raw and gzip), so every build reports it.
+pub fn report_bundle(dist: &Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if !["wasm", "js", "css"].contains(&ext) {
+            continue;
+        }
+        let raw = e.metadata().map(|m| m.len()).unwrap_or_default();
+        let gz = output(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("gzip -9 -c '{}' | wc -c", p.display())),
+        )
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_default();
+        eprintln!(
+            "    bundle {ext:>4}: {raw:>8} bytes raw, {gz:>8} bytes gzip ({})",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
+    }
+}
