@@ -84,10 +84,7 @@ pub struct AppError {
 impl AppError {
     /// An error with the given code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     /// The request needs a signed-in user.
@@ -97,10 +94,7 @@ impl AppError {
 
     /// A failure whose details must stay on the server.
     pub fn internal() -> Self {
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on our side. Please try again.",
-        )
+        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
     }
 
     /// The HTTP status for this error.
@@ -122,21 +116,13 @@ struct Body {
 
 impl From<Envelope> for AppError {
     fn from(e: Envelope) -> Self {
-        Self {
-            code: e.error.code,
-            message: e.error.message,
-        }
+        Self { code: e.error.code, message: e.error.message }
     }
 }
 
 impl From<AppError> for Envelope {
     fn from(e: AppError) -> Self {
-        Self {
-            error: Body {
-                code: e.code,
-                message: e.message,
-            },
-        }
+        Self { error: Body { code: e.code, message: e.message } }
     }
 }
 
@@ -146,16 +132,13 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // The request could not be read: the caller's fault.
-            ServerFnErrorErr::Args(_)
-            | ServerFnErrorErr::MissingArg(_)
-            | ServerFnErrorErr::Deserialization(_) => {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
                 Self::new(ErrorCode::InvalidRequest, "The request could not be read.")
             }
             // The browser could not reach us, or we could not answer.
-            ServerFnErrorErr::Request(_) => Self::new(
-                ErrorCode::Unavailable,
-                "Vouch could not be reached. Check your connection and try again.",
-            ),
+            ServerFnErrorErr::Request(_) => {
+                Self::new(ErrorCode::Unavailable, "Vouch could not be reached. Check your connection and try again.")
+            }
             _ => Self::internal(),
         }
     }
@@ -169,10 +152,7 @@ mod tests {
     fn serializes_as_the_envelope() {
         let e = AppError::new(ErrorCode::InvalidImage, "not an image");
         let json = serde_json::to_value(&e).expect("serializable");
-        assert_eq!(
-            json,
-            serde_json::json!({"error": {"code": "invalid_image", "message": "not an image"}})
-        );
+        assert_eq!(json, serde_json::json!({"error": {"code": "invalid_image", "message": "not an image"}}));
         let back: AppError = serde_json::from_value(json).expect("round trip");
         assert_eq!(back, e);
     }

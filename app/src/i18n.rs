@@ -9,7 +9,8 @@ pub mod en {
     /// Requirement: camera.
     pub const REQ_CAMERA: &str = "A device with a camera, and permission for this site to use it.";
     /// Requirement: ID.
-    pub const REQ_ID: &str = "A valid photo ID (driver's license, passport, or other government-issued ID) with your name and photo.";
+    pub const REQ_ID: &str =
+        "A valid photo ID (driver's license, passport, or other government-issued ID) with your name and photo.";
     /// Requirement: lighting.
     pub const REQ_LIGHT: &str = "Good light, and your face fully visible.";
     /// Start button.
@@ -19,8 +20,7 @@ pub mod en {
     /// Asking the browser for the camera.
     pub const CAMERA_STARTING: &str = "Starting the camera…";
     /// The camera could not be used.
-    pub const CAMERA_FAILED: &str =
-        "We could not use your camera. Allow camera access in your browser and try again.";
+    pub const CAMERA_FAILED: &str = "We could not use your camera. Allow camera access in your browser and try again.";
     /// Capture button.
     pub const TAKE_PHOTO: &str = "Take photo";
     /// Retake button.
@@ -36,13 +36,11 @@ pub mod en {
     /// Status: none.
     pub const STATUS_NONE: &str = "You have not verified your identity yet.";
     /// Status: pending.
-    pub const STATUS_PENDING: &str =
-        "Your verification is pending. We will let you know when it has been reviewed.";
+    pub const STATUS_PENDING: &str = "Your verification is pending. We will let you know when it has been reviewed.";
     /// Status: approved.
     pub const STATUS_APPROVED: &str = "Your identity is verified.";
     /// Status: must reverify.
-    pub const STATUS_MUST_REVERIFY: &str =
-        "Your verification was not accepted. Please verify again.";
+    pub const STATUS_MUST_REVERIFY: &str = "Your verification was not accepted. Please verify again.";
     /// Status: expired.
     pub const STATUS_EXPIRED: &str = "Your verification has expired. Please verify again.";
     /// Loading.

@@ -27,9 +27,7 @@ pub fn filler(name: &str) -> Option<Filler> {
 pub fn IdVerificationSlot(#[prop(optional, into)] filler: Option<String>) -> impl IntoView {
     let name = filler.unwrap_or_else(|| BUILTIN.to_owned());
     let render = self::filler(&name).unwrap_or_else(|| {
-        leptos::logging::warn!(
-            "{ID_VERIFICATION_SLOT}: no filler named {name:?}; using the built-in flow"
-        );
+        leptos::logging::warn!("{ID_VERIFICATION_SLOT}: no filler named {name:?}; using the built-in flow");
         REGISTRY[0].1
     });
     view! { <div class="slot" data-slot=ID_VERIFICATION_SLOT data-filler=name>{render()}</div> }

@@ -20,6 +20,22 @@ pub struct Config {
     pub vault: VaultConfig,
     /// `[verification]`: policy numbers.
     pub verification: VerificationConfig,
+    /// `[platform]`: how Vouch names the platform to learners.
+    pub platform: PlatformConfig,
+}
+
+/// `[platform]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PlatformConfig {
+    /// The platform's name in messages and emails.
+    pub name: String,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        Self { name: "Vouch".into() }
+    }
 }
 
 /// `[server]`.
@@ -59,10 +75,7 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self {
-            url: "sqlite://data/vouch.db?mode=rwc".into(),
-            max_connections: 8,
-        }
+        Self { url: "sqlite://data/vouch.db?mode=rwc".into(), max_connections: 8 }
     }
 }
 
@@ -83,12 +96,7 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self {
-            dev_login: false,
-            session_secret: None,
-            session_idle_hours: 24 * 14,
-            secure_cookies: None,
-        }
+        Self { dev_login: false, session_secret: None, session_idle_hours: 24 * 14, secure_cookies: None }
     }
 }
 
@@ -102,9 +110,7 @@ pub struct VaultConfig {
 
 impl Default for VaultConfig {
     fn default() -> Self {
-        Self {
-            local_dir: "data/photos".into(),
-        }
+        Self { local_dir: "data/photos".into() }
     }
 }
 
@@ -120,10 +126,7 @@ pub struct VerificationConfig {
 
 impl Default for VerificationConfig {
     fn default() -> Self {
-        Self {
-            days_good_for: 365,
-            expiring_soon_window: 28,
-        }
+        Self { days_good_for: 365, expiring_soon_window: 28 }
     }
 }
 
@@ -162,15 +165,10 @@ impl Config {
         let mut builder = config::Config::builder();
         match file {
             Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
-            None => {
-                builder = builder.add_source(config::File::with_name("vouch.toml").required(false))
-            }
+            None => builder = builder.add_source(config::File::with_name("vouch.toml").required(false)),
         }
         builder = builder.add_source(
-            config::Environment::with_prefix("VOUCH")
-                .prefix_separator("_")
-                .separator("__")
-                .try_parsing(true),
+            config::Environment::with_prefix("VOUCH").prefix_separator("_").separator("__").try_parsing(true),
         );
         let cfg: Self = builder.build()?.try_deserialize()?;
         cfg.validate()?;
@@ -181,29 +179,19 @@ impl Config {
         if let Some(s) = &self.auth.session_secret
             && s.expose().len() < 64
         {
-            return Err(ConfigError::Invalid(
-                "auth.session_secret must be at least 64 characters".into(),
-            ));
+            return Err(ConfigError::Invalid("auth.session_secret must be at least 64 characters".into()));
         }
-        if !(self.server.public_url.starts_with("http://")
-            || self.server.public_url.starts_with("https://"))
-        {
-            return Err(ConfigError::Invalid(
-                "server.public_url must be an http(s) URL".into(),
-            ));
+        if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
         }
         if self.verification.days_good_for <= 0 {
-            return Err(ConfigError::Invalid(
-                "verification.days_good_for must be positive".into(),
-            ));
+            return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
         }
         Ok(())
     }
 
     /// Whether cookies get the `Secure` flag.
     pub fn secure_cookies(&self) -> bool {
-        self.auth
-            .secure_cookies
-            .unwrap_or_else(|| self.server.public_url.starts_with("https://"))
+        self.auth.secure_cookies.unwrap_or_else(|| self.server.public_url.starts_with("https://"))
     }
 }

@@ -1,7 +1,7 @@
 //! The server's implementation of `app::ports::IdvPort`: what server functions reach.
 
 use crate::{
-    service::{ServiceError, Services, status, submit},
+    service::{ServiceError, Services, idv, submit},
     store::users,
 };
 use app::{
@@ -32,31 +32,20 @@ impl IdvPort for ServerPort {
     async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
         let user = match caller.user_id {
             Some(id) => {
-                let mut conn = self
-                    .services
-                    .store
-                    .conn()
-                    .await
-                    .map_err(ServiceError::from)?;
-                users::by_id(&mut conn, id)
-                    .await
-                    .map_err(ServiceError::from)?
-                    .map(|u| CurrentUser {
-                        username: u.username,
-                        full_name: u.full_name,
-                        is_staff: u.is_staff,
-                    })
+                let mut conn = self.services.store.conn().await.map_err(ServiceError::from)?;
+                users::by_id(&mut conn, id).await.map_err(ServiceError::from)?.map(|u| CurrentUser {
+                    username: u.username,
+                    full_name: u.full_name,
+                    is_staff: u.is_staff,
+                })
             }
             None => None,
         };
-        Ok(SessionInfo {
-            user,
-            dev_login: self.services.cfg.auth.dev_login,
-        })
+        Ok(SessionInfo { user, dev_login: self.services.cfg.auth.dev_login })
     }
 
     async fn verification_status(&self, caller: &Caller) -> Result<VerificationStatus, AppError> {
-        Ok(status::for_user(&self.services, signed_in(caller)?).await?)
+        Ok(idv::user_status(&self.services, signed_in(caller)?).await?)
     }
 
     async fn submit_photos(
@@ -66,6 +55,6 @@ impl IdvPort for ServerPort {
     ) -> Result<VerificationStatus, AppError> {
         let user = signed_in(caller)?;
         submit::submit_photos(&self.services, user, request).await?;
-        Ok(status::for_user(&self.services, user).await?)
+        Ok(idv::user_status(&self.services, user).await?)
     }
 }

@@ -13,17 +13,11 @@ use std::{sync::Arc, time::Duration};
 
 /// Connects to the database (applying migrations) and the vault.
 pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
-    let store = Store::connect(&cfg.database.url, cfg.database.max_connections)
-        .await
-        .context("connecting to the database")?;
+    let store =
+        Store::connect(&cfg.database.url, cfg.database.max_connections).await.context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
     let vault = Vault::local(&cfg.vault.local_dir)?;
-    Ok(Services {
-        cfg: Arc::new(cfg),
-        store,
-        vault,
-        clock,
-    })
+    Ok(Services { cfg: Arc::new(cfg), store, vault, clock, deadline_cache: Arc::default() })
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -34,13 +28,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()));
     let store = services.store.clone();
     let app = http::router(AppState::new(services), key);
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("binding {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, "vouch is listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     store.close().await;
     tracing::info!("vouch stopped");
     Ok(())
@@ -52,10 +42,7 @@ fn spawn_session_cleanup(sessions: DbSessionStore) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match sessions
-                .delete_expired(chrono::Utc::now().timestamp())
-                .await
-            {
+            match sessions.delete_expired(chrono::Utc::now().timestamp()).await {
                 Ok(n) => tracing::debug!(sessions.deleted = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }

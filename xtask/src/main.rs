@@ -59,10 +59,9 @@ fn cmd_run() -> util::Result<()> {
     println!("Vouch on http://127.0.0.1:8000/id-verification (Ctrl-C stops it)");
     let mut serve = std::process::Command::new(bin);
     serve.arg("serve").current_dir(root());
-    for (key, value) in [
-        ("VOUCH_AUTH__DEV_LOGIN", "true".to_owned()),
-        ("VOUCH_SERVER__STATIC_DIR", dist.display().to_string()),
-    ] {
+    for (key, value) in
+        [("VOUCH_AUTH__DEV_LOGIN", "true".to_owned()), ("VOUCH_SERVER__STATIC_DIR", dist.display().to_string())]
+    {
         if std::env::var_os(key).is_none() {
             serve.env(key, value);
         }
@@ -81,27 +80,11 @@ fn cmd_test() -> util::Result<()> {
     tools::check_wasm_bindgen_pin()?;
 
     let step = Step::start("clippy (native)");
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step.done();
 
     let step = Step::start("clippy (wasm32 frontend)");
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "frontend",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run(cargo().args(["clippy", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     step.done();
     tools::check_no_tokio_in_wasm()?;
 
@@ -111,9 +94,7 @@ fn cmd_test() -> util::Result<()> {
     };
 
     let step = Step::start("unit and integration tests (SQLite and PostgreSQL)");
-    run(cargo()
-        .args(["test", "--workspace"])
-        .env("VOUCH_TEST_PG_URL", &pg_url))?;
+    run(cargo().args(["test", "--workspace"]).env("VOUCH_TEST_PG_URL", &pg_url))?;
     step.done();
 
     build_frontend()?;

@@ -44,18 +44,12 @@ pub fn ensure() -> Result<String> {
             let s = Step::start("install postgresql (apt)");
             apt_install(&["postgresql"])?;
             s.done();
-            pg_bin_dir()
-                .ok_or("PostgreSQL installed but initdb not found under /usr/lib/postgresql")?
+            pg_bin_dir().ok_or("PostgreSQL installed but initdb not found under /usr/lib/postgresql")?
         }
     };
     let data = std::env::temp_dir().join("vouch-test-pg");
     let pg_ctl = bin.join("pg_ctl");
-    let running = as_postgres(&pg_ctl)
-        .arg("status")
-        .arg("-D")
-        .arg(&data)
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let running = as_postgres(&pg_ctl).arg("status").arg("-D").arg(&data).output().is_ok_and(|o| o.status.success());
     if running {
         return Ok(url);
     }
@@ -63,13 +57,9 @@ pub fn ensure() -> Result<String> {
     if !data.join("PG_VERSION").exists() {
         std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
         if is_root() {
-            run(Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&data))?;
+            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&data))?;
         }
-        run(as_postgres(&bin.join("initdb"))
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D"])
-            .arg(&data))?;
+        run(as_postgres(&bin.join("initdb")).args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "-D"]).arg(&data))?;
     }
     let opts = format!(
         "-p {PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
@@ -83,8 +73,7 @@ pub fn ensure() -> Result<String> {
         .args(["-o", &opts, "start"]))?;
     s.done();
     // Fail early and clearly if it does not answer.
-    if output(Command::new(bin.join("pg_isready")).args(["-h", "127.0.0.1", "-p", PORT])).is_none()
-    {
+    if output(Command::new(bin.join("pg_isready")).args(["-h", "127.0.0.1", "-p", PORT])).is_none() {
         return Err("PostgreSQL started but does not answer on 127.0.0.1:5433".into());
     }
     Ok(url)

@@ -8,8 +8,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 
 /// The wasm-bindgen version Cargo.lock resolves (the CLI must match it exactly).
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\""
@@ -35,12 +34,8 @@ fn version_of(bin: &PathBuf) -> Option<String> {
 
 /// The wasm32 target, Trunk, wasm-bindgen-cli and the npm tools (binaryen, Playwright).
 pub fn ensure_frontend_tools() -> Result<()> {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         let s = Step::start("install wasm32 target");
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
         s.done();
@@ -56,16 +51,7 @@ pub fn ensure_frontend_tools() -> Result<()> {
         let s = Step::start("install wasm-bindgen-cli");
         // With --locked the install can fail on a dependency version missing from the
         // registry; the same version without --locked builds.
-        if run(cargo().args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            &wb,
-            "--locked",
-            "--force",
-        ]))
-        .is_err()
-        {
+        if run(cargo().args(["install", "wasm-bindgen-cli", "--version", &wb, "--locked", "--force"])).is_err() {
             run(cargo().args(["install", "wasm-bindgen-cli", "--version", &wb, "--force"]))?;
         }
         s.done();
@@ -87,9 +73,7 @@ fn ensure_npm() -> Result<()> {
     };
     if !fresh {
         let s = Step::start("npm ci (end2end: playwright, binaryen)");
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir))?;
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
         s.done();
     }
     Ok(())
@@ -112,14 +96,11 @@ pub fn trunk_command() -> Command {
 /// Trunk.toml must pin the same wasm-bindgen as Cargo.lock (else: schema mismatch at build).
 pub fn check_wasm_bindgen_pin() -> Result<()> {
     let wb = locked_wasm_bindgen()?;
-    let trunk = std::fs::read_to_string(root().join("Trunk.toml"))
-        .map_err(|e| format!("Trunk.toml: {e}"))?;
+    let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
     if trunk.contains(&format!("wasm_bindgen = \"{wb}\"")) {
         Ok(())
     } else {
-        Err(format!(
-            "Trunk.toml [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"
-        ))
+        Err(format!("Trunk.toml [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"))
     }
 }
 
@@ -127,17 +108,7 @@ pub fn check_wasm_bindgen_pin() -> Result<()> {
 pub fn check_no_tokio_in_wasm() -> Result<()> {
     let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(root())
-        .args([
-            "tree",
-            "-p",
-            "frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-e",
-            "features",
-            "-i",
-            "tokio",
-        ])
+        .args(["tree", "-p", "frontend", "--target", "wasm32-unknown-unknown", "-e", "features", "-i", "tokio"])
         .output()
         .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -172,10 +143,7 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
     if !sudo.is_empty() {
         install.arg("apt-get");
     }
-    install
-        .args(["install", "-y", "-qq"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive");
+    install.args(["install", "-y", "-qq"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive");
     run(&mut install)
 }
 

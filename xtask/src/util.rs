@@ -11,17 +11,12 @@ pub type Result<T> = std::result::Result<T, String>;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Cargo's target folder (honours CARGO_TARGET_DIR).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
 /// `cargo` in the workspace root.
@@ -34,22 +29,14 @@ pub fn cargo() -> Command {
 /// Runs `cmd`, failing unless it exits 0.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{} failed ({status})", describe(cmd)))
-    }
+    let status = cmd.status().map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    if status.success() { Ok(()) } else { Err(format!("{} failed ({status})", describe(cmd))) }
 }
 
 /// Runs `cmd` and returns its standard output, or None when it cannot run or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn describe(cmd: &Command) -> String {
@@ -71,19 +58,12 @@ impl Step {
     /// Starts timing `name`.
     pub fn start(name: &'static str) -> Self {
         eprintln!("==> {name}");
-        Self {
-            name,
-            start: Instant::now(),
-        }
+        Self { name, start: Instant::now() }
     }
 
     /// Prints how long it took.
     pub fn done(self) {
-        eprintln!(
-            "<== {} ({:.1} s)",
-            self.name,
-            self.start.elapsed().as_secs_f64()
-        );
+        eprintln!("<== {} ({:.1} s)", self.name, self.start.elapsed().as_secs_f64());
     }
 }
 
@@ -95,10 +75,7 @@ pub fn fresh_dir(prefix: &str) -> Result<PathBuf> {
 }
 
 fn now_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
 }
 
 /// Prints the size of the built bundle (raw and gzip), so every build reports it.
@@ -113,13 +90,9 @@ pub fn report_bundle(dist: &Path) {
             continue;
         }
         let raw = e.metadata().map(|m| m.len()).unwrap_or_default();
-        let gz = output(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("gzip -9 -c '{}' | wc -c", p.display())),
-        )
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or_default();
+        let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", p.display())))
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or_default();
         eprintln!(
             "    bundle {ext:>4}: {raw:>8} bytes raw, {gz:>8} bytes gzip ({})",
             p.file_name().unwrap_or_default().to_string_lossy()

@@ -1,20 +1,21 @@
-//! What a learner's verification status is, from their attempts (Open edX `user_status`).
+//! A learner's verification status from all their attempts (Open edX
+//! `IDVerificationService.user_status`).
 
-use super::AttemptStatus;
+use super::{AnyStatus, AttemptStatus, GenericStatus, Policy, Verification, policy::is_verification_expiring_soon};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The learner-facing status names of Open edX's `IDVerificationService.user_status`.
+/// The learner-facing status names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatusKind {
-    /// No attempt at all.
+    /// No attempt that counts.
     None,
     /// An attempt is being processed.
     Pending,
     /// Verified and not expired.
     Approved,
-    /// The last attempt was denied (or must be retried by the learner): verify again.
+    /// The last attempt was denied: verify again.
     MustReverify,
     /// The last approval has expired.
     Expired,
@@ -33,121 +34,99 @@ impl UserStatusKind {
     }
 }
 
-/// A learner's status with the details the pages and the REST API show.
+/// A learner's status with the fields of Open edX's `user_status` dict, plus the
+/// expiration of the deciding attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserStatus {
     /// The status name.
     pub status: UserStatusKind,
-    /// When the current approval expires (approved or expired only).
+    /// Why verification is needed again (denial reasons, or the expiry message); empty if none.
+    pub error: String,
+    /// Whether the deciding attempt's status is shown to the learner.
+    pub should_display: bool,
+    /// When an approval was given.
+    pub status_date: Option<DateTime<Utc>>,
+    /// The expiry date (MM/DD/YYYY) when an approval expires soon, else empty.
+    pub verification_expiry: String,
+    /// Whether the approval is within the expiring-soon window.
+    pub expiring_soon: bool,
+    /// When the deciding attempt expires (or expired).
     pub expires: Option<DateTime<Utc>>,
-    /// Why the last attempt was denied, if it was.
-    pub error: Option<String>,
 }
 
-/// The facts about one attempt that the status policy needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptFacts {
-    /// The attempt's status.
-    pub status: AttemptStatus,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When an approval stops counting (approved attempts only).
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The reviewer's reason on a denial.
-    pub error_msg: Option<String>,
+impl UserStatus {
+    /// No verification.
+    pub fn none() -> Self {
+        Self {
+            status: UserStatusKind::None,
+            error: String::new(),
+            should_display: true,
+            status_date: None,
+            verification_expiry: String::new(),
+            expiring_soon: false,
+            expires: None,
+        }
+    }
 }
 
-/// The status from the learner's attempts (any order), judged at `now`.
+/// The status from `attempts` (any order), judged at `now`.
 ///
-/// An unexpired approval wins over everything; otherwise the most recent attempt decides.
-pub fn user_status(attempts: &[AttemptFacts], now: DateTime<Utc>) -> UserStatus {
-    let none = UserStatus {
-        status: UserStatusKind::None,
-        expires: None,
-        error: None,
-    };
-    let active = attempts
-        .iter()
-        .filter(|a| a.status == AttemptStatus::Approved && a.expires_at.is_some_and(|e| e > now))
-        .max_by_key(|a| a.expires_at);
-    if let Some(a) = active {
-        return UserStatus {
-            status: UserStatusKind::Approved,
-            expires: a.expires_at,
-            error: None,
-        };
-    }
-    let Some(latest) = attempts.iter().max_by_key(|a| a.created_at) else {
-        return none;
-    };
-    match latest.status {
-        AttemptStatus::Created => none,
-        AttemptStatus::Ready | AttemptStatus::Submitted | AttemptStatus::MustRetry => UserStatus {
-            status: UserStatusKind::Pending,
-            expires: None,
-            error: None,
-        },
-        AttemptStatus::Denied => UserStatus {
-            status: UserStatusKind::MustReverify,
-            expires: None,
-            error: latest.error_msg.clone(),
-        },
-        AttemptStatus::Approved => UserStatus {
-            status: UserStatusKind::Expired,
-            expires: latest.expires_at,
-            error: None,
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn at(day: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0)
-            .single()
-            .expect("valid date")
-    }
-
-    fn facts(status: AttemptStatus, created: u32, expires: Option<u32>) -> AttemptFacts {
-        AttemptFacts {
-            status,
-            created_at: at(created),
-            expires_at: expires.map(at),
-            error_msg: None,
+/// The newest attempt decides, except that the unexpired approval with the latest
+/// expiration wins over anything newer. Two deliberate changes from Open edX: a `ready`
+/// photo attempt counts as pending (Vouch sends it from a durable job, so the learner has
+/// already submitted), and a generic `pending` attempt counts as pending.
+pub fn user_status(attempts: &[Verification], now: DateTime<Utc>, policy: &Policy, platform_name: &str) -> UserStatus {
+    let mut result = UserStatus::none();
+    let Some(newest) = attempts.iter().max_by_key(|a| (a.created_at, a.id)) else { return result };
+    let mut attempt = newest;
+    for v in attempts {
+        let active_approval = v.status.is_approved() && v.expiration_datetime(policy).is_none_or(|e| e > now);
+        if active_approval {
+            let better = !attempt.status.is_approved()
+                || match (attempt.expiration_datetime(policy), v.expiration_datetime(policy)) {
+                    (Some(a), Some(b)) => a < b,
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+            if better {
+                attempt = v;
+            }
         }
     }
 
-    #[test]
-    fn table() {
-        use AttemptStatus::*;
-        use UserStatusKind as K;
-        let cases: Vec<(Vec<AttemptFacts>, K)> = vec![
-            (vec![], K::None),
-            (vec![facts(Created, 1, None)], K::None),
-            (vec![facts(Ready, 1, None)], K::Pending),
-            (vec![facts(Submitted, 1, None)], K::Pending),
-            (vec![facts(MustRetry, 1, None)], K::Pending),
-            (vec![facts(Denied, 1, None)], K::MustReverify),
-            (vec![facts(Approved, 1, Some(20))], K::Approved),
-            (vec![facts(Approved, 1, Some(5))], K::Expired),
-            (
-                vec![facts(Approved, 1, Some(20)), facts(Denied, 3, None)],
-                K::Approved,
-            ),
-            (
-                vec![facts(Approved, 1, Some(5)), facts(Ready, 6, None)],
-                K::Pending,
-            ),
-        ];
-        for (attempts, expected) in cases {
-            assert_eq!(
-                user_status(&attempts, at(10)).status,
-                expected,
-                "{attempts:?}"
-            );
+    result.should_display = attempt.should_display_status_to_user();
+    let expiration = attempt.expiration_datetime(policy);
+    result.expires = expiration;
+    let expired = expiration.is_some_and(|e| e < now);
+    if attempt.status.is_approved() && expired {
+        if !result.should_display {
+            // An expired attempt the learner never saw counts as no verification at all.
+            return UserStatus::none();
         }
+        result.status = UserStatusKind::Expired;
+        result.error = format!("Your {platform_name} verification has expired.");
+    } else if attempt.status.is_approved() {
+        result.status = UserStatusKind::Approved;
+        result.status_date = Some(attempt.status_changed_at);
+        if is_verification_expiring_soon(expiration, now, policy) {
+            result.expiring_soon = true;
+            result.verification_expiry = expiration.map(|e| e.format("%m/%d/%Y").to_string()).unwrap_or_default();
+        }
+    } else if matches!(
+        attempt.status,
+        AnyStatus::Attempt(AttemptStatus::Ready | AttemptStatus::Submitted | AttemptStatus::MustRetry)
+            | AnyStatus::Generic(GenericStatus::Pending)
+    ) {
+        result.status = UserStatusKind::Pending;
+    } else if matches!(
+        attempt.status,
+        AnyStatus::Attempt(AttemptStatus::Denied) | AnyStatus::Generic(GenericStatus::Denied)
+    ) || !attempt.error_msg.is_empty()
+    {
+        result.status = UserStatusKind::MustReverify;
+        result.error = attempt.error_msg.clone();
+    } else {
+        result.expires = None;
     }
+    result
 }

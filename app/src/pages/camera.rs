@@ -3,9 +3,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream, MediaStreamTrack,
-};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, MediaStream, MediaStreamTrack};
 
 /// The longest side of a captured photo, in pixels: enough for a face or an ID to be read,
 /// small enough that an upload stays far under the server's limit.
@@ -24,9 +22,7 @@ pub async fn start(video: &HtmlVideoElement, facing: &str) -> Result<MediaStream
     constraints.set_video(&video_constraints);
     constraints.set_audio(&JsValue::FALSE);
     let stream: MediaStream =
-        JsFuture::from(devices.get_user_media_with_constraints(&constraints)?)
-            .await?
-            .dyn_into()?;
+        JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?.dyn_into()?;
     video.set_muted(true);
     video.set_src_object(Some(&stream));
     // Autoplay may be refused; the stream is still attached and `play` is retried on capture.
@@ -52,23 +48,13 @@ pub fn capture_jpeg(video: &HtmlVideoElement) -> Result<String, JsValue> {
         return Err(JsValue::from_str("the camera has no picture yet"));
     }
     let (cw, ch) = scaled(w, h, MAX_SIDE);
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
     let canvas: HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
     canvas.set_width(cw);
     canvas.set_height(ch);
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()?;
-    ctx.draw_image_with_html_video_element_and_dw_and_dh(
-        video,
-        0.0,
-        0.0,
-        f64::from(cw),
-        f64::from(ch),
-    )?;
+    let ctx: CanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into()?;
+    ctx.draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, f64::from(cw), f64::from(ch))?;
     canvas.to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(JPEG_QUALITY))
 }
 

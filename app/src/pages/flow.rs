@@ -97,11 +97,7 @@ fn PortraitPanel() -> impl IntoView {
         error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let request = SubmitPhotosRequest {
-                face_image,
-                photo_id_image: None,
-                full_name: None,
-            };
+            let request = SubmitPhotosRequest { face_image, photo_id_image: None, full_name: None };
             match submit_photos(request).await {
                 Ok(_) => navigate("/id-verification/status", Default::default()),
                 Err(e) => {

@@ -32,20 +32,15 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
         UserStatusKind::MustReverify => en::STATUS_MUST_REVERIFY,
         UserStatusKind::Expired => en::STATUS_EXPIRED,
     };
-    let expires = status
-        .expires
-        .map(|e| format!("Valid until {}.", e.format("%B %-d, %Y")));
-    let action = matches!(
-        kind,
-        UserStatusKind::None | UserStatusKind::MustReverify | UserStatusKind::Expired
-    )
-    .then(|| view! { <a class="button primary" href="/id-verification">{en::START}</a> });
+    let expires = status.expires.map(|e| format!("Valid until {}.", e.format("%B %-d, %Y")));
+    let action = matches!(kind, UserStatusKind::None | UserStatusKind::MustReverify | UserStatusKind::Expired)
+        .then(|| view! { <a class="button primary" href="/id-verification">{en::START}</a> });
     view! {
         <section class="card" aria-labelledby="status-heading">
             <h1 id="status-heading" tabindex="-1">{en::STATUS_HEADING}</h1>
             <p class="status" data-status=kind.as_str() role="status" aria-live="polite">{text}</p>
             {expires.map(|e| view! { <p>{e}</p> })}
-            {status.error.map(|e| view! { <p class="error">{e}</p> })}
+            {(!status.error.is_empty()).then(|| view! { <p class="error">{status.error.clone()}</p> })}
             {action}
         </section>
     }

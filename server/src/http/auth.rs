@@ -38,9 +38,7 @@ pub fn session_layer(
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(cfg.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
-            cfg.auth.session_idle_hours,
-        )))
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(cfg.auth.session_idle_hours)))
         .with_signed(key)
 }
 
@@ -50,9 +48,7 @@ pub fn session_key(cfg: &Config) -> Result<Key, crate::config::ConfigError> {
         Some(secret) => Key::try_from(secret.expose().as_bytes())
             .map_err(|e| crate::config::ConfigError::Invalid(format!("auth.session_secret: {e}"))),
         None => {
-            tracing::warn!(
-                "auth.session_secret is not set: using a random key, sessions end at restart"
-            );
+            tracing::warn!("auth.session_secret is not set: using a random key, sessions end at restart");
             Ok(Key::generate())
         }
     }
@@ -60,32 +56,18 @@ pub fn session_key(cfg: &Config) -> Result<Key, crate::config::ConfigError> {
 
 /// The signed-in user of this session, if any.
 pub async fn session_user(session: &Session) -> Result<Option<UserId>, ApiError> {
-    session
-        .get::<i64>(USER_KEY)
-        .await
-        .map(|v| v.map(UserId))
-        .map_err(|e| {
-            tracing::warn!(error = %e, "session store unavailable");
-            ApiError::new(
-                ErrorCode::Unavailable,
-                "The service is unavailable for a moment. Please try again.",
-            )
-        })
+    session.get::<i64>(USER_KEY).await.map(|v| v.map(UserId)).map_err(|e| {
+        tracing::warn!(error = %e, "session store unavailable");
+        ApiError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
+    })
 }
 
 /// Signs `user` in on this session, with a fresh session id (no fixation).
 pub async fn sign_in(session: &Session, user: UserId) -> Result<(), ApiError> {
-    let unavailable = |_| {
-        ApiError::new(
-            ErrorCode::Unavailable,
-            "The service is unavailable for a moment. Please try again.",
-        )
-    };
+    let unavailable =
+        |_| ApiError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.");
     session.cycle_id().await.map_err(unavailable)?;
-    session
-        .insert(USER_KEY, user.0)
-        .await
-        .map_err(unavailable)?;
+    session.insert(USER_KEY, user.0).await.map_err(unavailable)?;
     Ok(())
 }
 
@@ -100,10 +82,7 @@ pub struct DevLoginForm {
 
 /// Usernames as Open edX allows them: 2 to 30 of letters, digits, `_`, `-`, `.`, `@`, `+`.
 pub fn valid_username(name: &str) -> bool {
-    (2..=30).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.@+".contains(c))
+    (2..=30).contains(&name.chars().count()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.@+".contains(c))
 }
 
 /// A local path to continue to, refusing absolute and protocol-relative URLs (open redirect).
@@ -125,10 +104,7 @@ pub async fn dev_login(
     }
     let username = form.username.trim();
     if !valid_username(username) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "A username is 2 to 30 letters, digits or _ - . @ +",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "A username is 2 to 30 letters, digits or _ - . @ +"));
     }
     let mut conn = state.services.store.conn().await?;
     let user = users::get_or_create(&mut conn, username, state.services.clock.now()).await?;
@@ -139,10 +115,7 @@ pub async fn dev_login(
 
 /// `POST /auth/logout`: ends the session.
 pub async fn logout(session: Session) -> Result<Response, ApiError> {
-    session
-        .flush()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
+    session.flush().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
     Ok(Redirect::to("/id-verification").into_response())
 }
 
@@ -162,10 +135,7 @@ mod tests {
 
     #[test]
     fn next_is_local_only() {
-        assert_eq!(
-            safe_next(Some("/id-verification/status")),
-            "/id-verification/status"
-        );
+        assert_eq!(safe_next(Some("/id-verification/status")), "/id-verification/status");
         assert_eq!(safe_next(Some("//evil.example")), "/id-verification");
         assert_eq!(safe_next(Some("https://evil.example")), "/id-verification");
         assert_eq!(safe_next(Some("/\\evil.example")), "/id-verification");

@@ -80,9 +80,6 @@ pub async fn json_errors(req: Request<Body>, next: Next) -> Response {
             out.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    out.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     out
 }

@@ -31,31 +31,18 @@ impl AppState {
     /// State over `services`.
     pub fn new(services: Services) -> Self {
         let port: Arc<dyn IdvPort> = Arc::new(ServerPort::new(services.clone()));
-        Self {
-            cfg: services.cfg.clone(),
-            services,
-            port,
-        }
+        Self { cfg: services.cfg.clone(), services, port }
     }
 }
 
 /// The largest server-function body: two photos as base64 plus room for the JSON around them.
 pub(crate) fn sfn_body_limit(cfg: &Config) -> usize {
-    cfg.server
-        .max_photo_bytes
-        .saturating_mul(2)
-        .saturating_mul(4)
-        / 3
-        + 64 * 1024
+    cfg.server.max_photo_bytes.saturating_mul(2).saturating_mul(4) / 3 + 64 * 1024
 }
 
 /// The whole application router.
 pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Router {
-    let sessions = auth::session_layer(
-        &state.cfg,
-        DbSessionStore::new(state.services.store.clone()),
-        session_key,
-    );
+    let sessions = auth::session_layer(&state.cfg, DbSessionStore::new(state.services.store.clone()), session_key);
     let static_dir = state.cfg.server.static_dir.clone();
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -23,43 +23,24 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// `POST /sfn/{name}`. The body is read here, up to the limit, so that an oversized upload
 /// is a 413 whether or not it declares its length.
-pub async fn server_fns(
-    State(state): State<AppState>,
-    session: Session,
-    req: Request<Body>,
-) -> Response {
+pub async fn server_fns(State(state): State<AppState>, session: Session, req: Request<Body>) -> Response {
     let path = req.uri().path().to_owned();
     if !server_fn::axum::server_fn_paths().any(|(p, _)| p == path) {
-        return error_response(&AppError::new(
-            ErrorCode::NotFound,
-            "No such server function.",
-        ));
+        return error_response(&AppError::new(ErrorCode::NotFound, "No such server function."));
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, super::sfn_body_limit(&state.cfg)).await else {
-        return error_response(&AppError::new(
-            ErrorCode::PayloadTooLarge,
-            "The request body is too large.",
-        ));
+        return error_response(&AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large."));
     };
     let req = Request::from_parts(parts, Body::from(bytes));
     let user_id = match auth::session_user(&session).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
-    let ctx = RequestContext {
-        port: state.port.clone(),
-        caller: Caller { user_id },
-    };
+    let ctx = RequestContext { port: state.port.clone(), caller: Caller { user_id } };
     let res =
-        leptos_axum::handle_server_fns_with_context(move || provide_context(ctx.clone()), req)
-            .await
-            .into_response();
-    if res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
-        with_error_status(res).await
-    } else {
-        res
-    }
+        leptos_axum::handle_server_fns_with_context(move || provide_context(ctx.clone()), req).await.into_response();
+    if res.headers().contains_key(SERVER_FN_ERROR_HEADER) { with_error_status(res).await } else { res }
 }
 
 /// server_fn answers every error with 500; set the status from the error's code instead.
@@ -70,12 +51,8 @@ async fn with_error_status(res: Response) -> Response {
     };
     match serde_json::from_slice::<AppError>(&bytes) {
         Ok(e) => {
-            parts.status =
-                axum::http::StatusCode::from_u16(e.http_status()).unwrap_or(parts.status);
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            parts.status = axum::http::StatusCode::from_u16(e.http_status()).unwrap_or(parts.status);
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(_) => error_response(&AppError::internal()),

@@ -10,15 +10,9 @@ use tower_http::{
 };
 
 /// The static-file service with the `index.html` fallback.
-pub fn service(
-    dir: &Path,
-) -> tower_http::set_header::SetResponseHeader<ServeDir<ServeFile>, HeaderValue> {
+pub fn service(dir: &Path) -> tower_http::set_header::SetResponseHeader<ServeDir<ServeFile>, HeaderValue> {
     let index = ServeFile::new(dir.join("index.html"));
     let files = ServeDir::new(dir).precompressed_gzip().fallback(index);
     // Revalidate on every load so a new deployment is picked up at once.
-    SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    )
-    .layer(files)
+    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")).layer(files)
 }

@@ -35,15 +35,8 @@ pub enum ImageError {
 }
 
 /// Decodes and checks the data URL of the photo named `field`, at most `max` bytes decoded.
-pub fn decode_data_url(
-    field: &'static str,
-    url: &str,
-    max: usize,
-) -> Result<(ImageKind, Vec<u8>), ImageError> {
-    let rest = url
-        .trim()
-        .strip_prefix("data:")
-        .ok_or(ImageError::Undecodable(field))?;
+pub fn decode_data_url(field: &'static str, url: &str, max: usize) -> Result<(ImageKind, Vec<u8>), ImageError> {
+    let rest = url.trim().strip_prefix("data:").ok_or(ImageError::Undecodable(field))?;
     let (meta, payload) = rest.split_once(',').ok_or(ImageError::Undecodable(field))?;
     if !meta.ends_with(";base64") {
         return Err(ImageError::Undecodable(field));
@@ -55,9 +48,7 @@ pub fn decode_data_url(
     if payload.len() / 4 * 3 > max + 3 {
         return Err(ImageError::TooLarge { field, limit: max });
     }
-    let bytes = STANDARD
-        .decode(payload)
-        .map_err(|_| ImageError::Undecodable(field))?;
+    let bytes = STANDARD.decode(payload).map_err(|_| ImageError::Undecodable(field))?;
     if bytes.len() > max {
         return Err(ImageError::TooLarge { field, limit: max });
     }
@@ -87,9 +78,7 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageKind> {
 mod tests {
     use super::*;
 
-    const JPEG: &[u8] = &[
-        0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9,
-    ];
+    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9];
 
     fn url(bytes: &[u8]) -> String {
         format!("data:image/jpeg;base64,{}", STANDARD.encode(bytes))
@@ -97,10 +86,7 @@ mod tests {
 
     #[test]
     fn accepts_a_jpeg() {
-        assert_eq!(
-            decode_data_url("face photo", &url(JPEG), 1000).map(|r| r.0),
-            Ok(ImageKind::Jpeg)
-        );
+        assert_eq!(decode_data_url("face photo", &url(JPEG), 1000).map(|r| r.0), Ok(ImageKind::Jpeg));
     }
 
     #[test]
@@ -111,17 +97,10 @@ mod tests {
             ("data:image/jpeg,plain", ImageError::Undecodable("f")),
             ("data:image/jpeg;base64,", ImageError::Empty("f")),
             ("data:image/jpeg;base64,!!!!", ImageError::Undecodable("f")),
-            (
-                "data:image/jpeg;base64,aGVsbG8gd29ybGQ=",
-                ImageError::WrongType("f"),
-            ),
+            ("data:image/jpeg;base64,aGVsbG8gd29ybGQ=", ImageError::WrongType("f")),
         ];
         for (input, expected) in cases {
-            assert_eq!(
-                decode_data_url("f", input, 1000).map(|r| r.0),
-                Err(expected),
-                "{input}"
-            );
+            assert_eq!(decode_data_url("f", input, 1000).map(|r| r.0), Err(expected), "{input}");
         }
     }
 
@@ -130,17 +109,11 @@ mod tests {
         let big = vec![0xFFu8; 5000];
         assert_eq!(
             decode_data_url("f", &url(&big), 1000).map(|r| r.0),
-            Err(ImageError::TooLarge {
-                field: "f",
-                limit: 1000
-            })
+            Err(ImageError::TooLarge { field: "f", limit: 1000 })
         );
         assert_eq!(
             decode_data_url("f", &url(JPEG), JPEG.len() - 1).map(|r| r.0),
-            Err(ImageError::TooLarge {
-                field: "f",
-                limit: JPEG.len() - 1
-            })
+            Err(ImageError::TooLarge { field: "f", limit: JPEG.len() - 1 })
         );
     }
 

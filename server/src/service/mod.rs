@@ -1,14 +1,18 @@
 //! The use cases. Each owns its transaction, calls the pure domain for decisions and the
 //! store and vault for I/O. HTTP handlers and server functions call these and nothing lower.
 
+pub mod api;
+pub mod deadlines;
+pub mod idv;
 pub mod images;
-pub mod status;
+pub mod lifecycle;
+pub mod retire;
 pub mod submit;
 
 use crate::{
     clock::Clock,
     config::Config,
-    store::{Store, StoreError, attempts::TransitionFailure},
+    store::{Store, StoreError},
     vault::{Vault, VaultError},
 };
 use app::error::{AppError, ErrorCode};
@@ -25,6 +29,18 @@ pub struct Services {
     pub vault: Vault,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Course deadlines read recently.
+    pub deadline_cache: Arc<deadlines::DeadlineCache>,
+}
+
+impl Services {
+    /// The verification policy numbers from the configuration.
+    pub fn policy(&self) -> app::domain::Policy {
+        app::domain::Policy {
+            days_good_for: self.cfg.verification.days_good_for,
+            expiring_soon_window: self.cfg.verification.expiring_soon_window,
+        }
+    }
 }
 
 /// Errors of the service layer.
@@ -48,6 +64,9 @@ pub enum ServiceError {
     /// An image is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// A status name that the attempt kind does not have.
+    #[error("unknown status {0:?}")]
+    BadStatus(String),
     /// The lifecycle does not allow it.
     #[error("{0}")]
     Conflict(String),
@@ -59,19 +78,6 @@ pub enum ServiceError {
     Vault(#[from] VaultError),
 }
 
-impl From<TransitionFailure> for ServiceError {
-    fn from(e: TransitionFailure) -> Self {
-        match e {
-            TransitionFailure::NotFound => Self::NotFound,
-            TransitionFailure::Illegal(t) => Self::Conflict(t.to_string()),
-            TransitionFailure::Raced => {
-                Self::Conflict("the attempt changed meanwhile; try again".into())
-            }
-            TransitionFailure::Store(s) => Self::Store(s),
-        }
-    }
-}
-
 /// Result of a use case.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
@@ -79,20 +85,16 @@ impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Unauthenticated => AppError::unauthenticated(),
-            ServiceError::Forbidden => {
-                AppError::new(ErrorCode::Forbidden, "You are not allowed to do this.")
-            }
+            ServiceError::Forbidden => AppError::new(ErrorCode::Forbidden, "You are not allowed to do this."),
             ServiceError::NotFound => AppError::new(ErrorCode::NotFound, "Not found."),
             ServiceError::Invalid(m) => AppError::new(ErrorCode::InvalidRequest, m),
+            ServiceError::BadStatus(s) => AppError::new(ErrorCode::InvalidRequest, format!("Unknown status {s:?}.")),
             ServiceError::InvalidImage(m) => AppError::new(ErrorCode::InvalidImage, m),
             ServiceError::TooLarge(m) => AppError::new(ErrorCode::PayloadTooLarge, m),
             ServiceError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
             ServiceError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %e, "database unavailable");
-                AppError::new(
-                    ErrorCode::Unavailable,
-                    "The service is unavailable for a moment. Please try again.",
-                )
+                AppError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
             }
             ServiceError::Store(_) | ServiceError::Vault(_) => {
                 // Logged once here, at the boundary; the client gets no internals.

@@ -2,11 +2,16 @@
 
 use super::{ServiceError, ServiceResult, Services, images};
 use crate::store::{
-    attempts::{self, Actor, NewPhotoVerification},
+    StoreError,
+    attempts::{self, NewPhotoVerification},
+    transitions::Actor,
     users,
 };
 use app::{
-    domain::{AttemptId, AttemptStatus, UserId},
+    domain::{
+        AttemptId, UserId,
+        photo_lifecycle::{self, PhotoOp, PhotoReview},
+    },
     dto::SubmitPhotosRequest,
 };
 
@@ -23,36 +28,20 @@ pub async fn submit_photos(
     request: SubmitPhotosRequest,
 ) -> ServiceResult<AttemptId> {
     let max = services.cfg.server.max_photo_bytes;
-    let (_, face) =
-        images::decode_data_url("face photo", &request.face_image, max).map_err(image_error)?;
+    let (_, face) = images::decode_data_url("face photo", &request.face_image, max).map_err(image_error)?;
     let photo_id = request
         .photo_id_image
         .as_deref()
-        .map(|url| {
-            images::decode_data_url("ID photo", url, max)
-                .map(|(_, b)| b)
-                .map_err(image_error)
-        })
+        .map(|url| images::decode_data_url("ID photo", url, max).map(|(_, b)| b).map_err(image_error))
         .transpose()?;
-    let name = request
-        .full_name
-        .as_deref()
-        .map(validate_name)
-        .transpose()?;
+    let name = request.full_name.as_deref().map(validate_name).transpose()?;
 
     let account = {
         let mut conn = services.store.conn().await?;
-        users::by_id(&mut conn, user)
-            .await?
-            .filter(|u| u.is_active)
-            .ok_or(ServiceError::Unauthenticated)?
+        users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?
     };
     let name = name.unwrap_or_else(|| {
-        if account.full_name.is_empty() {
-            account.username.clone()
-        } else {
-            account.full_name.clone()
-        }
+        if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() }
     });
 
     let uuid = uuid::Uuid::new_v4().to_string();
@@ -73,6 +62,8 @@ pub async fn submit_photos(
         receipt_id: uuid::Uuid::new_v4().to_string(),
         face_image_ref: Some(face_key.clone()),
         photo_id_image_ref: id_key.clone(),
+        photo_id_key: String::new(),
+        copy_id_photo_from: None,
     };
     match create_ready(services, &new).await {
         Ok(id) => Ok(id),
@@ -86,18 +77,16 @@ pub async fn submit_photos(
 async fn create_ready(services: &Services, new: &NewPhotoVerification) -> ServiceResult<AttemptId> {
     let now = services.clock.now();
     let actor = Actor::Learner(new.user_id);
+    let created = PhotoReview::created();
+    let ready = photo_lifecycle::apply(&PhotoOp::MarkReady, &created, now, &services.policy())
+        .map_err(|e| ServiceError::Conflict(e.to_string()))?
+        .ok_or_else(|| ServiceError::Conflict("a new attempt must become ready".into()))?;
     let mut tx = services.store.begin().await?;
     let id = attempts::insert(&mut tx, new, &actor, now).await?;
-    attempts::transition(
-        &mut tx,
-        id,
-        AttemptStatus::Ready,
-        &actor,
-        "photos uploaded",
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    if !attempts::save_review(&mut tx, id, created.status, &ready, &actor, "photos uploaded", now).await? {
+        return Err(ServiceError::Conflict("the new attempt changed before it was ready".into()));
+    }
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }
 
@@ -123,14 +112,10 @@ pub fn validate_name(name: &str) -> ServiceResult<String> {
         return Err(ServiceError::Invalid("The name cannot be empty.".into()));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "The name must be at most {MAX_NAME_CHARS} characters."
-        )));
+        return Err(ServiceError::Invalid(format!("The name must be at most {MAX_NAME_CHARS} characters.")));
     }
     if name.chars().any(char::is_control) {
-        return Err(ServiceError::Invalid(
-            "The name contains characters that are not allowed.".into(),
-        ));
+        return Err(ServiceError::Invalid("The name contains characters that are not allowed.".into()));
     }
     Ok(name.to_owned())
 }
@@ -141,16 +126,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(
-            validate_name("  Ada Lovelace ").ok().as_deref(),
-            Some("Ada Lovelace")
-        );
+        assert_eq!(validate_name("  Ada Lovelace ").ok().as_deref(), Some("Ada Lovelace"));
         assert!(validate_name("   ").is_err());
         assert!(validate_name(&"x".repeat(256)).is_err());
         assert!(validate_name("a\u{0}b").is_err());
-        assert_eq!(
-            validate_name("Zoë Ñúñez 李").ok().as_deref(),
-            Some("Zoë Ñúñez 李")
-        );
+        assert_eq!(validate_name("Zoë Ñúñez 李").ok().as_deref(), Some("Zoë Ñúñez 李"));
     }
 }

@@ -1,35 +1,13 @@
-//! Software Secure photo verification attempts and the transition audit log.
+//! Software Secure photo verification attempts.
 
 use super::{
     Conn, StoreError, StoreResult,
     time::{from_micros, from_micros_opt, to_micros},
+    transitions::{self, Actor},
 };
-use app::domain::{AttemptId, AttemptStatus, UserId};
+use app::domain::{AttemptId, AttemptKind, AttemptStatus, UserId, photo_lifecycle::PhotoReview};
 use chrono::{DateTime, Utc};
-
-/// Who caused a status change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// The learner themself.
-    Learner(UserId),
-    /// A staff user.
-    Staff(UserId),
-    /// A vendor, by name.
-    Vendor(String),
-    /// Vouch itself (jobs, expiry).
-    System,
-}
-
-impl Actor {
-    fn kind_and_id(&self) -> (&'static str, String) {
-        match self {
-            Self::Learner(u) => ("learner", u.to_string()),
-            Self::Staff(u) => ("staff", u.to_string()),
-            Self::Vendor(v) => ("vendor", v.clone()),
-            Self::System => ("system", String::new()),
-        }
-    }
-}
+use sqlx::{Row, any::AnyRow};
 
 /// A new photo verification, as the submit service creates it.
 #[derive(Debug, Clone)]
@@ -46,6 +24,10 @@ pub struct NewPhotoVerification {
     pub face_image_ref: Option<String>,
     /// Vault key of the ID photo.
     pub photo_id_image_ref: Option<String>,
+    /// The ID photo's AES key, RSA-wrapped for the vendor (empty until encryption).
+    pub photo_id_key: String,
+    /// The earlier attempt whose ID photo is reused.
+    pub copy_id_photo_from: Option<AttemptId>,
 }
 
 /// A photo verification as stored.
@@ -59,72 +41,61 @@ pub struct PhotoVerification {
     pub user_id: UserId,
     /// The name to verify.
     pub name: String,
-    /// Status.
-    pub status: AttemptStatus,
     /// Vendor-facing id.
     pub receipt_id: String,
     /// Vault key of the face photo.
     pub face_image_ref: Option<String>,
     /// Vault key of the ID photo.
     pub photo_id_image_ref: Option<String>,
-    /// Reviewer's message on denial.
-    pub error_msg: String,
-    /// When an approval expires.
-    pub expires_at: Option<DateTime<Utc>>,
+    /// The wrapped ID-photo key.
+    pub photo_id_key: String,
+    /// The earlier attempt whose ID photo is reused.
+    pub copy_id_photo_from: Option<AttemptId>,
+    /// Status and review fields.
+    pub review: PhotoReview,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
     /// Last status change.
     pub status_changed_at: DateTime<Utc>,
 }
 
-type Row = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<i64>,
-    i64,
-    i64,
-);
+impl PhotoVerification {
+    /// The status.
+    pub fn status(&self) -> AttemptStatus {
+        self.review.status
+    }
+}
 
-const COLUMNS: &str = "attempt_id, uuid, user_id, name, status, receipt_id, face_image_ref, \
-                       photo_id_image_ref, error_msg, expires_at, created_at, status_changed_at";
+const COLUMNS: &str = "attempt_id, uuid, user_id, name, receipt_id, face_image_ref, photo_id_image_ref, \
+                       photo_id_key, copy_id_photo_from, status, error_msg, error_code, reviewing_user_id, \
+                       reviewing_service, submitted_at, expires_at, created_at, updated_at, status_changed_at";
 
-fn from_row(r: Row) -> StoreResult<PhotoVerification> {
-    let (
-        id,
-        uuid,
-        user_id,
-        name,
-        status,
-        receipt_id,
-        face,
-        photo_id,
-        error_msg,
-        expires,
-        created,
-        changed,
-    ) = r;
+fn from_row(row: &AnyRow) -> StoreResult<PhotoVerification> {
+    let status: String = row.try_get("status")?;
     Ok(PhotoVerification {
-        id: AttemptId(id),
-        uuid,
-        user_id: UserId(user_id),
-        name,
-        status: status
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-        receipt_id,
-        face_image_ref: face,
-        photo_id_image_ref: photo_id,
-        error_msg,
-        expires_at: from_micros_opt(expires)?,
-        created_at: from_micros(created)?,
-        status_changed_at: from_micros(changed)?,
+        id: AttemptId(row.try_get("attempt_id")?),
+        uuid: row.try_get("uuid")?,
+        user_id: UserId(row.try_get("user_id")?),
+        name: row.try_get("name")?,
+        receipt_id: row.try_get("receipt_id")?,
+        face_image_ref: row.try_get("face_image_ref")?,
+        photo_id_image_ref: row.try_get("photo_id_image_ref")?,
+        photo_id_key: row.try_get("photo_id_key")?,
+        copy_id_photo_from: row.try_get::<Option<i64>, _>("copy_id_photo_from")?.map(AttemptId),
+        review: PhotoReview {
+            status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+            error_msg: row.try_get("error_msg")?,
+            error_code: row.try_get("error_code")?,
+            reviewing_user: row.try_get::<Option<i64>, _>("reviewing_user_id")?.map(UserId),
+            reviewing_service: row.try_get("reviewing_service")?,
+            submitted_at: from_micros_opt(row.try_get("submitted_at")?)?,
+            expires_at: from_micros_opt(row.try_get("expires_at")?)?,
+        },
+        created_at: from_micros(row.try_get("created_at")?)?,
+        updated_at: from_micros(row.try_get("updated_at")?)?,
+        status_changed_at: from_micros(row.try_get("status_changed_at")?)?,
     })
 }
 
@@ -138,8 +109,8 @@ pub async fn insert(
     let t = to_micros(now);
     let (id,): (i64,) = sqlx::query_as(
         "insert into photo_verification (uuid, user_id, name, status, receipt_id, face_image_ref, \
-         photo_id_image_ref, created_at, updated_at, status_changed_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) returning attempt_id",
+         photo_id_image_ref, photo_id_key, copy_id_photo_from, created_at, updated_at, status_changed_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10) returning attempt_id",
     )
     .bind(&new.uuid)
     .bind(new.user_id.0)
@@ -148,134 +119,97 @@ pub async fn insert(
     .bind(&new.receipt_id)
     .bind(new.face_image_ref.as_deref())
     .bind(new.photo_id_image_ref.as_deref())
+    .bind(&new.photo_id_key)
+    .bind(new.copy_id_photo_from.map(|a| a.0))
     .bind(t)
     .fetch_one(&mut *conn)
     .await?;
-    let id = AttemptId(id);
-    append_transition(conn, id, None, AttemptStatus::Created, actor, "", now).await?;
-    Ok(id)
+    transitions::append(conn, AttemptKind::Photo, id, None, AttemptStatus::Created.as_str(), actor, "", now).await?;
+    Ok(AttemptId(id))
 }
 
-/// Moves an attempt to `to` if the lifecycle allows it from its current status, and audits
-/// the change. The update is conditional on the status read, so two racing writers cannot
-/// both apply a transition from the same status.
-pub async fn transition(
+/// The attempt with this id.
+pub async fn by_id(conn: &mut Conn, id: AttemptId) -> StoreResult<Option<PhotoVerification>> {
+    let row = sqlx::query(&format!("select {COLUMNS} from photo_verification where attempt_id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The attempt the vendor knows by `receipt_id`.
+pub async fn by_receipt_id(conn: &mut Conn, receipt_id: &str) -> StoreResult<Option<PhotoVerification>> {
+    let row = sqlx::query(&format!("select {COLUMNS} from photo_verification where receipt_id = $1"))
+        .bind(receipt_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Writes the review fields decided by the lifecycle, if the attempt is still in status
+/// `from` (so two racing writers cannot both apply a change), and audits the change.
+/// Returns false when the attempt changed meanwhile (nothing written).
+pub async fn save_review(
     conn: &mut Conn,
     id: AttemptId,
-    to: AttemptStatus,
+    from: AttemptStatus,
+    next: &PhotoReview,
     actor: &Actor,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<AttemptStatus, TransitionFailure> {
-    let (from,): (String,) =
-        sqlx::query_as("select status from photo_verification where attempt_id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or(TransitionFailure::NotFound)?;
-    let from: AttemptStatus = from
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    from.transition(to)?;
+) -> StoreResult<bool> {
     let t = to_micros(now);
     let done = sqlx::query(
-        "update photo_verification set status = $1, updated_at = $2, status_changed_at = $2 \
-         where attempt_id = $3 and status = $4",
+        "update photo_verification set status = $1, error_msg = $2, error_code = $3, reviewing_user_id = $4, \
+         reviewing_service = $5, submitted_at = $6, expires_at = $7, updated_at = $8, \
+         status_changed_at = case when status = $1 then status_changed_at else $8 end \
+         where attempt_id = $9 and status = $10",
     )
-    .bind(to.as_str())
+    .bind(next.status.as_str())
+    .bind(&next.error_msg)
+    .bind(&next.error_code)
+    .bind(next.reviewing_user.map(|u| u.0))
+    .bind(&next.reviewing_service)
+    .bind(next.submitted_at.map(to_micros))
+    .bind(next.expires_at.map(to_micros))
     .bind(t)
     .bind(id.0)
     .bind(from.as_str())
     .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from)?;
-    if done.rows_affected() != 1 {
-        return Err(TransitionFailure::Raced);
-    }
-    append_transition(conn, id, Some(from), to, actor, reason, now).await?;
-    Ok(from)
-}
-
-/// Why a transition was not applied (nothing was changed).
-#[derive(Debug, thiserror::Error)]
-pub enum TransitionFailure {
-    /// No such attempt.
-    #[error("attempt not found")]
-    NotFound,
-    /// The lifecycle forbids it.
-    #[error(transparent)]
-    Illegal(#[from] app::domain::TransitionError),
-    /// Another writer changed the status first.
-    #[error("the attempt changed while it was being updated")]
-    Raced,
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-async fn append_transition(
-    conn: &mut Conn,
-    id: AttemptId,
-    from: Option<AttemptStatus>,
-    to: AttemptStatus,
-    actor: &Actor,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let (kind, actor_id) = actor.kind_and_id();
-    sqlx::query(
-        "insert into attempt_transition (attempt_kind, attempt_id, from_status, to_status, actor_kind, \
-         actor_id, reason, created_at) values ('photo', $1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id.0)
-    .bind(from.map(AttemptStatus::as_str))
-    .bind(to.as_str())
-    .bind(kind)
-    .bind(actor_id)
-    .bind(reason)
-    .bind(to_micros(now))
-    .execute(conn)
     .await?;
-    Ok(())
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    transitions::append(conn, AttemptKind::Photo, id.0, Some(from.as_str()), next.status.as_str(), actor, reason, now)
+        .await?;
+    Ok(true)
 }
 
 /// Every photo verification of a user, newest first.
 pub async fn for_user(conn: &mut Conn, user: UserId) -> StoreResult<Vec<PhotoVerification>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows = sqlx::query(&format!(
         "select {COLUMNS} from photo_verification where user_id = $1 order by created_at desc, attempt_id desc"
     ))
     .bind(user.0)
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(from_row).collect()
+    rows.iter().map(from_row).collect()
 }
 
-/// The statuses an attempt went through, oldest first: `(from, to)`.
-pub async fn history(
-    conn: &mut Conn,
-    id: AttemptId,
-) -> StoreResult<Vec<(Option<AttemptStatus>, AttemptStatus)>> {
-    let rows: Vec<(Option<String>, String)> = sqlx::query_as(
-        "select from_status, to_status from attempt_transition \
-         where attempt_kind = 'photo' and attempt_id = $1 order by transition_id",
-    )
-    .bind(id.0)
+/// Attempts in `status`, oldest status change first, at most `limit`.
+pub async fn with_status(conn: &mut Conn, status: AttemptStatus, limit: i64) -> StoreResult<Vec<PhotoVerification>> {
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from photo_verification where status = $1 order by status_changed_at, attempt_id limit $2"
+    ))
+    .bind(status.as_str())
+    .bind(limit)
     .fetch_all(conn)
     .await?;
-    let parse = |s: &str| {
-        s.parse::<AttemptStatus>()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))
-    };
-    rows.iter()
-        .map(|(f, t)| Ok((f.as_deref().map(parse).transpose()?, parse(t)?)))
-        .collect()
+    rows.iter().map(from_row).collect()
 }
 
 /// How many photo verifications exist (all users).
 pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from photo_verification")
-        .fetch_one(conn)
-        .await?;
+    let (n,): (i64,) = sqlx::query_as("select count(*) from photo_verification").fetch_one(conn).await?;
     Ok(n)
 }

@@ -7,9 +7,16 @@
 //! service layer owns the transaction; nothing outside this module writes SQL.
 
 pub mod attempts;
+pub mod deadlines;
+pub mod kinds;
+pub mod retire;
+pub mod retry_config;
+pub mod seed;
 pub mod sessions;
 pub mod time;
+pub mod transitions;
 pub mod users;
+pub mod verifications;
 
 use sqlx::{
     AnyConnection, AnyPool, Executor, Transaction,
@@ -56,10 +63,9 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Self::Unavailable(e),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                Self::Unavailable(e)
+            }
             sqlx::Error::Database(d) if d.is_unique_violation() => Self::Duplicate(e),
             _ => Self::Database(e),
         }
@@ -88,9 +94,8 @@ impl Store {
         if backend == Backend::Sqlite {
             ensure_sqlite_dir(url);
         }
-        let mut options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5));
+        let mut options =
+            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(5));
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -183,18 +188,9 @@ mod tests {
 
     #[test]
     fn backends_from_urls() {
-        assert_eq!(
-            backend_of("sqlite://data/v.db?mode=rwc").ok(),
-            Some(Backend::Sqlite)
-        );
-        assert_eq!(
-            backend_of("postgres://u@h/db").ok(),
-            Some(Backend::Postgres)
-        );
-        assert_eq!(
-            backend_of("postgresql://u@h/db").ok(),
-            Some(Backend::Postgres)
-        );
+        assert_eq!(backend_of("sqlite://data/v.db?mode=rwc").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(backend_of("postgresql://u@h/db").ok(), Some(Backend::Postgres));
         assert!(backend_of("mysql://h/db").is_err());
     }
 }

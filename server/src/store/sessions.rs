@@ -39,10 +39,7 @@ fn backend(e: impl std::fmt::Display) -> Error {
 
 fn encode(record: &Record) -> Result<(String, String, i64)> {
     let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-    let expires = record
-        .expiry_date
-        .unix_timestamp()
-        .saturating_mul(1_000_000);
+    let expires = record.expiry_date.unix_timestamp().saturating_mul(1_000_000);
     Ok((record.id.to_string(), data, expires))
 }
 
@@ -88,19 +85,15 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let mut conn = self.store.conn().await.map_err(backend)?;
-        let now = time::OffsetDateTime::now_utc()
-            .unix_timestamp()
-            .saturating_mul(1_000_000);
-        let row: Option<(String,)> = sqlx::query_as(
-            "select data from web_session where session_id = $1 and expires_at > $2",
-        )
-        .bind(id.to_string())
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
-        row.map(|(data,)| serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string())))
-            .transpose()
+        let now = time::OffsetDateTime::now_utc().unix_timestamp().saturating_mul(1_000_000);
+        let row: Option<(String,)> =
+            sqlx::query_as("select data from web_session where session_id = $1 and expires_at > $2")
+                .bind(id.to_string())
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend)?;
+        row.map(|(data,)| serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))).transpose()
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {

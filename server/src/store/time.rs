@@ -10,8 +10,7 @@ pub fn to_micros(t: DateTime<Utc>) -> i64 {
 
 /// A stored time.
 pub fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_micros(us)
-        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {us} out of range")))
+    DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("timestamp {us} out of range")))
 }
 
 /// A stored optional time.

@@ -26,52 +26,35 @@ type UserRow = (i64, String, String, String, i64, i64);
 const COLUMNS: &str = "user_id, username, email, full_name, is_staff, is_active";
 
 fn from_row((id, username, email, full_name, is_staff, is_active): UserRow) -> User {
-    User {
-        id: UserId(id),
-        username,
-        email,
-        full_name,
-        is_staff: is_staff != 0,
-        is_active: is_active != 0,
-    }
+    User { id: UserId(id), username, email, full_name, is_staff: is_staff != 0, is_active: is_active != 0 }
 }
 
 /// The user with this id.
 pub async fn by_id(conn: &mut Conn, id: UserId) -> StoreResult<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "select {COLUMNS} from app_user where user_id = $1"
-    ))
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(from_row))
 }
 
 /// The user with this username.
 pub async fn by_username(conn: &mut Conn, username: &str) -> StoreResult<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "select {COLUMNS} from app_user where username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where username = $1"))
+        .bind(username)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(from_row))
 }
 
 /// The user with this username, created (inactive-free, not staff) if missing.
-pub async fn get_or_create(
-    conn: &mut Conn,
-    username: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<User> {
-    sqlx::query(
-        "insert into app_user (username, created_at) values ($1, $2) on conflict (username) do nothing",
-    )
-    .bind(username)
-    .bind(to_micros(now))
-    .execute(&mut *conn)
-    .await?;
-    by_username(conn, username).await?.ok_or_else(|| {
-        super::StoreError::Corrupt(format!("user {username:?} vanished after insert"))
-    })
+pub async fn get_or_create(conn: &mut Conn, username: &str, now: DateTime<Utc>) -> StoreResult<User> {
+    sqlx::query("insert into app_user (username, created_at) values ($1, $2) on conflict (username) do nothing")
+        .bind(username)
+        .bind(to_micros(now))
+        .execute(&mut *conn)
+        .await?;
+    by_username(conn, username)
+        .await?
+        .ok_or_else(|| super::StoreError::Corrupt(format!("user {username:?} vanished after insert")))
 }

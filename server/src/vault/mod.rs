@@ -38,13 +38,9 @@ pub struct Vault {
 impl Vault {
     /// A vault in a local folder (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Self, VaultError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| VaultError::Setup(format!("{}: {e}", dir.display())))?;
-        let fs =
-            LocalFileSystem::new_with_prefix(dir).map_err(|e| VaultError::Setup(e.to_string()))?;
-        Ok(Self {
-            store: Arc::new(fs),
-        })
+        std::fs::create_dir_all(dir).map_err(|e| VaultError::Setup(format!("{}: {e}", dir.display())))?;
+        let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| VaultError::Setup(e.to_string()))?;
+        Ok(Self { store: Arc::new(fs) })
     }
 
     /// A vault over any object store (tests, S3).
@@ -54,9 +50,7 @@ impl Vault {
 
     /// Stores `bytes` under `key`, replacing what was there.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), VaultError> {
-        self.store
-            .put(&Path::from(key), Bytes::from(bytes).into())
-            .await?;
+        self.store.put(&Path::from(key), Bytes::from(bytes).into()).await?;
         Ok(())
     }
 

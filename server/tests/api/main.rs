@@ -4,6 +4,7 @@
 
 mod support;
 
+mod domain_store;
 mod health;
 mod server_fns;
 mod store_story;

@@ -3,17 +3,12 @@
 #[test]
 fn every_server_function_is_under_sfn() {
     // Linking `server` links `app`'s server functions into this binary.
-    let paths: Vec<String> = server_fn::axum::server_fn_paths()
-        .map(|(p, _)| p.to_owned())
-        .collect();
+    let paths: Vec<String> = server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
     assert!(!paths.is_empty());
     for p in &paths {
         assert!(p.starts_with("/sfn/"), "{p} is outside /sfn/");
     }
     for name in app::api::ENDPOINTS {
-        assert!(
-            paths.contains(&format!("/sfn/{name}")),
-            "{name} is not registered: {paths:?}"
-        );
+        assert!(paths.contains(&format!("/sfn/{name}")), "{name} is not registered: {paths:?}");
     }
 }

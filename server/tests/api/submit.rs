@@ -15,56 +15,33 @@ fn body(face: &str) -> String {
 
 async fn attempts(app: &TestApp) -> i64 {
     let mut conn = app.services.store.conn().await.expect("conn");
-    server::store::attempts::count(&mut conn)
-        .await
-        .expect("count")
+    server::store::attempts::count(&mut conn).await.expect("count")
 }
 
 async fn good_path(db: &TestDb) {
     let app = TestApp::new(db).await;
     let ada = app.login("ada").await;
-    let (s, v) = app
-        .json(sfn("verification_status", Some(&ada), String::new()))
-        .await;
+    let (s, v) = app.json(sfn("verification_status", Some(&ada), String::new())).await;
     assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("none")));
 
-    let (s, v) = app
-        .json(sfn(
-            "submit_photos",
-            Some(&ada),
-            body(&data_url("image/jpeg", &jpeg_bytes(100))),
-        ))
-        .await;
+    let (s, v) = app.json(sfn("submit_photos", Some(&ada), body(&data_url("image/jpeg", &jpeg_bytes(100))))).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "pending");
 
     let mut conn = app.services.store.conn().await.expect("conn");
-    let user = server::store::users::by_username(&mut conn, "ada")
-        .await
-        .expect("q")
-        .expect("ada");
-    let mine = server::store::attempts::for_user(&mut conn, user.id)
-        .await
-        .expect("list");
+    let user = server::store::users::by_username(&mut conn, "ada").await.expect("q").expect("ada");
+    let mine = server::store::attempts::for_user(&mut conn, user.id).await.expect("list");
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].status, AttemptStatus::Ready);
-    assert_eq!(
-        mine[0].name, "ada",
-        "the account name stands in when no name is given"
-    );
+    assert_eq!(mine[0].status(), AttemptStatus::Ready);
+    assert_eq!(mine[0].name, "ada", "the account name stands in when no name is given");
     // The photo is in the vault under the attempt's key.
     let key = mine[0].face_image_ref.clone().expect("face ref");
-    assert_eq!(
-        app.services.vault.get(&key).await.expect("stored").len(),
-        jpeg_bytes(100).len()
-    );
+    assert_eq!(app.services.vault.get(&key).await.expect("stored").len(), jpeg_bytes(100).len());
     assert_eq!(db.photo_files().len(), 1);
 
     // Another learner sees none of it.
     let bob = app.login("bob").await;
-    let (s, v) = app
-        .json(sfn("verification_status", Some(&bob), String::new()))
-        .await;
+    let (s, v) = app.json(sfn("verification_status", Some(&bob), String::new())).await;
     assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("none")));
 }
 on_both_backends!(submit_good_path, good_path);
@@ -77,13 +54,7 @@ async fn bad_input_changes_nothing(db: &TestDb) {
     let jpeg = data_url("image/jpeg", &jpeg_bytes(100));
 
     let cases: Vec<(&str, Option<&str>, String, StatusCode, &str)> = vec![
-        (
-            "no session",
-            None,
-            body(&jpeg),
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-        ),
+        ("no session", None, body(&jpeg), StatusCode::UNAUTHORIZED, "unauthenticated"),
         (
             "not an image",
             Some(&ada),
@@ -98,20 +69,8 @@ async fn bad_input_changes_nothing(db: &TestDb) {
             StatusCode::BAD_REQUEST,
             "invalid_image",
         ),
-        (
-            "not a data URL",
-            Some(&ada),
-            body("https://example.com/me.jpg"),
-            StatusCode::BAD_REQUEST,
-            "invalid_image",
-        ),
-        (
-            "broken base64",
-            Some(&ada),
-            body("data:image/jpeg;base64,@@@@"),
-            StatusCode::BAD_REQUEST,
-            "invalid_image",
-        ),
+        ("not a data URL", Some(&ada), body("https://example.com/me.jpg"), StatusCode::BAD_REQUEST, "invalid_image"),
+        ("broken base64", Some(&ada), body("data:image/jpeg;base64,@@@@"), StatusCode::BAD_REQUEST, "invalid_image"),
         (
             "photo over the limit",
             Some(&ada),
@@ -126,56 +85,27 @@ async fn bad_input_changes_nothing(db: &TestDb) {
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
         ),
-        (
-            "broken JSON",
-            Some(&ada),
-            "{\"request\":".to_owned(),
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-        ),
-        (
-            "missing field",
-            Some(&ada),
-            json!({"request": {}}).to_string(),
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-        ),
+        ("broken JSON", Some(&ada), "{\"request\":".to_owned(), StatusCode::BAD_REQUEST, "invalid_request"),
+        ("missing field", Some(&ada), json!({"request": {}}).to_string(), StatusCode::BAD_REQUEST, "invalid_request"),
         (
             "empty name",
             Some(&ada),
-            json!({"request": {"face_image": jpeg, "photo_id_image": null, "full_name": "  "}})
-                .to_string(),
+            json!({"request": {"face_image": jpeg, "photo_id_image": null, "full_name": "  "}}).to_string(),
             StatusCode::BAD_REQUEST,
             "invalid_request",
         ),
-        (
-            "forged cookie",
-            Some("vouch_session=forged"),
-            body(&jpeg),
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-        ),
+        ("forged cookie", Some("vouch_session=forged"), body(&jpeg), StatusCode::UNAUTHORIZED, "unauthenticated"),
     ];
     for (what, cookie, payload, status, code) in cases {
         let (s, v) = app.json(sfn("submit_photos", cookie, payload)).await;
         assert_eq!(s, status, "{what}: {v}");
         assert_eq!(v["error"]["code"], code, "{what}: {v}");
-        assert!(
-            v["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{what}"
-        );
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}");
         assert_eq!(attempts(&app).await, 0, "{what} created an attempt");
         assert!(db.photo_files().is_empty(), "{what} left a photo behind");
     }
 
-    let (s, v) = app
-        .json(sfn("no_such_function", Some(&ada), String::new()))
-        .await;
-    assert_eq!(
-        (s, &v["error"]["code"]),
-        (StatusCode::NOT_FOUND, &json!("not_found"))
-    );
+    let (s, v) = app.json(sfn("no_such_function", Some(&ada), String::new())).await;
+    assert_eq!((s, &v["error"]["code"]), (StatusCode::NOT_FOUND, &json!("not_found")));
 }
 on_both_backends!(submit_bad_input, bad_input_changes_nothing);

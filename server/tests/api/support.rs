@@ -51,48 +51,24 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/vouch.db?mode=rwc", dir.path().display());
         let store = Store::connect(&url, 4).await.expect("sqlite connects");
-        store
-            .migrate()
-            .await
-            .expect("migrations apply on an empty SQLite database");
-        Self {
-            url,
-            store,
-            dir,
-            pg: None,
-        }
+        store.migrate().await.expect("migrations apply on an empty SQLite database");
+        Self { url, store, dir, pg: None }
     }
 
     /// A new database on the PostgreSQL server at `VOUCH_TEST_PG_URL`. Fails (never skips)
     /// when the variable is unset or the server is unreachable.
     pub async fn postgres() -> Self {
-        let admin = std::env::var("VOUCH_TEST_PG_URL").expect(
-            "VOUCH_TEST_PG_URL must point at a PostgreSQL server (cargo xtask test sets it)",
-        );
+        let admin = std::env::var("VOUCH_TEST_PG_URL")
+            .expect("VOUCH_TEST_PG_URL must point at a PostgreSQL server (cargo xtask test sets it)");
         let name = format!("vouch_test_{}", uuid::Uuid::new_v4().simple());
-        let admin_store = Store::connect(&admin, 1)
-            .await
-            .expect("PostgreSQL at VOUCH_TEST_PG_URL is reachable");
-        admin_store
-            .exec_admin(&format!("create database {name}"))
-            .await
-            .expect("create test database");
+        let admin_store = Store::connect(&admin, 1).await.expect("PostgreSQL at VOUCH_TEST_PG_URL is reachable");
+        admin_store.exec_admin(&format!("create database {name}")).await.expect("create test database");
         admin_store.close().await;
         let url = replace_db_name(&admin, &name);
-        let store = Store::connect(&url, 4)
-            .await
-            .expect("test database connects");
-        store
-            .migrate()
-            .await
-            .expect("migrations apply on an empty PostgreSQL database");
+        let store = Store::connect(&url, 4).await.expect("test database connects");
+        store.migrate().await.expect("migrations apply on an empty PostgreSQL database");
         let dir = tempfile::tempdir().expect("temp dir");
-        Self {
-            url,
-            store,
-            dir,
-            pg: Some((admin, name)),
-        }
+        Self { url, store, dir, pg: Some((admin, name)) }
     }
 
     /// Drops the PostgreSQL test database.
@@ -101,9 +77,7 @@ impl TestDb {
         if let Some((admin, name)) = &self.pg
             && let Ok(admin) = Store::connect(admin, 1).await
         {
-            let _ = admin
-                .exec_admin(&format!("drop database if exists {name}"))
-                .await;
+            let _ = admin.exec_admin(&format!("drop database if exists {name}")).await;
             admin.close().await;
         }
     }
@@ -125,11 +99,7 @@ impl TestDb {
             };
             for e in entries.flatten() {
                 let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out)
-                } else {
-                    out.push(p)
-                }
+                if p.is_dir() { walk(&p, out) } else { out.push(p) }
             }
         }
         let mut out = Vec::new();
@@ -144,9 +114,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let prefix = match base.rfind('/') {
-        Some(i) if base[..i].contains("://") && i > base.find("://").map_or(0, |j| j + 2) => {
-            &base[..i]
-        }
+        Some(i) if base[..i].contains("://") && i > base.find("://").map_or(0, |j| j + 2) => &base[..i],
         _ => base,
     };
     match query {
@@ -159,6 +127,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
 pub struct TestApp {
     pub router: Router,
     pub services: Services,
+    pub clock: ManualClock,
 }
 
 impl TestApp {
@@ -168,43 +137,25 @@ impl TestApp {
 
     pub async fn with_config(_db: &TestDb, cfg: Config) -> Self {
         let clock = ManualClock::new(chrono::Utc::now());
-        let services = server::serve::services(cfg, Arc::new(clock.clone()))
-            .await
-            .expect("services start");
+        let services = server::serve::services(cfg, Arc::new(clock.clone())).await.expect("services start");
         let key = tower_sessions::cookie::Key::generate();
         let router = router(AppState::new(services.clone()), key);
-        Self { router, services }
+        Self { router, services, clock }
     }
 
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();
-        let body = to_bytes(res.into_body(), usize::MAX)
-            .await
-            .expect("body")
-            .to_vec();
+        let body = to_bytes(res.into_body(), usize::MAX).await.expect("body").to_vec();
         (status, headers, body)
     }
 
     /// Sends and parses a JSON answer.
     pub async fn json(&self, req: Request<Body>) -> (StatusCode, Value) {
         let (status, headers, body) = self.send(req).await;
-        let ct = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        assert!(
-            ct.starts_with("application/json"),
-            "expected JSON, got {ct:?}: {}",
-            String::from_utf8_lossy(&body)
-        );
+        let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(ct.starts_with("application/json"), "expected JSON, got {ct:?}: {}", String::from_utf8_lossy(&body));
         (status, serde_json::from_slice(&body).expect("valid JSON"))
     }
 
@@ -216,19 +167,14 @@ impl TestApp {
             .expect("request");
         let (status, headers, _) = self.send(req).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let cookie = headers
-            .get(header::SET_COOKIE)
-            .expect("session cookie")
-            .to_str()
-            .expect("ascii");
+        let cookie = headers.get(header::SET_COOKIE).expect("session cookie").to_str().expect("ascii");
         cookie.split(';').next().expect("name=value").to_owned()
     }
 }
 
 /// A POST of JSON to a server function, with an optional session cookie.
 pub fn sfn(name: &str, cookie: Option<&str>, body: String) -> Request<Body> {
-    let mut b =
-        Request::post(format!("/sfn/{name}")).header(header::CONTENT_TYPE, "application/json");
+    let mut b = Request::post(format!("/sfn/{name}")).header(header::CONTENT_TYPE, "application/json");
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, c);
     }
@@ -237,9 +183,7 @@ pub fn sfn(name: &str, cookie: Option<&str>, body: String) -> Request<Body> {
 
 /// A minimal JPEG: SOI, an APP0 segment, EOI.
 pub fn jpeg_bytes(padding: usize) -> Vec<u8> {
-    let mut v = vec![
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
-    ];
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
     v.extend(std::iter::repeat_n(0x42, padding));
     v.extend([0xFF, 0xD9]);
     v
@@ -248,24 +192,15 @@ pub fn jpeg_bytes(padding: usize) -> Vec<u8> {
 /// `bytes` as a data URL.
 pub fn data_url(mime: &str, bytes: &[u8]) -> String {
     use base64::Engine;
-    format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
+    format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 #[test]
 fn database_names_are_replaced() {
-    assert_eq!(
-        replace_db_name("postgres://u@h:5433/postgres", "x"),
-        "postgres://u@h:5433/x"
-    );
+    assert_eq!(replace_db_name("postgres://u@h:5433/postgres", "x"), "postgres://u@h:5433/x");
     assert_eq!(
         replace_db_name("postgres://u@h:5433/postgres?sslmode=disable", "x"),
         "postgres://u@h:5433/x?sslmode=disable"
     );
-    assert_eq!(
-        replace_db_name("postgres://u@h:5433", "x"),
-        "postgres://u@h:5433/x"
-    );
+    assert_eq!(replace_db_name("postgres://u@h:5433", "x"), "postgres://u@h:5433/x");
 }

@@ -1,0 +1,80 @@
+//! The verification service (Open edX `IDVerificationService`): what every other part —
+//! REST, LTI, certificates — asks about a learner. Loads the learner's verifications of
+//! every kind and lets the pure domain decide.
+
+use super::{ServiceResult, Services};
+use crate::store::verifications;
+use app::domain::{
+    UserId, UserStatus, Verification,
+    id_verification::{self, Expiration},
+    user_status::user_status as decide_status,
+};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Every verification of `user`, of every kind, newest first.
+pub async fn verifications_for_user(services: &Services, user: UserId) -> ServiceResult<Vec<Verification>> {
+    let mut conn = services.store.conn().await?;
+    Ok(verifications::for_user(&mut conn, user).await?)
+}
+
+/// The learner's status (`user_status`).
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<UserStatus> {
+    let attempts = verifications_for_user(services, user).await?;
+    Ok(decide_status(&attempts, services.clock.now(), &services.policy(), &services.cfg.platform.name))
+}
+
+/// Whether the learner is verified now (`user_is_verified`).
+pub async fn user_is_verified(services: &Services, user: UserId) -> ServiceResult<bool> {
+    let attempts = verifications_for_user(services, user).await?;
+    Ok(id_verification::user_is_verified(&attempts, services.clock.now(), &services.policy()))
+}
+
+/// Whether the learner has a valid or pending verification (`user_has_valid_or_pending`).
+pub async fn user_has_valid_or_pending(services: &Services, user: UserId) -> ServiceResult<bool> {
+    let attempts = verifications_for_user(services, user).await?;
+    Ok(id_verification::user_has_valid_or_pending(&attempts, services.clock.now(), &services.policy()))
+}
+
+/// The expiration of the newest verification in one of `statuses` (`get_expiration_datetime`).
+pub async fn get_expiration_datetime(
+    services: &Services,
+    user: UserId,
+    statuses: &[&str],
+) -> ServiceResult<Option<Expiration>> {
+    let attempts = verifications_for_user(services, user).await?;
+    Ok(id_verification::get_expiration_datetime(&attempts, statuses, &services.policy()))
+}
+
+/// The users among `users` who are verified now, in batched queries (`get_verified_user_ids`).
+pub async fn get_verified_user_ids(services: &Services, users: &[UserId]) -> ServiceResult<Vec<UserId>> {
+    let mut conn = services.store.conn().await?;
+    Ok(verifications::verified_user_ids(&mut conn, users, services.clock.now(), services.policy().days_good_for)
+        .await?)
+}
+
+/// The grade-report string for a learner enrolled in `mode` (`verification_status_for_user`).
+pub async fn verification_status_for_user(
+    services: &Services,
+    user: UserId,
+    mode: &str,
+    is_verified: Option<bool>,
+) -> ServiceResult<&'static str> {
+    if !id_verification::VERIFIED_MODES.contains(&mode) {
+        return Ok(id_verification::verification_status_for_user(false, mode));
+    }
+    let verified = match is_verified {
+        Some(v) => v,
+        None => user_is_verified(services, user).await?,
+    };
+    Ok(id_verification::verification_status_for_user(verified, mode))
+}
+
+/// Where a learner verifies (`get_verify_location`): the SPA's entry, with the course.
+pub fn get_verify_location(services: &Services, course_id: Option<&str>) -> String {
+    let base = services.cfg.server.public_url.trim_end_matches('/');
+    match course_id {
+        Some(c) => format!("{base}/id-verification?course_id={}", utf8_percent_encode(c, NON_ALPHANUMERIC)),
+        None => format!("{base}/id-verification"),
+    }
+}

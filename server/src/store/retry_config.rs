@@ -1,0 +1,32 @@
+//! The stored arguments of the retry command (Open edX `SSPVerificationRetryConfig`): the
+//! newest enabled row is the current configuration; older rows are its history.
+
+use super::{Conn, StoreResult, time::to_micros};
+use chrono::{DateTime, Utc};
+
+/// The current arguments, if any are configured and enabled.
+pub async fn current(conn: &mut Conn) -> StoreResult<Option<String>> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("select arguments, enabled from ssp_retry_config order by config_id desc limit 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(|(args, enabled)| (enabled != 0).then_some(args)))
+}
+
+/// Stores new arguments (or disables the configuration with `enabled = false`).
+pub async fn set(
+    conn: &mut Conn,
+    arguments: &str,
+    enabled: bool,
+    changed_by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("insert into ssp_retry_config (arguments, enabled, changed_by, changed_at) values ($1, $2, $3, $4)")
+        .bind(arguments)
+        .bind(i64::from(enabled))
+        .bind(changed_by)
+        .bind(to_micros(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
