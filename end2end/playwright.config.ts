@@ -1,14 +1,26 @@
 // Browser tests: Playwright drives Debian's Chromium (never a downloaded browser) with a
-// fake camera, against a real `vouch` server on a fresh SQLite database.
-// `cargo xtask test` builds the SPA and the server and sets VOUCH_BIN; run it that way.
+// fake camera, against a real `vouch` server on a fresh SQLite database and a real
+// `fake-vendor` process playing Software Secure. `cargo xtask test` builds both binaries
+// and sets VOUCH_BIN / VOUCH_FAKE_VENDOR_BIN / VOUCH_E2E_DATA; run it that way.
 import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const port = Number(process.env.VOUCH_E2E_PORT ?? 8123);
+const vendorPort = Number(process.env.VOUCH_E2E_VENDOR_PORT ?? 8124);
 const dataDir = process.env.VOUCH_E2E_DATA ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-e2e-'));
 const bin = process.env.VOUCH_BIN ?? path.resolve(__dirname, '../target/debug/vouch');
+const vendorBin = process.env.VOUCH_FAKE_VENDOR_BIN ?? path.resolve(__dirname, '../target/debug/fake-vendor');
+
+// Development-only vendor keys, made fresh for this run.
+const keysDir = path.join(dataDir, 'keys');
+if (!fs.existsSync(path.join(keysDir, 'vendor-public.pem'))) {
+  execFileSync(bin, ['debug', 'gen-keys', '--out', keysDir], { stdio: 'ignore' });
+}
+const accessKey = 'e2e-access-key';
+const secretKey = 'e2e-secret-key';
 
 export const chromiumArgs = [
   '--use-fake-device-for-media-stream',
@@ -36,21 +48,36 @@ export default defineConfig({
     launchOptions: { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs },
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: `"${bin}" serve`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      VOUCH_SERVER__BIND: `127.0.0.1:${port}`,
-      VOUCH_SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
-      VOUCH_SERVER__STATIC_DIR: path.resolve(__dirname, '../dist'),
-      VOUCH_DATABASE__URL: `sqlite://${dataDir}/vouch.db?mode=rwc`,
-      VOUCH_VAULT__LOCAL_DIR: `${dataDir}/photos`,
-      VOUCH_AUTH__DEV_LOGIN: 'true',
-      VOUCH_LOG: 'warn',
+  webServer: [
+    {
+      command: `"${vendorBin}" --bind 127.0.0.1:${vendorPort} --private-key "${path.join(keysDir, 'vendor-private.pem')}"`,
+      url: `http://127.0.0.1:${vendorPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: { FAKE_VENDOR_ACCESS_KEY: accessKey, FAKE_VENDOR_SECRET_KEY: secretKey, FAKE_VENDOR_LOG: 'warn' },
     },
-  },
+    {
+      command: `"${bin}" serve`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        VOUCH_SERVER__BIND: `127.0.0.1:${port}`,
+        VOUCH_SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
+        VOUCH_SERVER__STATIC_DIR: path.resolve(__dirname, '../dist'),
+        VOUCH_DATABASE__URL: `sqlite://${dataDir}/vouch.db?mode=rwc`,
+        VOUCH_VAULT__LOCAL_DIR: `${dataDir}/photos`,
+        VOUCH_AUTH__DEV_LOGIN: 'true',
+        VOUCH_SOFTWARE_SECURE__API_URL: `http://127.0.0.1:${vendorPort}/`,
+        VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY: accessKey,
+        VOUCH_SOFTWARE_SECURE__API_SECRET_KEY: secretKey,
+        VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY: fs.readFileSync(path.join(keysDir, 'vendor-public.pem'), 'utf8'),
+        VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS: '1',
+        VOUCH_JOBS__POLL_INTERVAL_MS: '100',
+        VOUCH_LOG: 'warn',
+      },
+    },
+  ],
 });

@@ -23,6 +23,14 @@ pub mod en {
     pub const CAMERA_FAILED: &str = "We could not use your camera. Allow camera access in your browser and try again.";
     /// Capture button.
     pub const TAKE_PHOTO: &str = "Take photo";
+    /// Heading of the ID panel.
+    pub const ID_HEADING: &str = "Take a photo of your ID";
+    /// Alt text of the captured ID photo.
+    pub const ID_PHOTO_ALT: &str = "The photo of your ID that you took";
+    /// Accept a captured photo.
+    pub const USE_PHOTO: &str = "Use this photo";
+    /// Heading of the review panel.
+    pub const REVIEW_HEADING: &str = "Review and submit";
     /// Retake button.
     pub const RETAKE: &str = "Retake photo";
     /// Submit button.

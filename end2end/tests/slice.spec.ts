@@ -15,38 +15,66 @@ async function status(page: Page): Promise<string> {
   return (await res.json()).status;
 }
 
-test('a learner submits a face photo from the camera and sees pending', async ({ page, browser }) => {
-  const suffix = Date.now().toString(36);
-  await page.goto('/id-verification');
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
-  await shot(page, 'sign-in');
-  await page.getByLabel('Username').fill(`ada_${suffix}`);
-  await page.getByRole('button', { name: 'Sign in (development)' }).click();
+/// Reloads the status page until it shows `expected` (the vendor answers asynchronously).
+async function waitForStatus(page: Page, expected: string) {
+  await expect
+    .poll(async () => {
+      await page.goto('/id-verification/status');
+      return page.locator('[data-status]').getAttribute('data-status');
+    }, { timeout: 30_000, intervals: [250, 500, 1000] })
+    .toBe(expected);
+}
 
-  await expect(page.getByRole('heading', { name: 'Before you start' })).toBeVisible();
-  expect(await status(page)).toBe('none');
-  await shot(page, 'requirements');
-  await page.getByRole('button', { name: 'Start' }).click();
-
-  // The live <video> shows the fake camera.
+/// Takes a photo with the fake camera on the current capture panel and accepts it.
+async function capture(page: Page, shotName: string) {
   const video = page.locator('video');
   await expect(page.locator('#take-photo')).toBeEnabled();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
-  await shot(page, 'camera');
+  await shot(page, `${shotName}-camera`);
   await page.locator('#take-photo').click();
-
-  const photo = page.locator('#face-photo');
+  const photo = page.locator('#captured-photo');
   await expect(photo).toBeVisible();
   expect(await photo.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
-  await shot(page, 'captured');
-  await page.locator('#submit').click();
+  await shot(page, `${shotName}-captured`);
+  await page.locator('#use-photo').click();
+}
 
+async function signIn(page: Page, username: string) {
+  await page.goto('/id-verification');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Sign in (development)' }).click();
+}
+
+async function walkTheFlow(page: Page) {
+  await expect(page.getByRole('heading', { name: 'Before you start' })).toBeVisible();
+  await shot(page, 'requirements');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await capture(page, 'face');
+  await expect(page.getByRole('heading', { name: 'Take a photo of your ID' })).toBeVisible();
+  await capture(page, 'id');
+  await expect(page.getByRole('heading', { name: 'Review and submit' })).toBeVisible();
+  await expect(page.locator('#face-photo')).toBeVisible();
+  await expect(page.locator('#id-photo')).toBeVisible();
+  await shot(page, 'review');
+  await page.locator('#submit').click();
   await expect(page).toHaveURL(/\/id-verification\/status$/);
-  await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'pending');
+}
+
+test('a learner verifies with the camera: pending, then approved by the vendor', async ({ page, browser }) => {
+  const suffix = Date.now().toString(36);
+  await signIn(page, `ada_${suffix}`);
+  expect(await status(page)).toBe('none');
+  await walkTheFlow(page);
+  // Read back right after submitting: pending until the vendor's callback arrives.
+  const first = await page.locator('[data-status]').getAttribute('data-status');
+  expect(['pending', 'approved']).toContain(first);
   await shot(page, 'status-pending');
 
-  // The attempt, read back through the server.
-  expect(await status(page)).toBe('pending');
+  // The fake vendor fetches and decrypts both photos, then calls back: approved.
+  await waitForStatus(page, 'approved');
+  await shot(page, 'status-approved');
+  expect(await status(page)).toBe('approved');
 
   // A second learner sees nothing of the first one's attempt.
   const other = await browser.newContext();
@@ -57,6 +85,15 @@ test('a learner submits a face photo from the camera and sees pending', async ({
   await bob.goto('/id-verification/status');
   await expect(bob.locator('[data-status]')).toHaveAttribute('data-status', 'none');
   await other.close();
+});
+
+test('a denied learner is asked to verify again', async ({ page }) => {
+  // The fake vendor denies when the expected name carries its DENY marker.
+  await signIn(page, `DENY_${Date.now().toString(36)}`);
+  await walkTheFlow(page);
+  await waitForStatus(page, 'must_reverify');
+  await shot(page, 'status-denied');
+  await expect(page.getByRole('link', { name: 'Start' })).toBeVisible();
 });
 
 test('the SPA answers on client routes and the API stays JSON', async ({ page, request }) => {

@@ -22,6 +22,92 @@ pub struct Config {
     pub verification: VerificationConfig,
     /// `[platform]`: how Vouch names the platform to learners.
     pub platform: PlatformConfig,
+    /// `[software_secure]`: the Software Secure vendor (Open edX's setting names).
+    pub software_secure: SoftwareSecureConfig,
+    /// `[jobs]`: the durable background jobs.
+    pub jobs: JobsConfig,
+}
+
+/// How the results callback is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackAuth {
+    /// HMAC signature, `Date` window and replay check (the default).
+    Hmac,
+    /// Open edX's legacy check: the access key alone. For vendors that cannot sign.
+    AccessKey,
+}
+
+/// `[software_secure]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SoftwareSecureConfig {
+    /// Where submissions are POSTed.
+    pub api_url: String,
+    /// Access key (sent in the clear in `Authorization`).
+    pub api_access_key: String,
+    /// HMAC key of requests and callbacks.
+    pub api_secret_key: Option<Secret>,
+    /// Hex AES key of face photos migrated from Open edX (new photos use per-attempt keys).
+    pub face_image_aes_key: Option<Secret>,
+    /// The vendor's RSA public key (PEM), which wraps the photo keys.
+    pub rsa_public_key: Option<String>,
+    /// The matching private key (PEM): staff decrypt tools only.
+    pub rsa_private_key: Option<Secret>,
+    /// `hmac` (default) or `access_key` (legacy).
+    pub callback_auth: CallbackAuth,
+    /// Enables the staff decrypt endpoints.
+    pub allow_decrypt: bool,
+    /// Accepted clock difference of a callback's `Date`, in seconds.
+    pub callback_window_secs: i64,
+    /// Tries of a submission before the attempt becomes must_retry.
+    pub max_attempts: i32,
+    /// First retry delay in seconds (doubles each time, with jitter).
+    pub retry_base_secs: f64,
+    /// Lifetime of the photo URLs given to the vendor, in seconds (Open edX: 5 days).
+    pub photo_url_ttl_secs: i64,
+    /// Timeout of one request to the vendor, in seconds.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for SoftwareSecureConfig {
+    fn default() -> Self {
+        Self {
+            api_url: "http://127.0.0.1:8090/".into(),
+            api_access_key: String::new(),
+            api_secret_key: None,
+            face_image_aes_key: None,
+            rsa_public_key: None,
+            rsa_private_key: None,
+            callback_auth: CallbackAuth::Hmac,
+            allow_decrypt: false,
+            callback_window_secs: 300,
+            max_attempts: 6,
+            retry_base_secs: 30.0,
+            photo_url_ttl_secs: 5 * 24 * 3600,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+/// `[jobs]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct JobsConfig {
+    /// Run jobs inside `vouch serve` (otherwise only `vouch worker` runs them).
+    pub run_in_server: bool,
+    /// Jobs run at once per process.
+    pub concurrency: usize,
+    /// How often an idle runner looks for due jobs, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is reserved before another worker may take it over, in seconds.
+    pub lease_secs: i64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { run_in_server: true, concurrency: 4, poll_interval_ms: 500, lease_secs: 120 }
+    }
 }
 
 /// `[platform]`.
@@ -106,11 +192,14 @@ impl Default for AuthConfig {
 pub struct VaultConfig {
     /// Folder of the local photo store.
     pub local_dir: PathBuf,
+    /// Key that signs the expiring photo URLs of the local store. Every process of one
+    /// deployment (server, workers) needs the same; when unset a random key is made at start.
+    pub url_secret: Option<Secret>,
 }
 
 impl Default for VaultConfig {
     fn default() -> Self {
-        Self { local_dir: "data/photos".into() }
+        Self { local_dir: "data/photos".into(), url_secret: None }
     }
 }
 
@@ -134,6 +223,12 @@ impl Default for VerificationConfig {
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
 
 impl Secret {
     /// The secret itself, for the one place that needs it.

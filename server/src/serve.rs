@@ -4,7 +4,7 @@ use crate::{
     clock::{Clock, SystemClock},
     config::Config,
     http::{self, AppState},
-    service::Services,
+    service::{Services, keys::Keys},
     store::{Store, sessions::DbSessionStore},
     vault::Vault,
 };
@@ -17,7 +17,23 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         Store::connect(&cfg.database.url, cfg.database.max_connections).await.context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
     let vault = Vault::local(&cfg.vault.local_dir)?;
-    Ok(Services { cfg: Arc::new(cfg), store, vault, clock, deadline_cache: Arc::default() })
+    let keys = Arc::new(Keys::from_config(&cfg)?);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(cfg.software_secure.request_timeout_secs))
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("building the HTTP client")?;
+    Ok(Services {
+        cfg: Arc::new(cfg),
+        store,
+        vault,
+        clock,
+        deadline_cache: Arc::default(),
+        keys,
+        http,
+        jobs_wake: Arc::default(),
+    })
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -26,6 +42,10 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let bind = cfg.server.bind;
     let services = services(cfg, Arc::new(SystemClock)).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()));
+    if services.cfg.jobs.run_in_server {
+        let runner = crate::jobs::Runner::new(services.clone(), worker_name("serve"));
+        tokio::spawn(runner.run_forever());
+    }
     let store = services.store.clone();
     let app = http::router(AppState::new(services), key);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
@@ -33,6 +53,25 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     store.close().await;
     tracing::info!("vouch stopped");
+    Ok(())
+}
+
+/// A name for this process in job leases: role, host and process id.
+pub fn worker_name(role: &str) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+    format!("{role}@{host}:{}", std::process::id())
+}
+
+/// Runs jobs only (`vouch worker`) until SIGINT or SIGTERM.
+pub async fn worker(cfg: Config) -> anyhow::Result<()> {
+    let services = services(cfg, Arc::new(SystemClock)).await?;
+    let runner = crate::jobs::Runner::new(services.clone(), worker_name("worker"));
+    tracing::info!("vouch worker started");
+    tokio::select! {
+        () = runner.run_forever() => {}
+        () = shutdown_signal() => {}
+    }
+    services.store.close().await;
     Ok(())
 }
 

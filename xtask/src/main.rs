@@ -52,21 +52,49 @@ fn build_frontend() -> util::Result<PathBuf> {
 
 fn cmd_run() -> util::Result<()> {
     let dist = build_frontend()?;
-    let step = Step::start("server build");
-    run(cargo().args(["build", "-p", "server", "--bin", "vouch"]))?;
+    let step = Step::start("server and fake-vendor build");
+    run(cargo().args(["build", "-p", "server", "--bins"]))?;
     step.done();
     let bin = util::target_dir().join("debug/vouch");
+    let vendor_bin = util::target_dir().join("debug/fake-vendor");
+
+    // Development-only vendor keys, made once under ./data (git-ignored).
+    let keys = root().join("data/dev-keys");
+    if !keys.join("vendor-public.pem").exists() {
+        run(std::process::Command::new(&bin).args(["debug", "gen-keys", "--out"]).arg(&keys))?;
+    }
+    let public_pem = std::fs::read_to_string(keys.join("vendor-public.pem")).map_err(|e| format!("dev key: {e}"))?;
+    let (access, secret) = ("dev-access-key", "dev-secret-key");
+
+    // The fake vendor plays Software Secure on 127.0.0.1:8090 (Vouch's default api_url).
+    let mut vendor = std::process::Command::new(&vendor_bin)
+        .args(["--bind", "127.0.0.1:8090", "--private-key"])
+        .arg(keys.join("vendor-private.pem"))
+        .env("FAKE_VENDOR_ACCESS_KEY", access)
+        .env("FAKE_VENDOR_SECRET_KEY", secret)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start fake-vendor: {e}"))?;
+
     println!("Vouch on http://127.0.0.1:8000/id-verification (Ctrl-C stops it)");
     let mut serve = std::process::Command::new(bin);
     serve.arg("serve").current_dir(root());
-    for (key, value) in
-        [("VOUCH_AUTH__DEV_LOGIN", "true".to_owned()), ("VOUCH_SERVER__STATIC_DIR", dist.display().to_string())]
-    {
+    for (key, value) in [
+        ("VOUCH_AUTH__DEV_LOGIN", "true".to_owned()),
+        ("VOUCH_SERVER__STATIC_DIR", dist.display().to_string()),
+        ("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", access.to_owned()),
+        ("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", secret.to_owned()),
+        ("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", public_pem),
+        ("VOUCH_VAULT__URL_SECRET", "development only: signs local photo URLs".to_owned()),
+    ] {
         if std::env::var_os(key).is_none() {
             serve.env(key, value);
         }
     }
-    run(&mut serve)
+    let result = run(&mut serve);
+    let _ = vendor.kill();
+    let _ = vendor.wait();
+    result
 }
 
 fn cmd_test() -> util::Result<()> {
@@ -98,8 +126,8 @@ fn cmd_test() -> util::Result<()> {
     step.done();
 
     build_frontend()?;
-    let step = Step::start("server build for browser tests");
-    run(cargo().args(["build", "-p", "server", "--bin", "vouch"]))?;
+    let step = Step::start("server and fake-vendor build for browser tests");
+    run(cargo().args(["build", "-p", "server", "--bins"]))?;
     step.done();
     tools::ensure_chromium()?;
     let step = Step::start("browser tests (Playwright + Chromium, fake camera)");
@@ -108,6 +136,7 @@ fn cmd_test() -> util::Result<()> {
     npx.args(["--no-install", "playwright", "test"])
         .current_dir(root().join("end2end"))
         .env("VOUCH_BIN", util::target_dir().join("debug/vouch"))
+        .env("VOUCH_FAKE_VENDOR_BIN", util::target_dir().join("debug/fake-vendor"))
         .env("VOUCH_E2E_DATA", &data);
     run(&mut npx)?;
     step.done();

@@ -26,8 +26,28 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve,
+    /// Run background jobs only (several workers may share one PostgreSQL database).
+    Worker,
+    /// Re-submit photo verifications that must be retried.
+    RetryFailed {
+        /// Only these attempt ids.
+        #[arg(long, num_args = 1.., conflicts_with = "args_from_database")]
+        verification_ids: Vec<i64>,
+        /// Take the ids from the stored retry configuration.
+        #[arg(long)]
+        args_from_database: bool,
+        /// With neither option: retry at most this many must_retry attempts.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        /// Also run the queued submissions now (otherwise the server or a worker does).
+        #[arg(long)]
+        run: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
+    /// Helpers for operators integrating a vendor.
+    #[command(subcommand)]
+    Debug(DebugCommand),
     /// Fill the database with synthetic users and photo attempts (for benchmarks).
     SeedAttempts {
         /// How many users to create.
@@ -57,10 +77,43 @@ pub enum Command {
     },
 }
 
+/// `vouch debug …`.
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Write a new RSA key pair (PEM) for a development vendor: `<dir>/vendor-private.pem`
+    /// and `<dir>/vendor-public.pem`. Never use these keys in production.
+    GenKeys {
+        /// Where to write the keys.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
     match cli.command {
+        Command::Worker => crate::serve::worker(cfg).await,
+        Command::RetryFailed { verification_ids, args_from_database, limit, run } => {
+            use crate::service::retry::{Selection, retry_failed};
+            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let selection = if args_from_database {
+                Selection::FromConfig
+            } else if verification_ids.is_empty() {
+                Selection::AllMustRetry { limit }
+            } else {
+                Selection::Ids(verification_ids.into_iter().map(app::domain::AttemptId).collect())
+            };
+            let report = retry_failed(&services, selection, |done, total| eprintln!("  {done} / {total}")).await?;
+            println!("queued {} submissions, skipped {}", report.queued, report.skipped);
+            if run {
+                crate::jobs::Runner::new(services.clone(), crate::serve::worker_name("retry-failed"))
+                    .run_until_idle()
+                    .await;
+            }
+            Ok(())
+        }
+        Command::Debug(DebugCommand::GenKeys { out }) => gen_keys(&out),
         Command::SeedAttempts { users, attempts } => {
             let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;
@@ -107,4 +160,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn gen_keys(dir: &std::path::Path) -> anyhow::Result<()> {
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let private = rsa::PrivateKey::new(&mut rand::rng(), 2048).context("generating the key")?;
+    let private_pem = private.to_pkcs8_pem(LineEnding::LF).context("encoding the private key")?;
+    let public_pem = private.to_public_key().to_public_key_pem(LineEnding::LF).context("encoding the public key")?;
+    std::fs::write(dir.join("vendor-private.pem"), private_pem.as_bytes())?;
+    std::fs::write(dir.join("vendor-public.pem"), public_pem)?;
+    println!("wrote {}/vendor-private.pem and vendor-public.pem", dir.display());
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod sfn;
 pub mod spa;
+pub mod verify_student;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
 use app::ports::IdvPort;
@@ -50,6 +51,15 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/auth/dev-login", post(auth::dev_login))
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
+        .route(
+            "/verify_student/submit-photos/",
+            post(verify_student::submit_photos).layer(axum::extract::DefaultBodyLimit::max(sfn_body_limit(&state.cfg))),
+        )
+        .route(
+            "/verify_student/results_callback",
+            post(verify_student::results_callback).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route("/verify_student/photos/{*object}", get(verify_student::photo))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

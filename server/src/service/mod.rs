@@ -5,8 +5,11 @@ pub mod api;
 pub mod deadlines;
 pub mod idv;
 pub mod images;
+pub mod keys;
 pub mod lifecycle;
+pub mod results;
 pub mod retire;
+pub mod retry;
 pub mod submit;
 
 use crate::{
@@ -31,6 +34,12 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Course deadlines read recently.
     pub deadline_cache: Arc<deadlines::DeadlineCache>,
+    /// Vendor keys and URL-signing key.
+    pub keys: Arc<keys::Keys>,
+    /// The HTTP client for vendors and webhooks (timeouts set, no redirects followed).
+    pub http: reqwest::Client,
+    /// Wakes this process's job runner when a job is queued.
+    pub jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -76,6 +85,12 @@ pub enum ServiceError {
     /// The photo store failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// Encryption or signing failed.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// A feature is not configured on this deployment.
+    #[error("{0}")]
+    NotConfigured(&'static str),
 }
 
 /// Result of a use case.
@@ -96,7 +111,11 @@ impl From<ServiceError> for AppError {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
             }
-            ServiceError::Store(_) | ServiceError::Vault(_) => {
+            ServiceError::NotConfigured(what) => {
+                tracing::error!(what, "not configured");
+                AppError::new(ErrorCode::Unavailable, "Identity verification is not available right now.")
+            }
+            ServiceError::Store(_) | ServiceError::Vault(_) | ServiceError::Crypto(_) => {
                 // Logged once here, at the boundary; the client gets no internals.
                 tracing::error!(error = ?e, "internal error");
                 AppError::internal()

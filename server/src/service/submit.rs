@@ -1,11 +1,16 @@
-//! Submitting photos: validate, store the photos, create the attempt in `ready`.
+//! Submitting photos: validate, seal and store the photos, create the attempt in `ready`
+//! and queue its submission to the vendor, in one transaction.
 
 use super::{ServiceError, ServiceResult, Services, images};
-use crate::store::{
-    StoreError,
-    attempts::{self, NewPhotoVerification},
-    transitions::Actor,
-    users,
+use crate::{
+    jobs::ss_submit,
+    store::{
+        StoreError,
+        attempts::{self, NewPhotoVerification},
+        transitions::Actor,
+        users,
+    },
+    vault::sealed::{self, PhotoKind, Sealed},
 };
 use app::{
     domain::{
@@ -18,9 +23,13 @@ use app::{
 /// The longest name accepted, in characters (Open edX's profile name limit).
 pub const MAX_NAME_CHARS: usize = 255;
 
-/// Validates the photos and the name, stores the photos, and creates an attempt for `user`
-/// that is `ready` to be sent. Either everything is stored or nothing is: on a database
-/// failure the photos just written are removed again.
+/// Validates the photos and the name, seals and stores the photos, and creates an attempt
+/// for `user` that is `ready`, with its submission queued. Either everything is stored or
+/// nothing is: on a database failure the photos just written are removed again.
+///
+/// Without `photo_id_image`, the ID photo of the learner's latest approved attempt is
+/// reused (`copy_id_photo_from`); without one, the request is refused. A `full_name`
+/// different from the account's updates the account's name.
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn submit_photos(
     services: &Services,
@@ -29,44 +38,74 @@ pub async fn submit_photos(
 ) -> ServiceResult<AttemptId> {
     let max = services.cfg.server.max_photo_bytes;
     let (_, face) = images::decode_data_url("face photo", &request.face_image, max).map_err(image_error)?;
-    let photo_id = request
-        .photo_id_image
-        .as_deref()
-        .map(|url| images::decode_data_url("ID photo", url, max).map(|(_, b)| b).map_err(image_error))
-        .transpose()?;
-    let name = request.full_name.as_deref().map(validate_name).transpose()?;
-
-    let account = {
-        let mut conn = services.store.conn().await?;
-        users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?
+    let photo_id = match request.photo_id_image.as_deref().filter(|s| !s.is_empty()) {
+        Some(url) => Some(images::decode_data_url("ID photo", url, max).map_err(image_error)?.1),
+        None => None,
     };
+    let name = request.full_name.as_deref().map(validate_name).transpose()?;
+    let Some(vendor_key) = services.keys.vendor_public.clone() else {
+        return Err(ServiceError::NotConfigured("software_secure.rsa_public_key"));
+    };
+
+    let (account, earlier) = {
+        let mut conn = services.store.conn().await?;
+        let account =
+            users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?;
+        let earlier = match photo_id {
+            Some(_) => None,
+            None => Some(attempts::latest_approved_with_photo_id(&mut conn, user).await?.ok_or_else(|| {
+                ServiceError::InvalidImage("the ID photo is missing, and there is no earlier one to reuse".into())
+            })?),
+        };
+        (account, earlier)
+    };
+    let name_changed = name.as_ref().is_some_and(|n| *n != account.full_name);
     let name = name.unwrap_or_else(|| {
         if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() }
     });
 
-    let uuid = uuid::Uuid::new_v4().to_string();
-    let face_key = format!("photos/{uuid}/face");
-    let id_key = photo_id.as_ref().map(|_| format!("photos/{uuid}/photo_id"));
-    services.vault.put(&face_key, face).await?;
-    if let (Some(key), Some(bytes)) = (&id_key, photo_id)
-        && let Err(e) = services.vault.put(key, bytes).await
+    // Sealing a multi-megabyte photo is CPU work: keep it off the async workers.
+    let (face, id) =
+        tokio::task::spawn_blocking(move || -> Result<(Sealed, Option<Sealed>), crate::crypto::CryptoError> {
+            let face = sealed::seal(&face, PhotoKind::Face, &vendor_key)?;
+            let id = photo_id.map(|p| sealed::seal(&p, PhotoKind::PhotoId, &vendor_key)).transpose()?;
+            Ok((face, id))
+        })
+        .await
+        .map_err(|_| ServiceError::NotConfigured("photo sealing task"))??;
+
+    let receipt_id = uuid::Uuid::new_v4().to_string();
+    let face_key = format!("{}/{receipt_id}", PhotoKind::Face.prefix());
+    let id_key = id.as_ref().map(|_| format!("{}/{receipt_id}", PhotoKind::PhotoId.prefix()));
+    services.vault.put(&face_key, face.text.into_bytes()).await?;
+    if let (Some(key), Some(sealed)) = (&id_key, &id)
+        && let Err(e) = services.vault.put(key, sealed.text.clone().into_bytes()).await
     {
         remove_photos(services, &[Some(&face_key)]).await;
         return Err(e.into());
     }
 
-    let new = NewPhotoVerification {
-        uuid: uuid.clone(),
-        user_id: user,
-        name,
-        receipt_id: uuid::Uuid::new_v4().to_string(),
-        face_image_ref: Some(face_key.clone()),
-        photo_id_image_ref: id_key.clone(),
-        photo_id_key: String::new(),
-        copy_id_photo_from: None,
+    let (photo_id_image_ref, photo_id_key, copy_id_photo_from) = match (id_key.clone(), id, earlier) {
+        (Some(key), Some(sealed), _) => (Some(key), sealed.wrapped_key, None),
+        (_, _, Some(old)) => (old.photo_id_image_ref, old.photo_id_key, Some(old.id)),
+        _ => return Err(ServiceError::InvalidImage("the ID photo is missing".into())),
     };
-    match create_ready(services, &new).await {
-        Ok(id) => Ok(id),
+    let new = NewPhotoVerification {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        user_id: user,
+        name: name.clone(),
+        receipt_id,
+        face_image_ref: Some(face_key.clone()),
+        photo_id_image_ref,
+        photo_id_key,
+        user_photo_key: face.wrapped_key,
+        copy_id_photo_from,
+    };
+    match create_ready(services, &new, name_changed.then_some(name.as_str())).await {
+        Ok(id) => {
+            services.jobs_wake.notify_one();
+            Ok(id)
+        }
         Err(e) => {
             remove_photos(services, &[Some(&face_key), id_key.as_ref()]).await;
             Err(e)
@@ -74,7 +113,11 @@ pub async fn submit_photos(
     }
 }
 
-async fn create_ready(services: &Services, new: &NewPhotoVerification) -> ServiceResult<AttemptId> {
+async fn create_ready(
+    services: &Services,
+    new: &NewPhotoVerification,
+    new_name: Option<&str>,
+) -> ServiceResult<AttemptId> {
     let now = services.clock.now();
     let actor = Actor::Learner(new.user_id);
     let created = PhotoReview::created();
@@ -86,6 +129,10 @@ async fn create_ready(services: &Services, new: &NewPhotoVerification) -> Servic
     if !attempts::save_review(&mut tx, id, created.status, &ready, &actor, "photos uploaded", now).await? {
         return Err(ServiceError::Conflict("the new attempt changed before it was ready".into()));
     }
+    if let Some(name) = new_name {
+        users::set_full_name(&mut tx, new.user_id, name).await?;
+    }
+    ss_submit::enqueue(&mut tx, services, id, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }

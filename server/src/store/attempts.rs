@@ -24,8 +24,10 @@ pub struct NewPhotoVerification {
     pub face_image_ref: Option<String>,
     /// Vault key of the ID photo.
     pub photo_id_image_ref: Option<String>,
-    /// The ID photo's AES key, RSA-wrapped for the vendor (empty until encryption).
+    /// The ID photo's AES key, RSA-wrapped for the vendor (`PhotoIDKey`).
     pub photo_id_key: String,
+    /// The face photo's AES key, RSA-wrapped for the vendor (`UserPhotoKey`).
+    pub user_photo_key: String,
     /// The earlier attempt whose ID photo is reused.
     pub copy_id_photo_from: Option<AttemptId>,
 }
@@ -47,8 +49,10 @@ pub struct PhotoVerification {
     pub face_image_ref: Option<String>,
     /// Vault key of the ID photo.
     pub photo_id_image_ref: Option<String>,
-    /// The wrapped ID-photo key.
+    /// The wrapped ID-photo key (`PhotoIDKey`).
     pub photo_id_key: String,
+    /// The wrapped face-photo key (`UserPhotoKey`).
+    pub user_photo_key: String,
     /// The earlier attempt whose ID photo is reused.
     pub copy_id_photo_from: Option<AttemptId>,
     /// Status and review fields.
@@ -69,7 +73,7 @@ impl PhotoVerification {
 }
 
 const COLUMNS: &str = "attempt_id, uuid, user_id, name, receipt_id, face_image_ref, photo_id_image_ref, \
-                       photo_id_key, copy_id_photo_from, status, error_msg, error_code, reviewing_user_id, \
+                       photo_id_key, user_photo_key, copy_id_photo_from, status, error_msg, error_code, reviewing_user_id, \
                        reviewing_service, submitted_at, expires_at, created_at, updated_at, status_changed_at";
 
 fn from_row(row: &AnyRow) -> StoreResult<PhotoVerification> {
@@ -83,6 +87,7 @@ fn from_row(row: &AnyRow) -> StoreResult<PhotoVerification> {
         face_image_ref: row.try_get("face_image_ref")?,
         photo_id_image_ref: row.try_get("photo_id_image_ref")?,
         photo_id_key: row.try_get("photo_id_key")?,
+        user_photo_key: row.try_get("user_photo_key")?,
         copy_id_photo_from: row.try_get::<Option<i64>, _>("copy_id_photo_from")?.map(AttemptId),
         review: PhotoReview {
             status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
@@ -109,8 +114,8 @@ pub async fn insert(
     let t = to_micros(now);
     let (id,): (i64,) = sqlx::query_as(
         "insert into photo_verification (uuid, user_id, name, status, receipt_id, face_image_ref, \
-         photo_id_image_ref, photo_id_key, copy_id_photo_from, created_at, updated_at, status_changed_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10) returning attempt_id",
+         photo_id_image_ref, photo_id_key, user_photo_key, copy_id_photo_from, created_at, updated_at, status_changed_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) returning attempt_id",
     )
     .bind(&new.uuid)
     .bind(new.user_id.0)
@@ -120,6 +125,7 @@ pub async fn insert(
     .bind(new.face_image_ref.as_deref())
     .bind(new.photo_id_image_ref.as_deref())
     .bind(&new.photo_id_key)
+    .bind(&new.user_photo_key)
     .bind(new.copy_id_photo_from.map(|a| a.0))
     .bind(t)
     .fetch_one(&mut *conn)
@@ -206,6 +212,18 @@ pub async fn with_status(conn: &mut Conn, status: AttemptStatus, limit: i64) -> 
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The user's most recent approved attempt that has its own ID photo (to reuse it).
+pub async fn latest_approved_with_photo_id(conn: &mut Conn, user: UserId) -> StoreResult<Option<PhotoVerification>> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from photo_verification where user_id = $1 and status = 'approved' \
+         and photo_id_image_ref is not null and photo_id_key <> '' order by created_at desc, attempt_id desc limit 1"
+    ))
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// How many photo verifications exist (all users).

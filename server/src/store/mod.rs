@@ -8,7 +8,9 @@
 
 pub mod attempts;
 pub mod deadlines;
+pub mod jobs;
 pub mod kinds;
+pub mod replay;
 pub mod retire;
 pub mod retry_config;
 pub mod seed;

@@ -58,3 +58,9 @@ pub async fn get_or_create(conn: &mut Conn, username: &str, now: DateTime<Utc>) 
         .await?
         .ok_or_else(|| super::StoreError::Corrupt(format!("user {username:?} vanished after insert")))
 }
+
+/// Changes the user's profile (full) name.
+pub async fn set_full_name(conn: &mut Conn, user: UserId, name: &str) -> StoreResult<()> {
+    sqlx::query("update app_user set full_name = $1 where user_id = $2").bind(name).bind(user.0).execute(conn).await?;
+    Ok(())
+}

@@ -1,6 +1,9 @@
 //! The photo vault: where photo bytes live, behind one interface over `object_store`
-//! (a local folder by default; S3 arrives with the Software Secure pipeline). The vault
-//! stores what it is given: encryption is the caller's job (the Software Secure pipeline).
+//! (a local folder by default). Only sealed photos ([`sealed`]) are ever written, and the
+//! vendor reaches them through expiring signed URLs ([`urls`]).
+
+pub mod sealed;
+pub mod urls;
 
 use bytes::Bytes;
 use object_store::{ObjectStore, ObjectStoreExt, local::LocalFileSystem, path::Path};

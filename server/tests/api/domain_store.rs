@@ -40,6 +40,7 @@ async fn ready_photo(app: &TestApp, user: UserId) -> AttemptId {
         face_image_ref: Some(format!("photos/{user}/face")),
         photo_id_image_ref: Some(format!("photos/{user}/photo_id")),
         photo_id_key: String::new(),
+        user_photo_key: String::new(),
         copy_id_photo_from: None,
     };
     let actor = transitions::Actor::Learner(user);

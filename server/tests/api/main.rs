@@ -7,5 +7,6 @@ mod support;
 mod domain_store;
 mod health;
 mod server_fns;
+mod software_secure;
 mod store_story;
 mod submit;

@@ -37,6 +37,7 @@ async fn story(db: &TestDb) {
         face_image_ref: Some("photos/x/face".into()),
         photo_id_image_ref: None,
         photo_id_key: String::new(),
+        user_photo_key: String::new(),
         copy_id_photo_from: None,
     };
     let actor = Actor::Learner(ada.id);

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 fn body(face: &str) -> String {
-    json!({"request": {"face_image": face, "photo_id_image": null, "full_name": null}}).to_string()
+    json!({"request": {"face_image": face, "photo_id_image": face, "full_name": null}}).to_string()
 }
 
 async fn attempts(app: &TestApp) -> i64 {
@@ -36,8 +36,13 @@ async fn good_path(db: &TestDb) {
     assert_eq!(mine[0].name, "ada", "the account name stands in when no name is given");
     // The photo is in the vault under the attempt's key.
     let key = mine[0].face_image_ref.clone().expect("face ref");
-    assert_eq!(app.services.vault.get(&key).await.expect("stored").len(), jpeg_bytes(100).len());
-    assert_eq!(db.photo_files().len(), 1);
+    // Stored sealed: the vault holds encrypted text that decrypts, with the vendor's key, to the photo.
+    let stored = app.services.vault.get(&key).await.expect("stored");
+    let private = server::crypto::parse_private_key(crate::support::fixture_keys().private_pem).expect("key");
+    let aes_key = server::crypto::unwrap_photo_key(&mine[0].user_photo_key, &private).expect("unwrap");
+    assert_eq!(server::crypto::decode_and_decrypt(&stored, &aes_key).expect("decrypt"), jpeg_bytes(100));
+    assert_eq!(db.photo_files().len(), 2, "face and ID photo");
+    crate::support::assert_no_plaintext_photos(db);
 
     // Another learner sees none of it.
     let bob = app.login("bob").await;

@@ -82,12 +82,21 @@ impl TestDb {
         }
     }
 
-    /// Configuration pointing at this database and a photo folder inside the temp dir.
+    /// Configuration pointing at this database and a photo folder inside the temp dir, with
+    /// the fixture vendor keys, and jobs left to the test to run.
     pub fn config(&self) -> Config {
+        let keys = fixture_keys();
         let mut cfg = Config::default();
         cfg.database.url = self.url.clone();
         cfg.vault.local_dir = self.dir.path().join("photos");
+        cfg.vault.url_secret = Some("test url secret".to_owned().into());
         cfg.auth.dev_login = true;
+        cfg.jobs.run_in_server = false;
+        cfg.software_secure.rsa_public_key = Some(keys.public_pem);
+        cfg.software_secure.rsa_private_key = Some(keys.private_pem.into());
+        cfg.software_secure.api_access_key = keys.access_key;
+        cfg.software_secure.api_secret_key = Some(keys.secret_key.into());
+        cfg.software_secure.retry_base_secs = 1.0;
         cfg
     }
 
@@ -105,6 +114,28 @@ impl TestDb {
         let mut out = Vec::new();
         walk(&self.dir.path().join("photos"), &mut out);
         out
+    }
+}
+
+/// The vendor keys of the protocol fixtures.
+pub struct FixtureKeys {
+    pub public_pem: String,
+    pub private_pem: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+/// Reads the keys from `tests/fixtures/ssencrypt.json`.
+pub fn fixture_keys() -> FixtureKeys {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssencrypt.json");
+    let json: Value = serde_json::from_slice(&std::fs::read(path).expect("fixtures")).expect("json");
+    let k = &json["keys"];
+    let s = |name: &str| k[name].as_str().expect("key field").to_owned();
+    FixtureKeys {
+        public_pem: s("rsa_public_spki_pem"),
+        private_pem: s("rsa_private_pkcs8_pem"),
+        access_key: s("api_access_key"),
+        secret_key: s("api_secret_key"),
     }
 }
 
@@ -133,6 +164,22 @@ pub struct TestApp {
 impl TestApp {
     pub async fn new(db: &TestDb) -> Self {
         Self::with_config(db, db.config()).await
+    }
+
+    /// The app served on a real port (so a vendor can fetch photo URLs); `public_url` is set
+    /// to it before the services start.
+    pub async fn listening(db: &TestDb, edit: impl FnOnce(&mut Config)) -> (Self, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut cfg = db.config();
+        cfg.server.public_url = base.clone();
+        edit(&mut cfg);
+        let app = Self::with_config(db, cfg).await;
+        let router = app.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        (app, base)
     }
 
     pub async fn with_config(_db: &TestDb, cfg: Config) -> Self {
@@ -179,6 +226,22 @@ pub fn sfn(name: &str, cookie: Option<&str>, body: String) -> Request<Body> {
         b = b.header(header::COOKIE, c);
     }
     b.body(Body::from(body)).expect("request")
+}
+
+/// Fails if any file of the photo store holds a JPEG or PNG, as bytes or as base64 text
+/// (both alphabets): everything there must be encrypted.
+pub fn assert_no_plaintext_photos(db: &TestDb) {
+    use base64::Engine;
+    let magics: [&[u8]; 2] = [&[0xFF, 0xD8, 0xFF], b"\x89PNG"];
+    for path in db.photo_files() {
+        let bytes = std::fs::read(&path).expect("read photo file");
+        let text = String::from_utf8_lossy(&bytes).replace(['-', '_'], "A");
+        let decoded = base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap_or_default();
+        for m in magics {
+            assert!(!bytes.windows(m.len()).any(|w| w == m), "{} holds a plaintext image", path.display());
+            assert!(!decoded.starts_with(m), "{} holds a base64 plaintext image", path.display());
+        }
+    }
 }
 
 /// A minimal JPEG: SOI, an APP0 segment, EOI.

@@ -1,0 +1,55 @@
+//! `fake-vendor`: plays Software Secure on this machine for development and end-to-end
+//! tests. All behaviour lives in [`server::fake_vendor`]; this is flags, logs and signals.
+
+use std::io::Write as _;
+
+use clap::Parser;
+use server::fake_vendor::{cli::Args, serve};
+use tracing_subscriber::{EnvFilter, fmt};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    // Logs go to stderr: stdout carries only the "listening" line that tests read.
+    let filter = EnvFilter::try_from_env("FAKE_VENDOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-vendor: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let (addr, server) = serve(args.into_config()?, shutdown_signal()).await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "fake-vendor listening on http://{addr}")?;
+        // A parent reading through a pipe would otherwise wait for a block-buffer flush.
+        stdout.flush()?;
+    }
+    server.await?;
+    Ok(())
+}
+
+/// Completes on ctrl-c or, on Unix, SIGTERM (what `docker stop` and test harnesses send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

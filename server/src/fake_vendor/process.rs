@@ -1,0 +1,168 @@
+//! Background processing of an accepted submission: fetch, decrypt, check, decide, call back.
+//!
+//! Both photos are always fetched and checked, even when a marker already fixes the result,
+//! so that every end-to-end run exercises Vouch's photo URLs and key wrapping. The fake
+//! vendor fetches whatever URLs it is given: a development tool, not a hardened service.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::intake::Submission;
+use super::{FakeVendorConfig, Vendor, callback};
+use crate::crypto::python::PyValue;
+use crate::crypto::{PrivateKey, decode_and_decrypt, unwrap_photo_key};
+use crate::service::images::sniff;
+
+/// Larger photo objects are refused: real ones are a few megabytes of base64 at most.
+const MAX_PHOTO_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why a photo was unusable; only this (never the content) is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhotoProblem {
+    /// Connection error, non-2xx answer, or too large.
+    Fetch,
+    /// The wrapped AES key did not unwrap with our private key.
+    Key,
+    /// Bad base64, wrong key or bad padding.
+    Decrypt,
+    /// Decrypted, but not a JPEG or PNG.
+    NotAnImage,
+}
+
+/// The vendor's verdict, as sent in the callback.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Decision {
+    /// `PASS`, `FAIL` or `SYSTEM FAIL`.
+    pub result: &'static str,
+    /// `Reason`: `""`, a string, or a list of `{"…Reasons": [...]}` objects.
+    pub reason: PyValue,
+    /// `MessageType` (Open edX stores it as the error code, at most 50 characters).
+    pub message_type: &'static str,
+}
+
+/// Processes one accepted submission to the end, recording the outcome.
+pub(super) async fn run(vendor: Arc<Vendor>, submission: Submission) {
+    let (photo_id, user_photo) = tokio::join!(
+        fetch(&vendor.client, &submission.photo_id_url),
+        fetch(&vendor.client, &submission.user_photo_url)
+    );
+    // RSA private-key operations and AES over megabytes are CPU work: off the reactor.
+    let worker = Arc::clone(&vendor);
+    let keys = (submission.photo_id_key.clone(), submission.user_photo_key.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        let key = &worker.private_key;
+        (check(photo_id, &keys.0, key), check(user_photo, &keys.1, key))
+    })
+    .await;
+    let (photo_id, user_photo) = match checked {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(edx_id = %submission.edx_id, error = %e, "photo check task failed");
+            (Err(PhotoProblem::Decrypt), Err(PhotoProblem::Decrypt))
+        }
+    };
+    let decision = decide(&vendor.config, &submission.expected_name, photo_id.err(), user_photo.err());
+    vendor.registry().decided(&submission.edx_id, decision.result);
+    tracing::info!(
+        edx_id = %submission.edx_id,
+        result = decision.result,
+        photo_id_problem = ?photo_id.err(),
+        user_photo_problem = ?user_photo.err(),
+        "submission decided"
+    );
+    if !vendor.config.callback_delay.is_zero() {
+        tokio::time::sleep(vendor.config.callback_delay).await;
+    }
+    let status = callback::deliver(&vendor, &submission, &decision).await;
+    vendor.registry().called_back(&submission.edx_id, status);
+}
+
+/// GETs a photo object (the `encrypt_and_encode` text).
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, PhotoProblem> {
+    let response = client.get(url).send().await.map_err(|_| PhotoProblem::Fetch)?;
+    if !response.status().is_success() || response.content_length().is_some_and(|n| n > MAX_PHOTO_BYTES as u64) {
+        return Err(PhotoProblem::Fetch);
+    }
+    let body = response.bytes().await.map_err(|_| PhotoProblem::Fetch)?;
+    if body.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoProblem::Fetch);
+    }
+    Ok(body.to_vec())
+}
+
+/// Unwraps the key, decrypts the photo and checks it is an image.
+fn check(fetched: Result<Vec<u8>, PhotoProblem>, key_field: &str, key: &PrivateKey) -> Result<(), PhotoProblem> {
+    let encoded = fetched?;
+    let aes_key = unwrap_photo_key(key_field, key).map_err(|_| PhotoProblem::Key)?;
+    let photo = decode_and_decrypt(&encoded, &aes_key).map_err(|_| PhotoProblem::Decrypt)?;
+    sniff(&photo).map(|_| ()).ok_or(PhotoProblem::NotAnImage)
+}
+
+/// The rules, in priority order: deny marker, system-fail marker, unusable photos, pass.
+fn decide(
+    config: &FakeVendorConfig,
+    expected_name: &str,
+    photo_id: Option<PhotoProblem>,
+    user_photo: Option<PhotoProblem>,
+) -> Decision {
+    // An empty marker would match every name; treat it as "rule off".
+    let marked = |marker: &str| !marker.is_empty() && expected_name.contains(marker);
+    if marked(&config.deny_marker) {
+        let reason = json!([{"userPhotoReasons": ["Face out of view"]}, {"photoIdReasons": ["Photo hidden/No photo"]}]);
+        return Decision { result: "FAIL", reason: PyValue::from(&reason), message_type: "DENIED" };
+    }
+    if marked(&config.system_fail_marker) {
+        let reason = PyValue::Str("Simulated vendor system failure".to_owned());
+        return Decision { result: "SYSTEM FAIL", reason, message_type: "SYSTEM_ERROR" };
+    }
+    if photo_id.is_some() || user_photo.is_some() {
+        let mut reasons = Vec::new();
+        if user_photo.is_some() {
+            reasons.push(json!({"userPhotoReasons": ["Image not clear"]}));
+        }
+        if photo_id.is_some() {
+            reasons.push(json!({"photoIdReasons": ["Not provided"]}));
+        }
+        let reason = PyValue::from(&serde_json::Value::Array(reasons));
+        return Decision { result: "FAIL", reason, message_type: "PHOTO_UNUSABLE" };
+    }
+    Decision { result: "PASS", reason: PyValue::Str(String::new()), message_type: "VERIFIED" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> FakeVendorConfig {
+        FakeVendorConfig {
+            bind: ([127, 0, 0, 1], 0).into(),
+            access_key: String::new(),
+            secret_key: String::new(),
+            private_key: Vec::new(),
+            deny_marker: "DENY".to_owned(),
+            system_fail_marker: "SYSFAIL".to_owned(),
+            fail_first: 0,
+            delay: std::time::Duration::ZERO,
+            callback_delay: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn rules_in_priority_order() {
+        let c = config();
+        let bad = Some(PhotoProblem::Fetch);
+        assert_eq!(decide(&c, "Ada DENY SYSFAIL", bad, bad).result, "FAIL");
+        assert_eq!(decide(&c, "Ada DENY", None, None).message_type, "DENIED");
+        assert_eq!(decide(&c, "Ada SYSFAIL", bad, None).result, "SYSTEM FAIL");
+        let both = decide(&c, "Ada", bad, Some(PhotoProblem::NotAnImage));
+        assert_eq!(
+            both.reason.json_dumps(),
+            r#"[{"userPhotoReasons": ["Image not clear"]}, {"photoIdReasons": ["Not provided"]}]"#
+        );
+        let pass = decide(&c, "Ada", None, None);
+        assert_eq!((pass.result, pass.reason), ("PASS", PyValue::Str(String::new())));
+        let off = FakeVendorConfig { deny_marker: String::new(), ..c };
+        assert_eq!(decide(&off, "Ada", None, None).result, "PASS", "an empty marker matches nothing");
+    }
+}

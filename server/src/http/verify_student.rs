@@ -1,0 +1,101 @@
+//! Open edX's `verify_student` endpoints: submit photos, the vendor's results callback, and
+//! the expiring photo URLs the vendor fetches.
+
+use super::{AppState, auth, error::ApiError};
+use crate::{
+    service::results::{self, CallbackError},
+    vault::{VaultError, urls},
+};
+use app::{dto::SubmitPhotosRequest, error::ErrorCode};
+use axum::{
+    Form, Json,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+/// The form of `POST /verify_student/submit-photos/`.
+#[derive(Debug, Deserialize)]
+pub struct SubmitPhotosForm {
+    /// The face photo, as a data URL.
+    pub face_image: Option<String>,
+    /// The ID photo, as a data URL (absent: reuse the last approved one).
+    pub photo_id_image: Option<String>,
+    /// The name as on the ID, if it differs from the account's.
+    pub full_name: Option<String>,
+    /// The course the learner verifies for (kept for compatibility).
+    pub course_key: Option<String>,
+}
+
+/// `POST /verify_student/submit-photos/`: the same service as the SPA's server function.
+pub async fn submit_photos(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<SubmitPhotosForm>,
+) -> Result<Response, ApiError> {
+    let user = auth::session_user(&session)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in first."))?;
+    let face_image = form
+        .face_image
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidImage, "Missing required parameter face_image"))?;
+    let request = SubmitPhotosRequest { face_image, photo_id_image: form.photo_id_image, full_name: form.full_name };
+    crate::service::submit::submit_photos(&state.services, user, request).await?;
+    Ok((StatusCode::OK, Json(serde_json::json!({}))).into_response())
+}
+
+/// `POST /verify_student/results_callback`: answers `OK!` when the verdict was recorded.
+/// Refusals never echo the request body back.
+pub async fn results_callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let e = match results::handle(&state.services, &headers, &body).await {
+        Ok(()) => {
+            return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "OK!").into_response();
+        }
+        Err(CallbackError::Internal(inner)) => return ApiError::from(inner).into_response(),
+        Err(e) => e,
+    };
+    let code = match &e {
+        CallbackError::BadRequest(_) => ErrorCode::InvalidRequest,
+        CallbackError::Unauthorized | CallbackError::Stale => ErrorCode::Unauthenticated,
+        _ => ErrorCode::Conflict,
+    };
+    tracing::info!(error = %e, "callback refused");
+    ApiError::new(code, e.to_string()).into_response()
+}
+
+/// The signed query of a photo URL.
+#[derive(Debug, Deserialize)]
+pub struct PhotoQuery {
+    /// Unix seconds after which the URL is dead.
+    pub expires: i64,
+    /// HMAC of the object and `expires`.
+    pub signature: String,
+}
+
+/// `GET /verify_student/photos/{object}`: a sealed photo (the encrypted text), for the
+/// vendor, while the URL's signature and expiry hold.
+pub async fn photo(
+    State(state): State<AppState>,
+    Path(object): Path<String>,
+    Query(q): Query<PhotoQuery>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::new(ErrorCode::NotFound, "Not found.");
+    let valid_name = object.split_once('/').is_some_and(|(kind, rid)| {
+        matches!(kind, "face" | "photo_id")
+            && !rid.is_empty()
+            && rid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    let now = state.services.clock.now().timestamp();
+    if !valid_name || !urls::verify(&state.services.keys.url_secret, &object, q.expires, &q.signature, now) {
+        return Err(not_found());
+    }
+    match state.services.vault.get(&object).await {
+        Ok(bytes) => Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], bytes).into_response()),
+        Err(VaultError::NotFound) => Err(not_found()),
+        Err(e) => Err(crate::service::ServiceError::from(e).into()),
+    }
+}

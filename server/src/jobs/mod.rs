@@ -1,0 +1,173 @@
+//! The durable job runner. Jobs live in the database (see `store::jobs`), so they survive
+//! restarts; a claimed job is leased, so a job whose worker died is taken over when the
+//! lease ends. Handlers must be idempotent: a job may run again after a crash.
+//!
+//! `vouch serve` runs a runner in-process by default; `vouch worker` runs one alone, and
+//! several workers may share one PostgreSQL database.
+
+pub mod ss_submit;
+
+use crate::{service::Services, store::jobs};
+use chrono::Duration;
+use std::{collections::HashMap, sync::Arc};
+
+/// How a job run ended, when it did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    /// Worth trying again later (the vendor is down, a timeout).
+    Retry(String),
+    /// Trying again cannot help (the attempt is gone, configuration is missing).
+    Fail(String),
+}
+
+/// A kind of job.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    /// The kind name stored with the job.
+    fn kind(&self) -> &'static str;
+    /// Runs one job.
+    async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError>;
+    /// Called once when the job fails for good (after its last try, or a `Fail`).
+    async fn exhausted(&self, services: &Services, payload: &str, last_error: &str);
+}
+
+/// Every handler this build knows.
+pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
+    vec![Arc::new(ss_submit::SubmitToSoftwareSecure)]
+}
+
+/// Claims and runs jobs.
+#[derive(Clone)]
+pub struct Runner {
+    services: Services,
+    handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
+    worker: String,
+}
+
+impl Runner {
+    /// A runner with every handler, named `worker` in job leases.
+    pub fn new(services: Services, worker: impl Into<String>) -> Self {
+        let handlers = handlers().into_iter().map(|h| (h.kind(), h)).collect();
+        Self { services, handlers: Arc::new(handlers), worker: worker.into() }
+    }
+
+    /// Claims up to the configured concurrency of due jobs and runs them to their outcome;
+    /// returns how many it ran.
+    pub async fn run_once(&self) -> usize {
+        let cfg = &self.services.cfg.jobs;
+        let claimed = {
+            let mut conn = match self.services.store.conn().await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job runner cannot reach the database");
+                    return 0;
+                }
+            };
+            let now = self.services.clock.now();
+            let backend = self.services.store.backend();
+            let lease = Duration::seconds(cfg.lease_secs);
+            match jobs::claim(&mut conn, backend, &self.worker, cfg.concurrency.max(1) as i64, now, lease).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim jobs");
+                    return 0;
+                }
+            }
+        };
+        let n = claimed.len();
+        let mut set = tokio::task::JoinSet::new();
+        for job in claimed {
+            let this = self.clone();
+            set.spawn(async move { this.execute(job).await });
+        }
+        while set.join_next().await.is_some() {}
+        n
+    }
+
+    /// Runs until no job is due (for tests and one-shot commands).
+    pub async fn run_until_idle(&self) {
+        while self.run_once().await > 0 {}
+    }
+
+    /// Runs forever: claims due jobs, sleeps the poll interval when idle, wakes early when
+    /// this process queues a job.
+    pub async fn run_forever(self) {
+        let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
+        loop {
+            if self.run_once().await == 0 {
+                tokio::select! {
+                    () = tokio::time::sleep(idle) => {}
+                    () = self.services.jobs_wake.notified() => {}
+                }
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts))]
+    async fn execute(&self, job: jobs::Job) {
+        let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
+            self.finish_failed(&job, None, "no handler for this job kind").await;
+            return;
+        };
+        match handler.run(&self.services, &job.payload).await {
+            Ok(()) => {
+                let now = self.services.clock.now();
+                let res =
+                    async { jobs::complete(&mut *self.services.store.conn().await?, job.id, &self.worker, now).await };
+                if let Err(e) = res.await {
+                    tracing::warn!(error = %e, "could not mark a job done; it will run again");
+                }
+            }
+            Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
+                let delay = backoff(self.services.cfg.software_secure.retry_base_secs, job.attempts);
+                tracing::info!(retry_in_ms = delay.num_milliseconds(), "job will be retried");
+                let run_at = self.services.clock.now() + delay;
+                let res = async {
+                    jobs::retry_at(&mut *self.services.store.conn().await?, job.id, &self.worker, run_at, &error).await
+                };
+                if let Err(e) = res.await {
+                    tracing::warn!(error = %e, "could not reschedule a job; its lease will expire");
+                }
+            }
+            Err(JobError::Retry(error) | JobError::Fail(error)) => {
+                self.finish_failed(&job, Some(handler), &error).await;
+            }
+        }
+    }
+
+    async fn finish_failed(&self, job: &jobs::Job, handler: Option<Arc<dyn JobHandler>>, error: &str) {
+        tracing::warn!(error, "job failed for good");
+        if let Some(h) = handler {
+            h.exhausted(&self.services, &job.payload, error).await;
+        }
+        let now = self.services.clock.now();
+        let res = async { jobs::fail(&mut *self.services.store.conn().await?, job.id, &self.worker, now, error).await };
+        if let Err(e) = res.await {
+            tracing::warn!(error = %e, "could not mark a job failed");
+        }
+    }
+}
+
+/// The delay before retry number `attempt` (1-based): `base` doubled each time, capped at
+/// an hour, with ±20% jitter so that many failed jobs do not return in lockstep.
+pub fn backoff(base_secs: f64, attempt: i32) -> Duration {
+    let exp = base_secs * 2f64.powi(attempt.clamp(1, 30) - 1);
+    let jitter = 0.8 + 0.4 * rand::random::<f64>();
+    let secs = (exp.min(3600.0) * jitter).max(0.001);
+    Duration::milliseconds((secs * 1000.0) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_cap() {
+        for attempt in 1..=8 {
+            let d = backoff(30.0, attempt).num_milliseconds() as f64 / 1000.0;
+            let nominal = (30.0 * 2f64.powi(attempt - 1)).min(3600.0);
+            assert!(d >= nominal * 0.8 - 0.01 && d <= nominal * 1.2 + 0.01, "attempt {attempt}: {d}");
+        }
+        assert!(backoff(30.0, 50).num_seconds() <= 4320);
+    }
+}

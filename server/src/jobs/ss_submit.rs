@@ -1,0 +1,105 @@
+//! Sending a ready attempt to Software Secure. 2xx → submitted; anything else → retried
+//! with backoff; after the last try → must_retry with the vendor's answer kept.
+//!
+//! Idempotent: an attempt that is no longer ready or must_retry (already submitted or
+//! decided) is not sent again, so a job re-run after a crash does not resend it.
+
+use super::{JobError, JobHandler};
+use crate::{
+    service::{Services, lifecycle},
+    store::{attempts, jobs, transitions::Actor},
+    vendors::software_secure::{self, SERVICE_NAME},
+};
+use app::domain::{AttemptId, AttemptStatus, photo_lifecycle::PhotoOp};
+use serde::{Deserialize, Serialize};
+
+/// The job kind.
+pub const KIND: &str = "software_secure.submit";
+
+/// The longest part of a vendor's answer kept on the attempt.
+const MAX_KEPT: usize = 2000;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    attempt_id: i64,
+}
+
+/// Queues the submission of `attempt` in the caller's transaction. The idempotency key is
+/// the attempt plus the time of its last status change, so each submission round (the
+/// first, and each retry after must_retry) is queued once however often it is asked for.
+pub async fn enqueue(
+    conn: &mut crate::store::Conn,
+    services: &Services,
+    attempt: AttemptId,
+    round: chrono::DateTime<chrono::Utc>,
+) -> crate::store::StoreResult<bool> {
+    let payload = serde_json::to_string(&Payload { attempt_id: attempt.0 }).unwrap_or_default();
+    let key = format!("{KIND}:{}:{}", attempt.0, round.timestamp_micros());
+    let max = services.cfg.software_secure.max_attempts.max(1);
+    jobs::enqueue(conn, KIND, &payload, &key, max, services.clock.now()).await
+}
+
+fn parse(payload: &str) -> Result<AttemptId, JobError> {
+    serde_json::from_str::<Payload>(payload)
+        .map(|p| AttemptId(p.attempt_id))
+        .map_err(|e| JobError::Fail(format!("bad payload: {e}")))
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(MAX_KEPT).collect()
+}
+
+/// The job handler.
+pub struct SubmitToSoftwareSecure;
+
+#[async_trait::async_trait]
+impl JobHandler for SubmitToSoftwareSecure {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
+        let id = parse(payload)?;
+        let attempt = {
+            let mut conn = services.store.conn().await.map_err(|e| JobError::Retry(e.to_string()))?;
+            attempts::by_id(&mut conn, id).await.map_err(|e| JobError::Retry(e.to_string()))?
+        };
+        let Some(attempt) = attempt else { return Err(JobError::Fail("the attempt no longer exists".into())) };
+        if !matches!(attempt.status(), AttemptStatus::Ready | AttemptStatus::MustRetry) {
+            return Ok(());
+        }
+        let request = software_secure::build_request(services, &attempt, services.clock.now())
+            .map_err(|e| JobError::Fail(e.to_string()))?;
+        let response = services
+            .http
+            .post(&request.url)
+            .header("Content-Type", "application/json")
+            .header("Date", &request.date)
+            .header("Authorization", &request.authorization)
+            .body(request.body)
+            .send()
+            .await
+            .map_err(|e| JobError::Retry(format!("could not reach the vendor: {e}")))?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            return Err(JobError::Retry(truncate(&format!("vendor answered {status}: {text}"))));
+        }
+        let actor = Actor::Vendor(SERVICE_NAME.into());
+        match lifecycle::apply(services, id, &PhotoOp::MarkSubmit, &actor, "accepted by the vendor").await {
+            Ok(_) => Ok(()),
+            // The vendor's callback may already have decided it (it answered before we
+            // recorded the submission): nothing left to do.
+            Err(crate::service::ServiceError::Conflict(_)) => Ok(()),
+            Err(e) => Err(JobError::Retry(e.to_string())),
+        }
+    }
+
+    async fn exhausted(&self, services: &Services, payload: &str, last_error: &str) {
+        let Ok(id) = parse(payload) else { return };
+        let op = PhotoOp::MarkMustRetry { error: truncate(last_error) };
+        if let Err(e) = lifecycle::apply(services, id, &op, &Actor::System, "submission failed").await {
+            tracing::warn!(error = %e, attempt.id = %id, "could not mark the attempt must_retry");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The vendor's verdict (Open edX `results_callback`): authenticate, parse, decide, all or
+//! nothing. Where Open edX compares only the access key, Vouch by default verifies the HMAC
+//! signature, refuses a `Date` outside the window and refuses a replayed callback.
+
+use super::{ServiceError, Services, lifecycle};
+use crate::{
+    config::CallbackAuth,
+    crypto::{self, PyValue, SignedHeaders},
+    store::{StoreError, attempts, replay, transitions::Actor},
+    vendors::software_secure::SERVICE_NAME,
+};
+use app::domain::{
+    AttemptStatus,
+    photo_lifecycle::{PhotoOp, Reviewer},
+};
+use axum::http::HeaderMap;
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Open edX keeps at most 50 characters of `MessageType` as the error code.
+const MAX_CODE_CHARS: usize = 50;
+
+/// Why a callback was refused. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    /// The body is not JSON, or not an object.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing or wrong credentials (no detail, to give an attacker nothing).
+    #[error("invalid credentials")]
+    Unauthorized,
+    /// The `Date` is missing or outside the accepted window.
+    #[error("the Date header is missing or outside the accepted window")]
+    Stale,
+    /// This exact callback was accepted before.
+    #[error("this callback was already received")]
+    Replayed,
+    /// The attempt's state does not allow it (e.g. never submitted).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something failed on our side.
+    #[error(transparent)]
+    Internal(#[from] ServiceError),
+}
+
+impl From<StoreError> for CallbackError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+fn field<'a>(body: &'a PyValue, name: &str) -> Option<&'a str> {
+    body.get(name).and_then(PyValue::as_str)
+}
+
+/// Handles one callback (`headers` and the raw `body`).
+#[tracing::instrument(skip_all)]
+pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Result<(), CallbackError> {
+    let cfg = &services.cfg.software_secure;
+    let parsed = crypto::python::loads_bytes(body).map_err(|_| CallbackError::BadRequest("Invalid JSON.".into()))?;
+    if parsed.as_dict().is_none() {
+        return Err(CallbackError::BadRequest("JSON should be dict.".into()));
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let authorization = header("authorization").ok_or(CallbackError::Unauthorized)?;
+    let now = services.clock.now();
+
+    let replay_digest = match cfg.callback_auth {
+        CallbackAuth::Hmac => {
+            let date = header("date").ok_or(CallbackError::Stale)?;
+            let sent = httpdate::parse_http_date(date).map_err(|_| CallbackError::Stale)?;
+            let sent = chrono::DateTime::<chrono::Utc>::from(sent);
+            if (now - sent).num_seconds().abs() > cfg.callback_window_secs {
+                return Err(CallbackError::Stale);
+            }
+            let secret = cfg.api_secret_key.as_ref().ok_or(CallbackError::Unauthorized)?;
+            let signed = SignedHeaders::from_header_map(headers).map_err(|_| CallbackError::Unauthorized)?;
+            crypto::verify_authorization(authorization, "POST", &signed, &parsed, &cfg.api_access_key, secret.expose())
+                .map_err(|_| CallbackError::Unauthorized)?;
+            let digest = Sha256::digest(format!("{authorization}\n{date}").as_bytes());
+            Some(digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        }
+        CallbackAuth::AccessKey => {
+            let key = crypto::legacy_access_key(authorization).map_err(|_| CallbackError::Unauthorized)?;
+            let ok: bool = key.as_bytes().ct_eq(cfg.api_access_key.as_bytes()).into();
+            if !ok || cfg.api_access_key.is_empty() {
+                return Err(CallbackError::Unauthorized);
+            }
+            None
+        }
+    };
+
+    let receipt = field(&parsed, "EdX-ID").ok_or_else(|| CallbackError::BadRequest("EdX-ID is missing.".into()))?;
+    let result = field(&parsed, "Result").unwrap_or_default();
+    let reason = parsed.get("Reason").cloned().unwrap_or(PyValue::Str(String::new()));
+    let code: String = field(&parsed, "MessageType").unwrap_or_default().chars().take(MAX_CODE_CHARS).collect();
+    let reviewer = Reviewer { user: None, service: SERVICE_NAME.into() };
+    let op = match result {
+        "PASS" => PhotoOp::Approve { reviewer },
+        "FAIL" => PhotoOp::Deny { error_msg: reason.json_dumps(), error_code: code, reviewer },
+        "SYSTEM FAIL" => PhotoOp::SystemError { error_msg: reason.json_dumps(), error_code: code, reviewer },
+        other => {
+            return Err(CallbackError::BadRequest(format!(
+                "Result {other:?} not understood. Known results: PASS, FAIL, SYSTEM FAIL"
+            )));
+        }
+    };
+
+    let mut tx = services.store.begin().await?;
+    let attempt = attempts::by_receipt_id(&mut tx, receipt)
+        .await?
+        .ok_or_else(|| CallbackError::BadRequest(format!("edX ID {receipt} not found")))?;
+    if let Some(digest) = &replay_digest {
+        let keep_until = now + Duration::seconds(2 * cfg.callback_window_secs);
+        if !replay::remember(&mut tx, digest, now, keep_until).await? {
+            return Err(CallbackError::Replayed);
+        }
+    }
+    let actor = Actor::Vendor(SERVICE_NAME.into());
+    // The vendor may answer before our job recorded the submission: it evidently has it.
+    if attempt.status() == AttemptStatus::Ready {
+        lifecycle::apply_in(&mut tx, services, attempt.id, &PhotoOp::MarkSubmit, &actor, "vendor answered").await?;
+    }
+    match lifecycle::apply_in(&mut tx, services, attempt.id, &op, &actor, "vendor result").await {
+        Ok(_) => {}
+        Err(ServiceError::Conflict(m)) => return Err(CallbackError::Conflict(m)),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Re-submitting attempts that must be retried (Open edX `retry_failed_photo_verifications`).
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::{
+    jobs::ss_submit,
+    store::{StoreError, attempts, retry_config},
+};
+use app::domain::{AttemptId, AttemptStatus};
+
+/// Which attempts to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every attempt in must_retry (at most `limit`).
+    AllMustRetry {
+        /// The most to queue in one run.
+        limit: i64,
+    },
+    /// These attempts (those not in must_retry are skipped).
+    Ids(Vec<AttemptId>),
+    /// The ids stored in the retry configuration (`--verification-ids 1 2 3`).
+    FromConfig,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetryReport {
+    /// Submissions queued.
+    pub queued: usize,
+    /// Attempts skipped (not in must_retry, unknown, or already queued).
+    pub skipped: usize,
+}
+
+/// Parses the stored arguments: `--verification-ids 1 2 3`.
+pub fn parse_config_arguments(args: &str) -> ServiceResult<Vec<AttemptId>> {
+    let mut words = args.split_whitespace();
+    match words.next() {
+        Some("--verification-ids") => words
+            .map(|w| {
+                w.parse::<i64>().map(AttemptId).map_err(|_| ServiceError::Invalid(format!("not an attempt id: {w}")))
+            })
+            .collect(),
+        _ => Err(ServiceError::Invalid("the stored arguments must be --verification-ids <ids>".into())),
+    }
+}
+
+/// Queues a new submission for each selected attempt in must_retry, calling `progress`
+/// after each one.
+pub async fn retry_failed(
+    services: &Services,
+    selection: Selection,
+    mut progress: impl FnMut(usize, usize),
+) -> ServiceResult<RetryReport> {
+    let ids: Vec<AttemptId> = {
+        let mut conn = services.store.conn().await?;
+        match selection {
+            Selection::AllMustRetry { limit } => attempts::with_status(&mut conn, AttemptStatus::MustRetry, limit)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect(),
+            Selection::Ids(ids) => ids,
+            Selection::FromConfig => {
+                let args = retry_config::current(&mut conn)
+                    .await?
+                    .ok_or_else(|| ServiceError::Invalid("no retry configuration is stored".into()))?;
+                parse_config_arguments(&args)?
+            }
+        }
+    };
+    let mut report = RetryReport::default();
+    let total = ids.len();
+    for (i, id) in ids.into_iter().enumerate() {
+        let mut tx = services.store.begin().await?;
+        let queued = match attempts::by_id(&mut tx, id).await? {
+            Some(a) if a.status() == AttemptStatus::MustRetry => {
+                ss_submit::enqueue(&mut tx, services, id, a.status_changed_at).await?
+            }
+            _ => false,
+        };
+        tx.commit().await.map_err(StoreError::from)?;
+        if queued {
+            report.queued += 1
+        } else {
+            report.skipped += 1
+        }
+        progress(i + 1, total);
+    }
+    services.jobs_wake.notify_one();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_arguments() {
+        assert_eq!(
+            parse_config_arguments("--verification-ids 1 2  3").ok(),
+            Some(vec![AttemptId(1), AttemptId(2), AttemptId(3)])
+        );
+        assert!(parse_config_arguments("--verification-ids 1 x").is_err());
+        assert!(parse_config_arguments("--other 1").is_err());
+        assert_eq!(parse_config_arguments("--verification-ids").ok(), Some(vec![]));
+    }
+}

@@ -1,0 +1,164 @@
+//! The job queue table. Enqueueing takes a connection, so a job is queued in the same
+//! transaction as the state change that calls for it. Claiming is one statement per
+//! backend: PostgreSQL skips rows other workers hold (`for update skip locked`); SQLite
+//! serializes writers, so a single `update … returning` claims atomically.
+
+use super::{
+    Backend, Conn, StoreResult,
+    time::{from_micros, to_micros},
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Id.
+    pub id: i64,
+    /// Which handler runs it.
+    pub kind: String,
+    /// Its input (JSON).
+    pub payload: String,
+    /// How many times it has been claimed, this time included.
+    pub attempts: i32,
+    /// After this many failed tries it fails for good.
+    pub max_attempts: i32,
+}
+
+/// Counts by status, for operators and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// Waiting to run.
+    pub queued: i64,
+    /// Claimed by a worker.
+    pub running: i64,
+    /// Finished.
+    pub done: i64,
+    /// Gave up after the last try.
+    pub failed: i64,
+}
+
+/// Queues a job unless one with the same idempotency key exists; returns whether it was new.
+pub async fn enqueue(
+    conn: &mut Conn,
+    kind: &str,
+    payload: &str,
+    idempotency_key: &str,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let t = to_micros(run_at);
+    let done = sqlx::query(
+        "insert into job (kind, payload, idempotency_key, status, max_attempts, run_at, created_at, updated_at) \
+         values ($1, $2, $3, 'queued', $4, $5, $5, $5) on conflict (idempotency_key) do nothing",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(idempotency_key)
+    .bind(max_attempts)
+    .bind(t)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Claims up to `limit` due jobs for `worker` until `now + lease`: queued jobs whose time has
+/// come, and running jobs whose lease ran out (their worker died).
+pub async fn claim(
+    conn: &mut Conn,
+    backend: Backend,
+    worker: &str,
+    limit: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> StoreResult<Vec<Job>> {
+    let lock = match backend {
+        Backend::Postgres => "for update skip locked",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "update job set status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+         where job_id in (select job_id from job \
+             where (status = 'queued' and run_at <= $3) or (status = 'running' and locked_until < $3) \
+             order by run_at, job_id limit $4 {lock}) \
+         returning job_id, kind, payload, attempts, max_attempts"
+    );
+    let rows: Vec<(i64, String, String, i32, i32)> = sqlx::query_as(&sql)
+        .bind(worker)
+        .bind(to_micros(now + lease))
+        .bind(to_micros(now))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, payload, attempts, max_attempts)| Job { id, kind, payload, attempts, max_attempts })
+        .collect())
+}
+
+/// Marks a job this worker holds as done.
+pub async fn complete(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "update job set status = 'done', locked_until = null, updated_at = $1 \
+         where job_id = $2 and locked_by = $3 and status = 'running'",
+    )
+    .bind(to_micros(now))
+    .bind(id)
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a job this worker holds back in the queue to run at `run_at`, keeping the error.
+pub async fn retry_at(conn: &mut Conn, id: i64, worker: &str, run_at: DateTime<Utc>, error: &str) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "update job set status = 'queued', run_at = $1, locked_until = null, last_error = $2, updated_at = $1 \
+         where job_id = $3 and locked_by = $4 and status = 'running'",
+    )
+    .bind(to_micros(run_at))
+    .bind(error)
+    .bind(id)
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a job this worker holds as failed for good.
+pub async fn fail(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>, error: &str) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "update job set status = 'failed', locked_until = null, last_error = $1, updated_at = $2 \
+         where job_id = $3 and locked_by = $4 and status = 'running'",
+    )
+    .bind(error)
+    .bind(to_micros(now))
+    .bind(id)
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many jobs are in each status.
+pub async fn counts(conn: &mut Conn) -> StoreResult<JobCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select status, count(*) from job group by status").fetch_all(conn).await?;
+    let mut c = JobCounts::default();
+    for (status, n) in rows {
+        match status.as_str() {
+            "queued" => c.queued = n,
+            "running" => c.running = n,
+            "done" => c.done = n,
+            "failed" => c.failed = n,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// When the next queued job is due, if any (lets an idle runner sleep until then).
+pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<DateTime<Utc>>> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("select min(run_at) from job where status = 'queued'").fetch_optional(conn).await?;
+    row.and_then(|(t,)| t).map(from_micros).transpose()
+}

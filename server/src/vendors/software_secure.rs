@@ -1,0 +1,81 @@
+//! The Software Secure request (spec §5–§7): the body fields, the `Date` header and the
+//! `Authorization: SSI <access key>:<signature>` header, byte-compatible with Open edX.
+
+use crate::{
+    crypto::{self, CryptoError, PyValue, SignedHeaders},
+    service::Services,
+    store::attempts::PhotoVerification,
+    vault::urls,
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// The path of the results callback, under `server.public_url`.
+pub const CALLBACK_PATH: &str = "/verify_student/results_callback";
+
+/// The name Vouch records as the reviewing service of Software Secure decisions.
+pub const SERVICE_NAME: &str = "SoftwareSecure";
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    /// Where to POST.
+    pub url: String,
+    /// The `Date` header, exactly as signed.
+    pub date: String,
+    /// The `Authorization` header.
+    pub authorization: String,
+    /// The JSON body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Why a request could not be built (all configuration or data problems: retrying does not help).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// `software_secure.api_secret_key` is not set.
+    #[error("software_secure.api_secret_key is not configured")]
+    NoSecret,
+    /// The attempt has no photo of this kind.
+    #[error("the attempt has no {0} photo")]
+    MissingPhoto(&'static str),
+    /// Signing failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+/// Builds the signed submission of `attempt` at `now`.
+pub fn build_request(
+    services: &Services,
+    attempt: &PhotoVerification,
+    now: DateTime<Utc>,
+) -> Result<SignedRequest, RequestError> {
+    let cfg = &services.cfg.software_secure;
+    let secret = cfg.api_secret_key.as_ref().ok_or(RequestError::NoSecret)?;
+    let public_url = services.cfg.server.public_url.trim_end_matches('/');
+    let expires = (now + Duration::seconds(cfg.photo_url_ttl_secs)).timestamp();
+    let url = |object: &Option<String>, what| {
+        object
+            .as_deref()
+            .map(|o| urls::photo_url(public_url, &services.keys.url_secret, o, expires))
+            .ok_or(RequestError::MissingPhoto(what))
+    };
+    let s = |v: &str| PyValue::Str(v.to_owned());
+    let body = PyValue::Dict(vec![
+        ("EdX-ID".into(), s(&attempt.receipt_id)),
+        ("ExpectedName".into(), s(&attempt.name)),
+        ("PhotoID".into(), PyValue::Str(url(&attempt.photo_id_image_ref, "ID")?)),
+        ("PhotoIDKey".into(), s(&attempt.photo_id_key)),
+        ("SendResponseTo".into(), PyValue::Str(format!("{public_url}{CALLBACK_PATH}"))),
+        ("UserPhoto".into(), PyValue::Str(url(&attempt.face_image_ref, "face")?)),
+        ("UserPhotoKey".into(), s(&attempt.user_photo_key)),
+    ]);
+    let date = crypto::http_date(now);
+    let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
+    let message = crypto::signing_string("POST", &headers, &body)?;
+    let signature = crypto::sign_message(secret.expose(), &message);
+    Ok(SignedRequest {
+        url: cfg.api_url.clone(),
+        authorization: crypto::authorization_header(&cfg.api_access_key, &signature),
+        date,
+        body: body.wire_json().into_bytes(),
+    })
+}
