@@ -186,20 +186,57 @@ impl Default for AuthConfig {
     }
 }
 
+/// Where photos are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultBackend {
+    /// A local folder (`vault.local_dir`); Vouch serves signed photo URLs itself.
+    Local,
+    /// An S3 bucket (or S3-compatible server); the vendor gets presigned URLs.
+    S3,
+}
+
 /// `[vault]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct VaultConfig {
+    /// `local` (default) or `s3`.
+    pub backend: VaultBackend,
     /// Folder of the local photo store.
     pub local_dir: PathBuf,
     /// Key that signs the expiring photo URLs of the local store. Every process of one
     /// deployment (server, workers) needs the same; when unset a random key is made at start.
     pub url_secret: Option<Secret>,
+    /// S3 bucket.
+    pub s3_bucket: String,
+    /// Key prefix inside the bucket (e.g. `vouch/`), empty for none.
+    pub s3_prefix: String,
+    /// S3 region.
+    pub s3_region: String,
+    /// Endpoint of an S3-compatible server (MinIO, Ceph, moto); unset for AWS.
+    pub s3_endpoint: Option<String>,
+    /// Access key id (unset: the usual AWS environment and instance credentials).
+    pub s3_access_key_id: Option<String>,
+    /// Secret access key.
+    pub s3_secret_access_key: Option<Secret>,
+    /// Allow plain-HTTP endpoints (local S3-compatible servers only).
+    pub s3_allow_http: bool,
 }
 
 impl Default for VaultConfig {
     fn default() -> Self {
-        Self { local_dir: "data/photos".into(), url_secret: None }
+        Self {
+            backend: VaultBackend::Local,
+            local_dir: "data/photos".into(),
+            url_secret: None,
+            s3_bucket: String::new(),
+            s3_prefix: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
     let store =
         Store::connect(&cfg.database.url, cfg.database.max_connections).await.context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
-    let vault = Vault::local(&cfg.vault.local_dir)?;
+    let vault = Vault::from_config(&cfg.vault)?;
     let keys = Arc::new(Keys::from_config(&cfg)?);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(cfg.software_secure.request_timeout_secs))

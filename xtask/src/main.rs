@@ -121,7 +121,8 @@ fn cmd_test() -> util::Result<()> {
         _ => pg::ensure()?,
     };
 
-    let step = Step::start("unit and integration tests (SQLite and PostgreSQL)");
+    tools::ensure_moto()?;
+    let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3)");
     run(cargo().args(["test", "--workspace"]).env("VOUCH_TEST_PG_URL", &pg_url))?;
     step.done();
 

@@ -151,3 +151,14 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 pub fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0")
 }
+
+/// moto's S3-compatible server (PyPI), which the S3 vault test starts.
+pub fn ensure_moto() -> Result<()> {
+    let have = Command::new("python3").args(["-c", "import moto.server"]).output().is_ok_and(|o| o.status.success());
+    if !have {
+        let s = Step::start("install moto[server] (pip)");
+        run(Command::new("python3").args(["-m", "pip", "install", "-q", "moto[server]"]))?;
+        s.done();
+    }
+    Ok(())
+}

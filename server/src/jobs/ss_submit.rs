@@ -68,8 +68,12 @@ impl JobHandler for SubmitToSoftwareSecure {
         if !matches!(attempt.status(), AttemptStatus::Ready | AttemptStatus::MustRetry) {
             return Ok(());
         }
-        let request = software_secure::build_request(services, &attempt, services.clock.now())
-            .map_err(|e| JobError::Fail(e.to_string()))?;
+        let request = match software_secure::build_request(services, &attempt, services.clock.now()).await {
+            Ok(r) => r,
+            // The store could not presign: perhaps briefly unreachable.
+            Err(e @ software_secure::RequestError::Url(_)) => return Err(JobError::Retry(e.to_string())),
+            Err(e) => return Err(JobError::Fail(e.to_string())),
+        };
         let response = services
             .http
             .post(&request.url)

@@ -5,8 +5,13 @@
 pub mod sealed;
 pub mod urls;
 
+use crate::config::VaultConfig;
 use bytes::Bytes;
-use object_store::{ObjectStore, ObjectStoreExt, local::LocalFileSystem, path::Path};
+use chrono::{DateTime, Utc};
+use object_store::{
+    ObjectStore, ObjectStoreExt, aws::AmazonS3Builder, local::LocalFileSystem, path::Path, prefix::PrefixStore,
+    signer::Signer,
+};
 use std::sync::Arc;
 
 /// Vault failures.
@@ -36,6 +41,8 @@ impl From<object_store::Error> for VaultError {
 #[derive(Debug, Clone)]
 pub struct Vault {
     store: Arc<dyn ObjectStore>,
+    /// S3 presigns URLs itself; the local store has none (Vouch signs and serves them).
+    signer: Option<(Arc<dyn Signer>, String)>,
 }
 
 impl Vault {
@@ -43,12 +50,60 @@ impl Vault {
     pub fn local(dir: &std::path::Path) -> Result<Self, VaultError> {
         std::fs::create_dir_all(dir).map_err(|e| VaultError::Setup(format!("{}: {e}", dir.display())))?;
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| VaultError::Setup(e.to_string()))?;
-        Ok(Self { store: Arc::new(fs) })
+        Ok(Self { store: Arc::new(fs), signer: None })
     }
 
-    /// A vault over any object store (tests, S3).
-    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+    /// A vault in an S3 bucket (or an S3-compatible server), under `s3_prefix`.
+    pub fn s3(cfg: &VaultConfig) -> Result<Self, VaultError> {
+        if cfg.s3_bucket.is_empty() {
+            return Err(VaultError::Setup("vault.s3_bucket is required with vault.backend = \"s3\"".into()));
+        }
+        let mut b = AmazonS3Builder::from_env()
+            .with_bucket_name(&cfg.s3_bucket)
+            .with_region(&cfg.s3_region)
+            .with_allow_http(cfg.s3_allow_http);
+        if let Some(e) = &cfg.s3_endpoint {
+            b = b.with_endpoint(e);
+        }
+        if let Some(k) = &cfg.s3_access_key_id {
+            b = b.with_access_key_id(k);
+        }
+        if let Some(s) = &cfg.s3_secret_access_key {
+            b = b.with_secret_access_key(s.expose());
+        }
+        let s3 = Arc::new(b.build().map_err(|e| VaultError::Setup(e.to_string()))?);
+        let prefix = cfg.s3_prefix.trim_matches('/').to_owned();
+        let store: Arc<dyn ObjectStore> =
+            if prefix.is_empty() { s3.clone() } else { Arc::new(PrefixStore::new(s3.clone(), prefix.as_str())) };
+        Ok(Self { store, signer: Some((s3, prefix)) })
+    }
+
+    /// The vault the configuration asks for.
+    pub fn from_config(cfg: &VaultConfig) -> Result<Self, VaultError> {
+        match cfg.backend {
+            crate::config::VaultBackend::Local => Self::local(&cfg.local_dir),
+            crate::config::VaultBackend::S3 => Self::s3(cfg),
+        }
+    }
+
+    /// A URL through which the vendor can fetch `key` until `expires`: an S3 presigned URL,
+    /// or for the local store a Vouch URL signed with `url_secret` (see [`urls`]).
+    pub async fn url(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+        public_url: &str,
+        url_secret: &[u8],
+    ) -> Result<String, VaultError> {
+        match &self.signer {
+            Some((signer, prefix)) => {
+                let path = if prefix.is_empty() { Path::from(key) } else { Path::from(format!("{prefix}/{key}")) };
+                let ttl = (expires - now).to_std().unwrap_or_default();
+                Ok(signer.signed_url(object_store::signer::Method::GET, &path, ttl).await?.to_string())
+            }
+            None => Ok(urls::photo_url(public_url, url_secret, key, expires.timestamp())),
+        }
     }
 
     /// Stores `bytes` under `key`, replacing what was there.

@@ -5,7 +5,6 @@ use crate::{
     crypto::{self, CryptoError, PyValue, SignedHeaders},
     service::Services,
     store::attempts::PhotoVerification,
-    vault::urls,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -40,10 +39,13 @@ pub enum RequestError {
     /// Signing failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// A photo URL could not be made (the store could not presign).
+    #[error("photo URL: {0}")]
+    Url(#[from] crate::vault::VaultError),
 }
 
 /// Builds the signed submission of `attempt` at `now`.
-pub fn build_request(
+pub async fn build_request(
     services: &Services,
     attempt: &PhotoVerification,
     now: DateTime<Utc>,
@@ -51,21 +53,17 @@ pub fn build_request(
     let cfg = &services.cfg.software_secure;
     let secret = cfg.api_secret_key.as_ref().ok_or(RequestError::NoSecret)?;
     let public_url = services.cfg.server.public_url.trim_end_matches('/');
-    let expires = (now + Duration::seconds(cfg.photo_url_ttl_secs)).timestamp();
-    let url = |object: &Option<String>, what| {
-        object
-            .as_deref()
-            .map(|o| urls::photo_url(public_url, &services.keys.url_secret, o, expires))
-            .ok_or(RequestError::MissingPhoto(what))
-    };
+    let expires = now + Duration::seconds(cfg.photo_url_ttl_secs);
+    let photo_id_url = photo_url(services, attempt.photo_id_image_ref.as_deref(), "ID", now, expires).await?;
+    let face_url = photo_url(services, attempt.face_image_ref.as_deref(), "face", now, expires).await?;
     let s = |v: &str| PyValue::Str(v.to_owned());
     let body = PyValue::Dict(vec![
         ("EdX-ID".into(), s(&attempt.receipt_id)),
         ("ExpectedName".into(), s(&attempt.name)),
-        ("PhotoID".into(), PyValue::Str(url(&attempt.photo_id_image_ref, "ID")?)),
+        ("PhotoID".into(), PyValue::Str(photo_id_url)),
         ("PhotoIDKey".into(), s(&attempt.photo_id_key)),
         ("SendResponseTo".into(), PyValue::Str(format!("{public_url}{CALLBACK_PATH}"))),
-        ("UserPhoto".into(), PyValue::Str(url(&attempt.face_image_ref, "face")?)),
+        ("UserPhoto".into(), PyValue::Str(face_url)),
         ("UserPhotoKey".into(), s(&attempt.user_photo_key)),
     ]);
     let date = crypto::http_date(now);
@@ -78,4 +76,17 @@ pub fn build_request(
         date,
         body: body.wire_json().into_bytes(),
     })
+}
+
+/// The expiring URL of a stored photo, for the vendor.
+pub async fn photo_url(
+    services: &Services,
+    object: Option<&str>,
+    what: &'static str,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<String, RequestError> {
+    let object = object.ok_or(RequestError::MissingPhoto(what))?;
+    let public_url = services.cfg.server.public_url.trim_end_matches('/');
+    Ok(services.vault.url(object, now, expires, public_url, &services.keys.url_secret).await?)
 }

@@ -6,6 +6,8 @@ mod support;
 
 mod domain_store;
 mod health;
+mod processes;
+mod s3;
 mod server_fns;
 mod software_secure;
 mod store_story;

@@ -1,0 +1,313 @@
+//! End to end with real processes: `vouch serve`, `vouch worker`, `vouch retry-failed` and
+//! `fake-vendor` as separate programs talking HTTP on loopback, the way they are deployed.
+//! Waiting is always for a condition, with a deadline; never for a fixed time.
+
+use crate::support::{TestDb, data_url, fixture_keys, jpeg_bytes};
+use app::domain::{AttemptKind, AttemptStatus};
+use serde_json::Value;
+use server::store::{Store, attempts, transitions};
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// A child process that is killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Polls `check` every 50 ms until it returns Some, failing after `limit`.
+async fn until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Everything the processes of one deployment share.
+struct Deployment {
+    db_url: String,
+    dir: std::path::PathBuf,
+    public_url: String,
+    port: u16,
+    vendor_url: String,
+}
+
+impl Deployment {
+    fn new(db: &TestDb, vendor_port: u16) -> Self {
+        let port = free_port();
+        Self {
+            db_url: db.url.clone(),
+            dir: db.dir.path().to_path_buf(),
+            public_url: format!("http://127.0.0.1:{port}"),
+            port,
+            vendor_url: format!("http://127.0.0.1:{vendor_port}/"),
+        }
+    }
+
+    fn vouch(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let keys = fixture_keys();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
+        c.args(args)
+            .env("VOUCH_DATABASE__URL", &self.db_url)
+            .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
+            .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{}", self.port))
+            .env("VOUCH_SERVER__PUBLIC_URL", &self.public_url)
+            .env("VOUCH_SERVER__STATIC_DIR", self.dir.join("no-dist"))
+            .env("VOUCH_VAULT__LOCAL_DIR", self.dir.join("photos"))
+            .env("VOUCH_VAULT__URL_SECRET", "process test url secret")
+            .env("VOUCH_AUTH__DEV_LOGIN", "true")
+            .env("VOUCH_SOFTWARE_SECURE__API_URL", &self.vendor_url)
+            .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
+            .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
+            .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
+            .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05")
+            .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
+            .env("VOUCH_LOG", "warn")
+            .stdout(Stdio::null());
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    async fn serve(&self, extra: &[(&str, &str)]) -> Proc {
+        let p = Proc(self.vouch(&["serve"], extra).spawn().expect("start vouch serve"));
+        let url = format!("{}/readyz", self.public_url);
+        until("vouch to be ready", Duration::from_secs(30), || {
+            let url = url.clone();
+            async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+        })
+        .await;
+        p
+    }
+}
+
+/// Starts `fake-vendor` on `port` with the fixture keys; `extra` adds flags.
+async fn fake_vendor(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
+    let keys = fixture_keys();
+    let key_file = dir.join("vendor-private.pem");
+    std::fs::write(&key_file, &keys.private_pem).expect("write key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-vendor"))
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--private-key"])
+        .arg(&key_file)
+        .args(extra)
+        .env("FAKE_VENDOR_ACCESS_KEY", &keys.access_key)
+        .env("FAKE_VENDOR_SECRET_KEY", &keys.secret_key)
+        .env("FAKE_VENDOR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start fake-vendor");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("listening line");
+    assert!(line.starts_with("fake-vendor listening on"), "{line}");
+    Proc(child)
+}
+
+/// The vendor's record: EdX-ID → (requests received, result).
+async fn vendor_record(port: u16) -> HashMap<String, (u64, Option<String>)> {
+    let v: Value = reqwest::get(format!("http://127.0.0.1:{port}/_fake/requests"))
+        .await
+        .expect("vendor answers")
+        .json()
+        .await
+        .expect("json");
+    v["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| {
+            let id = r["edx_id"].as_str().expect("id").to_owned();
+            (id, (r["received"].as_u64().expect("count"), r["result"].as_str().map(str::to_owned)))
+        })
+        .collect()
+}
+
+/// Signs `username` in and submits both photos through the REST endpoint.
+async fn submit(base: &str, username: &str) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let login = http
+        .post(format!("{base}/auth/dev-login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={username}"))
+        .send()
+        .await
+        .expect("login");
+    let cookie = login.headers().get("set-cookie").expect("cookie").to_str().expect("ascii");
+    let cookie = cookie.split(';').next().expect("pair").to_owned();
+    let photo = data_url("image/jpeg", &jpeg_bytes(200)).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let res = http
+        .post(format!("{base}/verify_student/submit-photos/"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("face_image={photo}&photo_id_image={photo}"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+}
+
+async fn statuses(store: &Store) -> Vec<(attempts::PhotoVerification, Vec<String>)> {
+    let mut conn = store.conn().await.expect("conn");
+    let ids: Vec<(i64,)> = sqlx::query_as("select attempt_id from photo_verification order by attempt_id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("q");
+    let mut out = Vec::new();
+    for (id,) in ids {
+        let a = attempts::by_id(&mut conn, app::domain::AttemptId(id)).await.expect("q").expect("row");
+        let h = transitions::history(&mut conn, AttemptKind::Photo, id).await.expect("history");
+        out.push((a, h.into_iter().map(|t| t.to).collect()));
+    }
+    out
+}
+
+async fn sigkill_then_restart(db: &TestDb) {
+    let vendor_port = free_port();
+    // The vendor answers slowly, so submissions are in flight when the server dies.
+    let _vendor = fake_vendor(db.dir.path(), vendor_port, &["--delay-ms", "300"]).await;
+    let d = Deployment::new(db, vendor_port);
+    let short_lease = [("VOUCH_JOBS__LEASE_SECS", "2"), ("VOUCH_JOBS__CONCURRENCY", "4")];
+    let mut server = d.serve(&short_lease).await;
+    let learners = 12;
+    for i in 0..learners {
+        submit(&d.public_url, &format!("learner{i}")).await;
+    }
+    // Kill it hard while the vendor is still answering, then start it again.
+    until("a submission in flight", Duration::from_secs(20), || async {
+        vendor_record(vendor_port).await.values().any(|(n, _)| *n > 0).then_some(())
+    })
+    .await;
+    server.0.kill().expect("SIGKILL");
+    let _ = server.0.wait();
+    drop(server);
+    let _server = d.serve(&short_lease).await;
+
+    let all = until("every attempt decided", Duration::from_secs(90), || async {
+        let s = statuses(&db.store).await;
+        (s.len() == learners && s.iter().all(|(a, _)| a.status() == AttemptStatus::Approved)).then_some(s)
+    })
+    .await;
+    let record = vendor_record(vendor_port).await;
+    let mut resent = 0;
+    for (attempt, history) in &all {
+        // Recorded exactly once: one submission and one approval in the audit trail.
+        assert_eq!(history.iter().filter(|t| *t == "submitted").count(), 1, "{history:?}");
+        assert_eq!(history.iter().filter(|t| *t == "approved").count(), 1, "{history:?}");
+        let (received, result) = record.get(&attempt.receipt_id).expect("the vendor got every attempt");
+        assert_eq!(result.as_deref(), Some("PASS"));
+        resent += received - 1;
+    }
+    // Only a request the vendor had answered but whose answer died with the server can be
+    // sent twice (the protocol has no delivery receipt); never more than the jobs in flight.
+    assert!(resent <= 4, "{resent} resends");
+    eprintln!("sigkill: {learners} attempts, {resent} resent after the crash");
+}
+crate::on_both_backends!(sigkill_during_submissions, sigkill_then_restart);
+
+async fn retry_failed_command(db: &TestDb) {
+    let vendor_port = free_port();
+    let d = Deployment::new(db, vendor_port);
+    // The vendor is down: three tries, then must_retry.
+    let _server = d.serve(&[("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "3")]).await;
+    submit(&d.public_url, "ada").await;
+    let s = until("must_retry", Duration::from_secs(30), || async {
+        let s = statuses(&db.store).await;
+        s.first().filter(|(a, _)| a.status() == AttemptStatus::MustRetry).cloned()
+    })
+    .await;
+    assert!(s.0.review.error_msg.contains("could not reach the vendor"), "{}", s.0.review.error_msg);
+
+    let _vendor = fake_vendor(db.dir.path(), vendor_port, &[]).await;
+    let out = d.vouch(&["retry-failed", "--run"], &[]).stdout(Stdio::piped()).output().expect("run retry-failed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("queued 1 submissions"));
+    until("approved", Duration::from_secs(30), || async {
+        let s = statuses(&db.store).await;
+        s.first().filter(|(a, _)| a.status() == AttemptStatus::Approved).map(|_| ())
+    })
+    .await;
+    assert_eq!(vendor_record(vendor_port).await.len(), 1);
+}
+crate::on_both_backends!(vendor_down_then_retry_failed, retry_failed_command);
+
+/// Two `vouch worker` processes on one PostgreSQL drain 1,000 queued submissions; the
+/// vendor receives each exactly once, and both workers take part.
+#[tokio::test]
+async fn two_workers_drain_a_thousand() {
+    let db = TestDb::postgres().await;
+    let vendor_port = free_port();
+    let _vendor = fake_vendor(db.dir.path(), vendor_port, &[]).await;
+    let d = Deployment::new(&db, vendor_port);
+    let no_jobs = [("VOUCH_JOBS__RUN_IN_SERVER", "false")];
+    let _server = d.serve(&no_jobs).await;
+
+    // Queue 1,000 submissions through the real submit service (photos sealed and stored).
+    let mut cfg = db.config();
+    cfg.vault.url_secret = Some("process test url secret".to_owned().into());
+    let services =
+        server::serve::services(cfg, std::sync::Arc::new(server::clock::SystemClock)).await.expect("services");
+    let n = 1000;
+    let photo = data_url("image/jpeg", &jpeg_bytes(100));
+    for i in 0..n {
+        let mut conn = services.store.conn().await.expect("conn");
+        let user =
+            server::store::users::get_or_create(&mut conn, &format!("w{i}"), chrono::Utc::now()).await.expect("user");
+        drop(conn);
+        let request = app::dto::SubmitPhotosRequest {
+            face_image: photo.clone(),
+            photo_id_image: Some(photo.clone()),
+            full_name: None,
+        };
+        server::service::submit::submit_photos(&services, user.id, request).await.expect("submit");
+    }
+
+    let workers: Vec<Proc> = (0..2)
+        .map(|_| Proc(d.vouch(&["worker"], &[("VOUCH_JOBS__CONCURRENCY", "8")]).spawn().expect("start worker")))
+        .collect();
+    until("every attempt approved", Duration::from_secs(240), || async {
+        let mut conn = db.store.conn().await.expect("conn");
+        let (approved,): (i64,) = sqlx::query_as("select count(*) from photo_verification where status = 'approved'")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("q");
+        (approved == n).then_some(())
+    })
+    .await;
+    drop(workers);
+
+    let record = vendor_record(vendor_port).await;
+    assert_eq!(record.len(), n as usize);
+    assert!(record.values().all(|(received, result)| *received == 1 && result.as_deref() == Some("PASS")));
+    let mut conn = db.store.conn().await.expect("conn");
+    let by_worker: Vec<(String, i64)> =
+        sqlx::query_as("select locked_by, count(*) from job where status = 'done' group by locked_by")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("q");
+    assert_eq!(by_worker.iter().map(|(_, c)| c).sum::<i64>(), n);
+    assert_eq!(by_worker.len(), 2, "both workers took jobs: {by_worker:?}");
+    eprintln!("two workers: {by_worker:?}");
+    drop(conn);
+    db.cleanup().await;
+}
