@@ -33,6 +33,9 @@ pub enum RequestError {
     /// `software_secure.api_secret_key` is not set.
     #[error("software_secure.api_secret_key is not configured")]
     NoSecret,
+    /// A migrated attempt needs `software_secure.face_image_aes_key` and the vendor's key.
+    #[error("a migrated face photo needs software_secure.face_image_aes_key and rsa_public_key")]
+    NoFaceKey,
     /// The attempt has no photo of this kind.
     #[error("the attempt has no {0} photo")]
     MissingPhoto(&'static str),
@@ -64,7 +67,7 @@ pub async fn build_request(
         ("PhotoIDKey".into(), s(&attempt.photo_id_key)),
         ("SendResponseTo".into(), PyValue::Str(format!("{public_url}{CALLBACK_PATH}"))),
         ("UserPhoto".into(), PyValue::Str(face_url)),
-        ("UserPhotoKey".into(), s(&attempt.user_photo_key)),
+        ("UserPhotoKey".into(), PyValue::Str(user_photo_key(services, attempt)?)),
     ]);
     let date = crypto::http_date(now);
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
@@ -76,6 +79,19 @@ pub async fn build_request(
         date,
         body: body.wire_json().into_bytes(),
     })
+}
+
+/// The wrapped face key: the attempt's own, or for a face photo migrated from Open edX
+/// (encrypted under the site-wide `face_image_aes_key`), that key wrapped afresh for every
+/// request, as Open edX does.
+fn user_photo_key(services: &Services, attempt: &PhotoVerification) -> Result<String, RequestError> {
+    if !attempt.user_photo_key.is_empty() {
+        return Ok(attempt.user_photo_key.clone());
+    }
+    let hex = services.cfg.software_secure.face_image_aes_key.as_ref().ok_or(RequestError::NoFaceKey)?;
+    let vendor = services.keys.vendor_public.as_ref().ok_or(RequestError::NoFaceKey)?;
+    let key = crypto::key_from_hex(hex.expose())?;
+    Ok(crypto::user_photo_key(&key, vendor)?)
 }
 
 /// The expiring URL of a stored photo, for the vendor.

@@ -251,6 +251,30 @@ async fn retry_failed_command(db: &TestDb) {
 }
 crate::on_both_backends!(vendor_down_then_retry_failed, retry_failed_command);
 
+async fn deny_and_system_fail(db: &TestDb) {
+    let vendor_port = free_port();
+    let _vendor = fake_vendor(db.dir.path(), vendor_port, &[]).await;
+    let d = Deployment::new(db, vendor_port);
+    let _server = d.serve(&[]).await;
+    // The fake vendor denies names with DENY and fails on names with SYSFAIL.
+    for who in ["ok_ada", "DENY_bob", "SYSFAIL_cy"] {
+        submit(&d.public_url, who).await;
+    }
+    let all = until("three verdicts", Duration::from_secs(60), || async {
+        let s = statuses(&db.store).await;
+        let decided = s.iter().filter(|(a, h)| h.len() > 3 || a.status() == AttemptStatus::Approved).count();
+        (decided == 3).then_some(s)
+    })
+    .await;
+    let by_name: HashMap<String, AttemptStatus> = all.iter().map(|(a, _)| (a.name.clone(), a.status())).collect();
+    assert_eq!(by_name["ok_ada"], AttemptStatus::Approved);
+    assert_eq!(by_name["DENY_bob"], AttemptStatus::Denied);
+    assert_eq!(by_name["SYSFAIL_cy"], AttemptStatus::MustRetry);
+    let denied = all.iter().find(|(a, _)| a.name == "DENY_bob").expect("bob");
+    assert!(denied.0.review.error_msg.contains("Face out of view"), "{}", denied.0.review.error_msg);
+}
+crate::on_both_backends!(deny_and_system_fail_paths, deny_and_system_fail);
+
 /// Two `vouch worker` processes on one PostgreSQL drain 1,000 queued submissions; the
 /// vendor receives each exactly once, and both workers take part.
 #[tokio::test]

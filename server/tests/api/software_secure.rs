@@ -391,3 +391,45 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A face photo migrated from Open edX is encrypted under the site-wide
+/// `face_image_aes_key` and has no key of its own: each request wraps the site key afresh.
+#[tokio::test]
+async fn migrated_face_photo_uses_the_site_key() {
+    let db = TestDb::sqlite().await;
+    let site_key = [0xAAu8; 32];
+    let app = TestApp::with_config(&db, {
+        let mut c = db.config();
+        c.software_secure.face_image_aes_key = Some("AA".repeat(32).into());
+        c
+    })
+    .await;
+    let keys = fixture_keys();
+    let ada = app.login("ada").await;
+    app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
+    let attempt = the_attempt(&app, "ada").await;
+    // Make it look migrated: face re-encrypted under the site key, no per-attempt face key.
+    let face = attempt.face_image_ref.clone().expect("face");
+    let text = crypto::encrypt_and_encode(&jpeg_bytes(300), &site_key).expect("encrypt");
+    app.services.vault.put(&face, text.into_bytes()).await.expect("put");
+    let mut conn = app.services.store.conn().await.expect("conn");
+    sqlx::query("update photo_verification set user_photo_key = '' where attempt_id = $1")
+        .bind(attempt.id.0)
+        .execute(&mut *conn)
+        .await
+        .expect("update");
+    let migrated = attempts::by_id(&mut conn, attempt.id).await.expect("q").expect("row");
+    drop(conn);
+    let private = crypto::parse_private_key(&keys.private_pem).expect("key");
+    let now = app.services.clock.now();
+    let first = server::vendors::software_secure::build_request(&app.services, &migrated, now).await.expect("request");
+    let second = server::vendors::software_secure::build_request(&app.services, &migrated, now).await.expect("request");
+    let field = |r: &server::vendors::software_secure::SignedRequest| {
+        let v: Value = serde_json::from_slice(&r.body).expect("json");
+        v["UserPhotoKey"].as_str().expect("key").to_owned()
+    };
+    assert_ne!(field(&first), field(&second), "fresh OAEP randomness on every request");
+    assert_eq!(crypto::unwrap_photo_key(&field(&first), &private).expect("unwrap"), site_key);
+    let stored = app.services.vault.get(&face).await.expect("get");
+    assert_eq!(crypto::decode_and_decrypt(&stored, &site_key).expect("decrypt"), jpeg_bytes(300));
+}
