@@ -1,5 +1,7 @@
 //! The `vouch` command line: the server and its management commands.
 
+pub mod debug;
+
 use crate::{config::Config, store::Store};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -87,6 +89,14 @@ pub enum DebugCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Print the canonical signing string, the Date and the Authorization header Vouch
+    /// would send for a JSON body, with the configured access and secret keys.
+    /// Exit code 2 when the body, date or method cannot be used.
+    Sign(debug::SignArgs),
+    /// Encrypt a photo as Vouch stores it (encrypt_and_encode) and, when a vendor public key
+    /// is configured, wrap its key as PhotoIDKey and UserPhotoKey.
+    /// Exit code 2 when the photo cannot be read or the key is not valid hex.
+    Encrypt(debug::EncryptArgs),
 }
 
 /// Runs the parsed command.
@@ -114,6 +124,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Debug(DebugCommand::GenKeys { out }) => gen_keys(&out),
+        Command::Debug(DebugCommand::Sign(args)) => debug::exit_on_bad_input(debug::sign_command(&cfg, &args)),
+        Command::Debug(DebugCommand::Encrypt(args)) => debug::exit_on_bad_input(debug::encrypt_command(&cfg, &args)),
         Command::SeedAttempts { users, attempts } => {
             let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;

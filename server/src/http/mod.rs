@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod sfn;
 pub mod spa;
+pub mod staff_photos;
 pub mod verify_student;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
@@ -60,6 +61,9 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
             post(verify_student::results_callback).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
         )
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
+        .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
+        .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
+        .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

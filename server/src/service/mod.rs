@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod results;
 pub mod retire;
 pub mod retry;
+pub mod staff_photos;
 pub mod submit;
 
 use crate::{

@@ -15,6 +15,7 @@ pub mod retire;
 pub mod retry_config;
 pub mod seed;
 pub mod sessions;
+pub mod staff_actions;
 pub mod time;
 pub mod transitions;
 pub mod users;

@@ -64,3 +64,13 @@ pub async fn set_full_name(conn: &mut Conn, user: UserId, name: &str) -> StoreRe
     sqlx::query("update app_user set full_name = $1 where user_id = $2").bind(name).bind(user.0).execute(conn).await?;
     Ok(())
 }
+
+/// Grants (or revokes) the user's access to staff tools.
+pub async fn set_staff(conn: &mut Conn, user: UserId, is_staff: bool) -> StoreResult<()> {
+    sqlx::query("update app_user set is_staff = $1 where user_id = $2")
+        .bind(i64::from(is_staff))
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -10,5 +10,6 @@ mod processes;
 mod s3;
 mod server_fns;
 mod software_secure;
+mod staff_photos;
 mod store_story;
 mod submit;
