@@ -118,6 +118,13 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
         }
     }
     let actor = Actor::Vendor(SERVICE_NAME.into());
+    // A decided attempt keeps its decision: a late or repeated verdict is acknowledged and
+    // changes nothing (only staff may overturn a decision, through the lifecycle).
+    if matches!(attempt.status(), AttemptStatus::Approved | AttemptStatus::Denied) {
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::info!(attempt.id = %attempt.id, "verdict for an already decided attempt ignored");
+        return Ok(());
+    }
     // The vendor may answer before our job recorded the submission: it evidently has it.
     if attempt.status() == AttemptStatus::Ready {
         lifecycle::apply_in(&mut tx, services, attempt.id, &PhotoOp::MarkSubmit, &actor, "vendor answered").await?;

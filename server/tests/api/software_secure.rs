@@ -131,6 +131,13 @@ async fn full_path(db: &TestDb) {
     assert_eq!(status.status, UserStatusKind::Approved);
     let (s, v) = app.json(callback(&pass, &now_date(&app), &keys.access_key, &keys.secret_key)).await;
     assert_eq!((s, &v["error"]["code"]), (StatusCode::CONFLICT, &json!("conflict")), "a replay is refused");
+    // A later, different verdict for the decided attempt is acknowledged and changes nothing.
+    app.clock.advance(chrono::Duration::seconds(1));
+    let fail = json!({"EdX-ID": attempt.receipt_id, "Result": "FAIL", "Reason": [{"generalReasons": ["late"]}]});
+    let (s, _, body) = app.send(callback(&fail, &now_date(&app), &keys.access_key, &keys.secret_key)).await;
+    assert_eq!((s, body.as_slice()), (StatusCode::OK, b"OK!".as_slice()));
+    let after = the_attempt(&app, "ada").await;
+    assert_eq!((after.status(), after.review.error_msg.as_str()), (AttemptStatus::Approved, ""));
 
     // Re-verifying without an ID photo reuses the approved one.
     let (s, v) = app.json(sfn("submit_photos", Some(&ada), submit_body(false, None))).await;
