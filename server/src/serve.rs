@@ -89,7 +89,8 @@ fn spawn_session_cleanup(sessions: DbSessionStore) {
     });
 }
 
-async fn shutdown_signal() {
+/// Completes on ctrl-c or, on Unix, SIGTERM (what service managers and test harnesses send).
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -23,7 +23,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let (addr, server) = serve(args.into_config()?, shutdown_signal()).await?;
+    let (addr, server) = serve(args.into_config()?, server::serve::shutdown_signal()).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "fake-vendor listening on http://{addr}")?;
@@ -32,24 +32,4 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     server.await?;
     Ok(())
-}
-
-/// Completes on ctrl-c or, on Unix, SIGTERM (what `docker stop` and test harnesses send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
 }

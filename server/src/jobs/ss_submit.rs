@@ -94,7 +94,7 @@ impl JobHandler for SubmitToSoftwareSecure {
             Ok(_) => Ok(()),
             // The vendor's callback may already have decided it (it answered before we
             // recorded the submission): nothing left to do.
-            Err(crate::service::ServiceError::Conflict(_)) => Ok(()),
+            Err(crate::service::ServiceError::Conflict(_) | crate::service::ServiceError::Raced) => Ok(()),
             Err(e) => Err(JobError::Retry(e.to_string())),
         }
     }

@@ -81,7 +81,7 @@ pub async fn update_verification_attempt(
     let status = to.filter(|t| *t != from).map(|t| (t.as_str().to_owned(), from.as_str().to_owned()));
     let update = AttemptUpdate { name, status, expires_at: expiration };
     if !kinds::update(&mut tx, AttemptKind::Generic, id, &update, actor, "", now).await? {
-        return Err(ServiceError::Conflict("the attempt changed meanwhile; try again".into()));
+        return Err(ServiceError::Raced);
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
@@ -158,7 +158,7 @@ pub async fn revoke_manual_verification(
         ..Default::default()
     };
     if !kinds::update(&mut tx, AttemptKind::Manual, id, &update, &actor, reason, now).await? {
-        return Err(ServiceError::Conflict("the verification changed meanwhile; try again".into()));
+        return Err(ServiceError::Raced);
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())

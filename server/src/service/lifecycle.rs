@@ -43,7 +43,7 @@ pub async fn apply_in(
         return Ok(from);
     };
     if !attempts::save_review(conn, id, from, &next, actor, reason, now).await? {
-        return Err(ServiceError::Conflict("the attempt changed meanwhile; try again".into()));
+        return Err(ServiceError::Raced);
     }
     Ok(next.status)
 }

@@ -77,6 +77,10 @@ pub enum ServiceError {
     /// A status name that the attempt kind does not have.
     #[error("unknown status {0:?}")]
     BadStatus(String),
+    /// Another writer changed the record between our read and our write; nothing was
+    /// written, and trying again (with a fresh read) is the fix.
+    #[error("the record changed meanwhile")]
+    Raced,
     /// The lifecycle does not allow it.
     #[error("{0}")]
     Conflict(String),
@@ -108,6 +112,7 @@ impl From<ServiceError> for AppError {
             ServiceError::InvalidImage(m) => AppError::new(ErrorCode::InvalidImage, m),
             ServiceError::TooLarge(m) => AppError::new(ErrorCode::PayloadTooLarge, m),
             ServiceError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            ServiceError::Raced => AppError::new(ErrorCode::Conflict, "The record changed meanwhile; try again."),
             ServiceError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")

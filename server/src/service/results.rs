@@ -107,11 +107,34 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
         }
     };
 
+    // The submission job may record `submitted` at the same moment: on such a race the
+    // transaction wrote nothing, so read again and retry rather than lose the verdict.
+    for _ in 0..MAX_RACE_RETRIES {
+        match decide(services, receipt, &op, replay_digest.as_deref(), now).await {
+            Err(CallbackError::Internal(ServiceError::Raced)) => continue,
+            other => return other,
+        }
+    }
+    Err(CallbackError::Conflict("the attempt kept changing; try again".into()))
+}
+
+/// How often a verdict is retried when it races another writer.
+const MAX_RACE_RETRIES: usize = 5;
+
+/// Records the verdict `op` for `receipt` in one transaction (replay guard included).
+async fn decide(
+    services: &Services,
+    receipt: &str,
+    op: &PhotoOp,
+    replay_digest: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CallbackError> {
+    let cfg = &services.cfg.software_secure;
     let mut tx = services.store.begin().await?;
     let attempt = attempts::by_receipt_id(&mut tx, receipt)
         .await?
         .ok_or_else(|| CallbackError::BadRequest(format!("edX ID {receipt} not found")))?;
-    if let Some(digest) = &replay_digest {
+    if let Some(digest) = replay_digest {
         let keep_until = now + Duration::seconds(2 * cfg.callback_window_secs);
         if !replay::remember(&mut tx, digest, now, keep_until).await? {
             return Err(CallbackError::Replayed);
@@ -127,9 +150,15 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
     }
     // The vendor may answer before our job recorded the submission: it evidently has it.
     if attempt.status() == AttemptStatus::Ready {
-        lifecycle::apply_in(&mut tx, services, attempt.id, &PhotoOp::MarkSubmit, &actor, "vendor answered").await?;
+        let step = lifecycle::apply_in(&mut tx, services, attempt.id, &PhotoOp::MarkSubmit, &actor, "vendor answered");
+        match step.await {
+            Ok(_) => {}
+            // The job recorded the submission between our reads: start over with a fresh read.
+            Err(ServiceError::Conflict(_)) => return Err(CallbackError::Internal(ServiceError::Raced)),
+            Err(e) => return Err(e.into()),
+        }
     }
-    match lifecycle::apply_in(&mut tx, services, attempt.id, &op, &actor, "vendor result").await {
+    match lifecycle::apply_in(&mut tx, services, attempt.id, op, &actor, "vendor result").await {
         Ok(_) => {}
         Err(ServiceError::Conflict(m)) => return Err(CallbackError::Conflict(m)),
         Err(e) => return Err(e.into()),

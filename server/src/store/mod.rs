@@ -136,9 +136,18 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a transaction.
+    /// Starts a write transaction.
+    ///
+    /// On SQLite a deferred transaction that reads first and writes later fails at once with
+    /// `SQLITE_BUSY` (the busy timeout is not applied to a lock upgrade) when another writer
+    /// committed in between. So the transaction takes the write lock with its first statement,
+    /// a write that changes nothing, which waits its turn under the busy timeout instead.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.pool.begin().await?)
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("update app_user set user_id = user_id where 1 = 0").execute(&mut *tx).await?;
+        }
+        Ok(tx)
     }
 
     /// A connection from the pool, for reads.

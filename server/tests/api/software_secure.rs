@@ -440,3 +440,54 @@ async fn migrated_face_photo_uses_the_site_key() {
     let stored = app.services.vault.get(&face).await.expect("get");
     assert_eq!(crypto::decode_and_decrypt(&stored, &site_key).expect("decrypt"), jpeg_bytes(300));
 }
+
+/// The submission job records `submitted` while the vendor's verdict arrives at the same
+/// moment: whichever wins, no verdict is lost and every attempt ends approved.
+async fn verdict_races_the_submission(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let keys = fixture_keys();
+    let mut receipts = Vec::new();
+    for i in 0..20 {
+        let cookie = app.login(&format!("racer{i}")).await;
+        app.json(sfn("submit_photos", Some(&cookie), submit_body(true, None))).await;
+        receipts.push(the_attempt(&app, &format!("racer{i}")).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for a in &receipts {
+        let (services, router) = (app.services.clone(), app.router.clone());
+        let id = a.id;
+        tasks.spawn(async move {
+            let actor = transitions::Actor::Vendor("SoftwareSecure".into());
+            let op = app::domain::photo_lifecycle::PhotoOp::MarkSubmit;
+            // The job's view: a race with the callback is not an error.
+            match server::service::lifecycle::apply(&services, id, &op, &actor, "").await {
+                Ok(_) | Err(server::service::ServiceError::Raced | server::service::ServiceError::Conflict(_)) => {}
+                Err(e) => panic!("{e:?}"),
+            }
+            drop(router);
+        });
+        let pass = json!({"EdX-ID": a.receipt_id, "Result": "PASS", "Reason": ""});
+        let req = callback(&pass, &now_date(&app), &keys.access_key, &keys.secret_key);
+        let router = app.router.clone();
+        tasks.spawn(async move {
+            use tower::ServiceExt;
+            let res = router.oneshot(req).await.expect("router");
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), 10_000).await.expect("body");
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "the verdict is accepted whoever wins: {}",
+                String::from_utf8_lossy(&body)
+            );
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.expect("task");
+    }
+    for (i, a) in receipts.iter().enumerate() {
+        let now = the_attempt(&app, &format!("racer{i}")).await;
+        assert_eq!(now.status(), AttemptStatus::Approved, "{}", a.receipt_id);
+    }
+}
+on_both_backends!(verdict_race, verdict_races_the_submission);
