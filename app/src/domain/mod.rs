@@ -8,6 +8,7 @@ pub mod id_verification;
 pub mod ids;
 pub mod photo_lifecycle;
 pub mod policy;
+pub mod timestamp;
 pub mod user_status;
 pub mod verification;
 

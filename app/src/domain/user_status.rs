@@ -45,12 +45,14 @@ pub struct UserStatus {
     /// Whether the deciding attempt's status is shown to the learner.
     pub should_display: bool,
     /// When an approval was given.
+    #[serde(with = "super::timestamp::option")]
     pub status_date: Option<DateTime<Utc>>,
     /// The expiry date (MM/DD/YYYY) when an approval expires soon, else empty.
     pub verification_expiry: String,
     /// Whether the approval is within the expiring-soon window.
     pub expiring_soon: bool,
     /// When the deciding attempt expires (or expired).
+    #[serde(with = "super::timestamp::option")]
     pub expires: Option<DateTime<Utc>>,
 }
 

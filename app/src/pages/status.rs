@@ -32,7 +32,7 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
         UserStatusKind::MustReverify => en::STATUS_MUST_REVERIFY,
         UserStatusKind::Expired => en::STATUS_EXPIRED,
     };
-    let expires = status.expires.map(|e| format!("Valid until {}.", e.format("%B %-d, %Y")));
+    let expires = status.expires.map(|e| format!("Valid until {}.", long_date(e)));
     let action = matches!(kind, UserStatusKind::None | UserStatusKind::MustReverify | UserStatusKind::Expired)
         .then(|| view! { <a class="button primary" href="/id-verification">{en::START}</a> });
     view! {
@@ -43,5 +43,40 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
             {(!status.error.is_empty()).then(|| view! { <p class="error">{status.error.clone()}</p> })}
             {action}
         </section>
+    }
+}
+
+/// "January 5, 2027": built from the date's parts, because chrono's formatter would add
+/// tens of kilobytes to the learner's download for one line of text.
+fn long_date(d: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
+    format!("{month} {}, {}", d.day(), d.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn long_dates() {
+        let d = chrono::Utc.with_ymd_and_hms(2027, 1, 5, 23, 0, 0).single().expect("valid");
+        assert_eq!(super::long_date(d), "January 5, 2027");
+        let d = chrono::Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).single().expect("valid");
+        assert_eq!(super::long_date(d), "December 31, 2026");
     }
 }
