@@ -50,7 +50,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `"${vendorBin}" --bind 127.0.0.1:${vendorPort} --private-key "${path.join(keysDir, 'vendor-private.pem')}"`,
+      // The verdict comes a second after the request, so the status page is seen pending first.
+      command: `"${vendorBin}" --bind 127.0.0.1:${vendorPort} --callback-delay-ms 1000 --private-key "${path.join(keysDir, 'vendor-private.pem')}"`,
       url: `http://127.0.0.1:${vendorPort}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

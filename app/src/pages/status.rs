@@ -8,10 +8,23 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// `/id-verification/status`.
+/// How often a pending status is read again.
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `/id-verification/status`. While the verification is pending the page reads the status
+/// again every few seconds, so the learner sees the decision without reloading.
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let status = LocalResource::new(get_verification_status);
+    let refresh = move || {
+        let pending = status.get_untracked().is_some_and(|r| r.is_ok_and(|s| s.status == UserStatusKind::Pending));
+        if pending {
+            status.refetch();
+        }
+    };
+    if let Ok(handle) = leptos::prelude::set_interval_with_handle(refresh, REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
     let body = move || {
         status.get().map(|r| match r {
             Ok(s) => view! { <StatusView status=s/> }.into_any(),
