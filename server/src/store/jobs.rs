@@ -97,41 +97,40 @@ pub async fn claim(
 
 /// Marks a job this worker holds as done.
 pub async fn complete(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "update job set status = 'done', locked_until = null, updated_at = $1 \
-         where job_id = $2 and locked_by = $3 and status = 'running'",
-    )
-    .bind(to_micros(now))
-    .bind(id)
-    .bind(worker)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    release(conn, id, worker, "done", now, None, None).await
 }
 
 /// Puts a job this worker holds back in the queue to run at `run_at`, keeping the error.
 pub async fn retry_at(conn: &mut Conn, id: i64, worker: &str, run_at: DateTime<Utc>, error: &str) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "update job set status = 'queued', run_at = $1, locked_until = null, last_error = $2, updated_at = $1 \
-         where job_id = $3 and locked_by = $4 and status = 'running'",
-    )
-    .bind(to_micros(run_at))
-    .bind(error)
-    .bind(id)
-    .bind(worker)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    release(conn, id, worker, "queued", run_at, Some(run_at), Some(error)).await
 }
 
 /// Marks a job this worker holds as failed for good.
 pub async fn fail(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>, error: &str) -> StoreResult<bool> {
+    release(conn, id, worker, "failed", now, None, Some(error)).await
+}
+
+/// Ends this worker's hold on a running job: sets its status, drops the lease, and
+/// optionally moves `run_at` and records the error. Only the holder can do it, so a worker
+/// whose lease ran out (and whose job was taken over) changes nothing; returns whether it did.
+async fn release(
+    conn: &mut Conn,
+    id: i64,
+    worker: &str,
+    status: &str,
+    now: DateTime<Utc>,
+    run_at: Option<DateTime<Utc>>,
+    error: Option<&str>,
+) -> StoreResult<bool> {
     let done = sqlx::query(
-        "update job set status = 'failed', locked_until = null, last_error = $1, updated_at = $2 \
-         where job_id = $3 and locked_by = $4 and status = 'running'",
+        "update job set status = $1, locked_until = null, updated_at = $2, \
+         run_at = coalesce($3, run_at), last_error = coalesce($4, last_error) \
+         where job_id = $5 and locked_by = $6 and status = 'running'",
     )
-    .bind(error)
+    .bind(status)
     .bind(to_micros(now))
+    .bind(run_at.map(to_micros))
+    .bind(error)
     .bind(id)
     .bind(worker)
     .execute(conn)
