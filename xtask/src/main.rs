@@ -121,7 +121,7 @@ fn cmd_test() -> util::Result<()> {
         _ => pg::ensure()?,
     };
 
-    tools::ensure_moto()?;
+    tools::ensure_python_test_modules()?;
     let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3)");
     run(cargo().args(["test", "--workspace"]).env("VOUCH_TEST_PG_URL", &pg_url))?;
     step.done();

@@ -152,13 +152,22 @@ pub fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0")
 }
 
-/// moto's S3-compatible server (PyPI), which the S3 vault test starts.
-pub fn ensure_moto() -> Result<()> {
-    let have = Command::new("python3").args(["-c", "import moto.server"]).output().is_ok_and(|o| o.status.success());
-    if !have {
-        let s = Step::start("install moto[server] (pip)");
-        run(Command::new("python3").args(["-m", "pip", "install", "-q", "moto[server]"]))?;
-        s.done();
+/// Python modules the tests start or call, as (import name, pip requirement). One line per
+/// tool: the S3 vault test starts moto's server; add new test-side Python tools here.
+const PYTHON_TEST_MODULES: &[(&str, &str)] = &[("moto.server", "moto[server]")];
+
+/// Installs each missing Python test module from PyPI.
+pub fn ensure_python_test_modules() -> Result<()> {
+    for (module, requirement) in PYTHON_TEST_MODULES {
+        let have = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !have {
+            let s = Step::start("install a Python test tool (pip)");
+            run(Command::new("python3").args(["-m", "pip", "install", "-q", requirement]))?;
+            s.done();
+        }
     }
     Ok(())
 }
