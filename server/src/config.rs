@@ -178,11 +178,28 @@ pub struct AuthConfig {
     pub session_idle_hours: i64,
     /// Mark cookies `Secure`; defaults to whether `server.public_url` is https.
     pub secure_cookies: Option<bool>,
+    /// The LMS's HS256 JWT signing secret (Open edX `JWT_AUTH['JWT_SECRET_KEY']`).
+    pub jwt_secret: Option<Secret>,
+    /// The LMS's RS256 public keys: PEM block(s) or a JWKS document (JSON), inline.
+    pub jwt_public_keys: Option<String>,
+    /// The required `iss` claim (e.g. `https://lms.example.com/oauth2`).
+    pub jwt_issuer: Option<String>,
+    /// The required `aud` claim (Open edX's default is `openedx`).
+    pub jwt_audience: Option<String>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { dev_login: false, session_secret: None, session_idle_hours: 24 * 14, secure_cookies: None }
+        Self {
+            dev_login: false,
+            session_secret: None,
+            session_idle_hours: 24 * 14,
+            secure_cookies: None,
+            jwt_secret: None,
+            jwt_public_keys: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+        }
     }
 }
 

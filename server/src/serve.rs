@@ -39,6 +39,8 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let key = http::auth::session_key(&cfg)?;
+    // Refuse to start with JWT keys that do not parse, rather than refusing every sign-in.
+    http::jwt::JwtVerifier::from_config(&cfg.auth)?;
     let bind = cfg.server.bind;
     let services = services(cfg, Arc::new(SystemClock)).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()));

@@ -4,6 +4,9 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod identity;
+pub mod jwt;
+pub mod rest;
 pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
@@ -27,13 +30,20 @@ pub struct AppState {
     pub services: Services,
     /// The backend as server functions see it.
     pub port: Arc<dyn IdvPort>,
+    /// Verifies the LMS's JWTs.
+    pub jwt: Arc<jwt::JwtVerifier>,
 }
 
 impl AppState {
     /// State over `services`.
     pub fn new(services: Services) -> Self {
         let port: Arc<dyn IdvPort> = Arc::new(ServerPort::new(services.clone()));
-        Self { cfg: services.cfg.clone(), services, port }
+        // `vouch serve` checks the keys at start-up; here a bad key only disables JWT sign-in.
+        let jwt = jwt::JwtVerifier::from_config(&services.cfg.auth).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "JWT sign-in disabled");
+            jwt::JwtVerifier::from_config(&crate::config::AuthConfig::default()).expect("no keys always parse")
+        });
+        Self { cfg: services.cfg.clone(), services, port, jwt: Arc::new(jwt) }
     }
 }
 
@@ -46,24 +56,19 @@ pub(crate) fn sfn_body_limit(cfg: &Config) -> usize {
 pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Router {
     let sessions = auth::session_layer(&state.cfg, DbSessionStore::new(state.services.store.clone()), session_key);
     let static_dir = state.cfg.server.static_dir.clone();
+    let (rest, doc) = rest::openapi::router(&state).split_for_parts();
+    let openapi = Router::new()
+        .route("/api/v1/openapi.json", get(rest::openapi::serve))
+        .with_state(rest::openapi::OpenApiJson::new(&doc));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/auth/dev-login", post(auth::dev_login))
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
-        .route(
-            "/verify_student/submit-photos/",
-            post(verify_student::submit_photos).layer(axum::extract::DefaultBodyLimit::max(sfn_body_limit(&state.cfg))),
-        )
-        .route(
-            "/verify_student/results_callback",
-            post(verify_student::results_callback).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
-        )
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
-        .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
-        .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
-        .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
+        .merge(rest)
+        .merge(openapi)
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

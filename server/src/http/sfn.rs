@@ -1,7 +1,7 @@
-//! Server functions under `/sfn/`: resolve the caller from the session, provide the port,
+//! Server functions under `/sfn/`: resolve the caller (session or LMS JWT), provide the port,
 //! and make every error an envelope with the status its code calls for.
 
-use super::{AppState, auth, error::error_response};
+use super::{AppState, error::error_response, identity};
 use app::{
     error::{AppError, ErrorCode},
     ports::{Caller, RequestContext},
@@ -13,7 +13,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use leptos::prelude::provide_context;
-use tower_sessions::Session;
 
 /// The header server_fn puts on error responses.
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
@@ -23,7 +22,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// `POST /sfn/{name}`. The body is read here, up to the limit, so that an oversized upload
 /// is a 413 whether or not it declares its length.
-pub async fn server_fns(State(state): State<AppState>, session: Session, req: Request<Body>) -> Response {
+pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
     let path = req.uri().path().to_owned();
     if !server_fn::axum::server_fn_paths().any(|(p, _)| p == path) {
         return error_response(&AppError::new(ErrorCode::NotFound, "No such server function."));
@@ -32,11 +31,12 @@ pub async fn server_fns(State(state): State<AppState>, session: Session, req: Re
     let Ok(bytes) = to_bytes(body, super::sfn_body_limit(&state.cfg)).await else {
         return error_response(&AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large."));
     };
-    let req = Request::from_parts(parts, Body::from(bytes));
-    let user_id = match auth::session_user(&session).await {
-        Ok(u) => u,
+    let mut parts = parts;
+    let user_id = match identity::resolve(&mut parts, &state).await {
+        Ok(who) => who.map(|w| w.user.id),
         Err(e) => return e.into_response(),
     };
+    let req = Request::from_parts(parts, Body::from(bytes));
     let ctx = RequestContext { port: state.port.clone(), caller: Caller { user_id } };
     let res =
         leptos_axum::handle_server_fns_with_context(move || provide_context(ctx.clone()), req).await.into_response();

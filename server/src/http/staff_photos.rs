@@ -2,59 +2,71 @@
 //! decrypted photos. Anonymous callers get 401 and signed-in learners 403, both as JSON;
 //! the service checks staff rights, enablement and audits every successful use.
 
-use super::{AppState, auth, error::ApiError};
+use super::{AppState, error::ApiError, identity::Identity};
 use crate::{
     service::{images::ImageKind, staff_photos},
     vault::sealed::PhotoKind,
 };
-use app::{domain::UserId, error::ErrorCode};
 use axum::{
     Json,
     extract::{Path, State},
     http::header,
     response::{IntoResponse, Response},
 };
-use tower_sessions::Session;
 
 /// Photos and their URLs are personal data: no cache, proxy or browser may keep them.
 const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 
-async fn signed_in(session: &Session) -> Result<UserId, ApiError> {
-    auth::session_user(session).await?.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in."))
-}
-
-/// `GET /verify_student/photo-urls/{receipt_id}`: `{"EdX-ID", "ExpectedName", "PhotoID",
-/// "PhotoIDKey", "UserPhoto", "UserPhotoKey"}` with fresh expiring URLs.
+/// The vendor request of a photo attempt, with fresh expiring photo URLs (staff only).
+///
+/// Open edX's `PhotoUrlsView`: `{"EdX-ID", "ExpectedName", "PhotoID", "PhotoIDKey",
+/// "UserPhoto", "UserPhotoKey"}`. Every use is written to the staff audit log.
+#[utoipa::path(get, path = "/verify_student/photo-urls/{receipt_id}", tag = "open edx",
+    params(("receipt_id" = String, Path, description = "The attempt's receipt id")),
+    responses((status = 200, description = "The request fields"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such attempt")))]
 pub async fn photo_urls(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Path(receipt_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+    let staff = who.user.id;
     let urls = staff_photos::photo_urls(&state.services, staff, &receipt_id).await?;
     Ok(([NO_STORE], Json(urls)).into_response())
 }
 
-/// `GET /verify_student/decrypt-idv-images/face/{receipt_id}`: the decrypted face photo.
+/// The decrypted face photo of an attempt (staff only, when decryption is allowed).
+///
+/// Open edX's decrypt view; every use is written to the staff audit log.
+#[utoipa::path(get, path = "/verify_student/decrypt-idv-images/face/{receipt_id}", tag = "open edx",
+    params(("receipt_id" = String, Path, description = "The attempt's receipt id")),
+    responses((status = 200, description = "The photo (JPEG or PNG)"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such photo or decryption off")))]
 pub async fn decrypt_face(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Path(receipt_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    decrypt(&state, &session, PhotoKind::Face, &receipt_id).await
+    decrypt(&state, &who, PhotoKind::Face, &receipt_id).await
 }
 
-/// `GET /verify_student/decrypt-idv-images/photo-id/{receipt_id}`: the decrypted ID photo.
+/// The decrypted ID photo of an attempt (staff only, when decryption is allowed).
+///
+/// Open edX's decrypt view; every use is written to the staff audit log.
+#[utoipa::path(get, path = "/verify_student/decrypt-idv-images/photo-id/{receipt_id}", tag = "open edx",
+    params(("receipt_id" = String, Path, description = "The attempt's receipt id")),
+    responses((status = 200, description = "The photo (JPEG or PNG)"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such photo or decryption off")))]
 pub async fn decrypt_photo_id(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Path(receipt_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    decrypt(&state, &session, PhotoKind::PhotoId, &receipt_id).await
+    decrypt(&state, &who, PhotoKind::PhotoId, &receipt_id).await
 }
 
-async fn decrypt(state: &AppState, session: &Session, kind: PhotoKind, receipt_id: &str) -> Result<Response, ApiError> {
-    let staff = signed_in(session).await?;
+async fn decrypt(state: &AppState, who: &Identity, kind: PhotoKind, receipt_id: &str) -> Result<Response, ApiError> {
+    let staff = who.user.id;
     let photo = staff_photos::decrypt_photo(&state.services, staff, kind, receipt_id).await?;
     let content_type = match photo.kind {
         Some(ImageKind::Jpeg) => "image/jpeg",

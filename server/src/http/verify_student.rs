@@ -1,7 +1,7 @@
 //! Open edX's `verify_student` endpoints: submit photos, the vendor's results callback, and
 //! the expiring photo URLs the vendor fetches.
 
-use super::{AppState, auth, error::ApiError};
+use super::{AppState, error::ApiError, identity::Identity};
 use crate::{
     service::results::{self, CallbackError},
     vault::{VaultError, urls},
@@ -15,7 +15,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use tower_sessions::Session;
 
 /// The form of `POST /verify_student/submit-photos/`.
 #[derive(Debug, Deserialize)]
@@ -30,15 +29,20 @@ pub struct SubmitPhotosForm {
     pub course_key: Option<String>,
 }
 
-/// `POST /verify_student/submit-photos/`: the same service as the SPA's server function.
+/// Submits the learner's photos for verification.
+///
+/// Open edX's `SubmitPhotosView` (form fields `face_image`, `photo_id_image`, `full_name`
+/// as data URLs); the same service as the SPA's server function.
+#[utoipa::path(post, path = "/verify_student/submit-photos/", tag = "open edx",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "face_image, photo_id_image, full_name, course_key"),
+    responses((status = 200, description = "Submitted"), (status = 400, description = "Bad photo or name"),
+        (status = 401, description = "Not signed in"), (status = 413, description = "Too large")))]
 pub async fn submit_photos(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Form(form): Form<SubmitPhotosForm>,
 ) -> Result<Response, ApiError> {
-    let user = auth::session_user(&session)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in first."))?;
+    let user = who.user.id;
     let face_image = form
         .face_image
         .filter(|f| !f.is_empty())
@@ -48,8 +52,13 @@ pub async fn submit_photos(
     Ok((StatusCode::OK, Json(serde_json::json!({}))).into_response())
 }
 
-/// `POST /verify_student/results_callback`: answers `OK!` when the verdict was recorded.
-/// Refusals never echo the request body back.
+/// The vendor's verdict on an attempt (Software Secure's signed callback).
+///
+/// Answers `OK!` when the verdict was recorded. Refusals never echo the request body back.
+#[utoipa::path(post, path = "/verify_student/results_callback", tag = "open edx",
+    request_body(content_type = "application/json", description = "EdX-ID, Result, Reason, MessageType"),
+    responses((status = 200, description = "OK!"), (status = 400, description = "Bad body or unknown attempt"),
+        (status = 401, description = "Bad or stale signature")))]
 pub async fn results_callback(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let e = match results::handle(&state.services, &headers, &body).await {
         Ok(()) => {
@@ -76,8 +85,13 @@ pub struct PhotoQuery {
     pub signature: String,
 }
 
-/// `GET /verify_student/photos/{object}`: a sealed photo (the encrypted text), for the
-/// vendor, while the URL's signature and expiry hold.
+/// A sealed photo (the encrypted text) for the vendor, while the URL's signature and expiry hold.
+///
+/// The URLs are the ones put in the vendor request; any other is a 404.
+#[utoipa::path(get, path = "/verify_student/photos/{kind}/{receipt_id}", tag = "vendor",
+    params(("kind" = String, Path, description = "face or photo_id"), ("receipt_id" = String, Path, description = "Receipt id"),
+        ("expires" = i64, Query, description = "Unix seconds"), ("signature" = String, Query, description = "HMAC")),
+    responses((status = 200, description = "The sealed photo"), (status = 404, description = "Bad, expired or unknown URL")))]
 pub async fn photo(
     State(state): State<AppState>,
     Path(object): Path<String>,

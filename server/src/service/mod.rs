@@ -1,6 +1,7 @@
 //! The use cases. Each owns its transaction, calls the pure domain for decisions and the
 //! store and vault for I/O. HTTP handlers and server functions call these and nothing lower.
 
+pub mod accounts;
 pub mod api;
 pub mod deadlines;
 pub mod idv;

@@ -74,3 +74,119 @@ pub async fn set_staff(conn: &mut Conn, user: UserId, is_staff: bool) -> StoreRe
         .await?;
     Ok(())
 }
+
+/// What the LMS says about a user (the claims of its JWT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LmsProfile<'a> {
+    /// The LMS's user id.
+    pub lms_user_id: i64,
+    /// The LMS username.
+    pub username: &'a str,
+    /// Email address.
+    pub email: &'a str,
+    /// Profile name.
+    pub full_name: &'a str,
+}
+
+/// Why an LMS user could not be mapped.
+#[derive(Debug, thiserror::Error)]
+pub enum LmsUserError {
+    /// The username is taken by a user linked to another LMS user id.
+    #[error("the username belongs to another account")]
+    UsernameTaken,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+/// The Vouch user of an LMS user: found by LMS id, else by username (linking an unlinked
+/// local account of the same username: the LMS is the identity provider), else created.
+/// The email follows the LMS; the profile name is only filled when empty, because the
+/// learner may correct it in Vouch to match their ID. Writes only when something changed.
+pub async fn upsert_from_lms(conn: &mut Conn, lms: &LmsProfile<'_>, now: DateTime<Utc>) -> Result<User, LmsUserError> {
+    let by_lms: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where lms_user_id = $1"))
+        .bind(lms.lms_user_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(super::StoreError::from)?;
+    let user = match by_lms.map(from_row) {
+        Some(user) => user,
+        None => match by_username(conn, lms.username).await? {
+            Some(local) => {
+                let linked =
+                    sqlx::query("update app_user set lms_user_id = $1 where user_id = $2 and lms_user_id is null")
+                        .bind(lms.lms_user_id)
+                        .bind(local.id.0)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(super::StoreError::from)?;
+                if linked.rows_affected() == 0 {
+                    return Err(LmsUserError::UsernameTaken);
+                }
+                local
+            }
+            None => {
+                sqlx::query(
+                    "insert into app_user (username, email, full_name, lms_user_id, created_at) values ($1, $2, $3, $4, $5)",
+                )
+                .bind(lms.username)
+                .bind(lms.email)
+                .bind(lms.full_name)
+                .bind(lms.lms_user_id)
+                .bind(to_micros(now))
+                .execute(&mut *conn)
+                .await
+                .map_err(super::StoreError::from)?;
+                return by_username(conn, lms.username).await?.ok_or_else(|| {
+                    LmsUserError::Store(super::StoreError::Corrupt("LMS user vanished after insert".into()))
+                });
+            }
+        },
+    };
+    let full_name = if user.full_name.is_empty() { lms.full_name } else { user.full_name.as_str() };
+    if user.username != lms.username || user.email != lms.email || user.full_name != full_name {
+        sqlx::query("update app_user set username = $1, email = $2, full_name = $3 where user_id = $4")
+            .bind(lms.username)
+            .bind(lms.email)
+            .bind(full_name)
+            .bind(user.id.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match super::StoreError::from(e) {
+                super::StoreError::Duplicate(_) => LmsUserError::UsernameTaken,
+                other => LmsUserError::Store(other),
+            })?;
+        return Ok(User {
+            username: lms.username.to_owned(),
+            email: lms.email.to_owned(),
+            full_name: full_name.to_owned(),
+            ..user
+        });
+    }
+    Ok(user)
+}
+
+/// Users whose username or email starts with `prefix` (case-insensitive), by username,
+/// one page, and how many match in all.
+pub async fn search(conn: &mut Conn, prefix: &str, offset: i64, limit: i64) -> StoreResult<(Vec<User>, i64)> {
+    // `like` wildcards in the prefix are escaped so that `_` and `%` match themselves.
+    let escaped: String = prefix
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+        .collect();
+    let pattern = format!("{escaped}%");
+    let filter = "lower(username) like $1 escape '\\' or lower(email) like $1 escape '\\'";
+    let (count,): (i64,) = sqlx::query_as(&format!("select count(*) from app_user where {filter}"))
+        .bind(&pattern)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from app_user where {filter} order by username limit $2 offset $3"))
+            .bind(&pattern)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(conn)
+            .await?;
+    Ok((rows.into_iter().map(from_row).collect(), count))
+}

@@ -7,6 +7,7 @@ mod support;
 mod domain_store;
 mod health;
 mod processes;
+mod rest;
 mod s3;
 mod server_fns;
 mod software_secure;

@@ -1,0 +1,228 @@
+//! Who is calling: an LMS JWT (header or Open edX cookie pair) or the Vouch session, in that
+//! order. A presented but invalid token is a 401, never a silent fall-back to the session,
+//! so a client learns that its token needs refreshing.
+//!
+//! Cross-site request forgery: a write authenticated by a cookie (session or JWT cookie)
+//! must come from this site. Browsers say where a request comes from (`Sec-Fetch-Site`,
+//! `Origin`); a cross-site one is refused. Requests without either header come from
+//! non-browser clients, which cannot be forged by a page, and pass. Header-token requests
+//! are not exposed to CSRF at all.
+
+use super::{AppState, auth, error::ApiError, jwt};
+use crate::store::users::{self, LmsProfile, LmsUserError, User};
+use app::error::ErrorCode;
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::{HeaderMap, Method, header, request::Parts},
+};
+use tower_sessions::Session;
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The Vouch session cookie.
+    Session,
+    /// `Authorization: JWT|Bearer`.
+    JwtHeader,
+    /// The Open edX JWT cookie pair.
+    JwtCookie,
+}
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The user.
+    pub user: User,
+    /// Staff rights: the user's staff flag or the LMS's `administrator` claim.
+    pub staff: bool,
+    /// How they signed in.
+    pub via: Via,
+}
+
+impl Identity {
+    /// Refuses non-staff callers.
+    pub fn require_staff(&self) -> Result<(), ApiError> {
+        if self.staff { Ok(()) } else { Err(ApiError::new(ErrorCode::Forbidden, "Only staff may do this.")) }
+    }
+
+    /// Whether the caller may see `username`'s data: their own, or any as staff.
+    pub fn may_see(&self, username: &str) -> bool {
+        self.staff || self.user.username == username
+    }
+}
+
+fn unauthenticated(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, message)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The caller of this request, if any.
+pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Identity>, ApiError> {
+    let token =
+        match parts.headers.get(header::AUTHORIZATION).map(|v| v.to_str().ok().and_then(jwt::from_authorization)) {
+            Some(Some(token)) => Some((token.to_owned(), Via::JwtHeader)),
+            Some(None) => return Err(unauthenticated("Use `Authorization: JWT <token>` or `Bearer <token>`.")),
+            None => match (
+                cookie(&parts.headers, jwt::HEADER_PAYLOAD_COOKIE),
+                cookie(&parts.headers, jwt::SIGNATURE_COOKIE),
+            ) {
+                (Some(hp), Some(sig)) => Some((jwt::from_cookie_pair(hp, sig), Via::JwtCookie)),
+                _ => None,
+            },
+        };
+    let identity = match token {
+        Some((token, via)) => Some(from_token(state, &token, via).await?),
+        None => from_session(parts, state).await?,
+    };
+    if let Some(id) = &identity
+        && id.via != Via::JwtHeader
+        && !csrf_safe(&parts.method, &parts.headers, &state.cfg.server.public_url)
+    {
+        return Err(ApiError::new(ErrorCode::Forbidden, "Cross-site request refused."));
+    }
+    Ok(identity)
+}
+
+async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity, ApiError> {
+    let services = &state.services;
+    let claims = state.jwt.verify(token, services.clock.now()).map_err(|e| {
+        tracing::info!(reason = %e, "JWT refused");
+        unauthenticated(&format!("Sign-in refused: {e}."))
+    })?;
+    if !auth::valid_username(&claims.preferred_username) {
+        return Err(unauthenticated("Sign-in refused: the token's username is not valid."));
+    }
+    let profile = LmsProfile {
+        lms_user_id: claims.user_id,
+        username: &claims.preferred_username,
+        email: &claims.email,
+        full_name: &claims.name,
+    };
+    let mut conn = services.store.conn().await?;
+    let user = users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
+        LmsUserError::UsernameTaken => {
+            ApiError::new(ErrorCode::Conflict, "This username belongs to another account in Vouch.")
+        }
+        LmsUserError::Store(s) => s.into(),
+    })?;
+    if !user.is_active {
+        return Err(unauthenticated("This account is disabled."));
+    }
+    let staff = user.is_staff || claims.administrator;
+    Ok(Identity { user, staff, via })
+}
+
+async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Identity>, ApiError> {
+    let Ok(session) = Session::from_request_parts(parts, state).await else {
+        return Ok(None);
+    };
+    let Some(id) = auth::session_user(&session).await? else {
+        return Ok(None);
+    };
+    let mut conn = state.services.store.conn().await?;
+    Ok(users::by_id(&mut conn, id).await?.filter(|u| u.is_active).map(|user| Identity {
+        staff: user.is_staff,
+        user,
+        via: Via::Session,
+    }))
+}
+
+/// Whether a request may act on cookie credentials: safe methods always; writes only from
+/// this site (or from a client that is not a browser).
+pub fn csrf_safe(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => same_origin(origin, public_url) || is_own_host(origin, headers),
+        None => true,
+    }
+}
+
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+fn same_origin(origin: &str, public_url: &str) -> bool {
+    origin.eq_ignore_ascii_case(origin_of(public_url))
+}
+
+/// The origin matches the `Host` the request was sent to (a server reached under another
+/// name than `server.public_url`, e.g. 127.0.0.1 in development).
+fn is_own_host(origin: &str, headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+}
+
+impl FromRequestParts<AppState> for Identity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        resolve(parts, state).await?.ok_or_else(|| unauthenticated("You need to sign in first."))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Identity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        resolve(parts, state).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn csrf_rules() {
+        let url = "https://vouch.example/base";
+        assert!(csrf_safe(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), url));
+        assert!(!csrf_safe(&Method::POST, &headers(&[("sec-fetch-site", "cross-site")]), url));
+        assert!(!csrf_safe(&Method::POST, &headers(&[("sec-fetch-site", "same-site")]), url));
+        assert!(csrf_safe(&Method::POST, &headers(&[("sec-fetch-site", "same-origin")]), url));
+        assert!(csrf_safe(&Method::POST, &headers(&[("origin", "https://vouch.example")]), url));
+        assert!(!csrf_safe(&Method::POST, &headers(&[("origin", "https://evil.example")]), url));
+        assert!(!csrf_safe(&Method::POST, &headers(&[("origin", "null")]), url));
+        assert!(csrf_safe(
+            &Method::POST,
+            &headers(&[("origin", "http://127.0.0.1:8000"), ("host", "127.0.0.1:8000")]),
+            url
+        ));
+        assert!(csrf_safe(&Method::POST, &HeaderMap::new(), url));
+    }
+
+    #[test]
+    fn cookies_by_name() {
+        let h = headers(&[("cookie", "a=1; edx-jwt-cookie-signature=sig; b=2")]);
+        assert_eq!(cookie(&h, jwt::SIGNATURE_COOKIE), Some("sig"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+}

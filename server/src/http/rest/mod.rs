@@ -1,0 +1,113 @@
+//! The REST API: Open edX's paths and JSON shapes (`openedx`), and Vouch's own versioned
+//! API under `/api/v1/` (`v1`). Every route here is declared through utoipa, so a route
+//! cannot exist without its OpenAPI description (`openapi`).
+
+pub mod openapi;
+pub mod openedx;
+pub mod v1;
+
+use super::error::ApiError;
+use app::error::ErrorCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// The page size when none is asked for.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// `?page=&page_size=` (1-based pages, as Django REST framework's page-number pagination).
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1.
+    pub page: Option<usize>,
+    /// Items per page, 1 to 100 (default 20).
+    pub page_size: Option<usize>,
+}
+
+impl PageQuery {
+    /// The page number and size, validated.
+    pub fn resolve(self) -> Result<(usize, usize), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if page == 0 {
+            return Err(ApiError::new(ErrorCode::InvalidRequest, "page starts at 1."));
+        }
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(ApiError::new(ErrorCode::InvalidRequest, "page_size must be between 1 and 100."));
+        }
+        Ok((page, size))
+    }
+
+    /// The SQL offset and limit of this page.
+    pub fn offset_limit(self) -> Result<(i64, i64), ApiError> {
+        let (page, size) = self.resolve()?;
+        Ok((((page - 1) * size) as i64, size as i64))
+    }
+}
+
+/// A page of results, in Open edX's (DRF's) shape.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Paginated<T> {
+    /// Items in all pages.
+    pub count: usize,
+    /// How many pages there are (at least 1).
+    pub num_pages: usize,
+    /// This page's number.
+    pub current_page: usize,
+    /// The next page's URL, if any.
+    pub next: Option<String>,
+    /// The previous page's URL, if any.
+    pub previous: Option<String>,
+    /// The items of this page.
+    pub results: Vec<T>,
+}
+
+impl<T> Paginated<T> {
+    /// Cuts page `query` out of `all` (lists that are small per learner).
+    pub fn from_all(all: Vec<T>, query: PageQuery, base_url: &str) -> Result<Self, ApiError> {
+        let (page, size) = query.resolve()?;
+        let count = all.len();
+        let results = all.into_iter().skip((page - 1) * size).take(size).collect();
+        Ok(Self::from_page(results, count, page, size, base_url))
+    }
+
+    /// A page read from the database with a known total.
+    pub fn from_page(results: Vec<T>, count: usize, page: usize, size: usize, base_url: &str) -> Self {
+        let num_pages = count.div_ceil(size).max(1);
+        let link = |p: usize| {
+            let sep = if base_url.contains('?') { '&' } else { '?' };
+            format!("{base_url}{sep}page={p}&page_size={size}")
+        };
+        Self {
+            count,
+            num_pages,
+            current_page: page,
+            next: (page < num_pages).then(|| link(page + 1)),
+            previous: (page > 1 && page <= num_pages + 1).then(|| link(page - 1)),
+            results,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages() {
+        let q = |page, page_size| PageQuery { page, page_size };
+        let p = Paginated::from_all((1..=45).collect(), q(Some(2), Some(20)), "https://v/api/v1/x").unwrap();
+        assert_eq!((p.count, p.num_pages, p.current_page, p.results.len()), (45, 3, 2, 20));
+        assert_eq!(p.next.as_deref(), Some("https://v/api/v1/x?page=3&page_size=20"));
+        assert_eq!(p.previous.as_deref(), Some("https://v/api/v1/x?page=1&page_size=20"));
+        let last = Paginated::from_all((1..=45).collect::<Vec<i32>>(), q(Some(3), Some(20)), "u").unwrap();
+        assert_eq!((last.results.len(), last.next), (5, None));
+        let empty = Paginated::from_all(Vec::<i32>::new(), q(None, None), "u").unwrap();
+        assert_eq!((empty.count, empty.num_pages, empty.next, empty.previous), (0, 1, None, None));
+        assert!(q(Some(0), None).resolve().is_err());
+        assert!(q(None, Some(101)).resolve().is_err());
+        assert!(q(None, Some(0)).resolve().is_err());
+    }
+}

@@ -1,0 +1,74 @@
+//! The OpenAPI document of the REST API, built from the same declarations that register
+//! the routes (utoipa-axum), and served at `/api/v1/openapi.json`.
+
+use super::{
+    super::{AppState, sfn_body_limit, staff_photos, verify_student},
+    openedx, v1,
+};
+use axum::{extract::DefaultBodyLimit, response::IntoResponse};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The document's fixed parts; paths come from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vouch", description = "Identity verification for learning platforms: Open edX-compatible \
+        endpoints and Vouch's own API. Authenticate with the LMS's JWT (`Authorization: JWT <token>`) or the \
+        Vouch session cookie."),
+    paths(verify_student::photo),
+    tags((name = "open edx", description = "Open edX paths and shapes"),
+        (name = "vouch", description = "Vouch's own API, /api/v1/"),
+        (name = "vendor", description = "Called by identity vendors"))
+)]
+pub struct ApiDoc;
+
+/// Every documented route, with the OpenAPI document.
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    let submit = OpenApiRouter::new()
+        .routes(routes!(verify_student::submit_photos))
+        .layer(DefaultBodyLimit::max(sfn_body_limit(&state.cfg)));
+    let callback =
+        OpenApiRouter::new().routes(routes!(verify_student::results_callback)).layer(DefaultBodyLimit::max(64 * 1024));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(submit)
+        .merge(callback)
+        .routes(routes!(openedx::verify_student_status))
+        .routes(routes!(openedx::account_verification_status))
+        .routes(routes!(openedx::account_verifications))
+        .routes(routes!(staff_photos::photo_urls))
+        .routes(routes!(staff_photos::decrypt_face))
+        .routes(routes!(staff_photos::decrypt_photo_id))
+        .routes(routes!(v1::me))
+        .routes(routes!(v1::search_users))
+        .routes(routes!(v1::user_status))
+        .routes(routes!(v1::user_attempts))
+        .routes(routes!(v1::attempt_history))
+        .routes(routes!(v1::create_manual_verification))
+        .routes(routes!(v1::revoke_manual_verification))
+        .routes(routes!(v1::retry_photo_attempt))
+        .routes(routes!(v1::get_deadline, v1::set_deadline))
+        .routes(routes!(v1::deadline_history))
+}
+
+/// The document as served (JSON text, built once).
+#[derive(Clone)]
+pub struct OpenApiJson(pub Arc<String>);
+
+impl OpenApiJson {
+    /// Serializes `doc`.
+    pub fn new(doc: &utoipa::openapi::OpenApi) -> Self {
+        Self(Arc::new(doc.to_json().expect("the OpenAPI document serializes")))
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve(axum::extract::State(doc): axum::extract::State<OpenApiJson>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], doc.0.as_str().to_owned())
+}
+
+/// The document as a JSON value (for tests and `vouch openapi`).
+pub fn document(state: &AppState) -> serde_json::Value {
+    let (_, doc) = router(state).split_for_parts();
+    serde_json::to_value(&doc).expect("the OpenAPI document serializes")
+}
