@@ -26,6 +26,8 @@ pub struct Config {
     pub software_secure: SoftwareSecureConfig,
     /// `[jobs]`: the durable background jobs.
     pub jobs: JobsConfig,
+    /// `[limits]`.
+    pub limits: LimitsConfig,
 }
 
 /// How the results callback is authenticated.
@@ -136,6 +138,8 @@ pub struct ServerConfig {
     pub static_dir: PathBuf,
     /// The largest photo accepted, in bytes (decoded).
     pub max_photo_bytes: usize,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for ServerConfig {
@@ -145,7 +149,24 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8000".into(),
             static_dir: "dist".into(),
             max_photo_bytes: 5 * 1024 * 1024,
+            metrics_token: None,
         }
+    }
+}
+
+/// `[limits]`: request rate limits (0 turns one off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LimitsConfig {
+    /// Photo submissions per learner per minute (REST and the SPA), with that many in a burst.
+    pub submit_per_user_per_minute: u32,
+    /// Vendor callbacks per second from one client address, with that many in a burst.
+    pub callback_per_second: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { submit_per_user_per_minute: 10, callback_per_second: 200 }
     }
 }
 

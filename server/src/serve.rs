@@ -52,7 +52,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let app = http::router(AppState::new(services), key);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, "vouch is listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     store.close().await;
     tracing::info!("vouch stopped");
     Ok(())

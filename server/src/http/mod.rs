@@ -6,6 +6,8 @@ pub mod error;
 pub mod health;
 pub mod identity;
 pub mod jwt;
+pub mod limits;
+pub mod metrics;
 pub mod rest;
 pub mod sfn;
 pub mod spa;
@@ -14,12 +16,32 @@ pub mod verify_student;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
 use app::ports::IdvPort;
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::{
     Router,
     routing::{get, post},
 };
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+/// The span of one request: method, route template and request id; never the raw path or
+/// query, which may hold usernames, receipt ids or signatures.
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
+    let route =
+        req.extensions().get::<axum::extract::MatchedPath>().map_or_else(|| "-".to_owned(), |p| p.as_str().to_owned());
+    tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+}
+
+/// A header set on every response unless the handler set its own (LTI pages set their
+/// framing policy themselves).
+fn default_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+}
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -32,6 +54,8 @@ pub struct AppState {
     pub port: Arc<dyn IdvPort>,
     /// Verifies the LMS's JWTs.
     pub jwt: Arc<jwt::JwtVerifier>,
+    /// Request rate limits.
+    pub limits: limits::RateLimits,
 }
 
 impl AppState {
@@ -43,7 +67,8 @@ impl AppState {
             tracing::error!(error = %e, "JWT sign-in disabled");
             jwt::JwtVerifier::from_config(&crate::config::AuthConfig::default()).expect("no keys always parse")
         });
-        Self { cfg: services.cfg.clone(), services, port, jwt: Arc::new(jwt) }
+        let limits = limits::RateLimits::new(&services.cfg.limits);
+        Self { cfg: services.cfg.clone(), services, port, jwt: Arc::new(jwt), limits }
     }
 }
 
@@ -56,7 +81,10 @@ pub(crate) fn sfn_body_limit(cfg: &Config) -> usize {
 pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Router {
     let sessions = auth::session_layer(&state.cfg, DbSessionStore::new(state.services.store.clone()), session_key);
     let static_dir = state.cfg.server.static_dir.clone();
+    // Install the metrics recorder before the first request, so nothing is recorded into the void.
+    metrics::handle();
     let (rest, doc) = rest::openapi::router(&state).split_for_parts();
+    let hsts = if state.cfg.server.public_url.starts_with("https://") { "max-age=31536000" } else { "max-age=0" };
     let openapi = Router::new()
         .route("/api/v1/openapi.json", get(rest::openapi::serve))
         .with_state(rest::openapi::OpenApiJson::new(&doc));
@@ -69,10 +97,17 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
         .merge(rest)
         .merge(openapi)
+        .route("/metrics", get(metrics::render))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)
         .layer(axum::middleware::from_fn(error::json_errors))
-        .layer(TraceLayer::new_for_http())
+        .layer(default_header("x-content-type-options", "nosniff"))
+        .layer(default_header("referrer-policy", "strict-origin-when-cross-origin"))
+        .layer(default_header("strict-transport-security", hsts))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }

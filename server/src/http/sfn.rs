@@ -17,6 +17,9 @@ use leptos::prelude::provide_context;
 /// The header server_fn puts on error responses.
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 
+/// The photo submission, limited per learner like its REST twin.
+const SUBMIT_PATH: &str = "/sfn/submit_photos";
+
 /// Errors are small; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -36,6 +39,12 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
         Ok(who) => who.map(|w| w.user.id),
         Err(e) => return e.into_response(),
     };
+    if path == SUBMIT_PATH
+        && let Some(user) = user_id
+        && let Err(e) = state.limits.submit(user)
+    {
+        return e.into_response();
+    }
     let req = Request::from_parts(parts, Body::from(bytes));
     let ctx = RequestContext { port: state.port.clone(), caller: Caller { user_id } };
     let res =

@@ -43,6 +43,7 @@ pub async fn submit_photos(
     Form(form): Form<SubmitPhotosForm>,
 ) -> Result<Response, ApiError> {
     let user = who.user.id;
+    state.limits.submit(user)?;
     let face_image = form
         .face_image
         .filter(|f| !f.is_empty())

@@ -109,7 +109,14 @@ impl Runner {
             self.finish_failed(&job, None, "no handler for this job kind").await;
             return;
         };
-        match handler.run(&self.services, &job.payload).await {
+        let outcome = handler.run(&self.services, &job.payload).await;
+        let label = match &outcome {
+            Ok(()) => "done",
+            Err(JobError::Retry(_)) if job.attempts < job.max_attempts => "retry",
+            Err(_) => "failed",
+        };
+        metrics::counter!("vouch_job_runs_total", "kind" => handler.kind(), "outcome" => label).increment(1);
+        match outcome {
             Ok(()) => {
                 let now = self.services.clock.now();
                 let res =

@@ -74,6 +74,7 @@ impl JobHandler for SubmitToSoftwareSecure {
             Err(e @ software_secure::RequestError::Url(_)) => return Err(JobError::Retry(e.to_string())),
             Err(e) => return Err(JobError::Fail(e.to_string())),
         };
+        let started = std::time::Instant::now();
         let response = services
             .http
             .post(&request.url)
@@ -85,6 +86,9 @@ impl JobHandler for SubmitToSoftwareSecure {
             .await
             .map_err(|e| JobError::Retry(format!("could not reach the vendor: {e}")))?;
         let status = response.status();
+        metrics::histogram!("vouch_vendor_request_duration_seconds", "vendor" => "software_secure",
+            "status" => format!("{}xx", status.as_u16() / 100))
+        .record(started.elapsed().as_secs_f64());
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
             return Err(JobError::Retry(truncate(&format!("vendor answered {status}: {text}"))));

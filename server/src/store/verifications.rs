@@ -94,3 +94,21 @@ pub async fn verified_user_ids(
     out.dedup();
     Ok(out)
 }
+
+/// How many attempts of each kind are in each status, for metrics.
+pub async fn counts_by_status(conn: &mut Conn) -> StoreResult<Vec<(&'static str, String, i64)>> {
+    let mut out = Vec::new();
+    for (kind, table) in [
+        ("photo", "photo_verification"),
+        ("sso", "sso_verification"),
+        ("manual", "manual_verification"),
+        ("generic", "verification_attempt"),
+    ] {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as(&format!("select status, count(*) from {table} group by status order by status"))
+                .fetch_all(&mut *conn)
+                .await?;
+        out.extend(rows.into_iter().map(|(status, n)| (kind, status, n)));
+    }
+    Ok(out)
+}

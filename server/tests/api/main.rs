@@ -6,6 +6,7 @@ mod support;
 
 mod domain_store;
 mod health;
+mod ops;
 mod processes;
 mod rest;
 mod s3;

@@ -2,7 +2,7 @@
 //! the routes (utoipa-axum), and served at `/api/v1/openapi.json`.
 
 use super::{
-    super::{AppState, sfn_body_limit, staff_photos, verify_student},
+    super::{AppState, limits, sfn_body_limit, staff_photos, verify_student},
     openedx, v1,
 };
 use axum::{extract::DefaultBodyLimit, response::IntoResponse};
@@ -28,8 +28,10 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     let submit = OpenApiRouter::new()
         .routes(routes!(verify_student::submit_photos))
         .layer(DefaultBodyLimit::max(sfn_body_limit(&state.cfg)));
-    let callback =
-        OpenApiRouter::new().routes(routes!(verify_student::results_callback)).layer(DefaultBodyLimit::max(64 * 1024));
+    let callback = OpenApiRouter::new()
+        .routes(routes!(verify_student::results_callback))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(submit)
         .merge(callback)
