@@ -1,5 +1,6 @@
 //! The `vouch` command line: the server and its management commands.
 
+pub mod admin;
 pub mod debug;
 
 use crate::{config::Config, store::Store};
@@ -44,6 +45,9 @@ pub enum Command {
         /// Also run the queued submissions now (otherwise the server or a worker does).
         #[arg(long)]
         run: bool,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -65,6 +69,61 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Verify learners by hand from a file of emails (CSV: the first column; a header
+    /// `email` is skipped), as Open edX's `manual_verifications`. Exit code 1 when some
+    /// emails match no single account, 2 when the file cannot be used.
+    ManualVerifications {
+        /// The file of emails.
+        #[arg(long)]
+        email_ids_file: PathBuf,
+        /// The reason recorded with each verification.
+        #[arg(long, default_value = "verified by an operator (manual_verifications)")]
+        reason: String,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a photo attempt by hand (test set-ups, support).
+    Approve {
+        /// The attempt's receipt id.
+        #[arg(long)]
+        receipt_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deny a photo attempt by hand, with the reason shown to the learner.
+    Deny {
+        /// The attempt's receipt id.
+        #[arg(long)]
+        receipt_id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a staff account (or make an existing user staff).
+    CreateStaff {
+        /// Username.
+        #[arg(long)]
+        username: String,
+        /// Email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill an empty database with a staff user and learners in each status, to try Vouch.
+    SeedDemo {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
         /// The course key.
@@ -104,7 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Worker => crate::serve::worker(cfg).await,
-        Command::RetryFailed { verification_ids, args_from_database, limit, run } => {
+        Command::RetryFailed { verification_ids, args_from_database, limit, run, json } => {
             use crate::service::retry::{Selection, retry_failed};
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let selection = if args_from_database {
@@ -114,8 +173,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Selection::Ids(verification_ids.into_iter().map(app::domain::AttemptId).collect())
             };
-            let report = retry_failed(&services, selection, |done, total| eprintln!("  {done} / {total}")).await?;
-            println!("queued {} submissions, skipped {}", report.queued, report.skipped);
+            let bar = admin::progress(0, "retry-failed");
+            let report = retry_failed(&services, selection, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::json!({ "queued": report.queued, "skipped": report.skipped }));
+            } else {
+                println!("queued {} submissions, skipped {}", report.queued, report.skipped);
+            }
             if run {
                 crate::jobs::Runner::new(services.clone(), crate::serve::worker_name("retry-failed"))
                     .run_until_idle()
@@ -164,6 +233,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deadline of {course}: {}", deadline.map_or("none".to_owned(), |d| d.to_rfc3339()));
             Ok(())
         }
+        Command::ManualVerifications { email_ids_file, reason, json } => {
+            let services = system_services(cfg).await?;
+            exit_with(admin::manual_verifications(&services, &email_ids_file, &reason, json).await?)
+        }
+        Command::Approve { receipt_id, json } => {
+            exit_with(admin::decide(&system_services(cfg).await?, &receipt_id, None, json).await?)
+        }
+        Command::Deny { receipt_id, reason, json } => {
+            exit_with(admin::decide(&system_services(cfg).await?, &receipt_id, Some(&reason), json).await?)
+        }
+        Command::CreateStaff { username, email, json } => {
+            exit_with(admin::create_staff(&system_services(cfg).await?, &username, email.as_deref(), json).await?)
+        }
+        Command::SeedDemo { json } => exit_with(admin::seed_demo(&system_services(cfg).await?, json).await?),
+        Command::Openapi => {
+            let services = system_services(cfg).await?;
+            let doc = crate::http::rest::openapi::document(&crate::http::AppState::new(services));
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {
             let store = Store::connect(&cfg.database.url, 1).await.context("connecting to the database")?;
@@ -171,6 +260,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+    }
+}
+
+async fn system_services(cfg: Config) -> anyhow::Result<crate::service::Services> {
+    crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await
+}
+
+/// Ends the process with the command's exit code when it is not success.
+fn exit_with(outcome: admin::Outcome) -> anyhow::Result<()> {
+    match outcome {
+        admin::Outcome::Done => Ok(()),
+        other => std::process::exit(i32::from(other.code())),
     }
 }
 

@@ -190,3 +190,29 @@ pub async fn search(conn: &mut Conn, prefix: &str, offset: i64, limit: i64) -> S
             .await?;
     Ok((rows.into_iter().map(from_row).collect(), count))
 }
+
+/// The active users with this email (case-insensitive), by id.
+pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Vec<User>> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from app_user where lower(email) = lower($1) order by user_id"))
+            .bind(email)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Creates the user (or finds them) and sets their email when given.
+pub async fn ensure(conn: &mut Conn, username: &str, email: Option<&str>, now: DateTime<Utc>) -> StoreResult<User> {
+    let user = get_or_create(conn, username, now).await?;
+    match email {
+        Some(email) if email != user.email => {
+            sqlx::query("update app_user set email = $1 where user_id = $2")
+                .bind(email)
+                .bind(user.id.0)
+                .execute(&mut *conn)
+                .await?;
+            Ok(User { email: email.to_owned(), ..user })
+        }
+        _ => Ok(user),
+    }
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cli;
 mod domain_store;
 mod health;
 mod ops;

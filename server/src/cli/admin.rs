@@ -1,0 +1,300 @@
+//! Management commands for operators and test set-ups: manual verifications from a file of
+//! emails (Open edX's `manual_verifications`), approving or denying an attempt by hand,
+//! creating staff, and a demo data set. Long commands draw a progress bar on a terminal
+//! only; `--json` prints one JSON document for scripts.
+//!
+//! Exit codes: 0 done, 1 done with some rows failed, 2 bad input (nothing changed),
+//! other failures (database unreachable…) 1 with the error on stderr.
+
+use crate::{
+    service::{Services, api, lifecycle, submit},
+    store::{
+        attempts,
+        transitions::Actor,
+        users::{self, User},
+    },
+};
+use anyhow::Context;
+use app::domain::{
+    AttemptStatus,
+    photo_lifecycle::{PhotoOp, Reviewer},
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::{io::IsTerminal, path::Path};
+
+/// The outcome of a command, for its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything done.
+    Done,
+    /// Done, but some rows failed.
+    Partial,
+    /// The input could not be used; nothing changed.
+    BadInput,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Done => 0,
+            Self::Partial => 1,
+            Self::BadInput => 2,
+        }
+    }
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise (logs, CI, pipes).
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(len),
+        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn bad_input(json: bool, message: &str) -> Outcome {
+    if json {
+        println!("{}", serde_json::json!({ "error": message }));
+    } else {
+        eprintln!("vouch: {message}");
+    }
+    Outcome::BadInput
+}
+
+/// What `manual-verifications` did.
+#[derive(Debug, Default, Serialize)]
+pub struct ManualReport {
+    /// Emails verified now.
+    pub created: Vec<String>,
+    /// Emails already verified (nothing done).
+    pub already_verified: Vec<String>,
+    /// Emails with no account, or more than one.
+    pub failed: Vec<String>,
+}
+
+/// Reads the emails of a CSV or plain list: the first column of each row; a header row
+/// whose first cell is `email` is skipped, blank rows too.
+pub fn read_emails(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut emails = Vec::new();
+    for record in reader.records() {
+        let record = record.context("the file is not valid CSV")?;
+        let Some(first) = record.get(0).map(str::trim).filter(|s| !s.is_empty()) else { continue };
+        if emails.is_empty() && first.eq_ignore_ascii_case("email") {
+            continue;
+        }
+        if !first.contains('@') || first.len() > 254 {
+            anyhow::bail!("{first:?} is not an email address");
+        }
+        emails.push(first.to_owned());
+    }
+    Ok(emails)
+}
+
+/// `vouch manual-verifications --email-ids-file F`: verifies every listed learner by hand.
+pub async fn manual_verifications(
+    services: &Services,
+    file: &Path,
+    reason: &str,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let emails = match read_emails(file) {
+        Ok(e) => e,
+        Err(e) => return Ok(bad_input(json, &format!("{e:#}"))),
+    };
+    if reason.trim().is_empty() {
+        return Ok(bad_input(json, "--reason must not be empty"));
+    }
+    let bar = progress(emails.len() as u64, "manual verifications");
+    let mut report = ManualReport::default();
+    for email in emails {
+        let found = {
+            let mut conn = services.store.conn().await?;
+            users::by_email(&mut conn, &email).await?
+        };
+        match found.as_slice() {
+            [user] => {
+                if crate::service::idv::user_is_verified(services, user.id).await? {
+                    report.already_verified.push(email);
+                } else {
+                    api::create_manual_verification(services, user.id, &user.full_name, reason, None).await?;
+                    report.created.push(email);
+                }
+            }
+            _ => report.failed.push(email),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "manual verifications: {} created, {} already verified, {} failed",
+            report.created.len(),
+            report.already_verified.len(),
+            report.failed.len()
+        );
+        for email in &report.failed {
+            eprintln!("  no single account with email {email}");
+        }
+    }
+    Ok(if report.failed.is_empty() { Outcome::Done } else { Outcome::Partial })
+}
+
+/// `vouch approve|deny --receipt-id R`: decides a photo attempt by hand (test set-ups and
+/// support). A ready attempt is first marked submitted, as the vendor would have it.
+pub async fn decide(
+    services: &Services,
+    receipt_id: &str,
+    deny_reason: Option<&str>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    match decide_attempt(services, receipt_id, deny_reason).await? {
+        Ok(status) => {
+            if json {
+                println!("{}", serde_json::json!({ "receipt_id": receipt_id, "status": status.as_str() }));
+            } else {
+                println!("{receipt_id}: {}", status.as_str());
+            }
+            Ok(Outcome::Done)
+        }
+        Err(message) => Ok(bad_input(json, &message)),
+    }
+}
+
+/// Approves (or denies with a reason) the attempt; the inner error is a refusal to report.
+async fn decide_attempt(
+    services: &Services,
+    receipt_id: &str,
+    deny_reason: Option<&str>,
+) -> anyhow::Result<Result<AttemptStatus, String>> {
+    let attempt = {
+        let mut conn = services.store.conn().await?;
+        attempts::by_receipt_id(&mut conn, receipt_id).await?
+    };
+    let Some(attempt) = attempt else {
+        return Ok(Err(format!("no photo attempt with receipt id {receipt_id:?}")));
+    };
+    let actor = Actor::System;
+    let reviewer = Reviewer { user: None, service: "cli".into() };
+    if attempt.status() == AttemptStatus::Ready {
+        lifecycle::apply(services, attempt.id, &PhotoOp::MarkSubmit, &actor, "decided from the command line").await?;
+    }
+    let op = match deny_reason {
+        Some(reason) => {
+            PhotoOp::Deny { error_msg: reason.to_owned(), error_code: String::new(), reviewer: reviewer.clone() }
+        }
+        None => PhotoOp::Approve { reviewer },
+    };
+    let reason = deny_reason.unwrap_or("approved from the command line");
+    match lifecycle::apply(services, attempt.id, &op, &actor, reason).await {
+        Ok(s) => Ok(Ok(s)),
+        Err(crate::service::ServiceError::Conflict(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `vouch create-staff --username U [--email E]`: a staff account (created if missing).
+pub async fn create_staff(
+    services: &Services,
+    username: &str,
+    email: Option<&str>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    if !crate::http::auth::valid_username(username) {
+        return Ok(bad_input(json, "a username is 2 to 30 letters, digits or _ - . @ +"));
+    }
+    let mut conn = services.store.conn().await?;
+    let user = users::ensure(&mut conn, username, email, services.clock.now()).await?;
+    users::set_staff(&mut conn, user.id, true).await?;
+    if json {
+        println!("{}", serde_json::json!({ "username": user.username, "is_staff": true }));
+    } else {
+        println!("{} is staff", user.username);
+    }
+    Ok(Outcome::Done)
+}
+
+/// A tiny valid JPEG (the demo's photos): an 8×8 grey image.
+fn demo_jpeg() -> Vec<u8> {
+    use base64::Engine as _;
+    const GREY_8X8: &str = "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAAIAAgBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=";
+    base64::engine::general_purpose::STANDARD.decode(GREY_8X8).unwrap_or_default()
+}
+
+/// One demo learner and what happened to them.
+#[derive(Debug, Serialize)]
+struct DemoUser {
+    username: String,
+    status: String,
+}
+
+/// `vouch seed-demo`: a staff user and learners in each status, for trying the product.
+pub async fn seed_demo(services: &Services, json: bool) -> anyhow::Result<Outcome> {
+    let now = services.clock.now();
+    let mut made = Vec::new();
+    let mut conn = services.store.conn().await?;
+    let staff = users::ensure(&mut conn, "staff", Some("staff@example.com"), now).await?;
+    users::set_staff(&mut conn, staff.id, true).await?;
+    drop(conn);
+    made.push(DemoUser { username: staff.username.clone(), status: "staff".into() });
+    let photo = format!("data:image/jpeg;base64,{}", {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(demo_jpeg())
+    });
+    let plan: [(&str, Option<Option<&str>>); 4] = [
+        ("learner", None),
+        ("approved", Some(None)),
+        ("denied", Some(Some("Photo ID is blurry"))),
+        ("pending", Some(Some("__pending__"))),
+    ];
+    for (username, decision) in plan {
+        let mut conn = services.store.conn().await?;
+        let user: User = users::ensure(&mut conn, username, Some(&format!("{username}@example.com")), now).await?;
+        users::set_full_name(&mut conn, user.id, &format!("Demo {username}")).await?;
+        drop(conn);
+        let already = !crate::service::idv::verifications_for_user(services, user.id).await?.is_empty();
+        let status = match decision {
+            _ if already => "unchanged".to_owned(),
+            None => "none".to_owned(),
+            Some(outcome) => {
+                let request = app::dto::SubmitPhotosRequest {
+                    face_image: photo.clone(),
+                    photo_id_image: Some(photo.clone()),
+                    full_name: None,
+                };
+                let id = submit::submit_photos(services, user.id, request).await?;
+                let receipt = {
+                    let mut conn = services.store.conn().await?;
+                    attempts::by_id(&mut conn, id).await?.map(|a| a.receipt_id).unwrap_or_default()
+                };
+                match outcome {
+                    Some("__pending__") => "ready".to_owned(),
+                    deny => match decide_attempt(services, &receipt, deny).await? {
+                        Ok(status) => status.as_str().to_owned(),
+                        Err(refused) => refused,
+                    },
+                }
+            }
+        };
+        made.push(DemoUser { username: username.to_owned(), status });
+    }
+    if json {
+        println!("{}", serde_json::to_string(&made)?);
+    } else {
+        for u in &made {
+            println!("{:10} {}", u.username, u.status);
+        }
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,99 @@
+//! The management commands through the real `vouch` binary: exit codes, `--json` output,
+//! and no progress-bar drawing when stderr is not a terminal.
+
+use crate::{
+    on_both_backends,
+    support::{TestDb, fixture_keys},
+};
+use serde_json::Value;
+use server::store::{attempts, users};
+use std::process::{Command, Output};
+
+fn vouch(db: &TestDb, args: &[&str]) -> Output {
+    let keys = fixture_keys();
+    Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(args)
+        .env("VOUCH_DATABASE__URL", &db.url)
+        .env("VOUCH_DATABASE__MAX_CONNECTIONS", "2")
+        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
+        .env("VOUCH_VAULT__URL_SECRET", "cli test url secret")
+        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
+        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
+        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
+        .env("VOUCH_LOG", "warn")
+        .output()
+        .expect("vouch runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn no_terminal_drawing(out: &Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\u{1b}') && !err.contains('\r'), "progress drawn on a non-terminal: {err:?}");
+}
+
+async fn commands(db: &TestDb) {
+    // create-staff: exit 0, JSON; a bad username is exit 2 and changes nothing.
+    let out = vouch(db, &["create-staff", "--username", "root", "--email", "root@example.com", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out)["is_staff"], true);
+    let out = vouch(db, &["create-staff", "--username", "bad name"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // seed-demo: learners in each status.
+    let out = vouch(db, &["seed-demo", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let seeded = json_of(&out);
+    let status_of = |name: &str| {
+        seeded.as_array().expect("list").iter().find(|u| u["username"] == name).map(|u| u["status"].clone())
+    };
+    assert_eq!(status_of("approved"), Some("approved".into()));
+    assert_eq!(status_of("denied"), Some("denied".into()));
+    assert_eq!(status_of("pending"), Some("ready".into()));
+
+    // approve / deny by receipt id.
+    let mut conn = db.store.conn().await.expect("conn");
+    let pending = users::by_username(&mut conn, "pending").await.expect("query").expect("user");
+    let receipt = attempts::for_user(&mut conn, pending.id).await.expect("attempts")[0].receipt_id.clone();
+    drop(conn);
+    let out = vouch(db, &["approve", "--receipt-id", &receipt, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out)["status"], "approved");
+    let out = vouch(db, &["deny", "--receipt-id", &receipt, "--reason", "second look"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("denied"));
+    let out = vouch(db, &["approve", "--receipt-id", "no-such-receipt"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown receipt is bad input");
+
+    // manual-verifications from a CSV: one created, one already verified, one unknown → exit 1.
+    let file = db.dir.path().join("emails.csv");
+    std::fs::write(&file, "email,note\nlearner@example.com,x\napproved@example.com,y\nghost@example.com,z\n")
+        .expect("write");
+    let out = vouch(db, &["manual-verifications", "--email-ids-file", file.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    no_terminal_drawing(&out);
+    let report = json_of(&out);
+    assert_eq!(report["created"], serde_json::json!(["learner@example.com"]));
+    assert_eq!(report["already_verified"], serde_json::json!(["approved@example.com"]));
+    assert_eq!(report["failed"], serde_json::json!(["ghost@example.com"]));
+    let again = vouch(db, &["manual-verifications", "--email-ids-file", file.to_str().expect("utf-8")]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 created"), "idempotent");
+    std::fs::write(&file, "not-an-email\n").expect("write");
+    let out = vouch(db, &["manual-verifications", "--email-ids-file", file.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let missing = vouch(db, &["manual-verifications", "--email-ids-file", "/no/such/file.csv"]);
+    assert_eq!(missing.status.code(), Some(2));
+
+    // retry-failed --json with nothing to do; openapi prints the document.
+    let out = vouch(db, &["retry-failed", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out)["queued"], 0);
+    no_terminal_drawing(&out);
+    let out = vouch(db, &["openapi"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(json_of(&out)["paths"]["/verify_student/status/"].is_object());
+}
+on_both_backends!(management_commands, commands);
