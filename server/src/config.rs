@@ -28,6 +28,57 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// `[limits]`.
     pub limits: LimitsConfig,
+    /// `[commerce]`: course modes, enrollments and checkout (pay-and-verify).
+    pub commerce: CommerceConfig,
+}
+
+/// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
+/// and where payment happens. Vouch never sees card data: payment is handed to the
+/// platform's commerce service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CommerceConfig {
+    /// The commerce service's add-to-basket URL; checkout is `<basket_url>?sku=<SKU>`
+    /// (Open edX ecommerce: `https://ecommerce.example.com/basket/add/`). Unset: no checkout.
+    pub basket_url: Option<String>,
+    /// The learner dashboard to send finished learners to (default: Vouch's status page).
+    pub dashboard_url: Option<String>,
+    /// The LMS base URL: when set, modes and enrollments come from its course-modes and
+    /// enrollment APIs instead of the lists below.
+    pub lms_api_url: Option<String>,
+    /// A bearer token (a service user's JWT) for the LMS API.
+    pub lms_api_token: Option<Secret>,
+    /// Course modes by course (when there is no LMS API).
+    pub courses: Vec<CourseModes>,
+    /// Enrollments (when there is no LMS API): demos and tests.
+    pub enrollments: Vec<ConfiguredEnrollment>,
+}
+
+/// The modes of one course.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CourseModes {
+    /// The course key.
+    pub course_key: String,
+    /// Its modes.
+    pub modes: Vec<app::domain::pay_and_verify::CourseMode>,
+}
+
+/// One learner's enrollment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConfiguredEnrollment {
+    /// The learner.
+    pub username: String,
+    /// The course.
+    pub course_key: String,
+    /// The mode's slug.
+    pub mode: String,
+    /// Active (default true).
+    #[serde(default = "enrollment_active")]
+    pub is_active: bool,
+}
+
+fn enrollment_active() -> bool {
+    true
 }
 
 /// How the results callback is authenticated.

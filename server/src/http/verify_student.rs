@@ -114,3 +114,10 @@ pub async fn photo(
         Err(e) => Err(crate::service::ServiceError::from(e).into()),
     }
 }
+
+/// `GET /verify_student/{start-flow|upgrade|verify-now|verify-later}/{course_id}/`: Open
+/// edX's flow pages, where pay-and-verify redirects send learners; Vouch's flow is the SPA.
+pub async fn flow_page(Path(course_id): Path<String>) -> axum::response::Redirect {
+    let course = percent_encoding::utf8_percent_encode(&course_id, percent_encoding::NON_ALPHANUMERIC);
+    axum::response::Redirect::to(&format!("/id-verification?course_id={course}"))
+}

@@ -40,7 +40,7 @@ impl DeadlineCache {
     }
 }
 
-fn check_course_key(course_key: &str) -> ServiceResult<()> {
+pub(crate) fn check_course_key(course_key: &str) -> ServiceResult<()> {
     let ok = !course_key.is_empty() && course_key.len() <= 255 && !course_key.chars().any(char::is_control);
     if ok { Ok(()) } else { Err(ServiceError::Invalid("That is not a course key.".into())) }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod commerce;
 pub mod deadlines;
 pub mod idv;
 pub mod images;

@@ -313,3 +313,115 @@ async fn openapi(db: &TestDb) {
     assert!(out.status.success(), "invalid OpenAPI: {}", String::from_utf8_lossy(&out.stderr));
 }
 on_both_backends!(openapi_document_is_complete_and_valid, openapi);
+
+async fn pay_and_verify(db: &TestDb) {
+    use server::config::{ConfiguredEnrollment, CourseModes};
+    let course = "course-v1:edX+Pay+2026";
+    let mut cfg = jwt_config(db);
+    cfg.commerce.basket_url = Some("https://ecommerce.example/basket/add/".into());
+    let modes = serde_json::from_value(json!([
+        {"slug": "audit", "min_price": 0},
+        {"slug": "verified", "min_price": 4900, "sku": "SKU-V1"}
+    ]))
+    .expect("modes");
+    cfg.commerce.courses = vec![CourseModes { course_key: course.into(), modes }];
+    cfg.commerce.enrollments = vec![
+        ConfiguredEnrollment {
+            username: "audited".into(),
+            course_key: course.into(),
+            mode: "audit".into(),
+            is_active: true,
+        },
+        ConfiguredEnrollment {
+            username: "paid".into(),
+            course_key: course.into(),
+            mode: "verified".into(),
+            is_active: true,
+        },
+    ];
+    let app = TestApp::with_config(db, cfg).await;
+    let path = |q: &str| format!("/api/v1/pay-and-verify/{course}?{q}");
+    let newcomer = hs256(&claims(&app, 1, "newcomer", false));
+    let (status, body) = app.json(get(&path("message=first-time-verify"), &newcomer)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["outcome"].as_str(), body["redirect_to"].as_str()), (Some("redirect"), Some("checkout")));
+    assert_eq!(body["redirect_url"], "https://ecommerce.example/basket/add/?sku=SKU%2DV1");
+
+    let audited = hs256(&claims(&app, 2, "audited", false));
+    let (_, body) = app.json(get(&path("message=verify-now"), &audited)).await;
+    assert_eq!(body["redirect_to"], "upgrade_and_verify");
+    assert!(body["redirect_url"].as_str().is_some_and(|u| u.contains("/verify_student/upgrade/")));
+
+    let paid = hs256(&claims(&app, 3, "paid", false));
+    let (_, body) = app.json(get(&path("message=verify-now&current_step=id-photo-step"), &paid)).await;
+    assert_eq!(body["outcome"], "show", "{body}");
+    let names: Vec<&str> =
+        body["display_steps"].as_array().expect("steps").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["intro-step", "face-photo-step", "id-photo-step", "review-photos-step", "enrollment-confirmation-step"]
+    );
+    assert_eq!(body["current_step"], "id-photo-step");
+    assert_eq!(body["requirements"]["webcam-required"], true);
+    assert_eq!(body["requirements"]["account-activation-required"], false);
+
+    // A verified, paid learner goes to the dashboard; a passed deadline is reported.
+    let staff = hs256(&claims(&app, 9, "sam", true));
+    let (status, _) =
+        app.json(send_json("POST", "/api/v1/users/paid/manual-verifications", &staff, json!({"reason": "ok"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, body) = app.json(get(&path("message=verify-now"), &paid)).await;
+    assert_eq!(body["redirect_to"], "dashboard");
+    let past = (app.services.clock.now() - chrono::Duration::days(1)).to_rfc3339();
+    let (status, _) = app
+        .json(send_json("PUT", &format!("/api/v1/courses/{course}/deadline"), &staff, json!({"deadline": past})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = app.json(get(&path("message=verify-now"), &paid)).await;
+    assert_eq!(
+        (body["outcome"].as_str(), body["deadline_name"].as_str()),
+        (Some("deadline_passed"), Some("verification"))
+    );
+
+    // Bad input and unknown courses.
+    assert_eq!(app.json(get(&path("message=bogus"), &paid)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.json(get(&path("current_step=nope"), &paid)).await.0, StatusCode::BAD_REQUEST);
+    let (status, _) = app.json(get("/api/v1/pay-and-verify/course-v1:edX+Unknown+1", &paid)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+on_both_backends!(pay_and_verify_steps_and_redirects, pay_and_verify);
+
+/// The LMS catalog: modes and enrollments read from an LMS API (a real HTTP server here).
+#[tokio::test]
+async fn pay_and_verify_reads_the_lms_api() {
+    use axum::{Router, extract::Path, routing::get as route_get};
+    let lms = Router::new()
+        .route(
+            "/api/course_modes/v1/courses/{course}/",
+            route_get(|Path(course): Path<String>| async move {
+                assert_eq!(course, "course-v1:edX+Lms+1");
+                axum::Json(json!([{"course_id": course, "mode_slug": "verified", "min_price": 49, "sku": "LMS-SKU",
+                    "expiration_datetime": null, "currency": "usd"}]))
+            }),
+        )
+        .route(
+            "/api/enrollment/v1/enrollment/{key}",
+            route_get(|Path(key): Path<String>| async move {
+                assert_eq!(key, "ada,course-v1:edX+Lms+1");
+                axum::Json(json!({"mode": "audit", "is_active": true}))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, lms).await });
+    let db = TestDb::sqlite().await;
+    let mut cfg = jwt_config(&db);
+    cfg.commerce.lms_api_url = Some(base);
+    let app = TestApp::with_config(&db, cfg).await;
+    let ada = hs256(&claims(&app, 1, "ada", false));
+    let (status, body) = app.json(get("/api/v1/pay-and-verify/course-v1:edX+Lms+1?message=upgrade", &ada)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["outcome"], "show");
+    assert_eq!(body["course_mode"]["min_price"], 4900, "whole units from the LMS, minor units in Vouch");
+    assert_eq!(body["course_mode"]["sku"], "LMS-SKU");
+}

@@ -51,6 +51,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::retry_photo_attempt))
         .routes(routes!(v1::get_deadline, v1::set_deadline))
         .routes(routes!(v1::deadline_history))
+        .routes(routes!(v1::pay_and_verify))
 }
 
 /// The document as served (JSON text, built once).

@@ -457,3 +457,145 @@ pub async fn deadline_history(
     let base = url(&state, &format!("/api/v1/courses/{}/deadline/history", urlencode(&course_key)));
     Ok(Json(Paginated::from_all(bodies, page, &base)?))
 }
+
+/// `?message=&current_step=&always_show_payment=` of the pay-and-verify page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PayAndVerifyQuery {
+    /// `first-time-verify` (default), `verify-now`, `verify-later`, `upgrade` or `payment-confirmation`.
+    pub message: Option<String>,
+    /// The step to show, e.g. `face-photo-step`.
+    pub current_step: Option<String>,
+    /// Show the payment steps even when already paid.
+    #[serde(default)]
+    pub always_show_payment: bool,
+}
+
+/// A step to display.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepBody {
+    /// Open edX's step name.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// The pay-and-verify page: `outcome` is `show`, `redirect` or `deadline_passed`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayAndVerifyBody {
+    /// `show`, `redirect` or `deadline_passed`.
+    pub outcome: String,
+    /// The course.
+    pub course_key: String,
+    /// The messaging.
+    pub message: String,
+    /// Steps to display (`show`).
+    pub display_steps: Vec<StepBody>,
+    /// The step to show now (`show`).
+    pub current_step: Option<String>,
+    /// Requirements by name, shown when true (`show`).
+    pub requirements: std::collections::BTreeMap<String, bool>,
+    /// The paid mode's slug, price (minor units) and SKU (`show`).
+    pub course_mode: Option<serde_json::Value>,
+    /// Where the payment step sends the learner (the commerce checkout), when configured.
+    pub checkout_url: Option<String>,
+    /// Where to go instead (`redirect`).
+    pub redirect_url: Option<String>,
+    /// Why (`redirect`): dashboard, upgrade_and_verify, start_flow, verify_now or checkout.
+    pub redirect_to: Option<String>,
+    /// Which deadline passed (`deadline_passed`): `verification` or `upgrade`.
+    pub deadline_name: Option<String>,
+    /// When (`deadline_passed`).
+    pub deadline: Option<String>,
+}
+
+/// Which pay-and-verify steps, requirements and redirects apply to the caller for a course
+/// (Open edX `PayAndVerifyView`). Payment is handed to the commerce service's checkout.
+#[utoipa::path(get, path = "/api/v1/pay-and-verify/{course_key}", tag = "vouch",
+    params(("course_key" = String, Path, description = "The course key"), PayAndVerifyQuery),
+    responses((status = 200, description = "OK", body = PayAndVerifyBody), (status = 400, description = "Bad message or step"),
+        (status = 401, description = "Not signed in"), (status = 404, description = "No paid mode for this course")))]
+pub async fn pay_and_verify(
+    State(state): State<AppState>,
+    who: Identity,
+    Path(course_key): Path<String>,
+    Query(q): Query<PayAndVerifyQuery>,
+) -> Result<Json<PayAndVerifyBody>, ApiError> {
+    use crate::service::commerce::{self, PayAndVerifyRequest};
+    use app::domain::pay_and_verify::{DeadlineKind, Decision, Message, Redirect, Step};
+    let message_name = q.message.as_deref().unwrap_or("first-time-verify");
+    let message =
+        Message::parse(message_name).ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "Unknown message."))?;
+    let current_step = match q.current_step.as_deref() {
+        Some(s) => Some(Step::parse(s).ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "Unknown step."))?),
+        None => None,
+    };
+    let request = PayAndVerifyRequest { message, current_step, always_show_payment: q.always_show_payment };
+    let decision = commerce::pay_and_verify(&state.services, &who.user, &course_key, request).await?;
+    let cfg = &state.cfg;
+    let mut body = PayAndVerifyBody {
+        outcome: String::new(),
+        course_key: course_key.clone(),
+        message: message_name.to_owned(),
+        display_steps: Vec::new(),
+        current_step: None,
+        requirements: Default::default(),
+        course_mode: None,
+        checkout_url: None,
+        redirect_url: None,
+        redirect_to: None,
+        deadline_name: None,
+        deadline: None,
+    };
+    match decision {
+        Decision::NoPaidMode => {
+            return Err(ApiError::new(ErrorCode::NotFound, "This course has no paid or verified track."));
+        }
+        Decision::DeadlinePassed { kind, deadline } => {
+            body.outcome = "deadline_passed".into();
+            body.deadline_name = Some(
+                match kind {
+                    DeadlineKind::Verification => "verification",
+                    DeadlineKind::Upgrade => "upgrade",
+                }
+                .into(),
+            );
+            body.deadline = Some(drf_time(deadline));
+        }
+        Decision::Redirect(to) => {
+            let flow = |page: &str| url(&state, &format!("/verify_student/{page}/{}/", urlencode(&course_key)));
+            let (name, target) = match &to {
+                Redirect::Dashboard => (
+                    "dashboard",
+                    Some(cfg.commerce.dashboard_url.clone().unwrap_or_else(|| url(&state, "/id-verification/status"))),
+                ),
+                Redirect::UpgradeAndVerify => ("upgrade_and_verify", Some(flow("upgrade"))),
+                Redirect::StartFlow => ("start_flow", Some(flow("start-flow"))),
+                Redirect::VerifyNow => ("verify_now", Some(flow("verify-now"))),
+                Redirect::Checkout { sku } => ("checkout", commerce::checkout_url(cfg, sku)),
+            };
+            body.outcome = "redirect".into();
+            body.redirect_to = Some(name.into());
+            body.redirect_url = target;
+        }
+        Decision::Show { display_steps, current_step, requirements, course_mode } => {
+            body.outcome = "show".into();
+            body.display_steps =
+                display_steps.iter().map(|s| StepBody { name: s.as_str().into(), title: s.title().into() }).collect();
+            body.current_step = Some(current_step.as_str().into());
+            for (name, req) in [
+                ("account-activation-required", app::domain::pay_and_verify::Requirement::AccountActivationRequired),
+                ("photo-id-required", app::domain::pay_and_verify::Requirement::PhotoIdRequired),
+                ("webcam-required", app::domain::pay_and_verify::Requirement::WebcamRequired),
+            ] {
+                body.requirements.insert(name.into(), requirements.contains(&req));
+            }
+            body.checkout_url = course_mode.sku.as_deref().and_then(|sku| commerce::checkout_url(cfg, sku));
+            body.course_mode = Some(serde_json::json!({
+                "slug": course_mode.slug, "min_price": course_mode.min_price, "sku": course_mode.sku,
+                "expiration_datetime": course_mode.expiration.map(drf_time),
+            }));
+        }
+    }
+    Ok(Json(body))
+}
