@@ -7,6 +7,7 @@ pub mod commerce;
 pub mod deadlines;
 pub mod idv;
 pub mod images;
+pub mod jobs_admin;
 pub mod keys;
 pub mod lifecycle;
 pub mod results;

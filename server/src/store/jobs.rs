@@ -161,3 +161,70 @@ pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<DateTime<Utc>>> {
         sqlx::query_as("select min(run_at) from job where status = 'queued'").fetch_optional(conn).await?;
     row.and_then(|(t,)| t).map(from_micros).transpose()
 }
+
+/// A job as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    /// Id.
+    pub id: i64,
+    /// Handler kind.
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    /// Tries so far.
+    pub attempts: i32,
+    /// Tries allowed.
+    pub max_attempts: i32,
+    /// The last error (empty if none).
+    pub last_error: String,
+    /// When it runs (next).
+    pub run_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Jobs, newest change first, optionally of one status; one page and the total.
+pub async fn list(conn: &mut Conn, status: Option<&str>, offset: i64, limit: i64) -> StoreResult<(Vec<JobInfo>, i64)> {
+    let filter = "($1 is null or status = $1)";
+    let (count,): (i64,) =
+        sqlx::query_as(&format!("select count(*) from job where {filter}")).bind(status).fetch_one(&mut *conn).await?;
+    type Row = (i64, String, String, i32, i32, String, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "select job_id, kind, status, attempts, max_attempts, last_error, run_at, updated_at from job \
+         where {filter} order by updated_at desc, job_id desc limit $2 offset $3"
+    ))
+    .bind(status)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    let jobs = rows
+        .into_iter()
+        .map(|(id, kind, status, attempts, max_attempts, last_error, run_at, updated_at)| {
+            Ok(JobInfo {
+                id,
+                kind,
+                status,
+                attempts,
+                max_attempts,
+                last_error,
+                run_at: from_micros(run_at)?,
+                updated_at: from_micros(updated_at)?,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok((jobs, count))
+}
+
+/// Queues a failed job again with a fresh allowance of tries; returns whether it was failed.
+pub async fn requeue_failed(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "update job set status = 'queued', attempts = 0, run_at = $1, updated_at = $1, locked_by = '' \
+         where job_id = $2 and status = 'failed'",
+    )
+    .bind(to_micros(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -425,3 +425,31 @@ async fn pay_and_verify_reads_the_lms_api() {
     assert_eq!(body["course_mode"]["min_price"], 4900, "whole units from the LMS, minor units in Vouch");
     assert_eq!(body["course_mode"]["sku"], "LMS-SKU");
 }
+
+async fn failed_jobs(db: &TestDb) {
+    let app = TestApp::with_config(db, jwt_config(db)).await;
+    let staff = hs256(&claims(&app, 9, "sam", true));
+    let ada = hs256(&claims(&app, 1, "ada", false));
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let now = app.services.clock.now();
+    server::store::jobs::enqueue(&mut conn, "test.no_such_handler", "{}", "test-job-1", 1, now).await.expect("enqueue");
+    drop(conn);
+    server::jobs::Runner::new(app.services.clone(), "test").run_once().await;
+    let (status, page) = app.json(get("/api/v1/jobs?status=failed", &staff)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["count"], 1);
+    let job = &page["results"][0];
+    assert_eq!((job["kind"].as_str(), job["status"].as_str()), (Some("test.no_such_handler"), Some("failed")));
+    assert!(job["last_error"].as_str().is_some_and(|e| e.contains("no handler")));
+    let id = job["id"].as_i64().expect("id");
+    assert_eq!(app.json(get("/api/v1/jobs", &ada)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.json(get("/api/v1/jobs?status=exploded", &staff)).await.0, StatusCode::BAD_REQUEST);
+    let retry = format!("/api/v1/jobs/{id}/retry");
+    assert_eq!(app.send(send_json("POST", &retry, &staff, json!({}))).await.0, StatusCode::NO_CONTENT);
+    let (_, page) = app.json(get("/api/v1/jobs?status=queued", &staff)).await;
+    assert_eq!((page["count"].as_u64(), page["results"][0]["attempts"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(app.json(send_json("POST", &retry, &staff, json!({}))).await.0, StatusCode::CONFLICT);
+    let (_, all) = app.json(get("/api/v1/jobs", &staff)).await;
+    assert_eq!(all["count"], 1);
+}
+on_both_backends!(failed_jobs_listed_and_retried, failed_jobs);

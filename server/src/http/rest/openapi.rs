@@ -52,6 +52,8 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::get_deadline, v1::set_deadline))
         .routes(routes!(v1::deadline_history))
         .routes(routes!(v1::pay_and_verify))
+        .routes(routes!(v1::list_jobs))
+        .routes(routes!(v1::retry_job))
 }
 
 /// The document as served (JSON text, built once).
