@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod domain_store;
 mod health;
+mod logs;
 mod ops;
 mod processes;
 mod rest;
