@@ -1,6 +1,7 @@
 //! The `vouch` command line: the server and its management commands.
 
 pub mod debug;
+pub mod expiry_emails;
 
 use crate::{config::Config, store::Store};
 use anyhow::Context;
@@ -64,6 +65,18 @@ pub enum Command {
         /// The user's username.
         #[arg(long)]
         username: String,
+    },
+    /// Email learners whose verification expires soon or has expired (once per attempt).
+    SendExpiryEmails {
+        /// Print the summary as JSON (and no progress bar).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an attempt of any kind by uuid (its verified names go with it).
+    DeleteAttempt {
+        /// The attempt's uuid.
+        #[arg(long)]
+        uuid: String,
     },
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
@@ -162,6 +175,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             crate::service::deadlines::set_deadline(&services, &course, deadline, explicit, "cli").await?;
             println!("deadline of {course}: {}", deadline.map_or("none".to_owned(), |d| d.to_rfc3339()));
+            Ok(())
+        }
+        Command::SendExpiryEmails { json } => expiry_emails::run(cfg, json).await,
+        Command::DeleteAttempt { uuid } => {
+            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
+            println!("deleted the {} attempt {uuid} and {} verified names", done.kind.as_str(), done.verified_names);
             Ok(())
         }
         Command::Serve => crate::serve::serve(cfg).await,

@@ -8,6 +8,7 @@ pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
 pub mod verify_student;
+pub mod webhooks;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
 use app::ports::IdvPort;
@@ -64,6 +65,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
         .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
         .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
+        .route("/api/v1/webhooks/deliveries", get(webhooks::list))
+        .route("/api/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

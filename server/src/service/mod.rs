@@ -2,11 +2,14 @@
 //! store and vault for I/O. HTTP handlers and server functions call these and nothing lower.
 
 pub mod api;
+pub mod attempt_delete;
 pub mod deadlines;
+pub mod expiry_emails;
 pub mod idv;
 pub mod images;
 pub mod keys;
 pub mod lifecycle;
+pub mod name_affirmation;
 pub mod results;
 pub mod retire;
 pub mod retry;
@@ -41,6 +44,10 @@ pub struct Services {
     pub http: reqwest::Client,
     /// Wakes this process's job runner when a job is queued.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// The in-process hooks subscribed to lifecycle events.
+    pub hooks: Arc<crate::events::HookRegistry>,
+    /// The filter steps of the verification service, by name.
+    pub filters: Arc<crate::events::filters::FilterRegistry>,
 }
 
 impl Services {

@@ -6,6 +6,7 @@ mod support;
 
 mod domain_store;
 mod health;
+mod lifecycle_events;
 mod processes;
 mod s3;
 mod server_fns;
