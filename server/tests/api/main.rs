@@ -14,3 +14,4 @@ mod software_secure;
 mod staff_photos;
 mod store_story;
 mod submit;
+mod webhooks;
