@@ -156,7 +156,10 @@ pub async fn last_event_seq(conn: &mut Conn, id: i64) -> StoreResult<Option<i64>
     Ok(row.and_then(|(s,)| s))
 }
 
-/// Sets a name's status and attempt as event `seq` says, with a history row naming the cause.
+/// Sets a name's status and attempt as event `seq` says, with a history row naming the
+/// cause, unless an event at or after `seq` already changed it (checked in the update
+/// itself, so two hooks racing on one name cannot let the older event win). Returns the
+/// updated name, or None when nothing changed.
 #[allow(clippy::too_many_arguments)]
 pub async fn set_status(
     conn: &mut Conn,
@@ -166,10 +169,10 @@ pub async fn set_status(
     seq: i64,
     cause: &str,
     now: DateTime<Utc>,
-) -> StoreResult<VerifiedName> {
-    sqlx::query(
+) -> StoreResult<Option<VerifiedName>> {
+    let done = sqlx::query(
         "update verified_name set status = $1, verification_attempt_uuid = $2, updated_at = $3, last_event_seq = $4 \
-         where verified_name_id = $5",
+         where verified_name_id = $5 and (last_event_seq is null or last_event_seq < $4)",
     )
     .bind(status)
     .bind(attempt_uuid)
@@ -178,6 +181,9 @@ pub async fn set_status(
     .bind(name.id)
     .execute(&mut *conn)
     .await?;
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
     let updated = VerifiedName {
         status: status.to_owned(),
         verification_attempt_uuid: Some(attempt_uuid.to_owned()),
@@ -185,7 +191,7 @@ pub async fn set_status(
         ..name.clone()
     };
     log(conn, &updated, cause, status, now).await?;
-    Ok(updated)
+    Ok(Some(updated))
 }
 
 /// Deletes the names that refer to a deleted attempt, keeping their history; returns how many.
