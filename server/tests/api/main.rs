@@ -5,6 +5,7 @@
 mod support;
 
 mod domain_store;
+mod emails;
 mod filters_names;
 mod health;
 mod lifecycle_events;
