@@ -27,7 +27,7 @@ pub async fn verifications_for_user(services: &Services, user: UserId) -> Servic
     let request = AttemptsRequested { verifications: found, users: vec![user], ..Default::default() };
     let mut out = services.filters.attempts_requested(services, request).await.data.verifications;
     // Steps may add records: keep the newest-first order every reader expects.
-    out.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    out.sort_by_key(|v| std::cmp::Reverse((v.created_at, v.id)));
     Ok(out)
 }
 

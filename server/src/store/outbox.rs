@@ -29,6 +29,9 @@ pub struct StoredEvent {
     pub dispatched_at: Option<DateTime<Utc>>,
 }
 
+/// uuid, name, expires_at, user_id, username, email, full_name.
+type AttemptAndUser = (String, String, Option<i64>, i64, String, String, String);
+
 /// Writes the event of attempt `id` of `kind` entering status `to` (from `from`), reading
 /// the attempt and learner as they are now in this transaction, and queues its fan-out.
 /// A write that leaves the status unchanged is not a transition and records nothing.
@@ -50,8 +53,7 @@ pub async fn record_transition(
          from {} a join app_user u on u.user_id = a.user_id where a.attempt_id = $1",
         kinds::table(kind)
     );
-    let row: Option<(String, String, Option<i64>, i64, String, String, String)> =
-        sqlx::query_as(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    let row: Option<AttemptAndUser> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut *conn).await?;
     let Some((uuid, name, expires_at, user_id, username, email, full_name)) = row else {
         return Err(StoreError::Corrupt(format!("{} attempt {id} vanished in its own transaction", kind.as_str())));
     };

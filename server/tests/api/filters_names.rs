@@ -186,7 +186,7 @@ async fn names_follow_attempts(db: &TestDb) {
     assert_eq!(status_of("Ada L King").await.map(|s| s.0).as_deref(), Some("approved"));
 
     // An older event delivered late (at least once, any order) changes nothing.
-    let events = outbox::for_attempt(&mut *s.store.conn().await.expect("conn"), &photo_uuid).await.expect("events");
+    let events = outbox::for_attempt(&mut s.store.conn().await.expect("conn"), &photo_uuid).await.expect("events");
     let first = events.first().expect("created event");
     name_affirmation::apply_event(s, first.seq, &first.event).await.expect("late event");
     assert_eq!(status_of("Ada L King").await.map(|s| s.0).as_deref(), Some("approved"));

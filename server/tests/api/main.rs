@@ -6,6 +6,7 @@ mod support;
 
 mod domain_store;
 mod emails;
+mod events_processes;
 mod filters_names;
 mod health;
 mod lifecycle_events;
