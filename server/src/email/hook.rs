@@ -44,7 +44,8 @@ pub fn reasons(raw: &str) -> Vec<String> {
 
 async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<String>, crate::store::StoreError> {
     let mut conn = services.store.conn().await?;
-    let Some((kind, id, _)) = attempt_delete::find(&mut conn, uuid).await? else { return Ok(Vec::new()) };
+    let Some(found) = attempt_delete::find(&mut conn, uuid).await? else { return Ok(Vec::new()) };
+    let (kind, id) = (found.kind, found.id);
     if kind == AttemptKind::Photo
         && let Some(a) = attempts::by_id(&mut conn, AttemptId(id)).await?
         && !a.review.error_msg.is_empty()

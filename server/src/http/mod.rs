@@ -7,6 +7,7 @@ pub mod health;
 pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
+pub mod verified_names;
 pub mod verify_student;
 pub mod webhooks;
 
@@ -65,6 +66,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
         .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
         .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
+        .route("/api/v1/verified_name", get(verified_names::list).post(verified_names::create))
+        .route("/api/v1/verified_name/history", get(verified_names::history))
         .route("/api/v1/webhooks/deliveries", get(webhooks::list))
         .route("/api/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
         .route("/api/{*rest}", axum::routing::any(error::not_found))

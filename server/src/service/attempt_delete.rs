@@ -19,7 +19,8 @@ pub struct Deleted {
 pub async fn delete_attempt(services: &Services, uuid: &str) -> ServiceResult<Deleted> {
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
-    let (kind, id, _user) = attempt_delete::find(&mut tx, uuid).await?.ok_or(ServiceError::NotFound)?;
+    let found = attempt_delete::find(&mut tx, uuid).await?.ok_or(ServiceError::NotFound)?;
+    let (kind, id) = (found.kind, found.id);
     let names = verified_names::delete_for_attempt(&mut tx, uuid, now).await?;
     if !attempt_delete::delete(&mut tx, kind, id).await? {
         return Err(ServiceError::Raced);

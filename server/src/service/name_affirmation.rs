@@ -8,7 +8,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::{
     events::{Event, EventHook, EventType},
     store::{
-        StoreError, users,
+        StoreError, attempt_delete, users,
         verified_names::{self, NameChange, VerifiedName},
     },
 };
@@ -42,9 +42,35 @@ pub async fn request_verified_name(
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
     let profile = users::by_id(&mut tx, user).await?.ok_or(ServiceError::NotFound)?;
-    let record = verified_names::insert(&mut tx, user, name, &profile.full_name, attempt_uuid, "pending", now).await?;
+    // A name for an attempt already under way starts in the status that attempt gives it.
+    let status = match attempt_uuid {
+        Some(uuid) => match attempt_delete::find(&mut tx, uuid).await? {
+            Some(found) => EventType::for_status(found.kind, &found.status).map_or("pending", name_status),
+            None => return Err(ServiceError::Invalid("No such verification attempt.".into())),
+        },
+        None => "pending",
+    };
+    let record = verified_names::insert(&mut tx, user, name, &profile.full_name, attempt_uuid, status, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(record)
+}
+
+/// [`request_verified_name`] on the learner's own behalf: an attempt named must be one of
+/// theirs (another learner's is reported as not found, revealing nothing).
+pub async fn request_verified_name_as_learner(
+    services: &Services,
+    user: UserId,
+    verified_name: &str,
+    attempt_uuid: Option<&str>,
+) -> ServiceResult<VerifiedName> {
+    if let Some(uuid) = attempt_uuid {
+        let mut conn = services.store.conn().await?;
+        match attempt_delete::find(&mut conn, uuid).await? {
+            Some(found) if found.user == user => {}
+            _ => return Err(ServiceError::Invalid("No such verification attempt of yours.".into())),
+        }
+    }
+    request_verified_name(services, user, verified_name, attempt_uuid).await
 }
 
 /// The learner's verified names, newest first.

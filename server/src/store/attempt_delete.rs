@@ -3,13 +3,26 @@
 use super::{Conn, StoreResult, kinds};
 use app::domain::{AttemptKind, UserId};
 
-/// Finds the attempt with this uuid in any kind: its kind, id and learner.
-pub async fn find(conn: &mut Conn, uuid: &str) -> StoreResult<Option<(AttemptKind, i64, UserId)>> {
+/// An attempt found by uuid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its kind.
+    pub kind: AttemptKind,
+    /// Its id within the kind.
+    pub id: i64,
+    /// The learner.
+    pub user: UserId,
+    /// Its status name.
+    pub status: String,
+}
+
+/// Finds the attempt with this uuid in any kind.
+pub async fn find(conn: &mut Conn, uuid: &str) -> StoreResult<Option<Found>> {
     for kind in AttemptKind::ALL {
-        let sql = format!("select attempt_id, user_id from {} where uuid = $1", kinds::table(kind));
-        let row: Option<(i64, i64)> = sqlx::query_as(&sql).bind(uuid).fetch_optional(&mut *conn).await?;
-        if let Some((id, user)) = row {
-            return Ok(Some((kind, id, UserId(user))));
+        let sql = format!("select attempt_id, user_id, status from {} where uuid = $1", kinds::table(kind));
+        let row: Option<(i64, i64, String)> = sqlx::query_as(&sql).bind(uuid).fetch_optional(&mut *conn).await?;
+        if let Some((id, user, status)) = row {
+            return Ok(Some(Found { kind, id, user: UserId(user), status }));
         }
     }
     Ok(None)

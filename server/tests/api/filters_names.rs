@@ -8,6 +8,11 @@ use crate::{
     support::{TestApp, TestDb},
 };
 use app::domain::{AnyStatus, AttemptKind, GenericStatus, UserStatusKind, Verification, photo_lifecycle::PhotoOp};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use serde_json::json;
 use server::{
     events::filters::{AttemptsRequested, AttemptsStep, Step, UrlRequested, UrlStep},
     jobs::Runner,
@@ -227,3 +232,81 @@ async fn names_follow_attempts(db: &TestDb) {
     assert_eq!(name_affirmation::verified_names(s, ada).await.expect("names").len(), 2);
 }
 on_both_backends!(verified_names_follow_every_attempt_kind, names_follow_attempts);
+
+fn json_req(method: &str, path: &str, cookie: Option<&str>, body: Option<serde_json::Value>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(body.map_or_else(Body::empty, |v| Body::from(v.to_string()))).expect("request")
+}
+
+async fn names_over_http(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let (ada_cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
+    let (bob_cookie, bob) = learner(&app, "bob", "Bob").await;
+    let (st, _) = app.json(json_req("GET", "/api/v1/verified_name", None, None)).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    let (st, v) = app
+        .json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(json!({"verified_name": "Ada King"}))))
+        .await;
+    assert_eq!(
+        (st, v["status"].as_str(), v["profile_name"].as_str()),
+        (StatusCode::CREATED, Some("pending"), Some("Ada Lovelace")),
+        "{v}"
+    );
+
+    // Naming someone else's attempt, or an unknown field, is refused and changes nothing.
+    api::create_manual_verification(s, bob, "Bob", "checked", None).await.expect("manual");
+    let bobs_uuid = idv::verifications_for_user(s, bob).await.expect("l")[0].uuid.clone();
+    let body = json!({"verified_name": "Ada K", "verification_attempt_uuid": bobs_uuid});
+    let (st, _) = app.json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(body))).await;
+    assert!(st.is_client_error());
+    let body = json!({"verified_name": "Ada K", "status": "approved"});
+    let (st, _) = app.json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(body))).await;
+    assert!(st.is_client_error());
+    let (st, _) = app
+        .json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(json!({"verified_name": ""}))))
+        .await;
+    assert!(st.is_client_error());
+
+    // Naming one's own approved attempt starts the name approved.
+    api::create_manual_verification(s, ada, "Ada Byron", "checked", None).await.expect("manual");
+    let own = idv::verifications_for_user(s, ada).await.expect("l")[0].uuid.clone();
+    let body = json!({"verified_name": "Ada Byron", "verification_attempt_uuid": own});
+    let (st, v) = app.json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(body))).await;
+    assert_eq!((st, v["status"].as_str()), (StatusCode::CREATED, Some("approved")), "{v}");
+
+    let (st, v) = app.json(json_req("GET", "/api/v1/verified_name", Some(&ada_cookie), None)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["verified_name"]["verified_name"], "Ada Byron");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2));
+    let (_, v) = app.json(json_req("GET", "/api/v1/verified_name", Some(&bob_cookie), None)).await;
+    assert_eq!(
+        (v["verified_name"].is_null(), v["results"].as_array().map(Vec::len)),
+        (true, Some(0)),
+        "only one's own"
+    );
+    let (st, v) = app.json(json_req("GET", "/api/v1/verified_name/history", Some(&ada_cookie), None)).await;
+    assert_eq!((st, v["results"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+
+    // `vouch delete-attempt` (a real process) deletes the attempt and the name that refers to it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["delete-attempt", "--uuid", &own])
+        .env("VOUCH_DATABASE__URL", &db.url)
+        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
+        .env("VOUCH_VAULT__URL_SECRET", "delete test url secret")
+        .env("VOUCH_LOG", "warn")
+        .output()
+        .expect("run vouch");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("deleted the manual attempt {own} and 1 verified names")
+    );
+    let (_, v) = app.json(json_req("GET", "/api/v1/verified_name", Some(&ada_cookie), None)).await;
+    assert_eq!(v["verified_name"]["verified_name"], "Ada King");
+}
+on_both_backends!(learners_manage_their_verified_names_over_http, names_over_http);
