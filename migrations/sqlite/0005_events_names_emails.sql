@@ -12,11 +12,13 @@ create table event_outbox (
     attempt_kind text not null,
     attempt_id bigint not null,
     attempt_uuid text not null,
+    user_id bigint not null,
     payload text not null,
     created_at bigint not null,
     dispatched_at bigint
 );
 create index event_outbox_attempt on event_outbox (attempt_uuid, event_row_id);
+create index event_outbox_user on event_outbox (user_id);
 
 -- One row per event and webhook URL: pending until delivered, dead after the last try
 -- (staff can queue it again).

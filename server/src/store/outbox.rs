@@ -73,14 +73,15 @@ pub async fn record_transition(
     };
     let payload = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(format!("event JSON: {e}")))?;
     sqlx::query(
-        "insert into event_outbox (event_id, event_type, attempt_kind, attempt_id, attempt_uuid, payload, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
+        "insert into event_outbox (event_id, event_type, attempt_kind, attempt_id, attempt_uuid, user_id, payload, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&event.event_id)
     .bind(&event.event_type)
     .bind(kind.as_str())
     .bind(id)
     .bind(&event.data.attempt_uuid)
+    .bind(user_id)
     .bind(&payload)
     .bind(to_micros(now))
     .execute(&mut *conn)
@@ -145,5 +146,30 @@ pub async fn mark_dispatched(conn: &mut Conn, event_id: &str, now: DateTime<Utc>
 /// How many events the outbox holds.
 pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
     let (n,): (i64,) = sqlx::query_as("select count(*) from event_outbox").fetch_one(conn).await?;
+    Ok(n)
+}
+
+/// Removes a retired learner's name, email and profile name from their stored events (so
+/// deliveries still waiting send no personal data). Returns how many events changed.
+pub async fn scrub_user(conn: &mut Conn, user: app::domain::UserId) -> StoreResult<u64> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("select event_row_id, payload from event_outbox where user_id = $1")
+        .bind(user.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut n = 0;
+    for (seq, payload) in rows {
+        let mut event: Event =
+            serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("event JSON: {e}")))?;
+        event.data.name.clear();
+        event.data.user.email.clear();
+        event.data.user.full_name.clear();
+        let scrubbed = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(format!("event JSON: {e}")))?;
+        sqlx::query("update event_outbox set payload = $1 where event_row_id = $2")
+            .bind(scrubbed)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+        n += 1;
+    }
     Ok(n)
 }

@@ -226,3 +226,16 @@ pub async fn history(conn: &mut Conn, user: UserId) -> StoreResult<Vec<NameChang
         })
         .collect()
 }
+
+/// Clears a retired learner's names from their verified names and their history.
+pub async fn scrub_user(conn: &mut Conn, user: UserId) -> StoreResult<()> {
+    sqlx::query("update verified_name set verified_name = '', profile_name = '' where user_id = $1")
+        .bind(user.0)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("update verified_name_history set verified_name = '' where user_id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

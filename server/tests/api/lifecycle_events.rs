@@ -229,7 +229,10 @@ async fn hooks_get_every_event(db: &TestDb) {
     let m = api::create_manual_verification(s, user, "Cy", "checked", None).await.expect("manual");
     api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
     Runner::new(s.clone(), "test").run_until_idle().await;
-    let got: Vec<String> = recorder.0.lock().expect("lock").iter().map(|e| e.event_type.clone()).collect();
+    // Hook jobs run concurrently, so the order is not promised (hooks get each event's
+    // outbox position to order them); the set is.
+    let mut got: Vec<String> = recorder.0.lock().expect("lock").iter().map(|e| e.event_type.clone()).collect();
+    got.sort();
     assert_eq!(got, [format!("{PREFIX}approved.v1"), format!("{PREFIX}denied.v1")]);
     // Running again delivers nothing new: each (event, hook) is one job.
     Runner::new(s.clone(), "test").run_until_idle().await;
@@ -238,3 +241,29 @@ async fn hooks_get_every_event(db: &TestDb) {
     assert!(outbox::page(&mut conn, 0, 10).await.expect("q").iter().all(|e| e.dispatched_at.is_some()));
 }
 on_both_backends!(in_process_hooks_get_every_event, hooks_get_every_event);
+
+async fn retire_scrubs_events(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let (_, ada) = learner(&app, "ada", "Ada Lovelace").await;
+    let (_, bob) = learner(&app, "bob", "Bob Builder").await;
+    server::service::name_affirmation::request_verified_name(s, ada, "Ada King", None).await.expect("name");
+    api::create_manual_verification(s, ada, "Ada King", "checked", None).await.expect("manual");
+    api::create_manual_verification(s, bob, "Bob Builder", "checked", None).await.expect("manual");
+    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::service::retire::retire_user(s, ada).await.expect("retire");
+    for e in all_events(s).await {
+        let raw = &e.payload;
+        if e.event.data.user.id == ada.0 {
+            assert!(!raw.contains("Ada") && !raw.contains("ada@example.com"), "scrubbed: {raw}");
+            assert_eq!(e.event.data.user.username, "ada", "the username stays: it identifies the account");
+        } else {
+            assert!(raw.contains("Bob Builder") && raw.contains("bob@example.com"), "others untouched");
+        }
+    }
+    let names = server::service::name_affirmation::verified_names(s, ada).await.expect("names");
+    assert!(names.iter().all(|n| n.verified_name.is_empty() && n.profile_name.is_empty()));
+    let history = server::service::name_affirmation::history(s, ada).await.expect("history");
+    assert!(!history.is_empty() && history.iter().all(|h| h.verified_name.is_empty()));
+}
+on_both_backends!(retiring_a_learner_scrubs_their_events_and_names, retire_scrubs_events);
