@@ -91,12 +91,7 @@ pub async fn apply_event(services: &Services, seq: i64, event: &Event) -> Servic
     let user = UserId(event.data.user.id);
     let uuid = &event.data.attempt_uuid;
     let mut tx = services.store.begin().await?;
-    let mut names = verified_names::for_attempt(&mut tx, uuid).await?;
-    if names.is_empty()
-        && let Some(n) = verified_names::unlinked_pending(&mut tx, user, event.data.name.trim()).await?
-    {
-        names.push(n);
-    }
+    let names = verified_names::for_event(&mut tx, user, event.data.name.trim(), uuid).await?;
     let cause = event.event_type.as_str();
     for name in names {
         let last = verified_names::last_event_seq(&mut tx, name.id).await?;

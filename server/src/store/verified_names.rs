@@ -132,18 +132,30 @@ pub async fn for_attempt(conn: &mut Conn, attempt_uuid: &str) -> StoreResult<Vec
     rows.into_iter().map(from_row).collect()
 }
 
-/// The learner's newest name that refers to no attempt yet, is still pending, and is
-/// exactly `verified_name` (the one an attempt for that name should verify).
-pub async fn unlinked_pending(conn: &mut Conn, user: UserId, verified_name: &str) -> StoreResult<Option<VerifiedName>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from verified_name where user_id = $1 and verified_name = $2 and status = 'pending' \
-         and verification_attempt_uuid is null order by verified_name_id desc limit 1"
+/// The names an event of attempt `attempt_uuid` (for `verified_name`) concerns: those that
+/// refer to the attempt, else the learner's newest pending name for exactly that name that
+/// refers to no attempt yet. One statement, so it sees one snapshot: a concurrent hook
+/// linking the name cannot make it vanish from both halves.
+pub async fn for_event(
+    conn: &mut Conn,
+    user: UserId,
+    verified_name: &str,
+    attempt_uuid: &str,
+) -> StoreResult<Vec<VerifiedName>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "select {COLUMNS} from verified_name where verification_attempt_uuid = $3 \
+         or (user_id = $1 and verified_name = $2 and status = 'pending' and verification_attempt_uuid is null) \
+         order by verified_name_id desc"
     ))
     .bind(user.0)
     .bind(verified_name)
-    .fetch_optional(conn)
+    .bind(attempt_uuid)
+    .fetch_all(conn)
     .await?;
-    row.map(from_row).transpose()
+    let names = rows.into_iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    let (linked, unlinked): (Vec<_>, Vec<_>) =
+        names.into_iter().partition(|n| n.verification_attempt_uuid.as_deref() == Some(attempt_uuid));
+    Ok(if linked.is_empty() { unlinked.into_iter().take(1).collect() } else { linked })
 }
 
 /// The outbox position of the event that last changed the name, if an event did.
