@@ -106,3 +106,60 @@ fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     };
     Ok(list.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(toml: &str, overrides: &[(&str, &str)]) -> Config {
+        let mut b = config::Config::builder().add_source(config::File::from_str(toml, config::FileFormat::Toml));
+        for (k, v) in overrides {
+            b = b.set_override(*k, *v).expect("override");
+        }
+        b.build().expect("build").try_deserialize().expect("deserialize")
+    }
+
+    #[test]
+    fn webhooks_from_keys_and_list() {
+        let cfg = load(
+            r#"
+            [events]
+            webhook_url = "https://a.example/hook"
+            webhook_secret = "0123456789abcdef0"
+            [[events.webhooks]]
+            url = "https://b.example/hook"
+            secret = "fedcba98765432100"
+            "#,
+            &[],
+        );
+        let all = cfg.events.all_webhooks();
+        assert_eq!(
+            all.iter().map(|w| w.url.as_str()).collect::<Vec<_>>(),
+            ["https://a.example/hook", "https://b.example/hook"]
+        );
+        assert!(cfg.events.validate().is_ok());
+        assert!(!format!("{:?}", cfg.events).contains("0123456789abcdef0"), "secrets are redacted");
+        assert_eq!((cfg.events.webhook_max_attempts, cfg.events.webhook_retry_base_secs), (8, 30.0));
+    }
+
+    #[test]
+    fn bad_webhooks_are_refused() {
+        let no_secret = load("[events]\nwebhook_url = \"https://a.example/\"\n", &[]);
+        assert!(no_secret.events.validate().is_err());
+        let short = load("[events]\nwebhook_url = \"https://a.example/\"\nwebhook_secret = \"short\"\n", &[]);
+        assert!(short.events.validate().is_err());
+        let not_http =
+            load("[events]\nwebhook_url = \"ftp://a.example/\"\nwebhook_secret = \"0123456789abcdef0\"\n", &[]);
+        assert!(not_http.events.validate().is_err());
+    }
+
+    #[test]
+    fn filter_steps_from_a_list_or_a_comma_separated_string() {
+        let cfg = load("[filters]\nattempts_requested = [\"exclude_sso\", \"match_request\"]\n", &[]);
+        assert_eq!(cfg.filters.attempts_requested, ["exclude_sso", "match_request"]);
+        // The environment gives strings: VOUCH_FILTERS__URL_REQUESTED="a, b".
+        let cfg = load("", &[("filters.url_requested", "verify_url_override, other ,")]);
+        assert_eq!(cfg.filters.url_requested, ["verify_url_override", "other"]);
+        assert!(cfg.filters.attempts_requested.is_empty());
+    }
+}
