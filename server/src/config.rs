@@ -30,6 +30,12 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// `[commerce]`: course modes, enrollments and checkout (pay-and-verify).
     pub commerce: CommerceConfig,
+    /// `[events]`: lifecycle events and outbound webhooks.
+    pub events: crate::events::config::EventsConfig,
+    /// `[filters]`: the verification service's filter pipelines.
+    pub filters: crate::events::config::FiltersConfig,
+    /// `[email]`: learner emails over SMTP.
+    pub email: crate::email::config::EmailConfig,
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
@@ -405,6 +411,7 @@ impl Config {
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
             return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
         }
+        self.events.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
         }

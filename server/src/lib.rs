@@ -8,6 +8,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod email;
+pub mod events;
 pub mod fake_vendor;
 pub mod http;
 pub mod jobs;

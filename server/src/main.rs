@@ -8,10 +8,11 @@ use tracing_subscriber::{EnvFilter, fmt};
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // Logs go to stderr, so a command's output on stdout (`--json` summaries) stays clean.
     if cli.json_logs {
-        fmt().json().with_env_filter(filter).init();
+        fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
-        fmt().with_env_filter(filter).init();
+        fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

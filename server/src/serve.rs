@@ -24,7 +24,10 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")?;
+    let hooks = crate::events::builtin_hooks(&cfg);
     Ok(Services {
+        hooks,
+        filters: Arc::default(),
         cfg: Arc::new(cfg),
         store,
         vault,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod debug;
+pub mod expiry_emails;
 
 use crate::{config::Config, store::Store};
 use anyhow::Context;
@@ -124,6 +125,18 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the REST API.
     Openapi,
+    /// Email learners whose verification expires soon or has expired (once per attempt).
+    SendExpiryEmails {
+        /// Print the summary as JSON (and no progress bar).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an attempt of any kind by uuid (its verified names go with it).
+    DeleteAttempt {
+        /// The attempt's uuid.
+        #[arg(long)]
+        uuid: String,
+    },
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
         /// The course key.
@@ -251,6 +264,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let services = system_services(cfg).await?;
             let doc = crate::http::rest::openapi::document(&crate::http::AppState::new(services));
             println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Command::SendExpiryEmails { json } => expiry_emails::run(cfg, json).await,
+        Command::DeleteAttempt { uuid } => {
+            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
+            println!("deleted the {} attempt {uuid} and {} verified names", done.kind.as_str(), done.verified_names);
             Ok(())
         }
         Command::Serve => crate::serve::serve(cfg).await,

@@ -12,7 +12,9 @@ pub mod rest;
 pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
+pub mod verified_names;
 pub mod verify_student;
+pub mod webhooks;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
 use app::ports::IdvPort;
@@ -103,6 +105,10 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .merge(openapi)
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
+        .route("/api/v1/verified_name", get(verified_names::list).post(verified_names::create))
+        .route("/api/v1/verified_name/history", get(verified_names::history))
+        .route("/api/v1/webhooks/deliveries", get(webhooks::list))
+        .route("/api/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

@@ -5,7 +5,10 @@
 //! `vouch serve` runs a runner in-process by default; `vouch worker` runs one alone, and
 //! several workers may share one PostgreSQL database.
 
+pub mod event_dispatch;
+pub mod event_hook;
 pub mod ss_submit;
+pub mod webhook_deliver;
 
 use crate::{service::Services, store::jobs};
 use chrono::Duration;
@@ -29,11 +32,20 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError>;
     /// Called once when the job fails for good (after its last try, or a `Fail`).
     async fn exhausted(&self, services: &Services, payload: &str, last_error: &str);
+    /// The first retry delay in seconds (doubling after each try).
+    fn retry_base_secs(&self, services: &Services) -> f64 {
+        services.cfg.software_secure.retry_base_secs
+    }
 }
 
 /// Every handler this build knows.
 pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
-    vec![Arc::new(ss_submit::SubmitToSoftwareSecure)]
+    vec![
+        Arc::new(ss_submit::SubmitToSoftwareSecure),
+        Arc::new(event_dispatch::DispatchEvent),
+        Arc::new(event_hook::DeliverToHook),
+        Arc::new(webhook_deliver::DeliverWebhook),
+    ]
 }
 
 /// Claims and runs jobs.
@@ -126,7 +138,7 @@ impl Runner {
                 }
             }
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
-                let delay = backoff(self.services.cfg.software_secure.retry_base_secs, job.attempts);
+                let delay = backoff(handler.retry_base_secs(&self.services), job.attempts);
                 tracing::info!(retry_in_ms = delay.num_milliseconds(), "job will be retried");
                 let run_at = self.services.clock.now() + delay;
                 let res = async {

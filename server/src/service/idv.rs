@@ -3,7 +3,10 @@
 //! every kind and lets the pure domain decide.
 
 use super::{ServiceResult, Services};
-use crate::store::verifications;
+use crate::{
+    events::filters::{AttemptsRequested, UrlRequested},
+    store::verifications,
+};
 use app::domain::{
     UserId, UserStatus, Verification,
     id_verification::{self, Expiration},
@@ -11,10 +14,21 @@ use app::domain::{
 };
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Every verification of `user`, of every kind, newest first.
+/// Every verification of `user`, of every kind, newest first, after the
+/// `IDVerificationAttemptsRequested` pipeline (every read below goes through here).
 pub async fn verifications_for_user(services: &Services, user: UserId) -> ServiceResult<Vec<Verification>> {
-    let mut conn = services.store.conn().await?;
-    Ok(verifications::for_user(&mut conn, user).await?)
+    let found = {
+        let mut conn = services.store.conn().await?;
+        verifications::for_user(&mut conn, user).await?
+    };
+    if services.cfg.filters.attempts_requested.is_empty() {
+        return Ok(found);
+    }
+    let request = AttemptsRequested { verifications: found, users: vec![user], ..Default::default() };
+    let mut out = services.filters.attempts_requested(services, request).await.data.verifications;
+    // Steps may add records: keep the newest-first order every reader expects.
+    out.sort_by_key(|v| std::cmp::Reverse((v.created_at, v.id)));
+    Ok(out)
 }
 
 /// The learner's status (`user_status`).
@@ -48,6 +62,18 @@ pub async fn get_expiration_datetime(
 
 /// The users among `users` who are verified now, in batched queries (`get_verified_user_ids`).
 pub async fn get_verified_user_ids(services: &Services, users: &[UserId]) -> ServiceResult<Vec<UserId>> {
+    if !services.cfg.filters.attempts_requested.is_empty() {
+        // Filters work on records, not SQL: decide learner by learner (slower, but exact).
+        let mut out = Vec::new();
+        for &u in users {
+            if user_is_verified(services, u).await? {
+                out.push(u);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        return Ok(out);
+    }
     let mut conn = services.store.conn().await?;
     Ok(verifications::verified_user_ids(&mut conn, users, services.clock.now(), services.policy().days_good_for)
         .await?)
@@ -70,11 +96,19 @@ pub async fn verification_status_for_user(
     Ok(id_verification::verification_status_for_user(verified, mode))
 }
 
-/// Where a learner verifies (`get_verify_location`): the SPA's entry, with the course.
-pub fn get_verify_location(services: &Services, course_id: Option<&str>) -> String {
+/// Where a learner verifies (`get_verify_location`): the SPA's entry, with the course,
+/// after the `IDVerificationURLRequested` pipeline (which may point elsewhere).
+pub async fn get_verify_location(services: &Services, course_id: Option<&str>) -> String {
+    get_verify_location_for(services, None, course_id).await
+}
+
+/// [`get_verify_location`] for a known learner (filter steps may answer per learner).
+pub async fn get_verify_location_for(services: &Services, user: Option<UserId>, course_id: Option<&str>) -> String {
     let base = services.cfg.server.public_url.trim_end_matches('/');
-    match course_id {
+    let url = match course_id {
         Some(c) => format!("{base}/id-verification?course_id={}", utf8_percent_encode(c, NON_ALPHANUMERIC)),
         None => format!("{base}/id-verification"),
-    }
+    };
+    let request = UrlRequested { url, course_id: course_id.map(str::to_owned), user };
+    services.filters.url_requested(services, request).await.data.url
 }

@@ -3,13 +3,16 @@
 
 pub mod accounts;
 pub mod api;
+pub mod attempt_delete;
 pub mod commerce;
 pub mod deadlines;
+pub mod expiry_emails;
 pub mod idv;
 pub mod images;
 pub mod jobs_admin;
 pub mod keys;
 pub mod lifecycle;
+pub mod name_affirmation;
 pub mod results;
 pub mod retire;
 pub mod retry;
@@ -44,6 +47,10 @@ pub struct Services {
     pub http: reqwest::Client,
     /// Wakes this process's job runner when a job is queued.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// The in-process hooks subscribed to lifecycle events.
+    pub hooks: Arc<crate::events::HookRegistry>,
+    /// The filter steps of the verification service, by name.
+    pub filters: Arc<crate::events::filters::FilterRegistry>,
 }
 
 impl Services {

@@ -6,10 +6,13 @@
 //! `Any` driver carry without loss. Functions that change state take a connection, so the
 //! service layer owns the transaction; nothing outside this module writes SQL.
 
+pub mod attempt_delete;
 pub mod attempts;
 pub mod deadlines;
+pub mod emails_sent;
 pub mod jobs;
 pub mod kinds;
+pub mod outbox;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;
@@ -20,6 +23,8 @@ pub mod time;
 pub mod transitions;
 pub mod users;
 pub mod verifications;
+pub mod verified_names;
+pub mod webhook_deliveries;
 
 use sqlx::{
     AnyConnection, AnyPool, Executor, Transaction,

@@ -31,6 +31,12 @@ pub async fn scrub(conn: &mut Conn, user: UserId) -> StoreResult<u64> {
             .await?
             .rows_affected();
     }
-    sqlx::query("update app_user set full_name = '', email = '' where user_id = $1").bind(user.0).execute(conn).await?;
+    sqlx::query("update app_user set full_name = '', email = '' where user_id = $1")
+        .bind(user.0)
+        .execute(&mut *conn)
+        .await?;
+    // Events and verified names carry names and the email too.
+    super::outbox::scrub_user(conn, user).await?;
+    super::verified_names::scrub_user(conn, user).await?;
     Ok(n)
 }

@@ -74,9 +74,10 @@ pub async fn append(
     .bind(actor_id)
     .bind(reason)
     .bind(to_micros(now))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    // Every kind records its status changes here, so this is where each gets its event.
+    super::outbox::record_transition(conn, kind, id, from, to, now).await
 }
 
 /// The status changes of one attempt, oldest first.

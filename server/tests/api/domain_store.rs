@@ -219,6 +219,7 @@ async fn every_kind_counts(db: &TestDb) {
     assert_eq!(all[0].kind, AttemptKind::Sso);
     assert!(
         idv::get_verify_location(s, Some("course-v1:edX+DemoX+2026"))
+            .await
             .ends_with("/id-verification?course_id=course%2Dv1%3AedX%2BDemoX%2B2026")
     );
 }

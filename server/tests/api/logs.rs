@@ -15,7 +15,7 @@ const SESSION_SECRET: &str = "log-test-session-secret-0123456789-0123456789-0123
 #[tokio::test]
 async fn personal_data_and_secrets_never_reach_the_log() {
     let db = TestDb::sqlite().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = crate::support::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let log_path = db.dir.path().join("vouch.log");
     let log = std::fs::File::create(&log_path).expect("log file");

@@ -6,7 +6,11 @@ mod support;
 
 mod cli;
 mod domain_store;
+mod emails;
+mod events_processes;
+mod filters_names;
 mod health;
+mod lifecycle_events;
 mod logs;
 mod ops;
 mod processes;
@@ -17,3 +21,4 @@ mod software_secure;
 mod staff_photos;
 mod store_story;
 mod submit;
+mod webhooks;

@@ -23,9 +23,7 @@ impl Drop for Proc {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
+use crate::support::free_port;
 
 /// Polls `check` every 50 ms until it returns Some, failing after `limit`.
 async fn until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
@@ -324,11 +322,13 @@ async fn two_workers_drain_a_thousand() {
     assert_eq!(record.len(), n as usize);
     assert!(record.values().all(|(received, result)| *received == 1 && result.as_deref() == Some("PASS")));
     let mut conn = db.store.conn().await.expect("conn");
-    let by_worker: Vec<(String, i64)> =
-        sqlx::query_as("select locked_by, count(*) from job where status = 'done' group by locked_by")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("q");
+    let by_worker: Vec<(String, i64)> = sqlx::query_as(
+        "select locked_by, count(*) from job where status = 'done' and kind = 'software_secure.submit' \
+             group by locked_by",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("q");
     assert_eq!(by_worker.iter().map(|(_, c)| c).sum::<i64>(), n);
     assert_eq!(by_worker.len(), 2, "both workers took jobs: {by_worker:?}");
     eprintln!("two workers: {by_worker:?}");

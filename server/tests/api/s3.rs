@@ -20,7 +20,7 @@ impl Drop for Moto {
 
 /// Starts `python3 -m moto.server` on a free port; `cargo xtask test` installs moto.
 async fn moto() -> (Moto, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = crate::support::free_port();
     let child = Command::new("python3")
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())

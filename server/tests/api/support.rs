@@ -267,3 +267,20 @@ fn database_names_are_replaced() {
     );
     assert_eq!(replace_db_name("postgres://u@h:5433", "x"), "postgres://u@h:5433/x");
 }
+
+/// A port for a child process to listen on. Ports are handed out from a range below the
+/// kernel's ephemeral range (32768+), one by one per test process (offset by the process
+/// id), so a port chosen here is never given to another test's outgoing connection or
+/// `bind(0)` while its process is still starting — the race that "bind 0, read the port,
+/// close" has under load.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 100) as u16 * 100;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 100;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

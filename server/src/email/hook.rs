@@ -1,0 +1,107 @@
+//! The hook that emails learners about their attempts: submitted (confirmation), approved
+//! and denied with reasons. SSO verifications get none (the learner signed in; there is
+//! nothing to tell). Runs from the durable event jobs, so an SMTP outage delays emails
+//! instead of losing them.
+
+use super::{
+    EmailError, send_once,
+    templates::{Context, Email, render},
+};
+use crate::{
+    events::{Event, EventHook, EventType},
+    service::Services,
+    store::{attempt_delete, attempts, transitions},
+};
+use app::domain::{AttemptId, AttemptKind, UserId};
+
+/// The hook.
+pub struct EmailHook;
+
+/// The reasons in a stored denial: the strings of a JSON reason list (Software Secure sends
+/// e.g. `[{"photoIdReasons": ["Not provided"]}]`), else the text itself.
+pub fn reasons(raw: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(v) => {
+            let mut out = Vec::new();
+            walk(&v, &mut out);
+            out
+        }
+        Err(_) => vec![raw.to_owned()],
+    }
+}
+
+async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<String>, crate::store::StoreError> {
+    let mut conn = services.store.conn().await?;
+    let Some(found) = attempt_delete::find(&mut conn, uuid).await? else { return Ok(Vec::new()) };
+    let (kind, id) = (found.kind, found.id);
+    if kind == AttemptKind::Photo
+        && let Some(a) = attempts::by_id(&mut conn, AttemptId(id)).await?
+        && !a.review.error_msg.is_empty()
+    {
+        return Ok(reasons(&a.review.error_msg));
+    }
+    let history = transitions::history(&mut conn, kind, id).await?;
+    Ok(history.iter().rev().find(|t| t.to == "denied").map(|t| reasons(&t.reason)).unwrap_or_default())
+}
+
+#[async_trait::async_trait]
+impl EventHook for EmailHook {
+    fn name(&self) -> &'static str {
+        "emails"
+    }
+
+    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+        if event.data.attempt_kind == AttemptKind::Sso {
+            return Ok(());
+        }
+        let email = match event.kind() {
+            Some(EventType::Submitted) => Email::Submitted,
+            Some(EventType::Approved) => Email::Approved { expires: event.data.expiration },
+            Some(EventType::Denied) => Email::Denied {
+                reasons: denial_reasons(services, &event.data.attempt_uuid).await.map_err(|e| e.to_string())?,
+            },
+            _ => return Ok(()),
+        };
+        let user = &event.data.user;
+        let learner = if user.full_name.trim().is_empty() { &user.username } else { &user.full_name };
+        let ctx =
+            Context { learner, platform: &services.cfg.platform.name, public_url: &services.cfg.server.public_url };
+        let mail = render(&email, &ctx);
+        match send_once(services, UserId(user.id), &user.email, email.kind(), &event.data.attempt_uuid, &mail).await {
+            Ok(_) => Ok(()),
+            // Nothing a retry can fix: logged, not retried.
+            Err(e @ (EmailError::Address(_) | EmailError::Build(_) | EmailError::NotConfigured)) => {
+                tracing::warn!(error = %e, "a learner email could not be sent");
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reasons;
+
+    #[test]
+    fn reasons_from_json_or_text() {
+        assert_eq!(
+            reasons(r#"[{"photoIdReasons": ["Not provided"]}, {"userPhotoReasons": ["Face out of view"]}]"#),
+            vec!["Not provided", "Face out of view"]
+        );
+        assert_eq!(reasons("Name mismatch"), vec!["Name mismatch"]);
+        assert!(reasons("  ").is_empty());
+    }
+}

@@ -1,0 +1,165 @@
+//! The `[events]` and `[filters]` configuration sections.
+
+use crate::config::Secret;
+use serde::{Deserialize, Deserializer};
+
+/// One outbound webhook.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookConfig {
+    /// Where events are POSTed.
+    pub url: String,
+    /// The HMAC key of the `Vouch-Signature` header.
+    pub secret: Secret,
+}
+
+/// `[events]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EventsConfig {
+    /// One webhook's URL (`VOUCH_EVENTS__WEBHOOK_URL`); needs `webhook_secret`.
+    pub webhook_url: Option<String>,
+    /// That webhook's signing key (`VOUCH_EVENTS__WEBHOOK_SECRET`).
+    pub webhook_secret: Option<Secret>,
+    /// More webhooks (`[[events.webhooks]]` tables with `url` and `secret`).
+    pub webhooks: Vec<WebhookConfig>,
+    /// Tries of one delivery before it is dead-lettered.
+    pub webhook_max_attempts: i32,
+    /// First retry delay of a delivery, in seconds (doubles each time, with jitter).
+    pub webhook_retry_base_secs: f64,
+    /// Timeout of one delivery, in seconds.
+    pub webhook_timeout_secs: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            webhook_secret: None,
+            webhooks: Vec::new(),
+            webhook_max_attempts: 8,
+            webhook_retry_base_secs: 30.0,
+            webhook_timeout_secs: 10,
+        }
+    }
+}
+
+impl EventsConfig {
+    /// Every configured webhook: the single one from `webhook_url`, then the list.
+    pub fn all_webhooks(&self) -> Vec<WebhookConfig> {
+        let mut out = Vec::new();
+        if let (Some(url), Some(secret)) = (&self.webhook_url, &self.webhook_secret)
+            && !url.trim().is_empty()
+        {
+            out.push(WebhookConfig { url: url.trim().to_owned(), secret: secret.clone() });
+        }
+        out.extend(self.webhooks.iter().cloned());
+        out
+    }
+
+    /// Checks what a start-up should refuse: a URL without its secret, a bad URL, an empty secret.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.webhook_url.as_deref().is_some_and(|u| !u.trim().is_empty()) && self.webhook_secret.is_none() {
+            return Err("events.webhook_url needs events.webhook_secret".into());
+        }
+        for w in self.all_webhooks() {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                return Err(format!("webhook URL {:?} must be http(s)", w.url));
+            }
+            if w.secret.expose().len() < 16 {
+                return Err("a webhook secret must be at least 16 characters".into());
+            }
+        }
+        if self.webhook_max_attempts < 1 {
+            return Err("events.webhook_max_attempts must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[filters]`: the ordered steps of each pipeline, by registered name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FiltersConfig {
+    /// Steps of `IDVerificationAttemptsRequested` (a list, or a comma-separated string in
+    /// `VOUCH_FILTERS__ATTEMPTS_REQUESTED`).
+    #[serde(deserialize_with = "names")]
+    pub attempts_requested: Vec<String>,
+    /// Steps of `IDVerificationURLRequested`.
+    #[serde(deserialize_with = "names")]
+    pub url_requested: Vec<String>,
+    /// The URL the built-in `verify_url_override` step answers (`{course_id}` is replaced by
+    /// the URL-encoded course, or removed).
+    pub verify_url: Option<String>,
+}
+
+/// A list of names, from a TOML array or a comma-separated string (environment variables).
+fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Names {
+        List(Vec<String>),
+        One(String),
+    }
+    let list = match Names::deserialize(d)? {
+        Names::List(l) => l,
+        Names::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    Ok(list.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(toml: &str, overrides: &[(&str, &str)]) -> Config {
+        let mut b = config::Config::builder().add_source(config::File::from_str(toml, config::FileFormat::Toml));
+        for (k, v) in overrides {
+            b = b.set_override(*k, *v).expect("override");
+        }
+        b.build().expect("build").try_deserialize().expect("deserialize")
+    }
+
+    #[test]
+    fn webhooks_from_keys_and_list() {
+        let cfg = load(
+            r#"
+            [events]
+            webhook_url = "https://a.example/hook"
+            webhook_secret = "0123456789abcdef0"
+            [[events.webhooks]]
+            url = "https://b.example/hook"
+            secret = "fedcba98765432100"
+            "#,
+            &[],
+        );
+        let all = cfg.events.all_webhooks();
+        assert_eq!(
+            all.iter().map(|w| w.url.as_str()).collect::<Vec<_>>(),
+            ["https://a.example/hook", "https://b.example/hook"]
+        );
+        assert!(cfg.events.validate().is_ok());
+        assert!(!format!("{:?}", cfg.events).contains("0123456789abcdef0"), "secrets are redacted");
+        assert_eq!((cfg.events.webhook_max_attempts, cfg.events.webhook_retry_base_secs), (8, 30.0));
+    }
+
+    #[test]
+    fn bad_webhooks_are_refused() {
+        let no_secret = load("[events]\nwebhook_url = \"https://a.example/\"\n", &[]);
+        assert!(no_secret.events.validate().is_err());
+        let short = load("[events]\nwebhook_url = \"https://a.example/\"\nwebhook_secret = \"short\"\n", &[]);
+        assert!(short.events.validate().is_err());
+        let not_http =
+            load("[events]\nwebhook_url = \"ftp://a.example/\"\nwebhook_secret = \"0123456789abcdef0\"\n", &[]);
+        assert!(not_http.events.validate().is_err());
+    }
+
+    #[test]
+    fn filter_steps_from_a_list_or_a_comma_separated_string() {
+        let cfg = load("[filters]\nattempts_requested = [\"exclude_sso\", \"match_request\"]\n", &[]);
+        assert_eq!(cfg.filters.attempts_requested, ["exclude_sso", "match_request"]);
+        // The environment gives strings: VOUCH_FILTERS__URL_REQUESTED="a, b".
+        let cfg = load("", &[("filters.url_requested", "verify_url_override, other ,")]);
+        assert_eq!(cfg.filters.url_requested, ["verify_url_override", "other"]);
+        assert!(cfg.filters.attempts_requested.is_empty());
+    }
+}

@@ -1,0 +1,205 @@
+//! The verification service's filters (Open edX `IDVerificationAttemptsRequested` and
+//! `IDVerificationURLRequested`): ordered pipelines of steps, configured by name in
+//! `[filters]`. A step is a Rust type registered under a name; it may change the data, or
+//! stop the pipeline with a reason (the data as it stands is then the result, and later
+//! steps do not run). Unknown names are skipped with a warning, so a typo in the
+//! configuration never takes verification down.
+
+use crate::service::Services;
+use app::domain::{AttemptKind, UserId, Verification};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+/// The data of `IDVerificationAttemptsRequested`: the verifications the service found, and
+/// what the caller asked for (so a step supplementing records knows which to add).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptsRequested {
+    /// The verifications, of every kind.
+    pub verifications: Vec<Verification>,
+    /// Asked-for attempt uuids (empty: any).
+    pub uuids: Vec<String>,
+    /// Asked-for users (empty: any).
+    pub users: Vec<UserId>,
+    /// Asked-for statuses (empty: any).
+    pub statuses: Vec<String>,
+}
+
+/// The data of `IDVerificationURLRequested`: the URL of the verification flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlRequested {
+    /// The URL (steps may replace it).
+    pub url: String,
+    /// The course the learner verifies for, if any.
+    pub course_id: Option<String>,
+    /// The learner, when known.
+    pub user: Option<UserId>,
+}
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<T> {
+    /// Go on with this data.
+    Continue(T),
+    /// Stop here: this data is the result.
+    Stop {
+        /// The result.
+        data: T,
+        /// Why the pipeline stopped (logged).
+        reason: String,
+    },
+}
+
+/// A step of `IDVerificationAttemptsRequested`.
+#[async_trait::async_trait]
+pub trait AttemptsStep: Send + Sync + 'static {
+    /// Runs the step.
+    async fn run(&self, services: &Services, data: AttemptsRequested) -> Step<AttemptsRequested>;
+}
+
+/// A step of `IDVerificationURLRequested`.
+#[async_trait::async_trait]
+pub trait UrlStep: Send + Sync + 'static {
+    /// Runs the step.
+    async fn run(&self, services: &Services, data: UrlRequested) -> Step<UrlRequested>;
+}
+
+/// The result of a pipeline: the data, and the step and reason that stopped it, if one did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered<T> {
+    /// The data after the pipeline.
+    pub data: T,
+    /// `(step name, reason)` when a step stopped the pipeline.
+    pub stopped: Option<(String, String)>,
+}
+
+/// The steps this process knows, by name.
+pub struct FilterRegistry {
+    attempts: RwLock<HashMap<String, Arc<dyn AttemptsStep>>>,
+    url: RwLock<HashMap<String, Arc<dyn UrlStep>>>,
+}
+
+impl Default for FilterRegistry {
+    /// The registry with the built-in steps.
+    fn default() -> Self {
+        let r = Self { attempts: RwLock::default(), url: RwLock::default() };
+        r.register_attempts("exclude_sso", Arc::new(ExcludeKind(AttemptKind::Sso)));
+        r.register_attempts("exclude_manual", Arc::new(ExcludeKind(AttemptKind::Manual)));
+        r.register_attempts("exclude_generic", Arc::new(ExcludeKind(AttemptKind::Generic)));
+        r.register_attempts("match_request", Arc::new(MatchRequest));
+        r.register_url("verify_url_override", Arc::new(VerifyUrlOverride));
+        r
+    }
+}
+
+impl std::fmt::Debug for FilterRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FilterRegistry")
+    }
+}
+
+fn read<T: Clone>(lock: &RwLock<HashMap<String, T>>, name: &str) -> Option<T> {
+    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).cloned()
+}
+
+impl FilterRegistry {
+    /// Registers (or replaces) an `IDVerificationAttemptsRequested` step under `name`.
+    pub fn register_attempts(&self, name: &str, step: Arc<dyn AttemptsStep>) {
+        self.attempts.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    }
+
+    /// Registers (or replaces) an `IDVerificationURLRequested` step under `name`.
+    pub fn register_url(&self, name: &str, step: Arc<dyn UrlStep>) {
+        self.url.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    }
+
+    /// Runs the configured `IDVerificationAttemptsRequested` pipeline.
+    pub async fn attempts_requested(
+        &self,
+        services: &Services,
+        data: AttemptsRequested,
+    ) -> Filtered<AttemptsRequested> {
+        let mut data = data;
+        for name in &services.cfg.filters.attempts_requested {
+            let Some(step) = read(&self.attempts, name) else {
+                tracing::warn!(filter.step = %name, "unknown IDVerificationAttemptsRequested step; skipped");
+                continue;
+            };
+            match step.run(services, data).await {
+                Step::Continue(d) => data = d,
+                Step::Stop { data, reason } => return stopped("IDVerificationAttemptsRequested", name, data, reason),
+            }
+        }
+        Filtered { data, stopped: None }
+    }
+
+    /// Runs the configured `IDVerificationURLRequested` pipeline.
+    pub async fn url_requested(&self, services: &Services, data: UrlRequested) -> Filtered<UrlRequested> {
+        let mut data = data;
+        for name in &services.cfg.filters.url_requested {
+            let Some(step) = read(&self.url, name) else {
+                tracing::warn!(filter.step = %name, "unknown IDVerificationURLRequested step; skipped");
+                continue;
+            };
+            match step.run(services, data).await {
+                Step::Continue(d) => data = d,
+                Step::Stop { data, reason } => return stopped("IDVerificationURLRequested", name, data, reason),
+            }
+        }
+        Filtered { data, stopped: None }
+    }
+}
+
+fn stopped<T>(filter: &str, step: &str, data: T, reason: String) -> Filtered<T> {
+    tracing::info!(filter, filter.step = step, reason = %reason, "filter pipeline stopped");
+    Filtered { data, stopped: Some((step.to_owned(), reason)) }
+}
+
+/// Built-in: drops every verification of one kind (e.g. an operator who does not accept SSO).
+struct ExcludeKind(AttemptKind);
+
+#[async_trait::async_trait]
+impl AttemptsStep for ExcludeKind {
+    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
+        data.verifications.retain(|v| v.kind != self.0);
+        Step::Continue(data)
+    }
+}
+
+/// Built-in: keeps only the verifications matching the requested uuids, users and statuses
+/// (useful after steps that supplement records from elsewhere).
+struct MatchRequest;
+
+#[async_trait::async_trait]
+impl AttemptsStep for MatchRequest {
+    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
+        let (uuids, users, statuses) = (data.uuids.clone(), data.users.clone(), data.statuses.clone());
+        data.verifications.retain(|v| {
+            (uuids.is_empty() || uuids.contains(&v.uuid))
+                && (users.is_empty() || users.contains(&v.user_id))
+                && (statuses.is_empty() || statuses.iter().any(|s| s == v.status.as_str()))
+        });
+        Step::Continue(data)
+    }
+}
+
+/// Built-in: answers `filters.verify_url` (with `{course_id}` replaced) instead of Vouch's
+/// own flow, e.g. to send learners to an operator's page first.
+struct VerifyUrlOverride;
+
+#[async_trait::async_trait]
+impl UrlStep for VerifyUrlOverride {
+    async fn run(&self, services: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
+        if let Some(template) = services.cfg.filters.verify_url.as_deref().filter(|t| !t.is_empty()) {
+            let course = data
+                .course_id
+                .as_deref()
+                .map(|c| utf8_percent_encode(c, NON_ALPHANUMERIC).to_string())
+                .unwrap_or_default();
+            data.url = template.replace("{course_id}", &course);
+        }
+        Step::Continue(data)
+    }
+}

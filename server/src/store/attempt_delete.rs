@@ -1,0 +1,43 @@
+//! Deleting an attempt of any kind by uuid (an operator removing a record made in error).
+
+use super::{Conn, StoreResult, kinds};
+use app::domain::{AttemptKind, UserId};
+
+/// An attempt found by uuid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its kind.
+    pub kind: AttemptKind,
+    /// Its id within the kind.
+    pub id: i64,
+    /// The learner.
+    pub user: UserId,
+    /// Its status name.
+    pub status: String,
+}
+
+/// Finds the attempt with this uuid in any kind.
+pub async fn find(conn: &mut Conn, uuid: &str) -> StoreResult<Option<Found>> {
+    for kind in AttemptKind::ALL {
+        let sql = format!("select attempt_id, user_id, status from {} where uuid = $1", kinds::table(kind));
+        let row: Option<(i64, i64, String)> = sqlx::query_as(&sql).bind(uuid).fetch_optional(&mut *conn).await?;
+        if let Some((id, user, status)) = row {
+            return Ok(Some(Found { kind, id, user: UserId(user), status }));
+        }
+    }
+    Ok(None)
+}
+
+/// Deletes attempt `id` of `kind`. A photo attempt whose ID photo later attempts reuse
+/// stops being their source first (they keep their own copy of the reference's key).
+/// The audit log and the outbox keep their rows: they record what happened.
+pub async fn delete(conn: &mut Conn, kind: AttemptKind, id: i64) -> StoreResult<bool> {
+    if kind == AttemptKind::Photo {
+        sqlx::query("update photo_verification set copy_id_photo_from = null where copy_id_photo_from = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let sql = format!("delete from {} where attempt_id = $1", kinds::table(kind));
+    Ok(sqlx::query(&sql).bind(id).execute(conn).await?.rows_affected() == 1)
+}
