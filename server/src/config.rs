@@ -26,6 +26,8 @@ pub struct Config {
     pub software_secure: SoftwareSecureConfig,
     /// `[jobs]`: the durable background jobs.
     pub jobs: JobsConfig,
+    /// `[lti]`: the LTI 1.1 tool provider.
+    pub lti: crate::lti::LtiConfig,
 }
 
 /// How the results callback is authenticated.

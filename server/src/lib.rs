@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod fake_vendor;
 pub mod http;
 pub mod jobs;
+pub mod lti;
 pub mod port;
 pub mod serve;
 pub mod service;

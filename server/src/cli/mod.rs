@@ -1,6 +1,7 @@
 //! The `vouch` command line: the server and its management commands.
 
 pub mod debug;
+pub mod lti;
 
 use crate::{config::Config, store::Store};
 use anyhow::Context;
@@ -65,6 +66,9 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// LTI 1.1: manage the consumers (LMSs) allowed to launch Vouch.
+    #[command(subcommand)]
+    Lti(lti::LtiCommand),
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
         /// The course key.
@@ -164,6 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deadline of {course}: {}", deadline.map_or("none".to_owned(), |d| d.to_rfc3339()));
             Ok(())
         }
+        Command::Lti(command) => lti::run(&cfg, command).await,
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {
             let store = Store::connect(&cfg.database.url, 1).await.context("connecting to the database")?;

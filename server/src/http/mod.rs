@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod lti;
 pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
@@ -64,6 +65,10 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
         .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
         .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
+        .route(
+            "/lti_provider/courses/{course_id}/{usage_id}",
+            post(lti::launch).layer(axum::extract::DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES)),
+        )
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

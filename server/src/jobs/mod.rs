@@ -5,6 +5,7 @@
 //! `vouch serve` runs a runner in-process by default; `vouch worker` runs one alone, and
 //! several workers may share one PostgreSQL database.
 
+pub mod lti_outcome;
 pub mod ss_submit;
 
 use crate::{service::Services, store::jobs};
@@ -33,7 +34,7 @@ pub trait JobHandler: Send + Sync + 'static {
 
 /// Every handler this build knows.
 pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
-    vec![Arc::new(ss_submit::SubmitToSoftwareSecure)]
+    vec![Arc::new(ss_submit::SubmitToSoftwareSecure), Arc::new(lti_outcome::SendLtiOutcome)]
 }
 
 /// Claims and runs jobs.

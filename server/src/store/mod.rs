@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod deadlines;
 pub mod jobs;
 pub mod kinds;
+pub mod lti;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;

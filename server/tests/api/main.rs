@@ -6,6 +6,8 @@ mod support;
 
 mod domain_store;
 mod health;
+mod lti_launch;
+mod lti_support;
 mod processes;
 mod s3;
 mod server_fns;

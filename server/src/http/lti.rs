@@ -1,0 +1,86 @@
+//! `POST /lti_provider/courses/{course_id}/{usage_id}`: an LTI 1.1 launch (Open edX's URL
+//! shape). The handler reads the form, lets [`crate::lti::launch`] verify and record it,
+//! then switches the browser session to the launch's user and sends the learner to the
+//! verification flow (or the status page when verified already), inside the LMS iframe.
+
+use super::{AppState, auth, error::ApiError};
+use crate::lti::launch::{self, LaunchError, LaunchRequest};
+use app::error::ErrorCode;
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use tower_sessions::Session;
+
+/// The largest launch form accepted (launches are a few KB).
+pub const MAX_LAUNCH_BYTES: usize = 64 * 1024;
+
+impl From<LaunchError> for ApiError {
+    fn from(e: LaunchError) -> Self {
+        let code = match &e {
+            LaunchError::Params(_) | LaunchError::SignatureMethod(_) | LaunchError::OutcomeUrl(_) => {
+                ErrorCode::InvalidRequest
+            }
+            LaunchError::UnknownConsumer | LaunchError::BadSignature | LaunchError::Stale | LaunchError::Replayed => {
+                ErrorCode::Unauthenticated
+            }
+            LaunchError::GuidMismatch => ErrorCode::Forbidden,
+            LaunchError::Internal(_) => {
+                let LaunchError::Internal(inner) = e else { unreachable!("matched above") };
+                return inner.into();
+            }
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+/// The launch endpoint.
+pub async fn launch(
+    State(state): State<AppState>,
+    session: Session,
+    Path((course_id, usage_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "An LTI launch is a form POST (application/x-www-form-urlencoded).",
+        ));
+    }
+    // Query parameters are signed like form parameters (RFC 5849 §3.4.1.3.1).
+    let mut params: Vec<(String, String)> =
+        uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    params.extend(form_urlencoded::parse(&body).into_owned());
+    // The consumer signed the URL it posted to: our public URL and this path.
+    let url = format!("{}{}", state.cfg.server.public_url.trim_end_matches('/'), uri.path());
+    let req = LaunchRequest { course_id, usage_id, url, params };
+    let launched = match launch::launch(&state.services, &req).await {
+        Ok(l) => l,
+        Err(e) => {
+            if !matches!(e, LaunchError::Internal(_)) {
+                tracing::info!(reason = %e, "LTI launch refused");
+            }
+            return Err(e.into());
+        }
+    };
+    // Whoever was signed in on this browser is signed out: the LMS decides who this is.
+    session.clear().await;
+    auth::sign_in(&session, launched.user).await?;
+    state.services.jobs_wake.notify_one();
+    tracing::info!(user.id = %launched.user, lti.new_user = launched.new_user, "LTI launch signed in");
+    let next = if launched.verified { "/id-verification/status" } else { "/id-verification" };
+    let mut res = Redirect::to(next).into_response();
+    debug_assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {}", launched.frame_ancestors)) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(res)
+}
