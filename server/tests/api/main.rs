@@ -7,6 +7,7 @@ mod support;
 mod domain_store;
 mod health;
 mod lti_launch;
+mod lti_outcomes;
 mod lti_support;
 mod processes;
 mod s3;

@@ -110,7 +110,9 @@ def main():
             uri = f"http://{self.headers['Host']}{self.path}"
             headers = {"Authorization": auth, "Content-Type": self.headers.get("Content-Type", "")}
             valid, _ = endpoint.validate_request(uri, "POST", body.decode(), headers)
-            oauth_params = dict(utils.parse_authorization_header(auth)) if auth.startswith("OAuth ") else {}
+            oauth_params = {
+                k: utils.unescape(v) for k, v in utils.parse_authorization_header(auth)
+            } if auth.startswith("OAuth ") else {}
             expected_hash = base64.b64encode(hashlib.sha1(body).digest()).decode()
             body_hash_ok = oauth_params.get("oauth_body_hash") == expected_hash
             record = {
