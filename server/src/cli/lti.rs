@@ -80,7 +80,7 @@ fn exit(code: i32, message: &str) -> ! {
 /// Runs `vouch lti …`.
 pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
     let LtiCommand::Consumer(command) = command;
-    let store = Store::connect(&cfg.database.url, 1).await.context("connecting to the database")?;
+    let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
     let mut conn = store.conn().await?;
     match command {
@@ -130,6 +130,7 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
             }
         }
         ConsumerCommand::Remove { key } => {
+            drop(conn);
             let mut tx = store.begin().await?;
             if !lti::delete_consumer(&mut tx, &key).await? {
                 exit(4, &format!("no consumer with key {key:?}"));

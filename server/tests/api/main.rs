@@ -6,6 +6,8 @@ mod support;
 
 mod domain_store;
 mod health;
+mod lti_cli;
+mod lti_e2e;
 mod lti_launch;
 mod lti_outcomes;
 mod lti_support;
