@@ -78,3 +78,39 @@ impl<'de> Deserialize<'de> for HostList {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(toml: &str) -> crate::config::Config {
+        config::Config::builder()
+            .add_source(config::File::from_str(toml, config::FileFormat::Toml))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .expect("config")
+    }
+
+    #[test]
+    fn lti_section_defaults_and_keys() {
+        let d = from_toml("").lti;
+        assert_eq!(d.timestamp_window_secs, 300);
+        assert!(!d.allow_private_outcome_urls && !d.cross_site_cookies);
+        assert!(d.allowed_outcome_hosts.0.is_empty());
+        assert_eq!(d.frame_ancestors, "'self' https:");
+        let c = from_toml(
+            "[lti]\ntimestamp_window_secs = 60\nallow_private_outcome_urls = true\n\
+             allowed_outcome_hosts = [\"LMS.example.edu\", \"canvas.example.com\"]\n\
+             frame_ancestors = \"https://lms.example.edu\"\ncross_site_cookies = true\n\
+             outcome_timeout_secs = 3\noutcome_max_attempts = 2\n",
+        )
+        .lti;
+        assert_eq!(c.timestamp_window_secs, 60);
+        assert!(c.allow_private_outcome_urls && c.cross_site_cookies);
+        assert_eq!(c.allowed_outcome_hosts.0, ["lms.example.edu", "canvas.example.com"]);
+        assert_eq!((c.outcome_timeout_secs, c.outcome_max_attempts), (3, 2));
+        // The environment gives one string: a comma-separated list.
+        let e = from_toml("[lti]\nallowed_outcome_hosts = \"a.example, b.example ,\"\n").lti;
+        assert_eq!(e.allowed_outcome_hosts.0, ["a.example", "b.example"]);
+    }
+}

@@ -216,7 +216,7 @@ async fn security(db: &TestDb) {
     let allowed = Launch::new(BASE, "u2").graded("https://lms.example.edu/grades", "sid-1");
     let (status, _, _) = post(&app, &sign(&allowed), None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let states = lti::assignment_states(&mut *db.store.conn().await.expect("conn")).await.expect("states");
+    let states = lti::assignment_states(&mut db.store.conn().await.expect("conn")).await.expect("states");
     assert_eq!(states.len(), 1);
     assert_eq!(states[0].course_key, "course-v1:Org+Verify+2026");
     assert_eq!(states[0].usage_key, "block-v1:Org+Verify+2026+type@lti+block@idv");
@@ -235,7 +235,28 @@ async fn security(db: &TestDb) {
     assert_ne!(now_signed_in, "victim");
     assert_eq!(mapped_username(&db.store, "u3").await.as_deref(), Some(now_signed_in.as_str()));
     // The secret is never shown: not in the consumer's Debug output.
-    let consumer = lti::consumer_by_key(&mut *db.store.conn().await.expect("conn"), KEY).await.expect("q");
+    let consumer = lti::consumer_by_key(&mut db.store.conn().await.expect("conn"), KEY).await.expect("q");
     assert!(!format!("{consumer:?}").contains(SECRET));
 }
 crate::on_both_backends!(security_rules, security);
+
+async fn cross_site_cookie(db: &TestDb) {
+    // Served over HTTPS with lti.cross_site_cookies: the session cookie works in a
+    // cross-site LMS iframe (SameSite=None; Secure).
+    let https = "https://vouch.example.edu";
+    let mut cfg = config(db);
+    cfg.server.public_url = https.into();
+    cfg.lti.cross_site_cookies = true;
+    let app = TestApp::with_config(db, cfg).await;
+    add_consumer(&db.store).await;
+    let (status, headers, _) = post(&app, &sign(&Launch::new(https, "u1")), None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers[header::SET_COOKIE].to_str().expect("ascii");
+    assert!(set.contains("SameSite=None") && set.contains("Secure") && set.contains("HttpOnly"), "{set}");
+    // Without the flag the cookie stays SameSite=Lax.
+    let app = TestApp::with_config(db, config(db)).await;
+    let (status, headers, _) = post(&app, &sign(&Launch::new(BASE, "u1")), None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers[header::SET_COOKIE].to_str().expect("ascii").contains("SameSite=Lax"));
+}
+crate::on_both_backends!(cross_site_cookies_for_lms_iframes, cross_site_cookie);

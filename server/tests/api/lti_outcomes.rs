@@ -37,12 +37,12 @@ async fn launch(app: &TestApp, db: &TestDb, launch: Launch) -> (String, app::dom
     let (status, headers, body) = app.send(req).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&body));
     let username = mapped_username(&db.store, &lti_user).await.expect("mapped");
-    let user = users::by_username(&mut *db.store.conn().await.expect("conn"), &username).await.expect("q").expect("u");
+    let user = users::by_username(&mut db.store.conn().await.expect("conn"), &username).await.expect("q").expect("u");
     (headers[header::LOCATION].to_str().expect("ascii").to_owned(), user.id)
 }
 
 async fn states(db: &TestDb) -> Vec<lti::AssignmentState> {
-    lti::assignment_states(&mut *db.store.conn().await.expect("conn")).await.expect("states")
+    lti::assignment_states(&mut db.store.conn().await.expect("conn")).await.expect("states")
 }
 
 async fn job_rows(db: &TestDb) -> Vec<(String, i32, String)> {
