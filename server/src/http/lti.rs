@@ -1,7 +1,7 @@
 //! `POST /lti_provider/courses/{course_id}/{usage_id}`: an LTI 1.1 launch (Open edX's URL
 //! shape). The handler reads the form, lets [`crate::lti::launch`] verify and record it,
 //! then switches the browser session to the launch's user and sends the learner to the
-//! verification flow (or the status page when verified already), inside the LMS iframe.
+//! verification flow (or the status page when verified or under review), inside the LMS iframe.
 
 use super::{AppState, auth, error::ApiError};
 use crate::lti::launch::{self, LaunchError, LaunchRequest};
@@ -9,7 +9,7 @@ use app::error::ErrorCode;
 use axum::{
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    http::{HeaderMap, HeaderValue, Uri, header},
     response::{IntoResponse, Redirect, Response},
 };
 use tower_sessions::Session;
@@ -76,9 +76,8 @@ pub async fn launch(
     auth::sign_in(&session, launched.user).await?;
     state.services.jobs_wake.notify_one();
     tracing::info!(user.id = %launched.user, lti.new_user = launched.new_user, "LTI launch signed in");
-    let next = if launched.verified { "/id-verification/status" } else { "/id-verification" };
+    let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
     let mut res = Redirect::to(next).into_response();
-    debug_assert_eq!(res.status(), StatusCode::SEE_OTHER);
     if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {}", launched.frame_ancestors)) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }

@@ -37,8 +37,11 @@ pub struct Launched {
     pub user: UserId,
     /// Whether the user was created by this launch.
     pub new_user: bool,
-    /// Whether the user is verified already (then the status page is shown).
+    /// Whether the user is verified already.
     pub verified: bool,
+    /// Whether the user is verified or has a verification under review (then the status
+    /// page is shown rather than the flow).
+    pub show_status: bool,
     /// The `frame-ancestors` policy for this consumer.
     pub frame_ancestors: String,
 }
@@ -126,10 +129,11 @@ pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Launched
             other => break other,
         }
     }
-    .map(|(user, new_user, verified)| Launched {
+    .map(|(user, new_user, verified, show_status)| Launched {
         user,
         new_user,
         verified,
+        show_status,
         frame_ancestors: if consumer.frame_ancestors.is_empty() {
             cfg.frame_ancestors.clone()
         } else {
@@ -146,7 +150,7 @@ async fn record(
     consumer: &lti::Consumer,
     outcome: Option<(&str, &str)>,
     now: chrono::DateTime<Utc>,
-) -> Result<(UserId, bool, bool), LaunchError> {
+) -> Result<(UserId, bool, bool, bool), LaunchError> {
     let cfg = &services.cfg.lti;
     let mut tx = services.store.begin().await?;
     // A nonce must be kept as long as its timestamp could still pass the window.
@@ -174,6 +178,7 @@ async fn record(
     };
     let attempts = store::verifications::for_user(&mut tx, user).await?;
     let verified = id_verification::user_is_verified(&attempts, now, &services.policy());
+    let show_status = id_verification::user_has_valid_or_pending(&attempts, now, &services.policy());
     if let Some((url, sourcedid)) = outcome {
         let service = lti::outcome_service(&mut tx, consumer.id, url).await?;
         let new = lti::NewAssignment {
@@ -192,5 +197,5 @@ async fn record(
         }
     }
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((user, new_user, verified))
+    Ok((user, new_user, verified, show_status))
 }

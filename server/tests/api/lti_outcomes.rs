@@ -186,3 +186,35 @@ async fn private_refused_at_send(db: &TestDb) {
     assert!(s.last_error.contains("internal address"), "{}", s.last_error);
 }
 crate::on_both_backends!(internal_outcome_urls_are_refused_at_send_time, private_refused_at_send);
+
+async fn generic_attempts(db: &TestDb) {
+    // A vendor plugin's generic attempt (service::api): created pending, then denied, then
+    // approved; each decision sends the current grade.
+    let rx = Receiver::start(0, "500");
+    let app = app(db, |_| {}).await;
+    add_consumer(&db.store).await;
+    let runner = Runner::new(app.services.clone(), "test");
+    let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-g")).await;
+    let actor = server::store::transitions::Actor::Vendor("plugin".into());
+    let new = api::GenericAttempt {
+        user,
+        name: "Ada".into(),
+        status: "pending".into(),
+        expiration: None,
+        hide_status_from_user: false,
+        vendor: "plugin".into(),
+        vendor_reference: "ref-1".into(),
+    };
+    let id = api::create_verification_attempt(&app.services, new, &actor).await.expect("created");
+    runner.run_until_idle().await;
+    assert!(rx.received().await.is_empty(), "pending is not a decision");
+    api::update_verification_attempt(&app.services, id, None, Some("denied"), None, &actor).await.expect("denied");
+    runner.run_until_idle().await;
+    api::update_verification_attempt(&app.services, id, None, Some("approved"), None, &actor).await.expect("approved");
+    runner.run_until_idle().await;
+    let scores: Vec<String> =
+        rx.received().await.iter().map(|r| r["score"].as_str().expect("score").to_owned()).collect();
+    assert_eq!(scores, ["0.0", "1.0"]);
+    assert_eq!(states(db).await[0].last_score, "1.0");
+}
+crate::on_both_backends!(generic_attempt_decisions_are_sent, generic_attempts);
