@@ -81,8 +81,6 @@ impl<'de> Deserialize<'de> for HostList {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn from_toml(toml: &str) -> crate::config::Config {
         config::Config::builder()
             .add_source(config::File::from_str(toml, config::FileFormat::Toml))
