@@ -6,12 +6,14 @@
 
 use crate::{
     config::Config,
-    lti::HostList,
+    lti::{
+        HostList,
+        consumers::{self, ConsumerInput, ConsumerView},
+    },
     store::{Store, StoreError, lti},
 };
 use anyhow::Context as _;
 use clap::Subcommand;
-use serde::Serialize;
 
 /// `vouch lti …`.
 #[derive(Debug, Subcommand)]
@@ -62,16 +64,6 @@ pub enum ConsumerCommand {
     },
 }
 
-/// A consumer as listed.
-#[derive(Debug, Serialize)]
-struct Listed {
-    name: String,
-    key: String,
-    instance_guid: Option<String>,
-    allowed_outcome_hosts: Vec<String>,
-    frame_ancestors: String,
-}
-
 fn exit(code: i32, message: &str) -> ! {
     eprintln!("vouch: {message}");
     std::process::exit(code);
@@ -85,42 +77,26 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
     let mut conn = store.conn().await?;
     match command {
         ConsumerCommand::Add { name, key, secret, instance_guid, allowed_outcome_hosts, frame_ancestors } => {
-            let (name, key) = (name.trim().to_owned(), key.trim().to_owned());
-            if name.is_empty() || key.is_empty() || key.chars().any(char::is_whitespace) {
-                exit(2, "--name and --key must not be empty, and a key has no spaces");
-            }
-            if secret.chars().count() < 16 {
-                exit(2, "--secret must be at least 16 characters");
-            }
-            if frame_ancestors.as_deref().is_some_and(|f| f.contains([';', ',', '\n', '\r'])) {
-                exit(2, "--frame-ancestors is a space-separated list of sources");
-            }
-            let new = lti::NewConsumer {
+            let input = ConsumerInput {
                 name,
-                key: key.clone(),
+                key,
                 secret: secret.into(),
-                instance_guid: instance_guid.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()),
-                allowed_outcome_hosts: HostList::parse(allowed_outcome_hosts.as_deref().unwrap_or_default()).0,
-                frame_ancestors: frame_ancestors.unwrap_or_default().trim().to_owned(),
+                instance_guid,
+                allowed_outcome_hosts: HostList::parse(allowed_outcome_hosts.as_deref().unwrap_or_default()),
+                frame_ancestors: frame_ancestors.unwrap_or_default(),
             };
+            let new = consumers::validate(input).unwrap_or_else(|message| exit(2, &message));
             match lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await {
-                Ok(_) => println!("added LTI consumer {key}"),
-                Err(StoreError::Duplicate(_)) => exit(3, &format!("a consumer with key {key:?} (or that GUID) exists")),
+                Ok(_) => println!("added LTI consumer {}", new.key),
+                Err(StoreError::Duplicate(_)) => {
+                    exit(3, &format!("a consumer with key {:?} (or that instance GUID) exists", new.key))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         ConsumerCommand::List { json } => {
-            let all = lti::consumers(&mut conn).await?;
-            let listed: Vec<Listed> = all
-                .into_iter()
-                .map(|c| Listed {
-                    name: c.name,
-                    key: c.key,
-                    instance_guid: c.instance_guid,
-                    allowed_outcome_hosts: c.allowed_outcome_hosts,
-                    frame_ancestors: c.frame_ancestors,
-                })
-                .collect();
+            let listed: Vec<ConsumerView> =
+                lti::consumers(&mut conn).await?.into_iter().map(ConsumerView::from).collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&listed)?);
             } else {

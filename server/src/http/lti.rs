@@ -2,14 +2,19 @@
 //! shape). The handler reads the form, lets [`crate::lti::launch`] verify and record it,
 //! then switches the browser session to the launch's user and sends the learner to the
 //! verification flow (or the status page when verified or under review), inside the LMS iframe.
+//! Also the staff console's consumer management under `/api/v1/lti/consumers`.
 
 use super::{AppState, auth, error::ApiError};
-use crate::lti::launch::{self, LaunchError, LaunchRequest};
+use crate::lti::{
+    consumers::{self, ConsumerInput},
+    launch::{self, LaunchError, LaunchRequest},
+};
 use app::error::ErrorCode;
 use axum::{
+    Json,
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, Uri, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Redirect, Response},
 };
 use tower_sessions::Session;
@@ -82,4 +87,37 @@ pub async fn launch(
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(res)
+}
+
+async fn signed_in(session: &Session) -> Result<app::domain::UserId, ApiError> {
+    auth::session_user(session).await?.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in."))
+}
+
+/// `GET /api/v1/lti/consumers` (staff): every consumer, secrets never included.
+pub async fn list_consumers(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
+    let staff = signed_in(&session).await?;
+    Ok(Json(consumers::list(&state.services, staff).await?).into_response())
+}
+
+/// `POST /api/v1/lti/consumers` (staff), JSON `{"name", "key", "secret", "instance_guid"?,
+/// "allowed_outcome_hosts"?, "frame_ancestors"?}` → 201 with the consumer (no secret).
+pub async fn add_consumer(
+    State(state): State<AppState>,
+    session: Session,
+    Json(input): Json<ConsumerInput>,
+) -> Result<Response, ApiError> {
+    let staff = signed_in(&session).await?;
+    let added = consumers::add(&state.services, staff, input).await?;
+    Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+/// `DELETE /api/v1/lti/consumers/{key}` (staff) → 204.
+pub async fn remove_consumer(
+    State(state): State<AppState>,
+    session: Session,
+    Path(key): Path<String>,
+) -> Result<Response, ApiError> {
+    let staff = signed_in(&session).await?;
+    consumers::remove(&state.services, staff, &key).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

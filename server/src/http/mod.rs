@@ -69,6 +69,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
             "/lti_provider/courses/{course_id}/{usage_id}",
             post(lti::launch).layer(axum::extract::DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES)),
         )
+        .route("/api/v1/lti/consumers", get(lti::list_consumers).post(lti::add_consumer))
+        .route("/api/v1/lti/consumers/{key}", axum::routing::delete(lti::remove_consumer))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

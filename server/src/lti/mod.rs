@@ -3,12 +3,14 @@
 //! Vouch user mapped to their LMS identity, verifies inside the LMS iframe, and the result
 //! goes back to the LMS as a grade (1.0 verified, 0.0 not) through the outcome service.
 //!
+//! - [`consumers`]: managing consumers (staff REST and the CLI share its rules);
 //! - [`params`]: which launch parameters are required and which are read;
 //! - [`oauth`]: OAuth 1.0a HMAC-SHA1 signatures (launches in, grade passback out);
 //! - [`launch`]: the launch use case (verify, then consumer, nonce, user, assignment);
 //! - [`outcomes`]: the replaceResult message and queueing the passback;
 //! - [`outcome_url`]: where grades may be sent (no internal addresses, allowed hosts).
 
+pub mod consumers;
 pub mod launch;
 pub mod oauth;
 pub mod outcome_url;

@@ -10,6 +10,7 @@ mod lti_cli;
 mod lti_e2e;
 mod lti_launch;
 mod lti_outcomes;
+mod lti_staff;
 mod lti_support;
 mod processes;
 mod s3;
