@@ -218,3 +218,23 @@ async fn generic_attempts(db: &TestDb) {
     assert_eq!(states(db).await[0].last_score, "1.0");
 }
 crate::on_both_backends!(generic_attempt_decisions_are_sent, generic_attempts);
+
+async fn slow_times_out(db: &TestDb) {
+    // The outcome service takes 3 s; with a 1 s timeout the try fails and is retried.
+    let rx = Receiver::start(1, "slow");
+    let app = app(db, |cfg| cfg.lti.outcome_timeout_secs = 1).await;
+    add_consumer(&db.store).await;
+    let runner = Runner::new(app.services.clone(), "test");
+    let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
+    api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
+    let started = std::time::Instant::now();
+    runner.run_until_idle().await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(2500), "{:?}", started.elapsed());
+    let jobs = job_rows(db).await;
+    assert_eq!(jobs[0].0, "queued", "{jobs:?}");
+    assert!(jobs[0].2.contains("could not reach the outcome service"), "{}", jobs[0].2);
+    app.clock.advance(chrono::Duration::seconds(5));
+    runner.run_until_idle().await;
+    assert_eq!(states(db).await[0].last_status, "delivered");
+}
+crate::on_both_backends!(a_slow_outcome_service_times_out_and_is_retried, slow_times_out);

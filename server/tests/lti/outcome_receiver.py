@@ -5,9 +5,9 @@ code: the OAuth1 HMAC-SHA1 signature in the Authorization header with the consum
 secret, the timestamp and nonce (a nonce seen twice fails), and the oauth_body_hash
 against the body it received. It records what it got, readable as JSON at GET /_received.
 
-  python3 outcome_receiver.py --key K --secret S [--fail-first N] [--fail-mode 500|failure|redirect]
+  python3 outcome_receiver.py --key K --secret S [--fail-first N] [--fail-mode 500|failure|redirect|slow]
 
-The first N requests are answered with a failure of the chosen kind; later ones with
+The first N requests are answered with a failure of the chosen kind (slow: after 3 s); later ones with
 imsx_codeMajor success. Prints "listening on PORT" once ready (port chosen by the OS).
 """
 
@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -80,7 +81,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--secret", required=True)
     ap.add_argument("--fail-first", type=int, default=0)
-    ap.add_argument("--fail-mode", choices=["500", "failure", "redirect"], default="500")
+    ap.add_argument("--fail-mode", choices=["500", "failure", "redirect", "slow"], default="500")
     args = ap.parse_args()
     endpoint = oauth1.SignatureOnlyEndpoint(Validator(args.key, args.secret))
     lock = threading.Lock()
@@ -142,6 +143,9 @@ def main():
                 self.reply(500, b"boom", "text/plain")
             elif record["answered"] == "failure":
                 self.reply(200, answer("failure", message_id))
+            elif record["answered"] == "slow":
+                time.sleep(3)
+                self.reply(200, answer("success", message_id))
             elif record["answered"] == "redirect":
                 self.reply(302, b"", "text/plain", [("Location", "http://127.0.0.1:9/elsewhere")])
             else:
