@@ -24,7 +24,10 @@ pub const MAX_LAUNCH_BYTES: usize = 64 * 1024;
 
 impl From<LaunchError> for ApiError {
     fn from(e: LaunchError) -> Self {
-        let code = match &e {
+        let message = e.to_string();
+        let code = match e {
+            // Logged and hidden by the service error mapping.
+            LaunchError::Internal(inner) => return inner.into(),
             LaunchError::Params(_) | LaunchError::SignatureMethod(_) | LaunchError::OutcomeUrl(_) => {
                 ErrorCode::InvalidRequest
             }
@@ -32,12 +35,8 @@ impl From<LaunchError> for ApiError {
                 ErrorCode::Unauthenticated
             }
             LaunchError::GuidMismatch => ErrorCode::Forbidden,
-            LaunchError::Internal(_) => {
-                let LaunchError::Internal(inner) = e else { unreachable!("matched above") };
-                return inner.into();
-            }
         };
-        ApiError::new(code, e.to_string())
+        ApiError::new(code, message)
     }
 }
 
