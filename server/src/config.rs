@@ -36,6 +36,8 @@ pub struct Config {
     pub filters: crate::events::config::FiltersConfig,
     /// `[email]`: learner emails over SMTP.
     pub email: crate::email::config::EmailConfig,
+    /// `[lti]`: the LTI 1.1 tool provider.
+    pub lti: crate::lti::LtiConfig,
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,

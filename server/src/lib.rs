@@ -13,6 +13,7 @@ pub mod events;
 pub mod fake_vendor;
 pub mod http;
 pub mod jobs;
+pub mod lti;
 pub mod port;
 pub mod serve;
 pub mod service;

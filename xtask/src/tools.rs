@@ -154,7 +154,12 @@ pub fn is_root() -> bool {
 
 /// Python modules the tests start or call, as (import name, pip requirement). One line per
 /// tool: the S3 vault test starts moto's server; add new test-side Python tools here.
-const PYTHON_TEST_MODULES: &[(&str, &str)] = &[("moto.server", "moto[server]"), ("aiosmtpd", "aiosmtpd")];
+const PYTHON_TEST_MODULES: &[(&str, &str)] = &[
+    ("moto.server", "moto[server]"),
+    ("openapi_spec_validator", "openapi-spec-validator"),
+    ("aiosmtpd", "aiosmtpd"),
+    ("oauthlib", "oauthlib"),
+];
 
 /// Installs each missing Python test module from PyPI.
 pub fn ensure_python_test_modules() -> Result<()> {

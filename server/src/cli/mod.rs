@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod debug;
 pub mod expiry_emails;
+pub mod lti;
 
 use crate::{config::Config, store::Store};
 use anyhow::Context;
@@ -137,6 +138,9 @@ pub enum Command {
         #[arg(long)]
         uuid: String,
     },
+    /// LTI 1.1: manage the consumers (LMSs) allowed to launch Vouch.
+    #[command(subcommand)]
+    Lti(lti::LtiCommand),
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
         /// The course key.
@@ -273,6 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deleted the {} attempt {uuid} and {} verified names", done.kind.as_str(), done.verified_names);
             Ok(())
         }
+        Command::Lti(command) => lti::run(&cfg, command).await,
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {
             let store = Store::connect(&cfg.database.url, 1).await.context("connecting to the database")?;

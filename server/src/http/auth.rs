@@ -36,7 +36,8 @@ pub fn session_layer(
     SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)
-        .with_same_site(SameSite::Lax)
+        // LTI launches run in a cross-site LMS iframe, where only SameSite=None cookies are sent.
+        .with_same_site(if cfg.lti.cross_site_cookies { SameSite::None } else { SameSite::Lax })
         .with_secure(cfg.secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(cfg.auth.session_idle_hours)))
         .with_signed(key)

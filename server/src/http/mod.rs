@@ -7,6 +7,7 @@ pub mod health;
 pub mod identity;
 pub mod jwt;
 pub mod limits;
+pub mod lti;
 pub mod metrics;
 pub mod rest;
 pub mod sfn;
@@ -109,6 +110,12 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/api/v1/verified_name/history", get(verified_names::history))
         .route("/api/v1/webhooks/deliveries", get(webhooks::list))
         .route("/api/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
+        .route(
+            "/lti_provider/courses/{course_id}/{usage_id}",
+            post(lti::launch).layer(axum::extract::DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES)),
+        )
+        .route("/api/v1/lti/consumers", get(lti::list_consumers).post(lti::add_consumer))
+        .route("/api/v1/lti/consumers/{key}", axum::routing::delete(lti::remove_consumer))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

@@ -7,6 +7,7 @@
 
 pub mod event_dispatch;
 pub mod event_hook;
+pub mod lti_outcome;
 pub mod ss_submit;
 pub mod webhook_deliver;
 
@@ -45,6 +46,7 @@ pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
         Arc::new(event_dispatch::DispatchEvent),
         Arc::new(event_hook::DeliverToHook),
         Arc::new(webhook_deliver::DeliverWebhook),
+        Arc::new(lti_outcome::SendLtiOutcome),
     ]
 }
 

@@ -12,6 +12,7 @@ pub mod deadlines;
 pub mod emails_sent;
 pub mod jobs;
 pub mod kinds;
+pub mod lti;
 pub mod outbox;
 pub mod replay;
 pub mod retire;

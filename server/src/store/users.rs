@@ -216,3 +216,16 @@ pub async fn ensure(conn: &mut Conn, username: &str, email: Option<&str>, now: D
         _ => Ok(user),
     }
 }
+
+/// A new user for an LTI identity: a random unique username (`lti_` and 24 hex digits),
+/// no email and no way to sign in but an LTI launch (Vouch keeps no passwords, so there
+/// is none to make unusable). Never matched to an existing account by email.
+pub async fn create_lti_user(conn: &mut Conn, now: DateTime<Utc>) -> StoreResult<User> {
+    let username = format!("lti_{}", &uuid::Uuid::new_v4().simple().to_string()[..24]);
+    let (id,): (i64,) = sqlx::query_as("insert into app_user (username, created_at) values ($1, $2) returning user_id")
+        .bind(&username)
+        .bind(to_micros(now))
+        .fetch_one(&mut *conn)
+        .await?;
+    by_id(conn, UserId(id)).await?.ok_or_else(|| super::StoreError::Corrupt(format!("user {id} vanished after insert")))
+}

@@ -1,0 +1,128 @@
+//! Managing LTI consumers, for the staff console (REST) and `vouch lti consumer`: one set
+//! of rules for both. Secrets go in and are never given back.
+
+use super::HostList;
+use crate::{
+    service::{ServiceError, ServiceResult, Services},
+    store::{StoreError, lti, users},
+};
+use app::domain::UserId;
+use serde::{Deserialize, Serialize};
+
+/// A consumer to add, as staff or the CLI give it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsumerInput {
+    /// A name for people.
+    pub name: String,
+    /// The OAuth consumer key.
+    pub key: String,
+    /// The shared secret (at least 16 characters).
+    pub secret: crate::config::Secret,
+    /// The LMS instance's GUID, if known.
+    #[serde(default)]
+    pub instance_guid: Option<String>,
+    /// Hosts its outcome URLs may use (comma-separated or a list).
+    #[serde(default)]
+    pub allowed_outcome_hosts: HostList,
+    /// Its `frame-ancestors` policy (space-separated sources).
+    #[serde(default)]
+    pub frame_ancestors: String,
+}
+
+/// A consumer as shown: everything but the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsumerView {
+    /// Name.
+    pub name: String,
+    /// Key.
+    pub key: String,
+    /// Instance GUID, once known.
+    pub instance_guid: Option<String>,
+    /// Allowed outcome hosts (empty: the global setting).
+    pub allowed_outcome_hosts: Vec<String>,
+    /// frame-ancestors (empty: the global setting).
+    pub frame_ancestors: String,
+}
+
+impl From<lti::Consumer> for ConsumerView {
+    fn from(c: lti::Consumer) -> Self {
+        Self {
+            name: c.name,
+            key: c.key,
+            instance_guid: c.instance_guid,
+            allowed_outcome_hosts: c.allowed_outcome_hosts,
+            frame_ancestors: c.frame_ancestors,
+        }
+    }
+}
+
+/// Checks and normalizes `input`; the error says which field and why.
+pub fn validate(input: ConsumerInput) -> Result<lti::NewConsumer, String> {
+    let (name, key) = (input.name.trim().to_owned(), input.key.trim().to_owned());
+    if name.is_empty() || key.is_empty() || key.chars().any(char::is_whitespace) {
+        return Err("A consumer needs a name and a key; a key has no spaces.".into());
+    }
+    if input.secret.expose().chars().count() < 16 {
+        return Err("The secret must be at least 16 characters.".into());
+    }
+    let frame_ancestors = input.frame_ancestors.trim().to_owned();
+    // It goes into a header: one directive's sources only, nothing that starts another.
+    if frame_ancestors.contains([';', ',', '\n', '\r']) || !frame_ancestors.is_ascii() {
+        return Err("frame_ancestors is a space-separated list of sources.".into());
+    }
+    Ok(lti::NewConsumer {
+        name,
+        key,
+        secret: input.secret,
+        instance_guid: input.instance_guid.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()),
+        allowed_outcome_hosts: input.allowed_outcome_hosts.0,
+        frame_ancestors,
+    })
+}
+
+async fn ensure_staff(services: &Services, user: UserId) -> ServiceResult<()> {
+    let mut conn = services.store.conn().await?;
+    match users::by_id(&mut conn, user).await? {
+        Some(u) if u.is_staff && u.is_active => Ok(()),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// Every consumer (staff only).
+pub async fn list(services: &Services, staff: UserId) -> ServiceResult<Vec<ConsumerView>> {
+    ensure_staff(services, staff).await?;
+    let mut conn = services.store.conn().await?;
+    Ok(lti::consumers(&mut conn).await?.into_iter().map(ConsumerView::from).collect())
+}
+
+/// Adds a consumer (staff only); a taken key or GUID is a conflict.
+#[tracing::instrument(skip_all, fields(staff.id = %staff))]
+pub async fn add(services: &Services, staff: UserId, input: ConsumerInput) -> ServiceResult<ConsumerView> {
+    ensure_staff(services, staff).await?;
+    let new = validate(input).map_err(ServiceError::Invalid)?;
+    let mut tx = services.store.begin().await?;
+    match lti::insert_consumer(&mut tx, &new, services.clock.now()).await {
+        Ok(_) => {}
+        Err(StoreError::Duplicate(_)) => {
+            return Err(ServiceError::Conflict("A consumer with this key or instance GUID exists.".into()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(lti.consumer_key = %new.key, "LTI consumer added");
+    let mut conn = services.store.conn().await?;
+    lti::consumer_by_key(&mut conn, &new.key).await?.map(ConsumerView::from).ok_or(ServiceError::NotFound)
+}
+
+/// Removes a consumer and its LTI records (staff only).
+#[tracing::instrument(skip_all, fields(staff.id = %staff))]
+pub async fn remove(services: &Services, staff: UserId, key: &str) -> ServiceResult<()> {
+    ensure_staff(services, staff).await?;
+    let mut tx = services.store.begin().await?;
+    if !lti::delete_consumer(&mut tx, key).await? {
+        return Err(ServiceError::NotFound);
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(lti.consumer_key = %key, "LTI consumer removed");
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! The launch use case (Open edX `lti_launch` + `authenticate_lti_user` +
+//! `store_outcome_parameters`). Everything that needs no write is checked first, and the
+//! signature before anything about the consumer is written: the nonce, a learnt instance
+//! GUID, the user mapping and the graded assignment are written in one transaction only
+//! for a launch that verified.
+
+use super::{
+    oauth,
+    outcome_url::{self, UrlError},
+    outcomes,
+    params::{self, ParamError},
+};
+use crate::{
+    service::{ServiceError, Services},
+    store::{self, StoreError, lti, users},
+};
+use app::domain::{UserId, id_verification};
+use chrono::{Duration, Utc};
+
+/// A launch as received.
+#[derive(Debug, Clone)]
+pub struct LaunchRequest {
+    /// The course id of the launch URL.
+    pub course_id: String,
+    /// The usage id of the launch URL.
+    pub usage_id: String,
+    /// The URL the consumer signed (our public URL and the request path).
+    pub url: String,
+    /// Every form (and query) parameter, in order, repeats kept.
+    pub params: Vec<(String, String)>,
+}
+
+/// A launch that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launched {
+    /// The Vouch user now to be signed in.
+    pub user: UserId,
+    /// Whether the user was created by this launch.
+    pub new_user: bool,
+    /// Whether the user is verified already.
+    pub verified: bool,
+    /// Whether the user is verified or has a verification under review (then the status
+    /// page is shown rather than the flow).
+    pub show_status: bool,
+    /// The `frame-ancestors` policy for this consumer.
+    pub frame_ancestors: String,
+}
+
+/// Why a launch was refused. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// A parameter is missing or unusable (400).
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// A signature method other than HMAC-SHA1 (400).
+    #[error("Only HMAC-SHA1 signatures are accepted, not {0:?}.")]
+    SignatureMethod(String),
+    /// No consumer has this key (401).
+    #[error("Unknown OAuth consumer key.")]
+    UnknownConsumer,
+    /// The signature does not verify with the consumer's secret (401).
+    #[error("The OAuth signature is not valid.")]
+    BadSignature,
+    /// `oauth_timestamp` is outside the window (401).
+    #[error("The OAuth timestamp is too far from the current time.")]
+    Stale,
+    /// The nonce was used before (401).
+    #[error("This OAuth nonce was already used.")]
+    Replayed,
+    /// The launch's instance GUID is not the consumer's (403).
+    #[error("The tool_consumer_instance_guid does not match this consumer.")]
+    GuidMismatch,
+    /// The outcome service URL may not be used (400).
+    #[error("lis_outcome_service_url is refused: {0}.")]
+    OutcomeUrl(#[from] UrlError),
+    /// Our side failed.
+    #[error(transparent)]
+    Internal(#[from] ServiceError),
+}
+
+impl From<StoreError> for LaunchError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// Verifies and records a launch; the caller then switches the session to the user.
+#[tracing::instrument(skip_all, fields(lti.course = %req.course_id))]
+pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Launched, LaunchError> {
+    let launch = params::parse(&req.params)?;
+    if launch.signature_method != oauth::HMAC_SHA1 {
+        return Err(LaunchError::SignatureMethod(launch.signature_method));
+    }
+    let cfg = &services.cfg.lti;
+    let now = services.clock.now();
+    if (now.timestamp() - launch.timestamp).abs() > cfg.timestamp_window_secs {
+        return Err(LaunchError::Stale);
+    }
+    let consumer = {
+        let mut conn = services.store.conn().await?;
+        lti::consumer_by_key(&mut conn, &launch.consumer_key).await?.ok_or(LaunchError::UnknownConsumer)?
+    };
+    let uri = oauth::base_string_uri(&req.url).ok_or(LaunchError::BadSignature)?;
+    let base = oauth::base_string("POST", &uri, &req.params);
+    if !oauth::verify(consumer.secret.expose(), &base, &launch.signature) {
+        return Err(LaunchError::BadSignature);
+    }
+    tracing::debug!(lti.consumer = consumer.id, "launch signature verified");
+    if let (Some(known), Some(sent)) = (&consumer.instance_guid, &launch.instance_guid)
+        && known != sent
+    {
+        return Err(LaunchError::GuidMismatch);
+    }
+    let outcome = match (&launch.outcome_service_url, &launch.result_sourcedid) {
+        (Some(url), Some(sourcedid)) => {
+            outcome_url::check_form(url, cfg, &consumer.allowed_outcome_hosts)?;
+            Some((url.as_str(), sourcedid.as_str()))
+        }
+        _ => None,
+    };
+
+    // Two first launches of one LTI user at once: the loser's insert fails on the unique
+    // mapping and its transaction wrote nothing; once more finds the winner's user.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match record(services, req, &launch, &consumer, outcome, now).await {
+            Err(LaunchError::Internal(ServiceError::Store(StoreError::Duplicate(_)))) if tries < 3 => continue,
+            other => break other,
+        }
+    }
+    .map(|(user, new_user, verified, show_status)| Launched {
+        user,
+        new_user,
+        verified,
+        show_status,
+        frame_ancestors: if consumer.frame_ancestors.is_empty() {
+            cfg.frame_ancestors.clone()
+        } else {
+            consumer.frame_ancestors.clone()
+        },
+    })
+}
+
+/// The writes of a verified launch, in one transaction.
+async fn record(
+    services: &Services,
+    req: &LaunchRequest,
+    launch: &params::Launch,
+    consumer: &lti::Consumer,
+    outcome: Option<(&str, &str)>,
+    now: chrono::DateTime<Utc>,
+) -> Result<(UserId, bool, bool, bool), LaunchError> {
+    let cfg = &services.cfg.lti;
+    let mut tx = services.store.begin().await?;
+    // A nonce must be kept as long as its timestamp could still pass the window.
+    let keep_until = now + Duration::seconds(2 * cfg.timestamp_window_secs.max(1));
+    if !lti::remember_nonce(&mut tx, consumer.id, &launch.nonce, now, keep_until).await? {
+        return Err(LaunchError::Replayed);
+    }
+    if consumer.instance_guid.is_none()
+        && let Some(guid) = &launch.instance_guid
+    {
+        match lti::learn_instance_guid(&mut tx, consumer.id, guid).await {
+            Ok(_) => {}
+            // Another consumer already has this GUID: the launch is not who it claims.
+            Err(StoreError::Duplicate(_)) => return Err(LaunchError::GuidMismatch),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let (user, new_user) = match lti::user_for(&mut tx, consumer.id, &launch.user_id).await? {
+        Some(u) => (u, false),
+        None => {
+            let user = users::create_lti_user(&mut tx, now).await?;
+            lti::link_user(&mut tx, consumer.id, &launch.user_id, user.id, now).await?;
+            (user.id, true)
+        }
+    };
+    let attempts = store::verifications::for_user(&mut tx, user).await?;
+    let verified = id_verification::user_is_verified(&attempts, now, &services.policy());
+    let show_status = id_verification::user_has_valid_or_pending(&attempts, now, &services.policy());
+    if let Some((url, sourcedid)) = outcome {
+        let service = lti::outcome_service(&mut tx, consumer.id, url).await?;
+        let new = lti::NewAssignment {
+            user,
+            course_key: &req.course_id,
+            usage_key: &req.usage_id,
+            outcome_service: service,
+            sourcedid,
+        };
+        let (assignment, owner, created) = lti::record_assignment(&mut tx, &new, now).await?;
+        if owner != user {
+            tracing::warn!(lti.assignment = assignment, "a launch reused another learner's sourcedid; ignored");
+        } else if created && verified {
+            // Verified before this resource was launched: the LMS gets the grade now.
+            outcomes::enqueue_assignment(&mut tx, cfg, assignment, now).await?;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((user, new_user, verified, show_status))
+}

@@ -1,0 +1,116 @@
+//! LTI 1.1 tool provider (the Open edX `lti_provider` app, adapted): an LMS launches
+//! Vouch's identity-verification requirement of a course, the learner is signed in as the
+//! Vouch user mapped to their LMS identity, verifies inside the LMS iframe, and the result
+//! goes back to the LMS as a grade (1.0 verified, 0.0 not) through the outcome service.
+//!
+//! - [`consumers`]: managing consumers (staff REST and the CLI share its rules);
+//! - [`params`]: which launch parameters are required and which are read;
+//! - [`oauth`]: OAuth 1.0a HMAC-SHA1 signatures (launches in, grade passback out);
+//! - [`launch`]: the launch use case (verify, then consumer, nonce, user, assignment);
+//! - [`outcomes`]: the replaceResult message and queueing the passback;
+//! - [`outcome_url`]: where grades may be sent (no internal addresses, allowed hosts).
+
+pub mod consumers;
+pub mod launch;
+pub mod oauth;
+pub mod outcome_url;
+pub mod outcomes;
+pub mod params;
+
+use serde::Deserialize;
+
+/// `[lti]`: the LTI 1.1 tool provider. Env: `VOUCH_LTI__<KEY>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LtiConfig {
+    /// How far a launch's `oauth_timestamp` may be from our clock, in seconds (±).
+    pub timestamp_window_secs: i64,
+    /// Allow outcome service URLs on loopback and private addresses (dev and tests only).
+    pub allow_private_outcome_urls: bool,
+    /// Hosts that outcome service URLs may point at, for consumers without their own list;
+    /// empty: any public host. A list, or one comma-separated string (for the environment).
+    pub allowed_outcome_hosts: HostList,
+    /// The `frame-ancestors` of launches for consumers without their own.
+    pub frame_ancestors: String,
+    /// Send the session cookie with `SameSite=None`, so it works in a cross-site LMS iframe
+    /// (browsers then also require `Secure`, i.e. HTTPS). See the README on CSRF.
+    pub cross_site_cookies: bool,
+    /// Timeout of one grade passback request, in seconds.
+    pub outcome_timeout_secs: u64,
+    /// Tries of one grade passback before it is recorded as failed.
+    pub outcome_max_attempts: i32,
+}
+
+impl Default for LtiConfig {
+    fn default() -> Self {
+        Self {
+            timestamp_window_secs: 300,
+            allow_private_outcome_urls: false,
+            allowed_outcome_hosts: HostList::default(),
+            frame_ancestors: "'self' https:".into(),
+            cross_site_cookies: false,
+            outcome_timeout_secs: 10,
+            outcome_max_attempts: 6,
+        }
+    }
+}
+
+/// A list of host names, read from a TOML list or a comma-separated string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostList(pub Vec<String>);
+
+impl HostList {
+    /// Parses a comma-separated list (blank entries dropped, lowercased).
+    pub fn parse(s: &str) -> Self {
+        Self(s.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for HostList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::One(s) => Self::parse(&s),
+            Raw::Many(v) => Self::parse(&v.join(",")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn from_toml(toml: &str) -> crate::config::Config {
+        config::Config::builder()
+            .add_source(config::File::from_str(toml, config::FileFormat::Toml))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .expect("config")
+    }
+
+    #[test]
+    fn lti_section_defaults_and_keys() {
+        let d = from_toml("").lti;
+        assert_eq!(d.timestamp_window_secs, 300);
+        assert!(!d.allow_private_outcome_urls && !d.cross_site_cookies);
+        assert!(d.allowed_outcome_hosts.0.is_empty());
+        assert_eq!(d.frame_ancestors, "'self' https:");
+        let c = from_toml(
+            "[lti]\ntimestamp_window_secs = 60\nallow_private_outcome_urls = true\n\
+             allowed_outcome_hosts = [\"LMS.example.edu\", \"canvas.example.com\"]\n\
+             frame_ancestors = \"https://lms.example.edu\"\ncross_site_cookies = true\n\
+             outcome_timeout_secs = 3\noutcome_max_attempts = 2\n",
+        )
+        .lti;
+        assert_eq!(c.timestamp_window_secs, 60);
+        assert!(c.allow_private_outcome_urls && c.cross_site_cookies);
+        assert_eq!(c.allowed_outcome_hosts.0, ["lms.example.edu", "canvas.example.com"]);
+        assert_eq!((c.outcome_timeout_secs, c.outcome_max_attempts), (3, 2));
+        // The environment gives one string: a comma-separated list.
+        let e = from_toml("[lti]\nallowed_outcome_hosts = \"a.example, b.example ,\"\n").lti;
+        assert_eq!(e.allowed_outcome_hosts.0, ["a.example", "b.example"]);
+    }
+}

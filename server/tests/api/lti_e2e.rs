@@ -1,0 +1,199 @@
+//! LTI end to end with real processes: `vouch lti consumer add`, `vouch serve`,
+//! `fake-vendor` and the Python outcome receiver, over HTTP on loopback. A launch signed
+//! by the Python consumer → photos submitted with the LTI session → approved by the
+//! vendor → the receiver gets a correctly signed replaceResult with score 1.0 (and 0.0
+//! for a denied learner), after failing the first two tries.
+
+use crate::{
+    lti_support::{KEY, Launch, Receiver, SECRET, mapped_username, sign},
+    support::{TestDb, data_url, fixture_keys, jpeg_bytes},
+};
+use server::store::lti;
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn vouch(db: &TestDb, port: u16, vendor_port: u16, args: &[&str]) -> Command {
+    let keys = fixture_keys();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    c.args(args)
+        .env("VOUCH_DATABASE__URL", &db.url)
+        .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
+        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("VOUCH_SERVER__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
+        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
+        .env("VOUCH_VAULT__URL_SECRET", "lti e2e url secret")
+        .env("VOUCH_SOFTWARE_SECURE__API_URL", format!("http://127.0.0.1:{vendor_port}/"))
+        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
+        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
+        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
+        // The job runner's retry delay (shared by every job kind).
+        .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05")
+        .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
+        .env("VOUCH_LTI__ALLOW_PRIVATE_OUTCOME_URLS", "true")
+        .env("VOUCH_LTI__OUTCOME_TIMEOUT_SECS", "5")
+        .env("VOUCH_LOG", "warn")
+        .stdout(Stdio::null());
+    c
+}
+
+async fn fake_vendor(db: &TestDb, port: u16) -> Proc {
+    let keys = fixture_keys();
+    let key_file = db.dir.path().join("vendor-private.pem");
+    std::fs::write(&key_file, &keys.private_pem).expect("write key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-vendor"))
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--private-key"])
+        .arg(&key_file)
+        .env("FAKE_VENDOR_ACCESS_KEY", &keys.access_key)
+        .env("FAKE_VENDOR_SECRET_KEY", &keys.secret_key)
+        .env("FAKE_VENDOR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start fake-vendor");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    assert!(line.starts_with("fake-vendor listening on"), "{line}");
+    Proc(child)
+}
+
+async fn launch_verify_and_grade(db: &TestDb) {
+    let (port, vendor_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{port}");
+    let _vendor = fake_vendor(db, vendor_port).await;
+    // The LMS's outcome service fails the first two passbacks with a 500.
+    let rx = Receiver::start(2, "500");
+    let add =
+        vouch(db, port, vendor_port, &["lti", "consumer", "add", "--name", "LMS", "--key", KEY, "--secret", SECRET])
+            .output()
+            .expect("vouch lti consumer add");
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let _server = Proc(vouch(db, port, vendor_port, &["serve"]).spawn().expect("start vouch serve"));
+    let ready = format!("{base}/readyz");
+    wait_for("vouch to be ready", Duration::from_secs(30), || {
+        let url = ready.clone();
+        async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+    })
+    .await;
+
+    // Two learners launch (the browser posts the signed form) and verify inside the LMS;
+    // the vendor approves the first and denies the second (its name carries DENY).
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let launch = |lti_user: &str| {
+        let signed = sign(&Launch::new(&base, lti_user).graded(&rx.url, &format!("sid-{lti_user}")));
+        let http = http.clone();
+        let url = format!("{base}{}", crate::lti_support::LAUNCH_PATH);
+        async move {
+            let res = http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(signed)
+                .send()
+                .await
+                .expect("launch");
+            assert_eq!(res.status(), 303);
+            let location = res.headers()["location"].to_str().expect("ascii").to_owned();
+            let cookie = res.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("pair");
+            (location, cookie.to_owned())
+        }
+    };
+    let photo = data_url("image/jpeg", &jpeg_bytes(200)).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    for (lti_user, name) in [("learner-7", "Ada Lovelace"), ("learner-8", "DENY Bob")] {
+        let (location, cookie) = launch(lti_user).await;
+        assert_eq!(location, "/id-verification");
+        let res = http
+            .post(format!("{base}/verify_student/submit-photos/"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("face_image={photo}&photo_id_image={photo}&full_name={}", name.replace(' ', "+")))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    }
+
+    // Both decided, then graded: two failures (500) in all, then each delivered once.
+    let got = wait_for("both grades to be delivered", Duration::from_secs(60), || async {
+        let got = rx.received().await;
+        (got.iter().filter(|r| r["answered"] == "success").count() == 2).then_some(got)
+    })
+    .await;
+    assert_eq!(got.iter().filter(|r| r["answered"] == "500").count(), 2, "{got:?}");
+    assert_eq!(got.len(), 4, "{got:?}");
+    for r in &got {
+        assert_eq!(r["signature_valid"], true, "{r}");
+        assert_eq!(r["body_hash_valid"], true, "{r}");
+        assert_eq!(r["operation"], "replaceResultRequest");
+        let expected = if r["sourcedid"] == "sid-learner-7" { "1.0" } else { "0.0" };
+        assert_eq!(r["score"], expected, "{r}");
+    }
+    let delivered: Vec<&str> =
+        got.iter().filter(|r| r["answered"] == "success").map(|r| r["sourcedid"].as_str().expect("s")).collect();
+    assert!(delivered.contains(&"sid-learner-7") && delivered.contains(&"sid-learner-8"), "{delivered:?}");
+
+    let mut conn = db.store.conn().await.expect("conn");
+    for (lti_user, want) in [("learner-7", "approved"), ("learner-8", "denied")] {
+        let username = mapped_username(&db.store, lti_user).await.expect("mapped");
+        let (status,): (String,) = sqlx::query_as(
+            "select p.status from photo_verification p join app_user u on u.user_id = p.user_id where u.username = $1",
+        )
+        .bind(&username)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("the LTI user's attempt");
+        assert_eq!(status, want);
+    }
+    let states = wait_for("the deliveries to be recorded", Duration::from_secs(10), || {
+        let store = db.store.clone();
+        async move {
+            let s = lti::assignment_states(&mut *store.conn().await.ok()?).await.ok()?;
+            (s.len() == 2 && s.iter().all(|a| a.last_status == "delivered")).then_some(s)
+        }
+    })
+    .await;
+    let scores: Vec<(&str, &str)> = states.iter().map(|a| (a.sourcedid.as_str(), a.last_score.as_str())).collect();
+    assert!(scores.contains(&("sid-learner-7", "1.0")) && scores.contains(&("sid-learner-8", "0.0")), "{scores:?}");
+    let jobs: Vec<(String, i32)> = sqlx::query_as("select status, attempts from job where kind = 'lti.outcome'")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.len(), 2);
+    assert!(jobs.iter().all(|(status, _)| status == "done"), "{jobs:?}");
+    assert_eq!(jobs.iter().map(|(_, tries)| tries).sum::<i32>(), 4, "two retried tries: {jobs:?}");
+    drop(conn);
+
+    // The verified learner launching again lands on the status page.
+    let (location, _) = launch("learner-7").await;
+    assert_eq!(location, "/id-verification/status");
+}
+crate::on_both_backends!(launch_verify_approve_grade_with_real_processes, launch_verify_and_grade);
