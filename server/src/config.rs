@@ -26,6 +26,8 @@ pub struct Config {
     pub software_secure: SoftwareSecureConfig,
     /// `[jobs]`: the durable background jobs.
     pub jobs: JobsConfig,
+    /// `[idv]`: the vendor plugin, the hosted-flow vendor and the plugin slot.
+    pub idv: crate::vendors::config::IdvConfig,
 }
 
 /// How the results callback is authenticated.
@@ -316,6 +318,7 @@ impl Config {
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
             return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
         }
+        self.idv.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
         }

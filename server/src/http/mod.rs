@@ -2,6 +2,7 @@
 //! one service function.
 
 pub mod auth;
+pub mod callbacks;
 pub mod error;
 pub mod health;
 pub mod sfn;
@@ -59,6 +60,10 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route(
             "/verify_student/results_callback",
             post(verify_student::results_callback).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
+            "/callbacks/{vendor}",
+            post(callbacks::vendor).layer(axum::extract::DefaultBodyLimit::max(callbacks::MAX_BODY)),
         )
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
         .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod deadlines;
+pub mod hosted;
 pub mod idv;
 pub mod images;
 pub mod keys;
@@ -10,6 +11,7 @@ pub mod lifecycle;
 pub mod results;
 pub mod retire;
 pub mod retry;
+pub mod slot;
 pub mod staff_photos;
 pub mod submit;
 

@@ -8,6 +8,7 @@
 
 pub mod attempts;
 pub mod deadlines;
+pub mod hosted;
 pub mod jobs;
 pub mod kinds;
 pub mod replay;

@@ -6,6 +6,7 @@ mod support;
 
 mod domain_store;
 mod health;
+mod hosted;
 mod processes;
 mod s3;
 mod server_fns;
@@ -13,3 +14,4 @@ mod software_secure;
 mod staff_photos;
 mod store_story;
 mod submit;
+mod vendors_e2e;
