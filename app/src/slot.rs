@@ -67,13 +67,12 @@ pub fn filler(name: &str) -> Option<Filler> {
 #[component]
 pub fn IdVerificationSlot() -> impl IntoView {
     let config = LocalResource::new(get_slot_config);
-    view! {
-        <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
-            {move || config.get().map(|c| match c {
-                Ok(c) => render(c),
-                Err(e) => crate::pages::error_box(e.message),
-            })}
-        </Suspense>
+    // The page around the slot already waits in a Suspense.
+    move || {
+        config.get().map(|c| match c {
+            Ok(c) => render(c),
+            Err(e) => crate::pages::error_box(e.message),
+        })
     }
 }
 
@@ -108,11 +107,10 @@ fn hosted_flow(config: SlotConfig) -> AnyView {
         .into_any();
     }
     let origin = origin_of(&flow.url).to_owned();
-    let navigate = leptos_router::hooks::use_navigate();
     let listener = window_event_listener(leptos::ev::message, move |e| {
         // Only the vendor's own page may say the learner is done.
         if e.origin() == origin && e.data().as_string().as_deref() == Some("vouch-hosted:done") {
-            navigate("/id-verification/status", Default::default());
+            let _ = window().location().set_href("/id-verification/status");
         }
     });
     on_cleanup(move || listener.remove());

@@ -14,4 +14,5 @@ mod software_secure;
 mod staff_photos;
 mod store_story;
 mod submit;
+mod vendor_plugins;
 mod vendors_e2e;
