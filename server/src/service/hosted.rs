@@ -140,8 +140,14 @@ pub async fn receive_webhook(services: &Services, headers: &HeaderMap, body: &[u
     applied
 }
 
+/// Serialises this process's webhook decisions: the policy check below reads the status
+/// before `update_verification_attempt` writes it, and two concurrent webhooks of one
+/// attempt (a late `submitted` beside `approved`) must not interleave between the two.
+static APPLYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Moves attempt `id` to `to` unless that would undo a decision or go back to `created`.
 async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), VendorError> {
+    let _one_at_a_time = APPLYING.lock().await;
     let actor = Actor::Vendor(HOSTED.into());
     for _ in 0..MAX_RACE_RETRIES {
         let current = {

@@ -179,6 +179,19 @@ async fn slot_filler_props_and_fallbacks(db: &TestDb) {
     assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable")));
     assert!(attempts(db).await.is_empty());
 
+    // A vendor that no longer knows the open inquiry (404 on resume): a new inquiry and attempt.
+    let forgetful = vendor(Outcome::Approve).await;
+    let (app, _) = TestApp::listening(db, |c| hosted(c, &forgetful)).await;
+    let cookie = app.login("eve").await;
+    assert_eq!(slot_config(&app, &cookie).await.0, StatusCode::OK);
+    let other = vendor(Outcome::Approve).await;
+    let (app, _) = TestApp::listening(db, |c| hosted(c, &other)).await;
+    let cookie = app.login("eve").await;
+    let (s, cfg) = slot_config(&app, &cookie).await;
+    assert_eq!(s, StatusCode::OK, "{cfg}");
+    assert!(cfg["hosted"]["url"].as_str().is_some_and(|u| u.starts_with(&other)), "{cfg}");
+    assert_eq!(attempts(db).await.len(), 2);
+
     // The manual vendor: a notice filler, nothing to start.
     let (app, _) = TestApp::listening(db, |c| c.idv.vendor = "manual".into()).await;
     let cookie = app.login("dee").await;
