@@ -116,7 +116,8 @@ fn hosted_flow(config: SlotConfig) -> AnyView {
     on_cleanup(move || listener.remove());
     view! {
         <h1 class="page-title">"Verify your identity"</h1>
-        <iframe id="hosted-flow" class="hosted-flow" src=flow.url allow="camera" title="Identity verification"></iframe>
+        <iframe id="hosted-flow" class="hosted-flow" src=flow.url allow="camera" title="Identity verification"
+            style="width:100%;min-height:40rem;border:0"></iframe>
     }
     .into_any()
 }

@@ -2,7 +2,12 @@
 // iframe (approved), and by redirect (denied). The vendor's page takes a photo with the
 // fake camera, the vendor calls Vouch's signed webhook, and the learner sees the result.
 import { test, expect } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { startVouch, startHostedVendor, hostedEnv, stopAll, signIn, unique } from './slot-support';
+
+const shots = path.resolve(__dirname, '../screenshots');
+fs.mkdirSync(shots, { recursive: true });
 
 let iframeBase = '';
 let redirectBase = '';
@@ -26,6 +31,7 @@ test('iframe: the learner verifies on the vendor page inside Vouch and is approv
   await expect(frame.locator('#take-photo')).toBeEnabled();
   await frame.locator('#take-photo').click();
   await expect(frame.locator('#captured')).toBeVisible();
+  await page.screenshot({ path: path.join(shots, 'slot-hosted-iframe.png'), fullPage: true });
   await frame.locator('#submit-photo').click();
   // The vendor page tells Vouch (postMessage) and Vouch shows the status: pending, then
   // approved once the vendor's decision webhook arrives.
