@@ -252,3 +252,27 @@ async fn hosted_path(db: &TestDb) {
     }
 }
 crate::on_both_backends!(hosted_vendor_end_to_end, hosted_path);
+
+/// An unknown vendor, or the hosted vendor without its keys, stops `vouch` at start-up
+/// with a message naming the key, instead of failing at the first learner.
+#[test]
+fn misconfigured_vendor_refuses_to_start() {
+    for (env, expected) in [
+        (
+            vec![("VOUCH_IDV__VENDOR", "persona")],
+            "idv.vendor \"persona\" is not one of: software_secure, hosted, manual",
+        ),
+        (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key is required"),
+        (vec![("VOUCH_IDV__HOSTED_DISPLAY", "popup")], "popup"),
+    ] {
+        let mut c = Command::new(bin("VOUCH_BIN", env!("CARGO_BIN_EXE_vouch")));
+        c.arg("migrate").env("VOUCH_DATABASE__URL", "sqlite::memory:");
+        for (k, v) in &env {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run vouch");
+        assert!(!out.status.success(), "{env:?} must refuse to start");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{env:?}: {stderr}");
+    }
+}
