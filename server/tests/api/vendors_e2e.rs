@@ -245,6 +245,16 @@ async fn hosted_path(db: &TestDb) {
     assert_eq!(rows, [("hosted_ada".into(), "approved".into()), ("DENY_hosted_bob".into(), "denied".into())]);
     let report: Value =
         reqwest::get(format!("{vendor_url}/_fake/inquiries")).await.expect("report").json().await.expect("json");
+
+    // The fake vendor guards its API and its pages like a real one would.
+    let http = reqwest::Client::new();
+    let unauthorised = http.post(format!("{vendor_url}/api/inquiries")).bearer_auth("wrong key").body("{}").send();
+    assert_eq!(unauthorised.await.expect("answer").status(), 401);
+    let first = report["inquiries"][0]["id"].as_str().expect("id").to_owned();
+    let page = reqwest::get(format!("{vendor_url}/flow/{first}?session=guessed")).await.expect("page");
+    assert_eq!(page.status(), 403);
+    let resume = http.post(format!("{vendor_url}/api/inquiries/{first}/resume")).bearer_auth(api_key).send();
+    assert_eq!(resume.await.expect("answer").status(), 409, "a submitted inquiry is not resumed");
     for inquiry in report["inquiries"].as_array().expect("list") {
         assert!(inquiry["photo_bytes"].as_u64() > Some(0));
         let hooks = inquiry["webhooks"].as_array().expect("webhooks");
