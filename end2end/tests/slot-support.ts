@@ -14,6 +14,7 @@ export const hostedKey = 'slot-e2e-hosted-api-key';
 export const hostedSecret = 'slot-e2e-hosted-webhook-secret';
 
 const children: ChildProcess[] = [];
+const dataDirs: string[] = [];
 
 async function waitFor(url: string, what: string) {
   const deadline = Date.now() + 30_000;
@@ -38,6 +39,7 @@ function start(bin: string, args: string[], env: Record<string, string>): ChildP
 /// Starts `vouch serve` on `port` with a fresh SQLite database and `env` on top.
 export async function startVouch(port: number, env: Record<string, string>): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-slot-'));
+  dataDirs.push(dir);
   const base = `http://127.0.0.1:${port}`;
   start(vouchBin, ['serve'], {
     VOUCH_SERVER__BIND: `127.0.0.1:${port}`,
@@ -77,8 +79,12 @@ export function hostedEnv(vendor: string, display: 'iframe' | 'redirect'): Recor
   };
 }
 
-export function stopAll() {
-  for (const c of children.splice(0)) c.kill('SIGTERM');
+export async function stopAll() {
+  const running = children.splice(0);
+  const exits = running.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))));
+  for (const c of running) c.kill('SIGTERM');
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5_000))]);
+  for (const d of dataDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
 export async function signIn(page: Page, base: string, username: string) {
