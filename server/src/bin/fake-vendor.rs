@@ -16,16 +16,8 @@ async fn main() -> std::process::ExitCode {
         return exit(run_hosted(args).await);
     }
     let args = Args::parse();
-    // Logs go to stderr: stdout carries only the "listening" line that tests read.
-    let filter = EnvFilter::try_from_env("FAKE_VENDOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    match run(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fake-vendor: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    init_logs();
+    exit(run(args).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -40,6 +32,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Logs go to stderr: stdout carries only the "listening" line that tests read.
 fn init_logs() {
     let filter = EnvFilter::try_from_env("FAKE_VENDOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
