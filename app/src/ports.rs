@@ -30,6 +30,8 @@ pub trait IdvPort: Send + Sync + 'static {
         caller: &Caller,
         request: SubmitPhotosRequest,
     ) -> Result<VerificationStatus, AppError>;
+    /// What the caller's `id_verification_slot` renders (issue 7: the plugin slot).
+    async fn slot_config(&self, caller: &Caller) -> Result<crate::slot::SlotConfig, AppError>;
 }
 
 /// What a server function gets from the server for one request.

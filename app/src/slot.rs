@@ -1,43 +1,177 @@
 //! The `id_verification_slot` plugin slot: which component renders the verification flow.
-//! Fillers are registered by name; the built-in camera flow is the default, and an unknown
-//! name falls back to it with a warning, so a configuration typo never leaves a blank page.
+//! The slot asks the server (`slot_config`) which filler to render, with the operator's
+//! props and, for a hosted vendor, the flow URL the server got for this learner. Fillers
+//! are compiled in and registered by name in [`REGISTRY`]; an unknown name falls back to
+//! the built-in camera flow with a warning, so a configuration typo never leaves a blank page.
 
-use crate::pages::flow::BuiltinFlow;
+use crate::{error::AppError, pages::flow::BuiltinFlow};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The slot's id, as operators name it in configuration.
 pub const ID_VERIFICATION_SLOT: &str = "id_verification_slot";
-
-/// The name of the built-in filler.
+/// The built-in camera flow.
 pub const BUILTIN: &str = "builtin";
+/// The hosted vendor's flow (iframe or redirect).
+pub const HOSTED: &str = "hosted";
+/// Staff verify learners: a notice, nothing to capture.
+pub const MANUAL: &str = "manual";
+/// An operator's notice (props `headline`, `message`) above the vendor's flow.
+pub const OPERATOR_NOTICE: &str = "operator_notice";
 
-/// A slot filler: renders the flow.
-pub type Filler = fn() -> AnyView;
+/// The hosted vendor's flow for this learner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostedFlow {
+    /// The vendor's flow URL (http or https only; the server checks).
+    pub url: String,
+    /// `iframe` or `redirect`.
+    pub display: String,
+}
+
+/// What the slot renders, as the server configured it for the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotConfig {
+    /// The filler's registered name.
+    pub filler: String,
+    /// Per-operator props from `[idv] slot_props`.
+    pub props: BTreeMap<String, String>,
+    /// The hosted flow, when the vendor runs its own.
+    pub hosted: Option<HostedFlow>,
+}
+
+/// The slot's configuration for the signed-in learner.
+#[server(prefix = "/sfn", endpoint = "slot_config")]
+pub async fn get_slot_config() -> Result<SlotConfig, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.slot_config(&ctx.caller).await
+}
+
+/// A slot filler: renders the flow from the slot's configuration.
+pub type Filler = fn(SlotConfig) -> AnyView;
 
 /// The fillers compiled into this build, by name. Adding one is one line here.
-const REGISTRY: &[(&str, Filler)] = &[(BUILTIN, || view! { <BuiltinFlow/> }.into_any())];
+const REGISTRY: &[(&str, Filler)] = &[
+    (BUILTIN, |_| view! { <BuiltinFlow/> }.into_any()),
+    (HOSTED, hosted_flow),
+    (MANUAL, manual_notice),
+    (OPERATOR_NOTICE, operator_notice),
+];
 
 /// The filler registered under `name`.
 pub fn filler(name: &str) -> Option<Filler> {
     REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
-/// Renders the filler named `filler` (the built-in flow when absent or unknown).
+/// Renders the filler the server configured for this learner.
 #[component]
-pub fn IdVerificationSlot(#[prop(optional, into)] filler: Option<String>) -> impl IntoView {
-    let name = filler.unwrap_or_else(|| BUILTIN.to_owned());
-    let render = self::filler(&name).unwrap_or_else(|| {
-        leptos::logging::warn!("{ID_VERIFICATION_SLOT}: no filler named {name:?}; using the built-in flow");
-        REGISTRY[0].1
+pub fn IdVerificationSlot() -> impl IntoView {
+    let config = LocalResource::new(get_slot_config);
+    // The page around the slot already waits in a Suspense.
+    move || {
+        config.get().map(|c| match c {
+            Ok(c) => render(c),
+            Err(e) => crate::pages::error_box(e.message),
+        })
+    }
+}
+
+fn render(config: SlotConfig) -> AnyView {
+    let requested = config.filler.clone();
+    let (name, render) = match filler(&requested) {
+        Some(f) => (requested.clone(), f),
+        None => {
+            leptos::logging::warn!("{ID_VERIFICATION_SLOT}: no filler named {requested:?}; using the built-in flow");
+            (BUILTIN.to_owned(), REGISTRY[0].1)
+        }
+    };
+    view! {
+        <div class="slot" data-slot=ID_VERIFICATION_SLOT data-filler=name data-requested=requested>{render(config)}</div>
+    }
+    .into_any()
+}
+
+/// The vendor's own flow: in an iframe (which tells us by `postMessage` when the learner is
+/// done) or by sending the browser to it.
+fn hosted_flow(config: SlotConfig) -> AnyView {
+    let Some(flow) = config.hosted else {
+        return crate::pages::error_box("Identity verification is not available right now.".into());
+    };
+    if flow.display == "redirect" {
+        #[cfg(target_arch = "wasm32")]
+        let _ = window().location().set_href(&flow.url);
+        return view! {
+            <p class="notice" id="hosted-redirect">"Taking you to our verification partner… "
+                <a href=flow.url>"Continue"</a></p>
+        }
+        .into_any();
+    }
+    let origin = origin_of(&flow.url).to_owned();
+    let listener = window_event_listener(leptos::ev::message, move |e| {
+        // Only the vendor's own page may say the learner is done.
+        if e.origin() == origin && e.data().as_string().as_deref() == Some("vouch-hosted:done") {
+            let _ = window().location().set_href("/id-verification/status");
+        }
     });
-    view! { <div class="slot" data-slot=ID_VERIFICATION_SLOT data-filler=name>{render()}</div> }
+    on_cleanup(move || listener.remove());
+    view! {
+        <h1 class="page-title">"Verify your identity"</h1>
+        <iframe id="hosted-flow" class="hosted-flow" src=flow.url allow="camera" title="Identity verification"
+            style="width:100%;min-height:40rem;border:0"></iframe>
+    }
+    .into_any()
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find(['/', '?', '#']) {
+        Some(end) => &url[..after_scheme + end],
+        None => url,
+    }
+}
+
+fn manual_notice(config: SlotConfig) -> AnyView {
+    let contact = config.props.get("contact").cloned().unwrap_or_default();
+    view! {
+        <section class="card" id="manual-notice">
+            <h1 class="page-title">"Identity verification"</h1>
+            <p>"On this platform, our staff verify identities. There is nothing to upload here."</p>
+            {(!contact.is_empty()).then(|| view! { <p>"Contact: " {contact}</p> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// An example of an operator's own filler: their notice, then the vendor's flow.
+fn operator_notice(config: SlotConfig) -> AnyView {
+    let headline = config.props.get("headline").cloned().unwrap_or_default();
+    let message = config.props.get("message").cloned().unwrap_or_default();
+    let flow = if config.hosted.is_some() { hosted_flow(config) } else { view! { <BuiltinFlow/> }.into_any() };
+    view! {
+        <section class="card" id="operator-notice"><h2>{headline}</h2><p>{message}</p></section>
+        {flow}
+    }
+    .into_any()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn builtin_is_registered_and_unknown_is_not() {
-        assert!(super::filler(super::BUILTIN).is_some());
-        assert!(super::filler("no-such-vendor").is_none());
+    fn every_filler_is_registered_once_and_unknown_is_not() {
+        for name in [BUILTIN, HOSTED, MANUAL, OPERATOR_NOTICE] {
+            assert!(filler(name).is_some(), "{name}");
+            assert_eq!(REGISTRY.iter().filter(|(n, _)| *n == name).count(), 1);
+        }
+        assert!(filler("no-such-vendor").is_none());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin_of("http://127.0.0.1:8151/flow/inq_1?session=x"), "http://127.0.0.1:8151");
+        assert_eq!(origin_of("https://vendor.example"), "https://vendor.example");
+        assert_eq!(origin_of("https://vendor.example?x=1"), "https://vendor.example");
     }
 }

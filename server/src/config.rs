@@ -36,6 +36,8 @@ pub struct Config {
     pub filters: crate::events::config::FiltersConfig,
     /// `[email]`: learner emails over SMTP.
     pub email: crate::email::config::EmailConfig,
+    /// `[idv]`: the vendor plugin, the hosted-flow vendor and the plugin slot.
+    pub idv: crate::vendors::config::IdvConfig,
     /// `[lti]`: the LTI 1.1 tool provider.
     pub lti: crate::lti::LtiConfig,
 }
@@ -414,6 +416,7 @@ impl Config {
             return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
         }
         self.events.validate().map_err(ConfigError::Invalid)?;
+        self.idv.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
         }

@@ -57,4 +57,8 @@ impl IdvPort for ServerPort {
         submit::submit_photos(&self.services, user, request).await?;
         Ok(idv::user_status(&self.services, user).await?)
     }
+
+    async fn slot_config(&self, caller: &Caller) -> Result<app::slot::SlotConfig, AppError> {
+        Ok(crate::service::slot::slot_config(&self.services, signed_in(caller)?).await?)
+    }
 }

@@ -4,22 +4,20 @@
 use std::io::Write as _;
 
 use clap::Parser;
-use server::fake_vendor::{cli::Args, serve};
+use server::fake_vendor::{cli::Args, hosted, serve};
 use tracing_subscriber::{EnvFilter, fmt};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    // Logs go to stderr: stdout carries only the "listening" line that tests read.
-    let filter = EnvFilter::try_from_env("FAKE_VENDOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    match run(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fake-vendor: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+    // `fake-vendor hosted …` plays a hosted-flow vendor; without it, Software Secure.
+    if std::env::args().nth(1).as_deref() == Some("hosted") {
+        let args = hosted::cli::Args::parse_from(std::env::args().skip(1));
+        init_logs();
+        return exit(run_hosted(args).await);
     }
+    let args = Args::parse();
+    init_logs();
+    exit(run(args).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -28,6 +26,33 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "fake-vendor listening on http://{addr}")?;
         // A parent reading through a pipe would otherwise wait for a block-buffer flush.
+        stdout.flush()?;
+    }
+    server.await?;
+    Ok(())
+}
+
+/// Logs go to stderr: stdout carries only the "listening" line that tests read.
+fn init_logs() {
+    let filter = EnvFilter::try_from_env("FAKE_VENDOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn exit(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-vendor: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_hosted(args: hosted::cli::Args) -> anyhow::Result<()> {
+    let (addr, server) = hosted::serve(args.into_config(), server::serve::shutdown_signal()).await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "fake-vendor hosted listening on http://{addr}")?;
         stdout.flush()?;
     }
     server.await?;

@@ -34,6 +34,7 @@
 
 mod callback;
 pub mod cli;
+pub mod hosted;
 mod intake;
 mod process;
 mod registry;

@@ -2,6 +2,7 @@
 //! one service function.
 
 pub mod auth;
+pub mod callbacks;
 pub mod error;
 pub mod health;
 pub mod identity;
@@ -97,6 +98,12 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/auth/dev-login", post(auth::dev_login))
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
+        .route(
+            "/callbacks/{vendor}",
+            post(callbacks::vendor)
+                .layer(axum::extract::DefaultBodyLimit::max(callbacks::MAX_BODY))
+                .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback)),
+        )
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
         .route("/verify_student/start-flow/{course_id}/", get(verify_student::flow_page))
         .route("/verify_student/upgrade/{course_id}/", get(verify_student::flow_page))

@@ -7,6 +7,7 @@ pub mod attempt_delete;
 pub mod commerce;
 pub mod deadlines;
 pub mod expiry_emails;
+pub mod hosted;
 pub mod idv;
 pub mod images;
 pub mod jobs_admin;
@@ -16,6 +17,7 @@ pub mod name_affirmation;
 pub mod results;
 pub mod retire;
 pub mod retry;
+pub mod slot;
 pub mod staff_photos;
 pub mod submit;
 

@@ -10,6 +10,7 @@ pub mod attempt_delete;
 pub mod attempts;
 pub mod deadlines;
 pub mod emails_sent;
+pub mod hosted;
 pub mod jobs;
 pub mod kinds;
 pub mod lti;

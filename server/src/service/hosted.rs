@@ -1,0 +1,175 @@
+//! The hosted-flow vendor's use cases: start (or resume) a learner's inquiry, and apply the
+//! vendor's signed webhooks to the generic attempt. Generic attempt statuses change only
+//! through `service::api`, where the lifecycle hooks live.
+
+use super::{Services, api};
+use crate::{
+    store::{hosted as store, replay, transitions::Actor, users},
+    vendors::{
+        HOSTED, Handoff, IdvVendor as _, VendorError,
+        hosted::{
+            Hosted,
+            client::{self, NewInquiry, Resumed},
+            signature,
+        },
+    },
+};
+use app::domain::{GenericStatus, UserId};
+use axum::http::HeaderMap;
+use chrono::Duration;
+use serde::Deserialize;
+
+/// The path of the vendors' callbacks, under `server.public_url` (`{vendor}` is the name).
+pub const CALLBACK_PATH: &str = "/callbacks/hosted";
+
+/// Where the learner lands after the vendor's flow.
+pub const RETURN_PATH: &str = "/id-verification/status";
+
+/// Starts the learner's hosted flow: resumes the newest inquiry they have not finished, or
+/// creates a new inquiry and its generic attempt (`created`).
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorError> {
+    let (account, open) = {
+        let mut conn = services.store.conn().await?;
+        let account =
+            users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(super::ServiceError::Unauthenticated)?;
+        let latest = store::latest_for_user(&mut conn, user, HOSTED).await?;
+        (account, latest.filter(|a| a.status == GenericStatus::Created.as_str()))
+    };
+    if let Some(open) = open {
+        let reference = current_reference(services, open.id).await?;
+        if let Resumed::Flow(inquiry) = client::resume(services, &reference).await? {
+            return Ok(Handoff::Hosted { url: inquiry.flow_url });
+        }
+    }
+    let base = services.cfg.server.public_url.trim_end_matches('/');
+    let name = if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() };
+    let reference_id = format!("user-{}", user.0);
+    let redirect_uri = format!("{base}{RETURN_PATH}");
+    let webhook_url = format!("{base}{CALLBACK_PATH}");
+    let new =
+        NewInquiry { reference_id: &reference_id, name: &name, redirect_uri: &redirect_uri, webhook_url: &webhook_url };
+    let inquiry = client::create(services, &new).await?;
+    let attempt = api::GenericAttempt {
+        user,
+        name,
+        status: GenericStatus::Created.as_str().into(),
+        expiration: None,
+        hide_status_from_user: false,
+        vendor: HOSTED.into(),
+        vendor_reference: inquiry.id.clone(),
+    };
+    let id = api::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
+    tracing::info!(attempt.id = id, "hosted inquiry created");
+    Ok(Handoff::Hosted { url: inquiry.flow_url })
+}
+
+async fn current_reference(services: &Services, id: i64) -> Result<String, VendorError> {
+    let mut conn = services.store.conn().await?;
+    let (reference,): (String,) =
+        sqlx::query_as("select vendor_reference from verification_attempt where attempt_id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(crate::store::StoreError::from)?;
+    Ok(reference)
+}
+
+/// A webhook event as the vendor sends it.
+#[derive(Debug, Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventData {
+    inquiry_id: String,
+    status: String,
+}
+
+/// How often a webhook is re-applied when it races another writer of the same attempt.
+const MAX_RACE_RETRIES: usize = 5;
+
+/// Applies one signed webhook. Unknown event types and statuses are acknowledged and
+/// ignored (the vendor should not retry what we will never understand); a decided attempt
+/// keeps its decision; a status never moves back to `created`.
+#[tracing::instrument(skip_all)]
+pub async fn receive_webhook(services: &Services, headers: &HeaderMap, body: &[u8]) -> Result<(), VendorError> {
+    let cfg = &services.cfg.idv;
+    let secret = cfg.hosted_webhook_secret.as_ref().ok_or(VendorError::Unauthorized)?;
+    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok()).ok_or(VendorError::Unauthorized)?;
+    let now = services.clock.now();
+    signature::verify(header, secret.expose().as_bytes(), body, now.timestamp(), cfg.hosted_webhook_tolerance_secs)
+        .map_err(|e| match e {
+            signature::SignatureError::Stale => VendorError::Stale,
+            _ => VendorError::Unauthorized,
+        })?;
+    let event: Event =
+        serde_json::from_slice(body).map_err(|_| VendorError::BadRequest("Invalid event JSON.".into()))?;
+    if event.id.is_empty() || event.id.len() > 200 {
+        return Err(VendorError::BadRequest("The event id is missing or too long.".into()));
+    }
+    let Some(to) = Hosted.map_status(&event.data.status) else {
+        tracing::info!(event.kind = %event.kind, "hosted webhook with an unknown status ignored");
+        return Ok(());
+    };
+    let attempt = {
+        let mut conn = services.store.conn().await?;
+        store::by_reference(&mut conn, HOSTED, &event.data.inquiry_id).await?
+    }
+    .ok_or_else(|| VendorError::BadRequest("Unknown inquiry.".into()))?;
+
+    // The event id is remembered for twice the window: older copies fail the timestamp check.
+    let digest = format!("hosted:{}", event.id);
+    {
+        let mut conn = services.store.conn().await?;
+        let keep_until = now + Duration::seconds(2 * cfg.hosted_webhook_tolerance_secs);
+        if !replay::remember(&mut conn, &digest, now, keep_until).await? {
+            return Err(VendorError::Replayed);
+        }
+    }
+    let applied = apply(services, attempt.id, to).await;
+    if applied.is_err() {
+        // Nothing changed: let the vendor's retry of this event through.
+        let mut conn = services.store.conn().await?;
+        store::forget_replay(&mut conn, &digest).await?;
+    }
+    applied
+}
+
+/// Serialises this process's webhook decisions: the policy check below reads the status
+/// before `update_verification_attempt` writes it, and two concurrent webhooks of one
+/// attempt (a late `submitted` beside `approved`) must not interleave between the two.
+static APPLYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Moves attempt `id` to `to` unless that would undo a decision or go back to `created`.
+async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), VendorError> {
+    let _one_at_a_time = APPLYING.lock().await;
+    let actor = Actor::Vendor(HOSTED.into());
+    for _ in 0..MAX_RACE_RETRIES {
+        let current = {
+            let mut conn = services.store.conn().await?;
+            crate::store::kinds::by_id(&mut conn, app::domain::AttemptKind::Generic, id).await?
+        }
+        .ok_or(super::ServiceError::NotFound)?;
+        let from: GenericStatus =
+            current.status.parse().map_err(|_| super::ServiceError::BadStatus(current.status.clone()))?;
+        let decided = matches!(from, GenericStatus::Approved | GenericStatus::Denied);
+        if from == to || decided || to == GenericStatus::Created {
+            if from != to {
+                tracing::info!(attempt.id = id, from = %from, to = %to, "hosted status change ignored");
+            }
+            return Ok(());
+        }
+        let expiration = (to == GenericStatus::Approved)
+            .then(|| Some(services.clock.now() + Duration::days(services.policy().days_good_for)));
+        match api::update_verification_attempt(services, id, None, Some(to.as_str()), expiration, &actor).await {
+            Err(super::ServiceError::Raced) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(VendorError::Conflict("the attempt kept changing; try again".into()))
+}

@@ -1,0 +1,28 @@
+//! What the SPA renders in `id_verification_slot` for one learner: the configured filler
+//! (or the vendor's own), the operator's props, and for a hosted flow the vendor URL made
+//! for this learner.
+
+use super::Services;
+use crate::vendors::{self, Handoff, VendorError};
+use app::{
+    domain::UserId,
+    slot::{HostedFlow, SlotConfig},
+};
+
+/// The slot's configuration for `user`. A filler name this build does not know is passed
+/// on (the browser falls back to the built-in flow) and logged here, where operators look.
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn slot_config(services: &Services, user: UserId) -> Result<SlotConfig, VendorError> {
+    let vendor = vendors::selected(services);
+    let filler = services.cfg.idv.slot_filler.clone().unwrap_or_else(|| vendor.default_filler().to_owned());
+    if app::slot::filler(&filler).is_none() {
+        tracing::warn!(filler = %filler, "id_verification_slot: no filler registered under this name; the built-in flow is shown");
+    }
+    let hosted = match vendor.start(services, user).await? {
+        Handoff::Hosted { url } => {
+            Some(HostedFlow { url, display: services.cfg.idv.hosted_display.as_str().to_owned() })
+        }
+        Handoff::BuiltIn | Handoff::Manual => None,
+    };
+    Ok(SlotConfig { filler, props: services.cfg.idv.slot_props.clone(), hosted })
+}

@@ -1,0 +1,95 @@
+//! `[idv]`: which vendor plugin verifies learners, the hosted-flow vendor's API and webhook
+//! keys, and what the SPA renders in `id_verification_slot`. Every key can be set from the
+//! environment as `VOUCH_IDV__<KEY>` (`VOUCH_IDV__SLOT_PROPS__<PROP>` for one slot prop).
+
+use crate::config::Secret;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// How the hosted vendor's flow is shown to the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostedDisplay {
+    /// Inside the Vouch page, in an iframe (the default: the learner never leaves Vouch).
+    Iframe,
+    /// The browser goes to the vendor's page, which sends the learner back when done.
+    Redirect,
+}
+
+impl HostedDisplay {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Iframe => "iframe",
+            Self::Redirect => "redirect",
+        }
+    }
+}
+
+/// `[idv]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct IdvConfig {
+    /// The vendor plugin: `software_secure` (default), `hosted` or `manual`.
+    pub vendor: String,
+    /// The filler of `id_verification_slot` by name; unset: the vendor's own
+    /// (`builtin` for Software Secure, `hosted` for the hosted vendor, `manual`).
+    pub slot_filler: Option<String>,
+    /// Per-operator props handed to the filler (e.g. `headline`, `message`).
+    pub slot_props: BTreeMap<String, String>,
+    /// Base URL of the hosted vendor's API (inquiries are created under `api/inquiries`).
+    pub hosted_api_url: String,
+    /// Bearer key of Vouch's server-to-server calls to the hosted vendor.
+    pub hosted_api_key: Option<Secret>,
+    /// HMAC key of the hosted vendor's webhooks (`t=…,v1=…` signatures).
+    pub hosted_webhook_secret: Option<Secret>,
+    /// Accepted age (either way) of a webhook's signature timestamp, in seconds.
+    pub hosted_webhook_tolerance_secs: i64,
+    /// `iframe` (default) or `redirect`.
+    pub hosted_display: HostedDisplay,
+    /// Timeout of one call to the hosted vendor's API, in seconds.
+    pub hosted_request_timeout_secs: u64,
+}
+
+impl Default for IdvConfig {
+    fn default() -> Self {
+        Self {
+            vendor: super::SOFTWARE_SECURE.into(),
+            slot_filler: None,
+            slot_props: BTreeMap::new(),
+            hosted_api_url: "http://127.0.0.1:8091/".into(),
+            hosted_api_key: None,
+            hosted_webhook_secret: None,
+            hosted_webhook_tolerance_secs: 300,
+            hosted_display: HostedDisplay::Iframe,
+            hosted_request_timeout_secs: 10,
+        }
+    }
+}
+
+impl IdvConfig {
+    /// Refuses an unknown vendor, and a hosted vendor without its keys, at start-up rather
+    /// than at the first learner.
+    pub fn validate(&self) -> Result<(), String> {
+        if super::by_name(&self.vendor).is_none() {
+            return Err(format!("idv.vendor {:?} is not one of: {}", self.vendor, super::names().join(", ")));
+        }
+        if self.vendor == super::HOSTED {
+            if self.hosted_api_key.as_ref().is_none_or(|k| k.expose().is_empty()) {
+                return Err("idv.hosted_api_key is required with idv.vendor = \"hosted\"".into());
+            }
+            if self.hosted_webhook_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
+                return Err(
+                    "idv.hosted_webhook_secret (at least 16 characters) is required with the hosted vendor".into()
+                );
+            }
+            if !(self.hosted_api_url.starts_with("http://") || self.hosted_api_url.starts_with("https://")) {
+                return Err("idv.hosted_api_url must be an http(s) URL".into());
+            }
+        }
+        if self.hosted_webhook_tolerance_secs <= 0 {
+            return Err("idv.hosted_webhook_tolerance_secs must be positive".into());
+        }
+        Ok(())
+    }
+}
