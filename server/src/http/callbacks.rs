@@ -16,7 +16,16 @@ use axum::{
 /// The largest callback body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Receives one vendor result.
+/// Receives one vendor result (callback or webhook), authenticated by the vendor plugin.
+///
+/// `software_secure` takes Software Secure's signed callback; `hosted` the hosted vendor's
+/// webhook signed `Webhook-Signature: t=…,v1=…`.
+#[utoipa::path(post, path = "/callbacks/{vendor}", tag = "vendor",
+    params(("vendor" = String, Path, description = "software_secure or hosted")),
+    request_body(content_type = "application/json", description = "The vendor's result"),
+    responses((status = 200, description = "Recorded"), (status = 400, description = "Bad body"),
+        (status = 401, description = "Bad or stale signature"), (status = 404, description = "No such vendor"),
+        (status = 409, description = "Replayed")))]
 pub async fn vendor(
     State(state): State<AppState>,
     Path(name): Path<String>,

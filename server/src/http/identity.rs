@@ -33,7 +33,7 @@ pub enum Via {
 pub struct Identity {
     /// The user.
     pub user: User,
-    /// Staff rights: the user's staff flag or the LMS's `administrator` claim.
+    /// Staff rights: the user's staff flag (set from the LMS's `administrator` claim too).
     pub staff: bool,
     /// How they signed in.
     pub via: Via,
@@ -116,6 +116,11 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
     })?;
     if !user.is_active {
         return Err(unauthenticated("This account is disabled."));
+    }
+    // An LMS administrator is staff in Vouch too, recorded so that every staff check (the
+    // services read the stored flag) agrees. A flag granted in Vouch is never revoked here.
+    if claims.administrator && !user.is_staff {
+        users::set_staff(&mut conn, user.id, true).await?;
     }
     let staff = user.is_staff || claims.administrator;
     Ok(Identity { user, staff, via })

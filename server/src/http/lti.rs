@@ -4,7 +4,7 @@
 //! verification flow (or the status page when verified or under review), inside the LMS iframe.
 //! Also the staff console's consumer management under `/api/v1/lti/consumers`.
 
-use super::{AppState, auth, error::ApiError};
+use super::{AppState, auth, error::ApiError, identity::Identity};
 use crate::lti::{
     consumers::{self, ConsumerInput},
     launch::{self, LaunchError, LaunchRequest},
@@ -40,7 +40,16 @@ impl From<LaunchError> for ApiError {
     }
 }
 
-/// The launch endpoint.
+/// An LTI 1.1 launch from a consumer (LMS), signed with OAuth 1.0a HMAC-SHA1.
+///
+/// Signs the browser in as the launch's user and redirects (303) to the verification flow,
+/// or to the status page when the learner is verified or under review.
+#[utoipa::path(post, path = "/lti_provider/courses/{course_id}/{usage_id}", tag = "lti",
+    params(("course_id" = String, Path, description = "The course"), ("usage_id" = String, Path, description = "The resource")),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "The LTI launch parameters and OAuth fields"),
+    responses((status = 303, description = "Signed in; to the flow"), (status = 400, description = "A parameter is missing or wrong"),
+        (status = 401, description = "Bad, stale or replayed signature, or unknown key"),
+        (status = 403, description = "Consumer GUID mismatch")))]
 pub async fn launch(
     State(state): State<AppState>,
     session: Session,
@@ -88,35 +97,44 @@ pub async fn launch(
     Ok(res)
 }
 
-async fn signed_in(session: &Session) -> Result<app::domain::UserId, ApiError> {
-    auth::session_user(session).await?.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in."))
-}
-
-/// `GET /api/v1/lti/consumers` (staff): every consumer, secrets never included.
-pub async fn list_consumers(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+/// Every LTI consumer (staff only); secrets are never included.
+#[utoipa::path(get, path = "/api/v1/lti/consumers", tag = "vouch",
+    responses((status = 200, description = "The consumers"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff")))]
+pub async fn list_consumers(State(state): State<AppState>, who: Identity) -> Result<Response, ApiError> {
+    let staff = who.user.id;
     Ok(Json(consumers::list(&state.services, staff).await?).into_response())
 }
 
-/// `POST /api/v1/lti/consumers` (staff), JSON `{"name", "key", "secret", "instance_guid"?,
-/// "allowed_outcome_hosts"?, "frame_ancestors"?}` → 201 with the consumer (no secret).
+/// Adds an LTI consumer (staff only); answers the consumer without its secret.
+///
+/// JSON `{"name", "key", "secret", "instance_guid"?, "allowed_outcome_hosts"?, "frame_ancestors"?}`.
+#[utoipa::path(post, path = "/api/v1/lti/consumers", tag = "vouch",
+    request_body(content_type = "application/json", description = "name, key, secret, instance_guid?, allowed_outcome_hosts?, frame_ancestors?"),
+    responses((status = 201, description = "Created"), (status = 400, description = "Bad field"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 409, description = "Key or GUID taken"), (status = 415, description = "Not JSON")))]
 pub async fn add_consumer(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Json(input): Json<ConsumerInput>,
 ) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+    let staff = who.user.id;
     let added = consumers::add(&state.services, staff, input).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
-/// `DELETE /api/v1/lti/consumers/{key}` (staff) → 204.
+/// Removes an LTI consumer (staff only).
+#[utoipa::path(delete, path = "/api/v1/lti/consumers/{key}", tag = "vouch",
+    params(("key" = String, Path, description = "The consumer key")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such consumer")))]
 pub async fn remove_consumer(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Path(key): Path<String>,
 ) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+    let staff = who.user.id;
     consumers::remove(&state.services, staff, &key).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

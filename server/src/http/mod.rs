@@ -98,12 +98,6 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/auth/dev-login", post(auth::dev_login))
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
-        .route(
-            "/callbacks/{vendor}",
-            post(callbacks::vendor)
-                .layer(axum::extract::DefaultBodyLimit::max(callbacks::MAX_BODY))
-                .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback)),
-        )
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
         .route("/verify_student/start-flow/{course_id}/", get(verify_student::flow_page))
         .route("/verify_student/upgrade/{course_id}/", get(verify_student::flow_page))
@@ -113,16 +107,6 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .merge(openapi)
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
-        .route("/api/v1/verified_name", get(verified_names::list).post(verified_names::create))
-        .route("/api/v1/verified_name/history", get(verified_names::history))
-        .route("/api/v1/webhooks/deliveries", get(webhooks::list))
-        .route("/api/v1/webhooks/deliveries/{id}/retry", post(webhooks::retry))
-        .route(
-            "/lti_provider/courses/{course_id}/{usage_id}",
-            post(lti::launch).layer(axum::extract::DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES)),
-        )
-        .route("/api/v1/lti/consumers", get(lti::list_consumers).post(lti::add_consumer))
-        .route("/api/v1/lti/consumers/{key}", axum::routing::delete(lti::remove_consumer))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

@@ -49,7 +49,11 @@ pub async fn submit_photos(
         .filter(|f| !f.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidImage, "Missing required parameter face_image"))?;
     let request = SubmitPhotosRequest { face_image, photo_id_image: form.photo_id_image, full_name: form.full_name };
-    crate::service::submit::submit_photos(&state.services, user, request).await?;
+    // Through the configured vendor: with a hosted or manual vendor there is nothing to upload.
+    crate::vendors::selected(&state.services)
+        .submit(&state.services, user, request)
+        .await
+        .map_err(|e| ApiError(e.into()))?;
     Ok((StatusCode::OK, Json(serde_json::json!({}))).into_response())
 }
 

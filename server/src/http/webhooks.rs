@@ -1,9 +1,8 @@
 //! Staff endpoints of outbound webhook deliveries: the list (filterable, paginated) and a
 //! retry of a dead one. Anonymous callers get 401, learners 403, both as JSON.
 
-use super::{AppState, auth, error::ApiError};
+use super::{AppState, error::ApiError, identity::Identity};
 use crate::events::webhooks;
-use app::{domain::UserId, error::ErrorCode};
 use axum::{
     Json,
     extract::{Path, Query, State},
@@ -11,11 +10,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use tower_sessions::Session;
-
-async fn signed_in(session: &Session) -> Result<UserId, ApiError> {
-    auth::session_user(session).await?.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "You need to sign in."))
-}
 
 /// The list's query string.
 #[derive(Debug, Deserialize)]
@@ -39,14 +33,20 @@ fn page_url(base: &str, q: &ListQuery, page: i64, page_size: i64) -> String {
     url
 }
 
-/// `GET /api/v1/webhooks/deliveries?status=&page=&page_size=` →
+/// Outbound webhook deliveries, filterable by status (staff only), paginated.
+///
 /// `{"count", "num_pages", "current_page", "next", "previous", "results": [...]}`.
+#[utoipa::path(get, path = "/api/v1/webhooks/deliveries", operation_id = "list_webhook_deliveries", tag = "vouch",
+    params(("status" = Option<String>, Query, description = "pending, delivered or dead"),
+        ("page" = Option<i64>, Query, description = "From 1"), ("page_size" = Option<i64>, Query, description = "1 to 100")),
+    responses((status = 200, description = "A page of deliveries"), (status = 400, description = "Bad filter or page"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff")))]
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    who: Identity,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+    let staff = who.user.id;
     let page = q.page.unwrap_or(1);
     let page_size = q.page_size.unwrap_or(20);
     let p = webhooks::list_deliveries(&state.services, staff, q.status.as_deref(), page, page_size).await?;
@@ -64,10 +64,14 @@ pub async fn list(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
-/// `POST /api/v1/webhooks/deliveries/{id}/retry`: queues a dead delivery again; answers the
-/// delivery (409 when it is not dead).
-pub async fn retry(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let staff = signed_in(&session).await?;
+/// Queues a dead webhook delivery again (staff only); answers the delivery.
+#[utoipa::path(post, path = "/api/v1/webhooks/deliveries/{id}/retry", operation_id = "retry_webhook_delivery", tag = "vouch",
+    params(("id" = i64, Path, description = "The delivery's id")),
+    responses((status = 200, description = "Queued again"), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such delivery"),
+        (status = 409, description = "Not dead")))]
+pub async fn retry(State(state): State<AppState>, who: Identity, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let staff = who.user.id;
     let delivery = webhooks::retry_delivery(&state.services, staff, id).await?;
     Ok(Json(delivery).into_response())
 }

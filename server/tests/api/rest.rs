@@ -453,3 +453,18 @@ async fn failed_jobs(db: &TestDb) {
     assert_eq!(all["count"], 1);
 }
 on_both_backends!(failed_jobs_listed_and_retried, failed_jobs);
+
+/// Operation ids are unique (generated clients name their methods after them).
+#[tokio::test]
+async fn openapi_operation_ids_are_unique() {
+    let db = TestDb::sqlite().await;
+    let app = TestApp::new(&db).await;
+    let (_, doc) = app.json(Request::get("/api/v1/openapi.json").body(Body::empty()).expect("request")).await;
+    let mut seen = std::collections::HashSet::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("operations") {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(seen.insert(id.clone()), "{method} {path}: operation id {id:?} is used twice");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! the routes (utoipa-axum), and served at `/api/v1/openapi.json`.
 
 use super::{
-    super::{AppState, limits, sfn_body_limit, staff_photos, verify_student},
+    super::{AppState, callbacks, limits, lti, sfn_body_limit, staff_photos, verified_names, verify_student, webhooks},
     openedx, v1,
 };
 use axum::{extract::DefaultBodyLimit, response::IntoResponse};
@@ -19,7 +19,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
     paths(verify_student::photo),
     tags((name = "open edx", description = "Open edX paths and shapes"),
         (name = "vouch", description = "Vouch's own API, /api/v1/"),
-        (name = "vendor", description = "Called by identity vendors"))
+        (name = "vendor", description = "Called by identity vendors"),
+        (name = "lti", description = "LTI 1.1 tool provider"))
 )]
 pub struct ApiDoc;
 
@@ -32,9 +33,23 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(verify_student::results_callback))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback));
+    let vendor_callbacks = OpenApiRouter::new()
+        .routes(routes!(callbacks::vendor))
+        .layer(DefaultBodyLimit::max(callbacks::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback));
+    let lti_launch =
+        OpenApiRouter::new().routes(routes!(lti::launch)).layer(DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(submit)
         .merge(callback)
+        .merge(vendor_callbacks)
+        .merge(lti_launch)
+        .routes(routes!(verified_names::list, verified_names::create))
+        .routes(routes!(verified_names::history))
+        .routes(routes!(webhooks::list))
+        .routes(routes!(webhooks::retry))
+        .routes(routes!(lti::list_consumers, lti::add_consumer))
+        .routes(routes!(lti::remove_consumer))
         .routes(routes!(openedx::verify_student_status))
         .routes(routes!(openedx::account_verification_status))
         .routes(routes!(openedx::account_verifications))
