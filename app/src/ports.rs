@@ -4,7 +4,7 @@
 
 use crate::{
     domain::UserId,
-    dto::{SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
 };
 use leptos::prelude::use_context;
@@ -30,6 +30,8 @@ pub trait IdvPort: Send + Sync + 'static {
         caller: &Caller,
         request: SubmitPhotosRequest,
     ) -> Result<VerificationStatus, AppError>;
+    /// What the caller's verification flow needs before it starts.
+    async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError>;
 }
 
 /// What a server function gets from the server for one request.

@@ -2,10 +2,10 @@
 
 use crate::{
     service::{ServiceError, Services, idv, submit},
-    store::users,
+    store::{attempts, users},
 };
 use app::{
-    dto::{CurrentUser, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CurrentUser, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
     ports::{Caller, IdvPort},
 };
@@ -56,5 +56,19 @@ impl IdvPort for ServerPort {
         let user = signed_in(caller)?;
         submit::submit_photos(&self.services, user, request).await?;
         Ok(idv::user_status(&self.services, user).await?)
+    }
+
+    async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError> {
+        let user = signed_in(caller)?;
+        let mut conn = self.services.store.conn().await.map_err(ServiceError::from)?;
+        let account =
+            users::by_id(&mut conn, user).await.map_err(ServiceError::from)?.ok_or_else(AppError::unauthenticated)?;
+        // The same lookup the submit service uses when the ID photo is left out.
+        let on_file = attempts::latest_approved_with_photo_id(&mut conn, user).await.map_err(ServiceError::from)?;
+        Ok(FlowInfo {
+            full_name: account.full_name,
+            max_photo_bytes: self.services.cfg.server.max_photo_bytes as u64,
+            id_photo_on_file: on_file.is_some(),
+        })
     }
 }

@@ -64,6 +64,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/photo-urls/{receipt_id}", get(staff_photos::photo_urls))
         .route("/verify_student/decrypt-idv-images/face/{receipt_id}", get(staff_photos::decrypt_face))
         .route("/verify_student/decrypt-idv-images/photo-id/{receipt_id}", get(staff_photos::decrypt_photo_id))
+        // Open edX's reverification link: the SPA's flow, started afresh.
+        .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to("/id-verification/reverify") }))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

@@ -1,0 +1,148 @@
+//! The built-in verification flow, the default filler of `id_verification_slot`: one URL
+//! per panel under `/id-verification/`, in Open edX's order (see [`steps::ORDER`]), plus
+//! the two camera directions panels. The flow reads the location itself, so it is one
+//! component without props that a different filler replaces whole.
+
+mod capture;
+mod panels;
+pub mod state;
+pub mod steps;
+mod summary;
+
+use crate::{api::get_flow_info, dto::FlowInfo, i18n::t, pages::error_box};
+use leptos::{html, prelude::*};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+use state::FlowState;
+use steps::Step;
+
+/// What every panel gets: the state, the server's flow info and a way to move on.
+#[derive(Clone, Copy)]
+pub(crate) struct Flow {
+    /// The learner's progress (saved to sessionStorage on every change).
+    pub state: RwSignal<FlowState>,
+    /// From the server.
+    pub info: StoredValue<FlowInfo>,
+    go: StoredValue<Callback<Step>>,
+}
+
+impl Flow {
+    /// Changes the state and keeps it for a reload.
+    pub fn update(&self, f: impl FnOnce(&mut FlowState)) {
+        self.state.update(f);
+        self.state.with_untracked(state::save);
+    }
+
+    /// Shows `step`.
+    pub fn go(&self, step: Step) {
+        self.go.get_value().run(step);
+    }
+
+    /// Marks `step` done and goes to the one after it.
+    pub fn finish(&self, step: Step) {
+        self.update(|s| s.mark(step));
+        let next = self.state.with_untracked(|s| steps::next(step, s));
+        self.go(next);
+    }
+}
+
+/// The flow.
+#[component]
+pub fn BuiltinFlow() -> impl IntoView {
+    let info = LocalResource::new(get_flow_info);
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">{t().loading}</p> }>
+            {move || info.get().map(|r| match r {
+                Ok(info) => view! { <FlowPanels info=info/> }.into_any(),
+                Err(e) => error_box(e.message),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FlowPanels(info: FlowInfo) -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    let path = location.pathname;
+    let mut initial = state::load();
+    let entry = path.get_untracked();
+    // The reverification entry, or a new start after a finished flow, begins afresh.
+    if entry.trim_end_matches('/') == steps::REVERIFY || (Step::from_path(&entry).is_none() && initial.submitted) {
+        initial = FlowState::default();
+    }
+    if initial.reuse_id.is_none() {
+        initial.reuse_id = Some(info.id_photo_on_file);
+    }
+    state::save(&initial);
+    let state = RwSignal::new(initial);
+    let go = {
+        let navigate = navigate.clone();
+        Callback::new(move |step: Step| navigate(&step.path(), NavigateOptions::default()))
+    };
+    let flow = Flow { state, info: StoredValue::new(info), go: StoredValue::new(go) };
+    provide_context(flow);
+
+    // The panel shown: the one asked for, unless an earlier step is still to do.
+    let step = Memo::new(move |_| state.with(|s| steps::resolve(Step::from_path(&path.get()), s)));
+    Effect::new(move |_| {
+        let shown = step.get();
+        let here = path.get();
+        // Only inside the flow: leaving it (to the status page) must not be undone.
+        let bare = matches!(here.trim_end_matches('/'), steps::BASE | steps::REVERIFY);
+        let requested = Step::from_path(&here);
+        if (bare || requested.is_some()) && requested != Some(shown) {
+            navigate(&shown.path(), NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+
+    move || {
+        let step = step.get();
+        let progress = state.with_untracked(|s| steps::progress(step, s));
+        let panel = match step {
+            Step::ReviewRequirements => view! { <panels::Requirements/> }.into_any(),
+            Step::RequestCameraAccess => view! { <panels::CameraAccess/> }.into_any(),
+            Step::PortraitPhotoContext => view! { <panels::PortraitContext/> }.into_any(),
+            Step::TakePortraitPhoto => view! { <capture::TakePhoto step=step/> }.into_any(),
+            Step::IdContext => view! { <panels::IdContext/> }.into_any(),
+            Step::GetNameId => view! { <panels::GetName/> }.into_any(),
+            Step::TakeIdPhoto => view! { <capture::TakePhoto step=step/> }.into_any(),
+            Step::Summary => view! { <summary::Summary/> }.into_any(),
+            Step::Submitted => view! { <panels::Submitted/> }.into_any(),
+            Step::EnableCamera => view! { <panels::EnableCamera/> }.into_any(),
+            Step::UnsupportedCamera => view! { <panels::UnsupportedCamera/> }.into_any(),
+        };
+        view! {
+            <p class="eyebrow">
+                {t().title}
+                {progress.map(|(n, of)| format!(" · {} {n} {} {of}", t().step, t().of))}
+            </p>
+            <div class="panel" data-step=step.slug()>{panel}</div>
+        }
+    }
+}
+
+/// A panel's frame: its heading, focused when the panel appears so keyboard and
+/// screen-reader users start at the new content.
+#[component]
+pub(crate) fn PanelFrame(heading: &'static str, children: Children) -> impl IntoView {
+    let heading_ref: NodeRef<html::H1> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(h) = heading_ref.get() {
+            let _ = h.focus();
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="panel-heading">
+            <h1 id="panel-heading" tabindex="-1" node_ref=heading_ref>{heading}</h1>
+            {children()}
+        </section>
+    }
+}
+
+/// The flow's context (inside a panel).
+pub(crate) fn use_flow() -> Flow {
+    expect_context::<Flow>()
+}
