@@ -143,21 +143,28 @@ test.describe('in French', () => {
 test('time to first interactive is measured', async ({ page }) => {
   await signIn(page, `tim_${unique()}`);
   await expectPanel(page, 'review-requirements', 'Before you start');
-  const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  // From navigation start to the first panel's button in the page, wired by the wasm app:
+  // cold (HTTP cache off, every byte fetched and compiled) and warm (cache on).
+  const measure = async () => {
     await page.goto('/id-verification/review-requirements');
     await page.locator('#start').waitFor();
-    // From navigation start to the first panel's button in the page, wired by the wasm app.
-    runs.push(await page.evaluate(() => performance.now()));
-  }
+    return page.evaluate(() => performance.now());
+  };
+  const cdp = await page.context().newCDPSession(page);
+  const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const cold: number[] = [];
+  for (let i = 0; i < 5; i++) cold.push(await measure());
   const resources = await page.evaluate(() =>
     performance.getEntriesByType('resource').map((e) => {
       const r = e as PerformanceResourceTiming;
       return { name: r.name.split('/').pop(), transfer: r.transferSize, decoded: r.decodedBodySize, ms: Math.round(r.duration) };
     }));
-  runs.sort((a, b) => a - b);
-  const report = { ttiMsMedian: Math.round(runs[2]), ttiMsRuns: runs.map(Math.round), resources };
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) warm.push(await measure());
+  const report = { ttiColdMs: median(cold), ttiWarmMs: median(warm), cold: cold.map(Math.round), warm: warm.map(Math.round), resources };
   fs.writeFileSync(path.join(shotsDir, 'metrics.json'), JSON.stringify(report, null, 2));
-  console.log(`time to first interactive (median of 5): ${report.ttiMsMedian} ms`, JSON.stringify(report));
-  expect(report.ttiMsMedian).toBeLessThan(5000);
+  console.log(`time to first interactive: cold ${report.ttiColdMs} ms, warm ${report.ttiWarmMs} ms (medians of 5)`);
+  expect(report.ttiColdMs).toBeLessThan(5000);
 });

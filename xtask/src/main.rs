@@ -141,6 +141,7 @@ fn cmd_test() -> util::Result<()> {
         .env("VOUCH_E2E_DATA", &data);
     run(&mut npx)?;
     step.done();
+    util::report_first_interactive(&root().join("end2end/screenshots/metrics.json"));
 
     all.done();
     Ok(())

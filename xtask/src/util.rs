@@ -99,3 +99,19 @@ pub fn report_bundle(dist: &Path) {
         );
     }
 }
+
+/// Prints the time to first interactive the browser tests measured (written by
+/// `end2end/tests/flow.spec.ts`), beside the bundle sizes.
+pub fn report_first_interactive(metrics: &Path) {
+    let Ok(text) = std::fs::read_to_string(metrics) else {
+        return;
+    };
+    // Two numbers from a file we write ourselves: no JSON parser needed in xtask.
+    let number = |key: &str| {
+        let rest = text.split(&format!("\"{key}\":")).nth(1)?;
+        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next().map(str::to_owned)
+    };
+    if let (Some(cold), Some(warm)) = (number("ttiColdMs"), number("ttiWarmMs")) {
+        eprintln!("    first interactive (headless Chromium, localhost): cold {cold} ms, warm {warm} ms");
+    }
+}

@@ -96,25 +96,46 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
     }
 }
 
-/// The denial reasons in an attempt's error: the vendor's reasons are stored as JSON (a
-/// string, a list, or lists by photo), anything else is shown as it is.
+/// The denial reasons in an attempt's error. The vendor's reasons are stored as JSON (a
+/// string, a list, or lists by photo): every string value in it is one reason (object keys
+/// are not). Anything else is shown as it is. A small scanner instead of `serde_json::Value`,
+/// which would add kilobytes to the learner's download.
 pub fn reasons(error: &str) -> Vec<String> {
-    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
-            serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
-            serde_json::Value::Object(map) => map.values().for_each(|i| collect(i, out)),
-            _ => {}
-        }
-    }
     let error = error.trim();
     if error.is_empty() {
         return Vec::new();
     }
+    if !error.starts_with(['"', '[', '{']) {
+        return vec![error.to_owned()];
+    }
     let mut out = Vec::new();
-    match serde_json::from_str::<serde_json::Value>(error) {
-        Ok(v) => collect(&v, &mut out),
-        Err(_) => out.push(error.to_owned()),
+    let mut chars = error.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut text = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n') => text.push('\n'),
+                    Some('t') => text.push('\t'),
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        text.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                    }
+                    Some(other) => text.push(other),
+                    None => {}
+                },
+                _ => text.push(c),
+            }
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let is_key = chars.next_if_eq(&':').is_some();
+        if !is_key && !text.trim().is_empty() {
+            out.push(text.trim().to_owned());
+        }
     }
     out
 }
@@ -155,6 +176,7 @@ mod tests {
         );
         assert_eq!(reasons("{\"userPhotoReasons\": [\"Face out of view\"]}"), vec!["Face out of view"]);
         assert_eq!(reasons("Your Vouch verification has expired."), vec!["Your Vouch verification has expired."]);
+        assert_eq!(reasons(r#"{"a": "Say \"cheese\"", "b": ["caf\u00e9"]}"#), vec!["Say \"cheese\"", "café"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Taking a photo: the live camera (front for the face, back preferred for the ID) with
 //! capture and retake, or a file upload when the camera is denied, missing or fails.
 
-use super::{PanelFrame, state::CameraChoice, steps::Step, use_flow};
+use super::{PanelFrame, invalid, state::CameraChoice, steps::Step, use_flow};
 use crate::{
     i18n::t,
     pages::camera::{self, FileError},
@@ -71,29 +71,34 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
         flow.update(|st| if is_face { st.face = Some(p) } else { st.id_photo = Some(p) });
         flow.finish(step);
     };
-    let announce = move || match (photo.with(Option::is_some), camera_state.get()) {
+    let announce = Signal::derive(move || match (photo.with(Option::is_some), camera_state.get()) {
         (true, _) => s.photo_taken,
         (false, CameraState::Starting) => s.camera_starting,
         (false, CameraState::Live) => s.camera_live,
         (false, CameraState::Failed) if use_camera => s.camera_failed,
         (false, CameraState::Failed) => "",
-    };
+    });
+    // Derived signals (boxed) rather than closures in the view: the render code is then
+    // shared by every bool or text signal instead of generated per closure.
+    let captured = Signal::derive(move || photo.with(Option::is_some));
+    let failed = Signal::derive(move || camera_state.get() == CameraState::Failed);
+    let not_live = Signal::derive(move || camera_state.get() != CameraState::Live);
 
     view! {
         <PanelFrame heading=heading>
             <p class="notice" role="status" aria-live="polite" id="camera-status">{announce}</p>
-            <div class:hidden=move || photo.with(Option::is_some)>
+            <div class:hidden=captured>
                 {use_camera.then(|| view! {
-                    <div class="camera" class:hidden=move || camera_state.get() == CameraState::Failed>
+                    <div class="camera" class:hidden=failed>
                         <video node_ref=video_ref autoplay=true playsinline=true muted=true
                             class:mirrored=is_face aria-label=s.camera_preview></video>
                         <div class="actions">
                             <button class="primary" id="take-photo" on:click=capture
-                                disabled=move || camera_state.get() != CameraState::Live>{s.take_photo}</button>
+                                disabled=not_live>{s.take_photo}</button>
                         </div>
                     </div>
                 })}
-                <Show when=move || camera_state.get() == CameraState::Failed>
+                <Show when=move || failed.get()>
                     <Upload on_photo=Callback::new(move |url| photo.set(Some(url)))/>
                 </Show>
             </div>
@@ -135,9 +140,9 @@ fn Upload(on_photo: Callback<String>) -> impl IntoView {
             <p id="photo-file-hint" class="notice">{s.upload_hint}</p>
             <input type="file" id="photo-file" accept="image/jpeg,image/png"
                 aria-describedby="photo-file-hint photo-file-error"
-                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-invalid=invalid(error)
                 on:change=changed/>
-            <p id="photo-file-error" class="error field-error" role="alert">{move || error.get()}</p>
+            <p id="photo-file-error" class="error field-error" role="alert">{error}</p>
         </div>
     }
 }

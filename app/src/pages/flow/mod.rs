@@ -101,18 +101,15 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     move || {
         let step = step.get();
         let progress = state.with_untracked(|s| steps::progress(step, s));
-        let panel = match step {
-            Step::ReviewRequirements => view! { <panels::Requirements/> }.into_any(),
-            Step::RequestCameraAccess => view! { <panels::CameraAccess/> }.into_any(),
-            Step::PortraitPhotoContext => view! { <panels::PortraitContext/> }.into_any(),
-            Step::TakePortraitPhoto => view! { <capture::TakePhoto step=step/> }.into_any(),
-            Step::IdContext => view! { <panels::IdContext/> }.into_any(),
-            Step::GetNameId => view! { <panels::GetName/> }.into_any(),
-            Step::TakeIdPhoto => view! { <capture::TakePhoto step=step/> }.into_any(),
-            Step::Summary => view! { <summary::Summary/> }.into_any(),
-            Step::Submitted => view! { <panels::Submitted/> }.into_any(),
-            Step::EnableCamera => view! { <panels::EnableCamera/> }.into_any(),
-            Step::UnsupportedCamera => view! { <panels::UnsupportedCamera/> }.into_any(),
+        let panel = if let Some(spec) = panels::info(step) {
+            view! { <panels::Info spec=spec/> }.into_any()
+        } else {
+            match step {
+                Step::RequestCameraAccess => view! { <panels::CameraAccess/> }.into_any(),
+                Step::GetNameId => view! { <panels::GetName/> }.into_any(),
+                Step::Summary => view! { <summary::Summary/> }.into_any(),
+                _ => view! { <capture::TakePhoto step=step/> }.into_any(),
+            }
         };
         view! {
             <p class="eyebrow">
@@ -140,6 +137,11 @@ pub(crate) fn PanelFrame(heading: &'static str, children: Children) -> impl Into
             {children()}
         </section>
     }
+}
+
+/// `aria-invalid` for a field whose error is in `error`.
+pub(crate) fn invalid(error: RwSignal<Option<String>>) -> Signal<&'static str> {
+    Signal::derive(move || if error.with(Option::is_some) { "true" } else { "false" })
 }
 
 /// The flow's context (inside a panel).

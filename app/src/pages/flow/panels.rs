@@ -1,34 +1,13 @@
 //! The flow's panels that take no photo: requirements, camera access and its directions,
 //! the two context panels, the name, and the end.
 
-use super::{PanelFrame, state::CameraChoice, steps::Step, use_flow};
+use super::{PanelFrame, invalid, state::CameraChoice, steps::Step, use_flow};
 use crate::{
     dto::{NameError, validate_full_name},
     i18n::t,
     pages::camera::{self, CameraError},
 };
 use leptos::{prelude::*, task::spawn_local};
-
-/// What the learner needs.
-#[component]
-pub fn Requirements() -> impl IntoView {
-    let flow = use_flow();
-    let s = t();
-    view! {
-        <PanelFrame heading=s.req_heading>
-            <p>{s.req_intro}</p>
-            <ul>
-                <li>{s.req_camera}</li>
-                <li>{s.req_id}</li>
-                <li>{s.req_light}</li>
-            </ul>
-            <p class="notice">{s.req_privacy}</p>
-            <div class="actions">
-                <button class="primary" id="start" on:click=move |_| flow.finish(Step::ReviewRequirements)>{s.start}</button>
-            </div>
-        </PanelFrame>
-    }
-}
 
 /// Asks the browser for the camera once; a refusal leads to the directions, no camera to
 /// the unsupported panel.
@@ -53,79 +32,12 @@ pub fn CameraAccess() -> impl IntoView {
     view! {
         <PanelFrame heading=s.access_heading>
             <p>{s.access_text}</p>
-            <p class="notice" role="status" aria-live="polite">{move || if asking.get() { s.access_asking } else { "" }}</p>
+            <p class="notice" role="status" aria-live="polite">{Signal::derive(move || if asking.get() { s.access_asking } else { "" })}</p>
             <div class="actions">
-                <button class="primary" id="enable-camera" on:click=ask disabled=move || asking.get()>{s.access_button}</button>
+                <button class="primary" id="enable-camera" on:click=ask disabled=asking>{s.access_button}</button>
             </div>
         </PanelFrame>
     }
-}
-
-fn upload_instead() -> impl IntoView {
-    let flow = use_flow();
-    let choose = move |_| {
-        flow.update(|st| st.camera = CameraChoice::Upload);
-        flow.go(Step::PortraitPhotoContext);
-    };
-    view! { <button class="primary" id="upload-instead" on:click=choose>{t().upload_instead}</button> }
-}
-
-/// Directions when the camera permission was refused.
-#[component]
-pub fn EnableCamera() -> impl IntoView {
-    let flow = use_flow();
-    let s = t();
-    view! {
-        <PanelFrame heading=s.enable_heading>
-            <p>{s.enable_text}</p>
-            <ul class="directions">
-                <li>{s.enable_chrome}</li>
-                <li>{s.enable_firefox}</li>
-                <li>{s.enable_safari}</li>
-                <li>{s.enable_edge}</li>
-            </ul>
-            <div class="actions">
-                <button id="try-again" on:click=move |_| flow.go(Step::RequestCameraAccess)>{s.try_again}</button>
-                {upload_instead()}
-            </div>
-        </PanelFrame>
-    }
-}
-
-/// Directions when there is no camera.
-#[component]
-pub fn UnsupportedCamera() -> impl IntoView {
-    let s = t();
-    view! {
-        <PanelFrame heading=s.unsupported_heading>
-            <p>{s.unsupported_text}</p>
-            <div class="actions">{upload_instead()}</div>
-        </PanelFrame>
-    }
-}
-
-fn context_panel(step: Step, heading: &'static str, tips: [&'static str; 3]) -> impl IntoView {
-    let flow = use_flow();
-    view! {
-        <PanelFrame heading=heading>
-            <ul>{tips.into_iter().map(|tip| view! { <li>{tip}</li> }).collect_view()}</ul>
-            <div class="actions">
-                <button class="primary" id="next" on:click=move |_| flow.finish(step)>{t().next}</button>
-            </div>
-        </PanelFrame>
-    }
-}
-
-/// Tips before the face photo.
-#[component]
-pub fn PortraitContext() -> impl IntoView {
-    context_panel(Step::PortraitPhotoContext, t().portrait_context_heading, t().portrait_tips)
-}
-
-/// Tips before the ID photo.
-#[component]
-pub fn IdContext() -> impl IntoView {
-    context_panel(Step::IdContext, t().id_context_heading, t().id_tips)
 }
 
 /// The message for a refused name.
@@ -148,7 +60,7 @@ pub fn GetName() -> impl IntoView {
         .with_untracked(|st| st.name.clone())
         .unwrap_or_else(|| flow.info.with_value(|i| i.full_name.clone()));
     let name = RwSignal::new(initial);
-    let error = RwSignal::new(None::<&'static str>);
+    let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match validate_full_name(&name.get_untracked()) {
@@ -157,7 +69,7 @@ pub fn GetName() -> impl IntoView {
                 flow.update(|st| st.name = Some(valid));
                 flow.finish(Step::GetNameId);
             }
-            Err(e) => error.set(Some(name_message(e))),
+            Err(e) => error.set(Some(name_message(e).to_owned())),
         }
     };
     view! {
@@ -167,10 +79,10 @@ pub fn GetName() -> impl IntoView {
                 <label for="full-name">{s.name_label}</label>
                 <input id="full-name" name="full_name" autocomplete="name" maxlength="300"
                     aria-describedby="name-help name-error"
-                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                    prop:value=move || name.get()
+                    aria-invalid=invalid(error)
+                    prop:value=name
                     on:input=move |ev| name.set(event_target_value(&ev))/>
-                <p id="name-error" class="error field-error" role="alert">{move || error.get()}</p>
+                <p id="name-error" class="error field-error" role="alert">{error}</p>
                 <div class="actions">
                     <button type="submit" class="primary" id="next">{s.next}</button>
                 </div>
@@ -179,15 +91,102 @@ pub fn GetName() -> impl IntoView {
     }
 }
 
-/// The end of the flow.
-#[component]
-pub fn Submitted() -> impl IntoView {
+/// What a button of an [`Info`] panel does.
+#[derive(Clone, Copy)]
+pub enum Act {
+    /// Marks the panel's step done and goes on.
+    Finish(Step),
+    /// Goes to a step.
+    Go(Step),
+    /// Switches to file uploads and goes on.
+    Upload,
+    /// A link out of the flow.
+    Link(&'static str),
+}
+
+/// One button (or link) of an [`Info`] panel: element id, label, primary or not, action.
+pub type Button = (&'static str, &'static str, bool, Act);
+
+/// The panels that are text and buttons, described as data so that one component (and
+/// one copy of its rendering code in the download) serves them all.
+pub struct InfoSpec {
+    heading: &'static str,
+    intro: &'static str,
+    items: Vec<&'static str>,
+    note: &'static str,
+    buttons: Vec<Button>,
+}
+
+/// The text panel for `step`, if it is one.
+pub fn info(step: Step) -> Option<InfoSpec> {
     let s = t();
+    let upload: Button = ("upload-instead", s.upload_instead, true, Act::Upload);
+    let spec = |heading, intro, items, note, buttons| Some(InfoSpec { heading, intro, items, note, buttons });
+    match step {
+        Step::ReviewRequirements => spec(
+            s.req_heading,
+            s.req_intro,
+            Vec::from([s.req_camera, s.req_id, s.req_light]),
+            s.req_privacy,
+            Vec::from([("start", s.start, true, Act::Finish(step))]),
+        ),
+        Step::PortraitPhotoContext => spec(
+            s.portrait_context_heading,
+            "",
+            s.portrait_tips.to_vec(),
+            "",
+            Vec::from([("next", s.next, true, Act::Finish(step))]),
+        ),
+        Step::IdContext => spec(
+            s.id_context_heading,
+            "",
+            s.id_tips.to_vec(),
+            "",
+            Vec::from([("next", s.next, true, Act::Finish(step))]),
+        ),
+        Step::EnableCamera => spec(
+            s.enable_heading,
+            s.enable_text,
+            Vec::from([s.enable_chrome, s.enable_firefox, s.enable_safari, s.enable_edge]),
+            "",
+            Vec::from([("try-again", s.try_again, false, Act::Go(Step::RequestCameraAccess)), upload]),
+        ),
+        Step::UnsupportedCamera => spec(s.unsupported_heading, s.unsupported_text, Vec::new(), "", Vec::from([upload])),
+        Step::Submitted => spec(
+            s.submitted_heading,
+            s.submitted_text,
+            Vec::new(),
+            "",
+            Vec::from([("see-status", s.see_status, true, Act::Link("/id-verification/status"))]),
+        ),
+        _ => None,
+    }
+}
+
+/// A panel of text and buttons.
+#[component]
+pub fn Info(spec: InfoSpec) -> impl IntoView {
+    let flow = use_flow();
+    let InfoSpec { heading, intro, items, note, buttons } = spec;
+    let act = move |a: Act| match a {
+        Act::Finish(step) => flow.finish(step),
+        Act::Go(step) => flow.go(step),
+        Act::Upload => {
+            flow.update(|st| st.camera = CameraChoice::Upload);
+            flow.go(Step::PortraitPhotoContext);
+        }
+        Act::Link(_) => {}
+    };
     view! {
-        <PanelFrame heading=s.submitted_heading>
-            <p role="status">{s.submitted_text}</p>
+        <PanelFrame heading=heading>
+            {(!intro.is_empty()).then(|| view! { <p>{intro}</p> })}
+            {(!items.is_empty()).then(|| view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> })}
+            {(!note.is_empty()).then(|| view! { <p class="notice">{note}</p> })}
             <div class="actions">
-                <a class="button primary" id="see-status" href="/id-verification/status">{s.see_status}</a>
+                {buttons.into_iter().map(|(id, label, primary, a)| match a {
+                    Act::Link(href) => view! { <a class="button" class:primary=primary id=id href=href>{label}</a> }.into_any(),
+                    _ => view! { <button class:primary=primary id=id on:click=move |_| act(a)>{label}</button> }.into_any(),
+                }).collect_view()}
             </div>
         </PanelFrame>
     }

@@ -73,14 +73,14 @@ pub fn Summary() -> impl IntoView {
             </dl>
             <a id="edit-name" href=Step::GetNameId.path()>{s.edit_name}</a>
             <div class="consent">
-                <input type="checkbox" id="consent" prop:checked=move || consent.get()
+                <input type="checkbox" id="consent" prop:checked=consent
                     on:change=move |ev| { consent.set(event_target_checked(&ev)); error.set(None); }/>
                 <label for="consent">{s.consent}</label>
             </div>
-            <p class="error" id="submit-error" role="alert">{move || error.get()}</p>
+            <p class="error" id="submit-error" role="alert">{error}</p>
             <div class="actions">
-                <button class="primary" id="submit" on:click=submit disabled=move || submitting.get()>
-                    {move || if submitting.get() { s.submitting } else { s.submit }}
+                <button class="primary" id="submit" on:click=submit disabled=submitting>
+                    {Signal::derive(move || if submitting.get() { s.submitting } else { s.submit })}
                 </button>
             </div>
         </PanelFrame>
