@@ -46,6 +46,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     run(&mut trunk)?;
     step.done();
     let dist = root().join("dist");
+    util::precompress(&dist)?;
     util::report_bundle(&dist);
     Ok(dist)
 }
