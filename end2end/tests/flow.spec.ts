@@ -41,6 +41,20 @@ test('retake from the summary returns to the summary', async ({ page }) => {
 });
 
 test('a reload in the middle resumes, and later steps send back to the first not done', async ({ page }) => {
+  // Every camera stream the page opens, to check that each is stopped when its panel goes.
+  await page.addInitScript(() => {
+    const w = window as unknown as { streams: MediaStream[] };
+    w.streams = [];
+    const md = navigator.mediaDevices;
+    const original = md.getUserMedia.bind(md);
+    md.getUserMedia = async (c) => {
+      const s = await original(c);
+      w.streams.push(s);
+      return s;
+    };
+  });
+  const liveTracks = () => page.evaluate(() =>
+    (window as unknown as { streams: MediaStream[] }).streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState === 'live').length);
   await signIn(page, `remy_${unique()}`);
   await expectPanel(page, 'review-requirements', 'Before you start');
   // Opening a later step directly before doing anything: back to the start.
@@ -50,9 +64,16 @@ test('a reload in the middle resumes, and later steps send back to the first not
   await page.goto('/id-verification/take-id-photo');
   await expectPanel(page, 'request-camera-access', 'Allow camera access');
   await page.locator('#enable-camera').click();
+  // The permission check's stream is closed at once.
+  await expectPanel(page, 'portrait-photo-context', 'Photo of your face');
+  expect(await liveTracks()).toBe(0);
   await page.locator('#next').click();
+  await expect(page.locator('#take-photo')).toBeEnabled();
+  expect(await liveTracks()).toBe(1);
   await capture(page);
   await expectPanel(page, 'id-context', 'Photo of your ID');
+  // Leaving the capture panel turned the camera off.
+  await expect.poll(liveTracks).toBe(0);
 
   await page.reload();
   await expectPanel(page, 'id-context', 'Photo of your ID');

@@ -8,7 +8,6 @@ use crate::{
 };
 use leptos::{html, prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
-use web_sys::MediaStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CameraState {
@@ -29,9 +28,9 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
     let photo = RwSignal::new(None::<String>);
     let camera_state = RwSignal::new(if use_camera { CameraState::Starting } else { CameraState::Failed });
     let video_ref: NodeRef<html::Video> = NodeRef::new();
-    let stream = StoredValue::new_local(None::<MediaStream>);
 
-    // Start the camera once the <video> is in the page; stop it when the panel goes.
+    // Start the camera once the <video> is in the page. The flow owns the stream and stops
+    // it as soon as another panel is shown (or the flow is left).
     Effect::new(move |_| {
         if let Some(video) = video_ref.get()
             && use_camera
@@ -39,11 +38,8 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
             spawn_local(async move {
                 match camera::start(&video, facing).await {
                     Ok(s) => {
-                        if stream.try_set_value(Some(s.clone())).is_some() {
-                            // The panel was left while the camera started.
-                            camera::stop(&s);
-                        } else {
-                            camera_state.set(CameraState::Live);
+                        if flow.hold_camera(step, s) {
+                            let _ = camera_state.try_set(CameraState::Live);
                         }
                     }
                     Err(_) => {
@@ -51,11 +47,6 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
                     }
                 }
             });
-        }
-    });
-    on_cleanup(move || {
-        if let Some(Some(s)) = stream.try_get_value() {
-            camera::stop(&s);
         }
     });
 

@@ -9,7 +9,12 @@ pub mod state;
 pub mod steps;
 mod summary;
 
-use crate::{api::get_flow_info, dto::FlowInfo, i18n::t, pages::error_box};
+use crate::{
+    api::get_flow_info,
+    dto::FlowInfo,
+    i18n::t,
+    pages::{camera, error_box},
+};
 use leptos::{html, prelude::*};
 use leptos_router::{
     NavigateOptions,
@@ -17,6 +22,7 @@ use leptos_router::{
 };
 use state::FlowState;
 use steps::Step;
+use web_sys::MediaStream;
 
 /// What every panel gets: the state, the server's flow info and a way to move on.
 #[derive(Clone, Copy)]
@@ -26,18 +32,43 @@ pub(crate) struct Flow {
     /// From the server.
     pub info: StoredValue<FlowInfo>,
     go: StoredValue<Callback<Step>>,
+    shown: Memo<Step>,
+    camera: StoredValue<Option<MediaStream>, LocalStorage>,
 }
 
 impl Flow {
     /// Changes the state and keeps it for a reload.
     pub fn update(&self, f: impl FnOnce(&mut FlowState)) {
-        self.state.update(f);
-        self.state.with_untracked(state::save);
+        self.state.try_update(f);
+        self.state.try_with_untracked(state::save);
     }
 
     /// Shows `step`.
     pub fn go(&self, step: Step) {
-        self.go.get_value().run(step);
+        // `try_`: a camera answer may arrive after the learner has left the flow.
+        if let Some(go) = self.go.try_get_value() {
+            go.run(step);
+        }
+    }
+
+    /// Keeps the camera `stream` a capture panel for `step` opened, so the flow can stop it
+    /// when the panel goes. Returns false (and stops the stream) when that panel is gone
+    /// already, as when the learner moved on while the camera started.
+    pub fn hold_camera(&self, step: Step, stream: MediaStream) -> bool {
+        if self.shown.try_get_untracked() != Some(step) {
+            camera::stop(&stream);
+            return false;
+        }
+        self.release_camera();
+        self.camera.try_set_value(Some(stream));
+        true
+    }
+
+    /// Turns the camera off, if a panel left it on.
+    fn release_camera(&self) {
+        if let Some(Some(s)) = self.camera.try_update_value(Option::take) {
+            camera::stop(&s);
+        }
     }
 
     /// Marks `step` done and goes to the one after it.
@@ -82,11 +113,27 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         let navigate = navigate.clone();
         Callback::new(move |step: Step| navigate(&step.path(), NavigateOptions::default()))
     };
-    let flow = Flow { state, info: StoredValue::new(info), go: StoredValue::new(go) };
-    provide_context(flow);
-
     // The panel shown: the one asked for, unless an earlier step is still to do.
     let step = Memo::new(move |_| state.with(|s| steps::resolve(Step::from_path(&path.get()), s)));
+    let flow = Flow {
+        state,
+        info: StoredValue::new(info),
+        go: StoredValue::new(go),
+        shown: step,
+        camera: StoredValue::new_local(None),
+    };
+    provide_context(flow);
+    // A camera stream never outlives its panel: stopped whenever the panel changes, and when
+    // the flow itself goes away.
+    Effect::new(move |prev: Option<Step>| {
+        let now = step.get();
+        if prev.is_some_and(|p| p != now) {
+            flow.release_camera();
+        }
+        now
+    });
+    on_cleanup(move || flow.release_camera());
+
     Effect::new(move |_| {
         let shown = step.get();
         let here = path.get();
