@@ -41,6 +41,8 @@ pub type VerificationStatus = UserStatus;
 /// What the flow needs from the server before it starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowInfo {
+    /// The signed-in learner's username: a flow saved in the tab by someone else is dropped.
+    pub username: String,
     /// The account's full name, to prefill the name as on the ID.
     pub full_name: String,
     /// The largest photo the server accepts, in bytes (uploads are checked against it first).

@@ -101,6 +101,14 @@ test('a reload in the middle resumes, and later steps send back to the first not
   await expectPanel(page, 'summary', 'Review and submit');
   await expect(page.locator('#face-photo')).toHaveAttribute('src', /^data:image\/jpeg/);
   await expect(page.locator('#summary-name')).toHaveText('Remy Reload');
+
+  // Another learner signs in in the same tab (a shared computer): Remy's photos are gone
+  // from the flow, which starts afresh.
+  const login = await page.request.post('/auth/dev-login', { form: { username: `other_${unique()}` }, maxRedirects: 0 });
+  expect(login.status()).toBe(303);
+  await page.goto('/id-verification/summary');
+  await expectPanel(page, 'review-requirements', 'Before you start');
+  expect(await page.evaluate(() => sessionStorage.getItem('vouch.idv.flow'))).not.toContain('data:image');
 });
 
 test('the flow works with the keyboard alone', async ({ page }) => {

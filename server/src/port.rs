@@ -66,6 +66,7 @@ impl IdvPort for ServerPort {
         // The same lookup the submit service uses when the ID photo is left out.
         let on_file = attempts::latest_approved_with_photo_id(&mut conn, user).await.map_err(ServiceError::from)?;
         Ok(FlowInfo {
+            username: account.username,
             full_name: account.full_name,
             max_photo_bytes: self.services.cfg.server.max_photo_bytes as u64,
             id_photo_on_file: on_file.is_some(),

@@ -127,6 +127,7 @@ async fn reverification_reuses_the_approved_id_photo(db: &TestDb) {
     let (s, info) = app.json(sfn("flow_info", Some(&ada), String::new())).await;
     assert_eq!(s, StatusCode::OK, "{info}");
     assert_eq!(info["id_photo_on_file"], json!(false));
+    assert_eq!(info["username"], "ada");
     assert_eq!(info["max_photo_bytes"], json!(app.services.cfg.server.max_photo_bytes));
     let face = data_url("image/jpeg", &jpeg_bytes(100));
     let without_id = json!({"request": {"face_image": face, "photo_id_image": null, "full_name": "Ada Lovelace"}});

@@ -100,9 +100,13 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     let path = location.pathname;
     let mut initial = state::load();
     let entry = path.get_untracked();
-    // The reverification entry, or a new start after a finished flow, begins afresh.
-    if entry.trim_end_matches('/') == steps::REVERIFY || (Step::from_path(&entry).is_none() && initial.submitted) {
-        initial = FlowState::default();
+    // The reverification entry, a new start after a finished flow, or another learner's
+    // saved flow begins afresh.
+    if entry.trim_end_matches('/') == steps::REVERIFY
+        || (Step::from_path(&entry).is_none() && initial.submitted)
+        || initial.owner != info.username
+    {
+        initial = FlowState { owner: info.username.clone(), ..FlowState::default() };
     }
     if initial.reuse_id.is_none() {
         initial.reuse_id = Some(info.id_photo_on_file);

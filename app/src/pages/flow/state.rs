@@ -23,6 +23,9 @@ pub enum CameraChoice {
 /// Everything the learner has done in this flow.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowState {
+    /// Whose flow this is (username): on a shared computer the next learner in the same tab
+    /// must not see or submit the previous one's photos.
+    pub owner: String,
     /// Panels with nothing to enter that the learner has gone past.
     pub done: Vec<Step>,
     /// Camera or upload.
@@ -55,8 +58,8 @@ impl FlowState {
     }
 
     /// The state after submission: the photos are dropped at once.
-    pub fn finished() -> Self {
-        Self { submitted: true, ..Self::default() }
+    pub fn finished(self) -> Self {
+        Self { owner: self.owner, submitted: true, ..Self::default() }
     }
 }
 

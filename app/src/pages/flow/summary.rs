@@ -28,7 +28,7 @@ pub fn Summary() -> impl IntoView {
         spawn_local(async move {
             match submit_photos(request).await {
                 // The flow then shows (and redirects to) the submitted panel by itself.
-                Ok(_) => flow.update(|st| *st = FlowState::finished()),
+                Ok(_) => flow.update(|st| *st = std::mem::take(st).finished()),
                 Err(e) => {
                     let _ = error.try_set(Some(e.message));
                     let _ = submitting.try_set(false);
