@@ -177,12 +177,11 @@ async fn reverification_reuses_the_approved_id_photo(db: &TestDb) {
 on_both_backends!(submit_reverification, reverification_reuses_the_approved_id_photo);
 
 /// `/verify_student/reverify` (Open edX's link) lands in the SPA's reverification flow.
-#[tokio::test]
-async fn reverify_link_redirects_to_the_flow() {
+async fn reverify_link_redirects_to_the_flow(db: &TestDb) {
     use axum::{body::Body, http::Request};
-    let db = TestDb::sqlite().await;
-    let app = TestApp::new(&db).await;
+    let app = TestApp::new(db).await;
     let (s, headers, _) = app.send(Request::get("/verify_student/reverify").body(Body::empty()).expect("req")).await;
     assert!(s.is_redirection(), "{s}");
     assert_eq!(headers.get("location").and_then(|v| v.to_str().ok()), Some("/id-verification/reverify"));
 }
+on_both_backends!(reverify_link, reverify_link_redirects_to_the_flow);
