@@ -3,7 +3,7 @@
 //! API. Each body only forwards to the backend port, where the service layer lives.
 
 use crate::{
-    dto::{SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
 };
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -29,5 +29,13 @@ pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationS
     ctx.port.submit_photos(&ctx.caller, request).await
 }
 
+/// What the verification flow needs before it starts: the account name, the upload limit
+/// and whether an approved ID photo can be reused.
+#[server(prefix = "/sfn", endpoint = "flow_info")]
+pub async fn get_flow_info() -> Result<FlowInfo, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.flow_info(&ctx.caller).await
+}
+
 /// The names of every server function endpoint, for the server's registration test.
-pub const ENDPOINTS: [&str; 3] = ["session_info", "verification_status", "submit_photos"];
+pub const ENDPOINTS: [&str; 5] = ["session_info", "verification_status", "submit_photos", "flow_info", "slot_config"];

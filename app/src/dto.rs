@@ -37,3 +37,62 @@ pub struct SubmitPhotosRequest {
 
 /// The learner's verification status as the status page shows it.
 pub type VerificationStatus = UserStatus;
+
+/// What the flow needs from the server before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowInfo {
+    /// The signed-in learner's username: a flow saved in the tab by someone else is dropped.
+    pub username: String,
+    /// The account's full name, to prefill the name as on the ID.
+    pub full_name: String,
+    /// The largest photo the server accepts, in bytes (uploads are checked against it first).
+    pub max_photo_bytes: u64,
+    /// Whether the learner has an approved ID photo that a new attempt may reuse
+    /// (reverification skips the ID step then).
+    pub id_photo_on_file: bool,
+}
+
+/// The longest name accepted, in characters (Open edX's profile name limit).
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// Why a name as on the ID is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    /// Nothing but spaces.
+    Empty,
+    /// Longer than [`MAX_NAME_CHARS`].
+    TooLong,
+    /// Contains control characters.
+    BadChars,
+}
+
+/// The name as on the ID, as the server accepts it: trimmed, 1 to [`MAX_NAME_CHARS`]
+/// characters, no control characters. The SPA runs the same check before submitting.
+pub fn validate_full_name(name: &str) -> Result<String, NameError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameError::BadChars);
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NameError, validate_full_name};
+
+    #[test]
+    fn names() {
+        assert_eq!(validate_full_name("  Ada Lovelace ").as_deref(), Ok("Ada Lovelace"));
+        assert_eq!(validate_full_name("   "), Err(NameError::Empty));
+        assert_eq!(validate_full_name(&"x".repeat(256)), Err(NameError::TooLong));
+        assert_eq!(validate_full_name(&"é".repeat(255)).map(|n| n.chars().count()), Ok(255));
+        assert_eq!(validate_full_name("a\u{0}b"), Err(NameError::BadChars));
+        assert_eq!(validate_full_name("Zoë Ñúñez 李").as_deref(), Ok("Zoë Ñúñez 李"));
+    }
+}

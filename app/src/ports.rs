@@ -4,7 +4,7 @@
 
 use crate::{
     domain::UserId,
-    dto::{SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
 };
 use leptos::prelude::use_context;
@@ -32,6 +32,8 @@ pub trait IdvPort: Send + Sync + 'static {
     ) -> Result<VerificationStatus, AppError>;
     /// What the caller's `id_verification_slot` renders (issue 7: the plugin slot).
     async fn slot_config(&self, caller: &Caller) -> Result<crate::slot::SlotConfig, AppError>;
+    /// What the caller's verification flow needs before it starts.
+    async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError>;
 }
 
 /// What a server function gets from the server for one request.

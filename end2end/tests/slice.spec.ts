@@ -1,83 +1,52 @@
-// The walking skeleton's slice, in a real browser: sign in (dev), read the requirements,
-// let the fake camera play, capture a face photo, submit it, and see "pending" — then
-// check the attempt through the server, and that another learner does not see it.
-import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// The whole learner flow in a real browser with the fake camera: sign in (dev), every panel
+// to submitted, the status page pending then approved by the fake vendor; a denied learner
+// sees the reasons and verifies again reusing nothing; an approved learner reverifies
+// reusing the approved ID photo. Every panel is screenshotted (desktop and 360 px) and
+// checked with axe-core.
+import { test, expect } from '@playwright/test';
+import { panel, signIn, status, submit, unique, waitForStatus, walkToSummary, expectPanel } from '../support/flow';
 
-const shots = path.resolve(__dirname, '../screenshots');
-fs.mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-
-async function status(page: Page): Promise<string> {
-  const res = await page.request.post('/sfn/verification_status');
-  expect(res.status()).toBe(200);
-  return (await res.json()).status;
-}
-
-/// Reloads the status page until it shows `expected` (the vendor answers asynchronously).
-async function waitForStatus(page: Page, expected: string) {
-  await expect
-    .poll(async () => {
-      await page.goto('/id-verification/status');
-      return page.locator('[data-status]').getAttribute('data-status');
-    }, { timeout: 30_000, intervals: [250, 500, 1000] })
-    .toBe(expected);
-}
-
-/// Takes a photo with the fake camera on the current capture panel and accepts it.
-async function capture(page: Page, shotName: string) {
-  const video = page.locator('video');
-  await expect(page.locator('#take-photo')).toBeEnabled();
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
-  await shot(page, `${shotName}-camera`);
-  await page.locator('#take-photo').click();
-  const photo = page.locator('#captured-photo');
-  await expect(photo).toBeVisible();
-  expect(await photo.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
-  await shot(page, `${shotName}-captured`);
-  await page.locator('#use-photo').click();
-}
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/id-verification');
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
-  await page.getByLabel('Username').fill(username);
-  await page.getByRole('button', { name: 'Sign in (development)' }).click();
-}
-
-async function walkTheFlow(page: Page) {
-  await expect(page.getByRole('heading', { name: 'Before you start' })).toBeVisible();
-  await shot(page, 'requirements');
-  await page.getByRole('button', { name: 'Start' }).click();
-  await capture(page, 'face');
-  await expect(page.getByRole('heading', { name: 'Take a photo of your ID' })).toBeVisible();
-  await capture(page, 'id');
-  await expect(page.getByRole('heading', { name: 'Review and submit' })).toBeVisible();
-  await expect(page.locator('#face-photo')).toBeVisible();
-  await expect(page.locator('#id-photo')).toBeVisible();
-  await shot(page, 'review');
-  await page.locator('#submit').click();
-  await expect(page).toHaveURL(/\/id-verification\/status$/);
-}
-
-test('a learner verifies with the camera: pending, then approved by the vendor', async ({ page, browser }) => {
-  const suffix = Date.now().toString(36);
+test('a learner verifies with the camera: pending, approved, then reverifies reusing the ID photo', async ({ page, browser }) => {
+  const suffix = unique();
   await signIn(page, `ada_${suffix}`);
   expect(await status(page)).toBe('none');
-  await walkTheFlow(page);
-  // Read back right after submitting: pending until the vendor's callback arrives.
-  await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'pending');
-  await shot(page, 'status-pending');
+  await walkToSummary(page, { name: 'Ada Lovelace', shots: true });
+  await expect(page.locator('#face-photo')).toBeVisible();
+  await expect(page.locator('#id-photo')).toBeVisible();
+  await expect(page.locator('#summary-name')).toHaveText('Ada Lovelace');
+  await panel(page, 'summary');
+  await submit(page);
+  await panel(page, 'submitted');
+  // The photos left the tab's storage with the submission; localStorage never had them.
+  expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('data:image');
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
 
+  await page.locator('#see-status').click();
+  await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'pending');
+  await panel(page, 'status-pending');
   // The fake vendor fetches and decrypts both photos, then calls back: approved. The page
   // reads the status again by itself while it is pending: no reload.
   await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'approved', { timeout: 30_000 });
   await expect(page.locator('[role="status"]')).toHaveText(/verified/);
-  await shot(page, 'status-approved');
-  expect(await status(page)).toBe('approved');
+  await expect(page.locator('#expires')).toHaveText(/^Valid until [A-Z][a-z]+ \d{1,2}, \d{4}\.$/);
+  await panel(page, 'status-approved');
+  // The entry page shows the status once there is an attempt.
+  await page.goto('/id-verification');
+  await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'approved');
 
-  // A second learner sees nothing of the first one's attempt.
+  // Reverification (Open edX's link): the approved ID photo is reused, so no ID steps.
+  await page.goto('/verify_student/reverify');
+  await walkToSummary(page, { reuseId: true });
+  await expect(page.locator('#id-reused')).toBeVisible();
+  await expect(page.locator('#id-photo')).toHaveCount(0);
+  await expect(page.locator('#summary-name')).toHaveText('Ada Lovelace');
+  await panel(page, 'summary-reusing-id');
+  await submit(page);
+  await page.locator('#see-status').click();
+  // The newest attempt is in progress, but the unexpired approval still decides the status.
+  await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'approved');
+
+  // A second learner sees nothing of the first one's attempts.
   const other = await browser.newContext();
   const bob = await other.newPage();
   const login = await bob.request.post('/auth/dev-login', { form: { username: `bob_${suffix}` }, maxRedirects: 0 });
@@ -88,13 +57,20 @@ test('a learner verifies with the camera: pending, then approved by the vendor',
   await other.close();
 });
 
-test('a denied learner is asked to verify again', async ({ page }) => {
-  // The fake vendor denies when the expected name carries its DENY marker.
-  await signIn(page, `DENY_${Date.now().toString(36)}`);
-  await walkTheFlow(page);
+test('a denied learner sees the reasons and verifies again', async ({ page }) => {
+  await signIn(page, `dora_${unique()}`);
+  // The fake vendor denies when the name on the ID carries its DENY marker.
+  await walkToSummary(page, { name: 'Dora DENY Smith' });
+  await submit(page);
   await waitForStatus(page, 'must_reverify');
-  await shot(page, 'status-denied');
-  await expect(page.getByRole('link', { name: 'Start' })).toBeVisible();
+  await expect(page.locator('#reasons li').first()).toBeVisible();
+  await panel(page, 'status-denied');
+  await page.getByRole('link', { name: 'Verify again' }).click();
+  // Nothing approved to reuse: the whole flow again, from the start.
+  await walkToSummary(page, { name: 'Dora Smith' });
+  await expect(page.locator('#id-photo')).toBeVisible();
+  await submit(page);
+  await waitForStatus(page, 'approved');
 });
 
 test('the SPA answers on client routes and the API stays JSON', async ({ page, request }) => {
@@ -104,7 +80,12 @@ test('the SPA answers on client routes and the API stays JSON', async ({ page, r
   const api = await request.get('/api/v1/does-not-exist');
   expect(api.status()).toBe(404);
   expect(await api.json()).toEqual({ error: { code: 'not_found', message: 'No such endpoint.' } });
-  await page.goto('/id-verification');
-  // The wasm loaded and rendered the app.
+  await page.goto('/id-verification/summary');
+  // The wasm loaded and rendered the app; signing in returns to the page opened.
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await panel(page, 'sign-in');
+  await page.getByLabel('Username').fill(`sam_${unique()}`);
+  await page.getByRole('button', { name: 'Sign in (development)' }).click();
+  // A later step opened directly sends the learner to the first step not done.
+  await expectPanel(page, 'review-requirements', 'Before you start');
 });

@@ -1,11 +1,11 @@
 //! The server's implementation of `app::ports::IdvPort`: what server functions reach.
 
 use crate::{
-    service::{ServiceError, Services, idv, submit},
-    store::users,
+    service::{ServiceError, Services, idv},
+    store::{attempts, users},
 };
 use app::{
-    dto::{CurrentUser, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CurrentUser, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
     ports::{Caller, IdvPort},
 };
@@ -54,11 +54,27 @@ impl IdvPort for ServerPort {
         request: SubmitPhotosRequest,
     ) -> Result<VerificationStatus, AppError> {
         let user = signed_in(caller)?;
-        submit::submit_photos(&self.services, user, request).await?;
+        // Through the configured vendor, like the REST twin: hosted and manual vendors take none.
+        crate::vendors::selected(&self.services).submit(&self.services, user, request).await?;
         Ok(idv::user_status(&self.services, user).await?)
     }
 
     async fn slot_config(&self, caller: &Caller) -> Result<app::slot::SlotConfig, AppError> {
         Ok(crate::service::slot::slot_config(&self.services, signed_in(caller)?).await?)
+    }
+
+    async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError> {
+        let user = signed_in(caller)?;
+        let mut conn = self.services.store.conn().await.map_err(ServiceError::from)?;
+        let account =
+            users::by_id(&mut conn, user).await.map_err(ServiceError::from)?.ok_or_else(AppError::unauthenticated)?;
+        // The same lookup the submit service uses when the ID photo is left out.
+        let on_file = attempts::latest_approved_with_photo_id(&mut conn, user).await.map_err(ServiceError::from)?;
+        Ok(FlowInfo {
+            username: account.username,
+            full_name: account.full_name,
+            max_photo_bytes: self.services.cfg.server.max_photo_bytes as u64,
+            id_photo_on_file: on_file.is_some(),
+        })
     }
 }

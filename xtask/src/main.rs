@@ -46,6 +46,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     run(&mut trunk)?;
     step.done();
     let dist = root().join("dist");
+    util::precompress(&dist)?;
     util::report_bundle(&dist);
     Ok(dist)
 }
@@ -141,6 +142,7 @@ fn cmd_test() -> util::Result<()> {
         .env("VOUCH_E2E_DATA", &data);
     run(&mut npx)?;
     step.done();
+    util::report_first_interactive(&root().join("end2end/screenshots/metrics.json"));
 
     all.done();
     Ok(())

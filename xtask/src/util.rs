@@ -99,3 +99,35 @@ pub fn report_bundle(dist: &Path) {
         );
     }
 }
+
+/// Prints the time to first interactive the browser tests measured (written by
+/// `end2end/tests/flow.spec.ts`), beside the bundle sizes.
+pub fn report_first_interactive(metrics: &Path) {
+    let Ok(text) = std::fs::read_to_string(metrics) else {
+        return;
+    };
+    // Two numbers from a file we write ourselves: no JSON parser needed in xtask.
+    let number = |key: &str| {
+        let rest = text.split(&format!("\"{key}\":")).nth(1)?;
+        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next().map(str::to_owned)
+    };
+    if let (Some(cold), Some(warm)) = (number("ttiColdMs"), number("ttiWarmMs")) {
+        eprintln!("    first interactive (headless Chromium, localhost): cold {cold} ms, warm {warm} ms");
+    }
+}
+
+/// Writes a `.gz` beside each wasm, JS and CSS file of `dist`: the server's static files
+/// serve them to browsers that accept gzip, so learners download the gzip sizes reported.
+pub fn precompress(dist: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if ["wasm", "js", "css"].contains(&ext) {
+            run(Command::new("gzip").args(["-9", "-k", "-f", "-n"]).arg(&p))?;
+        }
+    }
+    Ok(())
+}

@@ -4,7 +4,7 @@ use super::error_box;
 use crate::{
     api::get_verification_status,
     domain::{UserStatus, UserStatusKind},
-    i18n::en,
+    i18n::{Strings, t},
 };
 use leptos::prelude::*;
 
@@ -31,65 +31,162 @@ pub fn StatusPage() -> impl IntoView {
             Err(e) => error_box(e.message),
         })
     };
-    view! { <Suspense fallback=|| view! { <p class="notice">{en::LOADING}</p> }>{body}</Suspense> }
+    view! { <Suspense fallback=|| view! { <p class="notice">{t().loading}</p> }>{body}</Suspense> }
+}
+
+/// What the learner can do about a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Start the flow.
+    Start,
+    /// Nothing but wait.
+    Wait,
+    /// Verify again (reverification).
+    Reverify,
+    /// Nothing to do.
+    None,
+}
+
+/// The action for `status`.
+pub fn action(status: &UserStatus) -> Action {
+    match status.status {
+        UserStatusKind::None => Action::Start,
+        UserStatusKind::Pending => Action::Wait,
+        UserStatusKind::Approved if status.expiring_soon => Action::Reverify,
+        UserStatusKind::Approved => Action::None,
+        UserStatusKind::MustReverify | UserStatusKind::Expired => Action::Reverify,
+    }
 }
 
 /// One status with its explanation and action.
 #[component]
 pub fn StatusView(status: UserStatus) -> impl IntoView {
+    let s = t();
     let kind = status.status;
     let text = match kind {
-        UserStatusKind::None => en::STATUS_NONE,
-        UserStatusKind::Pending => en::STATUS_PENDING,
-        UserStatusKind::Approved => en::STATUS_APPROVED,
-        UserStatusKind::MustReverify => en::STATUS_MUST_REVERIFY,
-        UserStatusKind::Expired => en::STATUS_EXPIRED,
+        UserStatusKind::None => s.status_none,
+        UserStatusKind::Pending => s.status_pending,
+        UserStatusKind::Approved if status.expiring_soon => s.status_expiring,
+        UserStatusKind::Approved => s.status_approved,
+        UserStatusKind::MustReverify => s.status_must_reverify,
+        UserStatusKind::Expired => s.status_expired,
     };
-    let expires = status.expires.map(|e| format!("Valid until {}.", long_date(e)));
-    let action = matches!(kind, UserStatusKind::None | UserStatusKind::MustReverify | UserStatusKind::Expired)
-        .then(|| view! { <a class="button primary" href="/id-verification">{en::START}</a> });
+    let expires = (kind == UserStatusKind::Approved)
+        .then_some(status.expires)
+        .flatten()
+        .map(|e| format!("{} {}.", s.valid_until, long_date(s, e)));
+    let reasons = if kind == UserStatusKind::MustReverify { reasons(&status.error) } else { Vec::new() };
+    let link = match action(&status) {
+        Action::Start => Some(("/id-verification", s.start)),
+        Action::Reverify => Some(("/id-verification/reverify", s.verify_again)),
+        Action::Wait | Action::None => None,
+    };
     view! {
         <section class="card" aria-labelledby="status-heading">
-            <h1 id="status-heading" tabindex="-1">{en::STATUS_HEADING}</h1>
-            <p class="status" data-status=kind.as_str() role="status" aria-live="polite">{text}</p>
-            {expires.map(|e| view! { <p>{e}</p> })}
-            {(!status.error.is_empty()).then(|| view! { <p class="error">{status.error.clone()}</p> })}
-            {action}
+            <h1 id="status-heading" tabindex="-1">{s.status_heading}</h1>
+            <p class="status" data-status=kind.as_str() data-expiring=status.expiring_soon.to_string()
+                role="status" aria-live="polite">{text}</p>
+            {expires.map(|e| view! { <p id="expires">{e}</p> })}
+            {(!reasons.is_empty()).then(|| view! {
+                <h2 class="reasons-heading">{s.reasons_heading}</h2>
+                <ul id="reasons">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            })}
+            {link.map(|(href, label)| view! { <a class="button primary" id="status-action" href=href>{label}</a> })}
         </section>
     }
 }
 
-/// "January 5, 2027": built from the date's parts, because chrono's formatter would add
-/// tens of kilobytes to the learner's download for one line of text.
-fn long_date(d: chrono::DateTime<chrono::Utc>) -> String {
+/// The denial reasons in an attempt's error. The vendor's reasons are stored as JSON (a
+/// string, a list, or lists by photo): every string value in it is one reason (object keys
+/// are not). Anything else is shown as it is. A small scanner instead of `serde_json::Value`,
+/// which would add kilobytes to the learner's download.
+pub fn reasons(error: &str) -> Vec<String> {
+    let error = error.trim();
+    if error.is_empty() {
+        return Vec::new();
+    }
+    if !error.starts_with(['"', '[', '{']) {
+        return vec![error.to_owned()];
+    }
+    let mut out = Vec::new();
+    let mut chars = error.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut text = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n') => text.push('\n'),
+                    Some('t') => text.push('\t'),
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        text.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                    }
+                    Some(other) => text.push(other),
+                    None => {}
+                },
+                _ => text.push(c),
+            }
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let is_key = chars.next_if_eq(&':').is_some();
+        if !is_key && !text.trim().is_empty() {
+            out.push(text.trim().to_owned());
+        }
+    }
+    out
+}
+
+/// "January 5, 2027" / "5 janvier 2027": built from the date's parts, because chrono's
+/// formatter would add tens of kilobytes to the learner's download for one line of text.
+fn long_date(s: &Strings, d: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
-    format!("{month} {}, {}", d.day(), d.year())
+    let month = s.months.get(d.month0() as usize).copied().unwrap_or_default();
+    match s.lang {
+        "en" => format!("{month} {}, {}", d.day(), d.year()),
+        _ => format!("{} {month} {}", d.day(), d.year()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::i18n::{EN, FR};
     use chrono::TimeZone;
 
     #[test]
     fn long_dates() {
         let d = chrono::Utc.with_ymd_and_hms(2027, 1, 5, 23, 0, 0).single().expect("valid");
-        assert_eq!(super::long_date(d), "January 5, 2027");
+        assert_eq!(long_date(&EN, d), "January 5, 2027");
+        assert_eq!(long_date(&FR, d), "5 janvier 2027");
         let d = chrono::Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).single().expect("valid");
-        assert_eq!(super::long_date(d), "December 31, 2026");
+        assert_eq!(long_date(&EN, d), "December 31, 2026");
+    }
+
+    #[test]
+    fn reasons_from_the_vendor() {
+        assert_eq!(reasons(""), Vec::<String>::new());
+        assert_eq!(reasons("\"Not provided\""), vec!["Not provided"]);
+        assert_eq!(
+            reasons("[\"id_image_missing_name\", \"photo blurry\"]"),
+            vec!["id_image_missing_name", "photo blurry"]
+        );
+        assert_eq!(reasons("{\"userPhotoReasons\": [\"Face out of view\"]}"), vec!["Face out of view"]);
+        assert_eq!(reasons("Your Vouch verification has expired."), vec!["Your Vouch verification has expired."]);
+        assert_eq!(reasons(r#"{"a": "Say \"cheese\"", "b": ["caf\u00e9"]}"#), vec!["Say \"cheese\"", "café"]);
+    }
+
+    #[test]
+    fn actions() {
+        let with = |status, expiring_soon| UserStatus { status, expiring_soon, ..UserStatus::none() };
+        assert_eq!(action(&with(UserStatusKind::None, false)), Action::Start);
+        assert_eq!(action(&with(UserStatusKind::Pending, false)), Action::Wait);
+        assert_eq!(action(&with(UserStatusKind::Approved, false)), Action::None);
+        assert_eq!(action(&with(UserStatusKind::Approved, true)), Action::Reverify);
+        assert_eq!(action(&with(UserStatusKind::MustReverify, false)), Action::Reverify);
+        assert_eq!(action(&with(UserStatusKind::Expired, false)), Action::Reverify);
     }
 }

@@ -107,6 +107,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .merge(openapi)
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
+        // Open edX's reverification link: the SPA's flow, started afresh.
+        .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to("/id-verification/reverify") }))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)

@@ -17,11 +17,10 @@ use app::{
         AttemptId, UserId,
         photo_lifecycle::{self, PhotoOp, PhotoReview},
     },
-    dto::SubmitPhotosRequest,
+    dto::{NameError, SubmitPhotosRequest, validate_full_name},
 };
 
-/// The longest name accepted, in characters (Open edX's profile name limit).
-pub const MAX_NAME_CHARS: usize = 255;
+pub use app::dto::MAX_NAME_CHARS;
 
 /// Validates the photos and the name, seals and stores the photos, and creates an attempt
 /// for `user` that is `ready`, with its submission queued. Either everything is stored or
@@ -152,19 +151,16 @@ fn image_error(e: images::ImageError) -> ServiceError {
     }
 }
 
-/// The name as on the ID: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no control characters.
+/// The name as on the ID: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no control characters
+/// (the rule lives in `app::dto` so the SPA checks names the same way before submitting).
 pub fn validate_name(name: &str) -> ServiceResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ServiceError::Invalid("The name cannot be empty.".into()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ServiceError::Invalid(format!("The name must be at most {MAX_NAME_CHARS} characters.")));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ServiceError::Invalid("The name contains characters that are not allowed.".into()));
-    }
-    Ok(name.to_owned())
+    validate_full_name(name).map_err(|e| {
+        ServiceError::Invalid(match e {
+            NameError::Empty => "The name cannot be empty.".into(),
+            NameError::TooLong => format!("The name must be at most {MAX_NAME_CHARS} characters."),
+            NameError::BadChars => "The name contains characters that are not allowed.".into(),
+        })
+    })
 }
 
 #[cfg(test)]

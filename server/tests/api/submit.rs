@@ -114,3 +114,74 @@ async fn bad_input_changes_nothing(db: &TestDb) {
     assert_eq!((s, &v["error"]["code"]), (StatusCode::NOT_FOUND, &json!("not_found")));
 }
 on_both_backends!(submit_bad_input, bad_input_changes_nothing);
+
+/// The reverification the SPA runs: `flow_info` says whether an approved ID photo is on
+/// file; once it is, a submission without an ID photo reuses it, and the corrected name
+/// becomes the account's name. Before the approval the same submission is refused.
+async fn reverification_reuses_the_approved_id_photo(db: &TestDb) {
+    use app::domain::photo_lifecycle::{PhotoOp, Reviewer};
+    use server::{service::lifecycle, store::transitions::Actor};
+
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    let (s, info) = app.json(sfn("flow_info", Some(&ada), String::new())).await;
+    assert_eq!(s, StatusCode::OK, "{info}");
+    assert_eq!(info["id_photo_on_file"], json!(false));
+    assert_eq!(info["username"], "ada");
+    assert_eq!(info["max_photo_bytes"], json!(app.services.cfg.server.max_photo_bytes));
+    let face = data_url("image/jpeg", &jpeg_bytes(100));
+    let without_id = json!({"request": {"face_image": face, "photo_id_image": null, "full_name": "Ada Lovelace"}});
+
+    // Nothing to reuse yet: refused, nothing stored.
+    let (s, v) = app.json(sfn("submit_photos", Some(&ada), without_id.to_string())).await;
+    assert_eq!((s, &v["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("invalid_image")), "{v}");
+    assert_eq!(attempts(&app).await, 0);
+
+    let first = json!({"request": {"face_image": face, "photo_id_image": face, "full_name": " Ada Lovelace "}});
+    let (s, v) = app.json(sfn("submit_photos", Some(&ada), first.to_string())).await;
+    assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("pending")), "{v}");
+    let (_, info) = app.json(sfn("flow_info", Some(&ada), String::new())).await;
+    assert_eq!(info["full_name"], "Ada Lovelace", "the name as on the ID became the account's");
+    assert_eq!(info["id_photo_on_file"], json!(false), "not approved yet");
+
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let user = server::store::users::by_username(&mut conn, "ada").await.expect("q").expect("ada");
+    let first_id = server::store::attempts::for_user(&mut conn, user.id).await.expect("list")[0].clone();
+    drop(conn);
+    let vendor = Actor::Vendor("SoftwareSecure".into());
+    lifecycle::apply(&app.services, first_id.id, &PhotoOp::MarkSubmit, &vendor, "").await.expect("submitted");
+    let approve = PhotoOp::Approve { reviewer: Reviewer { user: None, service: "SoftwareSecure".into() } };
+    lifecycle::apply(&app.services, first_id.id, &approve, &vendor, "").await.expect("approved");
+
+    let (_, info) = app.json(sfn("flow_info", Some(&ada), String::new())).await;
+    assert_eq!(info["id_photo_on_file"], json!(true));
+    // Another learner has nothing on file.
+    let bob = app.login("bob").await;
+    let (_, info) = app.json(sfn("flow_info", Some(&bob), String::new())).await;
+    assert_eq!(info["id_photo_on_file"], json!(false));
+
+    let (s, v) = app.json(sfn("submit_photos", Some(&ada), without_id.to_string())).await;
+    assert_eq!((s, &v["status"]), (StatusCode::OK, &json!("approved")), "{v}");
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let mine = server::store::attempts::for_user(&mut conn, user.id).await.expect("list");
+    assert_eq!(mine.len(), 2);
+    let newest = mine.iter().find(|a| a.id != first_id.id).expect("the new attempt");
+    assert_eq!(newest.copy_id_photo_from, Some(first_id.id));
+    assert_eq!(newest.photo_id_image_ref, first_id.photo_id_image_ref, "the approved ID photo is reused");
+    assert_eq!(newest.status(), AttemptStatus::Ready);
+
+    // Without a session: refused like every server function.
+    let (s, v) = app.json(sfn("flow_info", None, String::new())).await;
+    assert_eq!((s, &v["error"]["code"]), (StatusCode::UNAUTHORIZED, &json!("unauthenticated")));
+}
+on_both_backends!(submit_reverification, reverification_reuses_the_approved_id_photo);
+
+/// `/verify_student/reverify` (Open edX's link) lands in the SPA's reverification flow.
+async fn reverify_link_redirects_to_the_flow(db: &TestDb) {
+    use axum::{body::Body, http::Request};
+    let app = TestApp::new(db).await;
+    let (s, headers, _) = app.send(Request::get("/verify_student/reverify").body(Body::empty()).expect("req")).await;
+    assert!(s.is_redirection(), "{s}");
+    assert_eq!(headers.get("location").and_then(|v| v.to_str().ok()), Some("/id-verification/reverify"));
+}
+on_both_backends!(reverify_link, reverify_link_redirects_to_the_flow);

@@ -1,0 +1,115 @@
+//! The flow's state: what the learner has done so far. Kept in memory and in the tab's
+//! `sessionStorage`, so a reload resumes where the learner was; never in `localStorage`,
+//! so the photos leave the device's storage when the tab closes.
+
+use super::steps::Step;
+use serde::{Deserialize, Serialize};
+
+/// The `sessionStorage` key.
+pub const STORAGE_KEY: &str = "vouch.idv.flow";
+
+/// How the photos are taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CameraChoice {
+    /// Not asked yet.
+    #[default]
+    Unknown,
+    /// The camera is allowed.
+    Camera,
+    /// The learner uploads files (camera denied or missing).
+    Upload,
+}
+
+/// Everything the learner has done in this flow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowState {
+    /// Whose flow this is (username): on a shared computer the next learner in the same tab
+    /// must not see or submit the previous one's photos.
+    pub owner: String,
+    /// Panels with nothing to enter that the learner has gone past.
+    pub done: Vec<Step>,
+    /// Camera or upload.
+    pub camera: CameraChoice,
+    /// The face photo (data URL).
+    pub face: Option<String>,
+    /// The ID photo (data URL).
+    pub id_photo: Option<String>,
+    /// Whether to reuse the earlier approved ID photo (`None`: not decided yet).
+    pub reuse_id: Option<bool>,
+    /// The name as on the ID.
+    pub name: Option<String>,
+    /// The learner has seen the summary: retakes return there.
+    pub reached_summary: bool,
+    /// Submitted: the flow is over.
+    pub submitted: bool,
+}
+
+impl FlowState {
+    /// Whether the ID step is skipped because an approved ID photo is reused.
+    pub fn reuses_id(&self) -> bool {
+        self.reuse_id == Some(true)
+    }
+
+    /// Marks a panel with nothing to enter as done.
+    pub fn mark(&mut self, step: Step) {
+        if !self.done.contains(&step) {
+            self.done.push(step);
+        }
+    }
+
+    /// The state after submission: the photos are dropped at once.
+    pub fn finished(self) -> Self {
+        Self { owner: self.owner, submitted: true, ..Self::default() }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    // The live copy: a photo too big for sessionStorage's quota still survives navigation.
+    static MEMORY: std::cell::RefCell<Option<FlowState>> = const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(target_arch = "wasm32")]
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The state of this tab's flow (empty when none).
+pub fn load() -> FlowState {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if let Some(s) = MEMORY.with(|m| m.borrow().clone()) {
+            return s;
+        }
+        let stored = session_storage()
+            .and_then(|st| st.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        MEMORY.with(|m| *m.borrow_mut() = Some(FlowState::clone(&stored)));
+        stored
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        FlowState::default()
+    }
+}
+
+/// Keeps `state` for this tab. When the photos exceed the storage quota, the state is kept
+/// without them (a reload then asks for the photos again) rather than not at all.
+pub fn save(state: &FlowState) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        MEMORY.with(|m| *m.borrow_mut() = Some(state.clone()));
+        let Some(storage) = session_storage() else { return };
+        let put =
+            |s: &FlowState| serde_json::to_string(s).ok().is_some_and(|j| storage.set_item(STORAGE_KEY, &j).is_ok());
+        if !put(state) {
+            let light = FlowState { face: None, id_photo: None, ..state.clone() };
+            let _ = put(&light);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = state;
+    }
+}
