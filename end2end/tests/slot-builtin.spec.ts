@@ -17,7 +17,10 @@ test('Software Secure renders the built-in camera flow in the slot', async ({ pa
   const slot = page.locator('[data-slot="id_verification_slot"]');
   await expect(slot).toHaveAttribute('data-filler', 'builtin');
   await expect(page.getByRole('heading', { name: 'Before you start' })).toBeVisible();
-  await page.getByRole('button', { name: 'Start' }).click();
+  await page.locator('#start').click();
+  await expect(page.getByRole('heading', { name: 'Allow camera access' })).toBeVisible();
+  await page.locator('#enable-camera').click();
+  await page.locator('#next').click();
   await expect(page.locator('video')).toBeVisible();
 });
 
