@@ -7,10 +7,13 @@
 use super::{JobError, JobHandler};
 use crate::{
     service::{Services, lifecycle},
-    store::{attempts, jobs, transitions::Actor},
+    store::{
+        attempts, jobs,
+        transitions::{self, Actor},
+    },
     vendors::software_secure::{self, SERVICE_NAME},
 };
-use app::domain::{AttemptId, AttemptStatus, photo_lifecycle::PhotoOp};
+use app::domain::{AttemptId, AttemptKind, AttemptStatus, photo_lifecycle::PhotoOp};
 use serde::{Deserialize, Serialize};
 
 /// The job kind.
@@ -49,6 +52,25 @@ fn truncate(s: &str) -> String {
     s.chars().take(MAX_KEPT).collect()
 }
 
+/// Records the vendor's acceptance, unless the attempt changed since the job read it: the
+/// vendor's verdict (e.g. a fast system-failure callback) may already have moved it, and
+/// marking it submitted then would undo that verdict.
+async fn mark_submitted(
+    services: &Services,
+    id: AttemptId,
+    changes_seen: usize,
+    actor: &Actor,
+) -> crate::service::ServiceResult<()> {
+    let mut tx = services.store.begin().await?;
+    attempts::lock(&mut tx, id).await?;
+    if transitions::history(&mut tx, AttemptKind::Photo, id.0).await?.len() != changes_seen {
+        return Ok(());
+    }
+    lifecycle::apply_in(&mut tx, services, id, &PhotoOp::MarkSubmit, actor, "accepted by the vendor").await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(())
+}
+
 /// The job handler.
 pub struct SubmitToSoftwareSecure;
 
@@ -60,9 +82,16 @@ impl JobHandler for SubmitToSoftwareSecure {
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
         let id = parse(payload)?;
-        let attempt = {
+        // The attempt and how many status changes it has had: if a callback moves it while
+        // we talk to the vendor, the count tells us, even when it lands on the same status.
+        let (attempt, changes) = {
             let mut conn = services.store.conn().await.map_err(|e| JobError::Retry(e.to_string()))?;
-            attempts::by_id(&mut conn, id).await.map_err(|e| JobError::Retry(e.to_string()))?
+            let attempt = attempts::by_id(&mut conn, id).await.map_err(|e| JobError::Retry(e.to_string()))?;
+            let changes = transitions::history(&mut conn, AttemptKind::Photo, id.0)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?
+                .len();
+            (attempt, changes)
         };
         let Some(attempt) = attempt else { return Err(JobError::Fail("the attempt no longer exists".into())) };
         if !matches!(attempt.status(), AttemptStatus::Ready | AttemptStatus::MustRetry) {
@@ -94,8 +123,8 @@ impl JobHandler for SubmitToSoftwareSecure {
             return Err(JobError::Retry(truncate(&format!("vendor answered {status}: {text}"))));
         }
         let actor = Actor::Vendor(SERVICE_NAME.into());
-        match lifecycle::apply(services, id, &PhotoOp::MarkSubmit, &actor, "accepted by the vendor").await {
-            Ok(_) => Ok(()),
+        match mark_submitted(services, id, changes, &actor).await {
+            Ok(()) => Ok(()),
             // The vendor's callback may already have decided it (it answered before we
             // recorded the submission): nothing left to do.
             Err(crate::service::ServiceError::Conflict(_) | crate::service::ServiceError::Raced) => Ok(()),

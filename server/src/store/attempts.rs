@@ -231,3 +231,13 @@ pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
     let (n,): (i64,) = sqlx::query_as("select count(*) from photo_verification").fetch_one(conn).await?;
     Ok(n)
 }
+
+/// Takes the attempt's row lock for the rest of the transaction (PostgreSQL; SQLite's
+/// write transactions are already exclusive): a no-op update, the same SQL on both.
+pub async fn lock(conn: &mut Conn, id: AttemptId) -> StoreResult<()> {
+    sqlx::query("update photo_verification set attempt_id = attempt_id where attempt_id = $1")
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

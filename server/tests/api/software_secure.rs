@@ -491,3 +491,41 @@ async fn verdict_races_the_submission(db: &TestDb) {
     }
 }
 on_both_backends!(verdict_race, verdict_races_the_submission);
+
+/// The vendor answers a submission with a system-failure callback before its 200 reaches
+/// the job: the job must not then mark the attempt submitted (undoing must_retry).
+async fn system_failure_before_the_answer(db: &TestDb) {
+    #[derive(Clone)]
+    struct FastVendor {
+        router: std::sync::Arc<std::sync::OnceLock<Router>>,
+        date: String,
+    }
+    async fn answer_after_callback(State(v): State<FastVendor>, body: Bytes) -> StatusCode {
+        use tower::ServiceExt;
+        let keys = fixture_keys();
+        let sent: Value = serde_json::from_slice(&body).expect("json");
+        let fail = json!({"EdX-ID": sent["EdX-ID"], "Result": "SYSTEM FAIL", "Reason": "vendor overloaded", "MessageType": "error"});
+        let req = callback(&fail, &v.date, &keys.access_key, &keys.secret_key);
+        let router = v.router.get().expect("router set").clone();
+        let res = router.oneshot(req).await.expect("router");
+        assert_eq!(res.status(), StatusCode::OK, "the early verdict is recorded");
+        StatusCode::OK
+    }
+    let cell = std::sync::Arc::new(std::sync::OnceLock::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let vendor_url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let (app, _) = TestApp::listening(db, |c| c.software_secure.api_url = vendor_url).await;
+    cell.set(app.router.clone()).expect("once");
+    let vendor = FastVendor { router: cell, date: now_date(&app) };
+    let vendor_app = Router::new().route("/", post(answer_after_callback)).with_state(vendor);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, vendor_app).await;
+    });
+    let cookie = app.login("quick").await;
+    app.json(sfn("submit_photos", Some(&cookie), submit_body(true, None))).await;
+    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    let attempt = the_attempt(&app, "quick").await;
+    assert_eq!(attempt.status(), AttemptStatus::MustRetry, "the vendor's verdict stands");
+    assert!(attempt.review.error_msg.contains("vendor overloaded"), "{}", attempt.review.error_msg);
+}
+on_both_backends!(system_failure_races_the_submission, system_failure_before_the_answer);
