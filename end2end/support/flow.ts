@@ -59,6 +59,9 @@ export async function capture(page: Page, shotName?: string) {
   const video = page.locator('video');
   await expect(page.locator('#take-photo')).toBeEnabled();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+  // Chromium's fake camera restarts its animation with every stream: wait for it to move on,
+  // so that a retake never captures the very same first frame again.
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(0.3);
   if (shotName) await panel(page, shotName);
   await page.locator('#take-photo').click();
   const photo = page.locator('#captured-photo');
