@@ -40,11 +40,19 @@ pub fn slot_config() -> Loaded<SlotConfig> {
 
 /// Reads `endpoint`'s answer again into `into`; the previous answer stays until then.
 pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
-    spawn_local(async move {
-        let answer = call(endpoint, None).await.and_then(|text| parse::<T>(&text));
-        // The page may be gone by now.
-        let _ = into.try_set(Some(answer));
-    });
+    fetch_then(
+        endpoint,
+        Box::new(move |answer| {
+            // The page may be gone by now.
+            let _ = into.try_set(Some(answer.and_then(|text| parse::<T>(&text))));
+        }),
+    );
+}
+
+/// One request future for every answer type (a boxed callback instead of a generic future
+/// per type keeps the download small).
+fn fetch_then(endpoint: &'static str, then: Box<dyn FnOnce(Result<String, AppError>)>) {
+    spawn_local(async move { then(call(endpoint, None).await) });
 }
 
 fn load<T: DeserializeOwned + Send + Sync + 'static>(endpoint: &'static str) -> Loaded<T> {
