@@ -1,6 +1,8 @@
 //! Server functions: the SPA's private RPC, mounted under `/sfn/` with fixed endpoint names
 //! (no build-dependent hashes). Never hand these URLs to outside systems; they use the REST
 //! API. Each body only forwards to the backend port, where the service layer lives.
+//! The SPA calls them through [`crate::rpc`] (one small `fetch`) rather than server_fn's
+//! generic client, which kept the learner's download large.
 
 use crate::{
     dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},

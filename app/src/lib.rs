@@ -9,9 +9,11 @@ pub mod domain;
 pub mod dto;
 pub mod error;
 pub mod i18n;
+pub mod nav;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod rpc;
 pub mod slot;
 
 pub use pages::App;

@@ -66,13 +66,11 @@ pub fn filler(name: &str) -> Option<Filler> {
 /// Renders the filler the server configured for this learner.
 #[component]
 pub fn IdVerificationSlot() -> impl IntoView {
-    let config = LocalResource::new(get_slot_config);
-    // The page around the slot already waits in a Suspense.
-    move || {
-        config.get().map(|c| match c {
-            Ok(c) => render(c),
-            Err(e) => crate::pages::error_box(e.message),
-        })
+    let config = crate::rpc::slot_config();
+    move || match config.get() {
+        None => crate::pages::loading(),
+        Some(Ok(c)) => render(c),
+        Some(Err(e)) => crate::pages::error_box(e.message),
     }
 }
 

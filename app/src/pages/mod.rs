@@ -5,17 +5,8 @@ pub mod flow;
 pub mod sign_in;
 pub mod status;
 
-use crate::{
-    api::{get_session_info, get_verification_status},
-    domain::UserStatusKind,
-    i18n::t,
-    slot::IdVerificationSlot,
-};
+use crate::{domain::UserStatusKind, i18n::t, nav, rpc, slot::IdVerificationSlot};
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Redirect, Route, Router, Routes},
-    path,
-};
 use sign_in::SignIn;
 use status::{StatusPage, StatusView};
 
@@ -23,21 +14,47 @@ use status::{StatusPage, StatusView};
 #[component]
 pub fn App() -> impl IntoView {
     let s = t();
+    nav::provide();
+    let path = nav::use_path();
+    // Only a change of page renders again: moving between flow panels keeps the flow.
+    let page = Memo::new(move |_| path.with(|p| Page::of(p)));
+    let body = move || match page.get() {
+        Page::Entry => view! { <EntryPage/> }.into_any(),
+        Page::Status => view! { <StatusPage/> }.into_any(),
+        Page::Flow => view! { <FlowPage/> }.into_any(),
+        Page::NotFound => view! { <p class="notice">{t().not_found}</p> }.into_any(),
+    };
     view! {
-        <Router>
-            <a class="skip" href="#main">{s.skip}</a>
-            <header class="topbar">
-                <a class="brand" href="/id-verification">{s.brand}</a>
-            </header>
-            <main id="main" class="container" tabindex="-1">
-                <Routes fallback=|| view! { <p class="notice">{t().not_found}</p> }>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/id-verification"/> }/>
-                    <Route path=path!("/id-verification") view=EntryPage/>
-                    <Route path=path!("/id-verification/status") view=StatusPage/>
-                    <Route path=path!("/id-verification/:step") view=FlowPage/>
-                </Routes>
-            </main>
-        </Router>
+        <a class="skip" href="#main">{s.skip}</a>
+        <header class="topbar">
+            <a class="brand" href=nav::HOME>{s.brand}</a>
+        </header>
+        <main id="main" class="container" tabindex="-1">{body}</main>
+    }
+}
+
+/// The SPA's pages, by path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    /// `/id-verification` (and `/`).
+    Entry,
+    /// `/id-verification/status`.
+    Status,
+    /// `/id-verification/<panel>`.
+    Flow,
+    /// Anything else.
+    NotFound,
+}
+
+impl Page {
+    /// The page for a normalized path (see [`nav`]).
+    fn of(path: &str) -> Self {
+        match path.strip_prefix(nav::HOME) {
+            Some("") => Self::Entry,
+            Some("/status") => Self::Status,
+            Some(rest) if rest.len() > 1 && rest.starts_with('/') && !rest[1..].contains('/') => Self::Flow,
+            _ => Self::NotFound,
+        }
     }
 }
 
@@ -45,14 +62,15 @@ pub fn App() -> impl IntoView {
 /// otherwise the verification flow (the plugin slot).
 #[component]
 fn EntryPage() -> impl IntoView {
-    let status = LocalResource::new(get_verification_status);
+    let status = rpc::verification_status();
     view! {
         <SignedIn>
-            {move || status.get().map(|r| match r {
-                Ok(s) if shows_status(&s) => view! { <StatusView status=s/> }.into_any(),
-                Ok(_) => view! { <IdVerificationSlot/> }.into_any(),
-                Err(e) => error_box(e.message),
-            })}
+            {move || match status.get() {
+                None => loading(),
+                Some(Ok(s)) if shows_status(&s) => view! { <StatusView status=s/> }.into_any(),
+                Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
+                Some(Err(e)) => error_box(e.message),
+            }}
         </SignedIn>
     }
 }
@@ -73,15 +91,18 @@ fn FlowPage() -> impl IntoView {
 /// Shows `children` to a signed-in learner, the sign-in panel otherwise.
 #[component]
 fn SignedIn(children: ChildrenFn) -> impl IntoView {
-    let session = LocalResource::new(get_session_info);
-    let body = move || {
-        session.get().map(|r| match r {
-            Ok(info) if info.user.is_none() => view! { <SignIn dev_login=info.dev_login/> }.into_any(),
-            Ok(_) => children().into_any(),
-            Err(e) => error_box(e.message),
-        })
-    };
-    view! { <Suspense fallback=|| view! { <p class="notice">{t().loading}</p> }>{body}</Suspense> }
+    let session = rpc::session_info();
+    move || match session.get() {
+        None => loading(),
+        Some(Ok(info)) if info.user.is_none() => view! { <SignIn dev_login=info.dev_login/> }.into_any(),
+        Some(Ok(_)) => children().into_any(),
+        Some(Err(e)) => error_box(e.message),
+    }
+}
+
+/// What a page shows while it waits for the server.
+pub fn loading() -> AnyView {
+    view! { <p class="notice">{t().loading}</p> }.into_any()
 }
 
 /// An error message, announced to assistive technology.
@@ -92,6 +113,18 @@ pub fn error_box(message: String) -> AnyView {
 #[cfg(test)]
 mod tests {
     use crate::domain::{UserStatus, UserStatusKind};
+
+    #[test]
+    fn pages_by_path() {
+        use super::Page;
+        assert_eq!(Page::of("/id-verification"), Page::Entry);
+        assert_eq!(Page::of("/id-verification/status"), Page::Status);
+        assert_eq!(Page::of("/id-verification/summary"), Page::Flow);
+        assert_eq!(Page::of("/id-verification/reverify"), Page::Flow);
+        assert_eq!(Page::of("/id-verification/a/b"), Page::NotFound);
+        assert_eq!(Page::of("/id-verificationx"), Page::NotFound);
+        assert_eq!(Page::of("/elsewhere"), Page::NotFound);
+    }
 
     #[test]
     fn entry_shows_the_status_once_there_is_an_attempt() {

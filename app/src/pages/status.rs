@@ -1,10 +1,10 @@
 //! The status page: the learner's status, read from the server, with the next action.
 
-use super::error_box;
+use super::{error_box, loading};
 use crate::{
-    api::get_verification_status,
     domain::{UserStatus, UserStatusKind},
     i18n::{Strings, t},
+    rpc,
 };
 use leptos::prelude::*;
 
@@ -15,23 +15,21 @@ const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 /// again every few seconds, so the learner sees the decision without reloading.
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let status = LocalResource::new(get_verification_status);
+    let status = rpc::verification_status();
     let refresh = move || {
-        let pending = status.get_untracked().is_some_and(|r| r.is_ok_and(|s| s.status == UserStatusKind::Pending));
+        let pending = status.with_untracked(|r| matches!(r, Some(Ok(s)) if s.status == UserStatusKind::Pending));
         if pending {
-            status.refetch();
+            rpc::reload(status, "verification_status");
         }
     };
     if let Ok(handle) = leptos::prelude::set_interval_with_handle(refresh, REFRESH) {
         on_cleanup(move || handle.clear());
     }
-    let body = move || {
-        status.get().map(|r| match r {
-            Ok(s) => view! { <StatusView status=s/> }.into_any(),
-            Err(e) => error_box(e.message),
-        })
-    };
-    view! { <Suspense fallback=|| view! { <p class="notice">{t().loading}</p> }>{body}</Suspense> }
+    move || match status.get() {
+        None => loading(),
+        Some(Ok(s)) => view! { <StatusView status=s/> }.into_any(),
+        Some(Err(e)) => error_box(e.message),
+    }
 }
 
 /// What the learner can do about a status.

@@ -10,16 +10,13 @@ pub mod steps;
 mod summary;
 
 use crate::{
-    api::get_flow_info,
     dto::FlowInfo,
     i18n::t,
-    pages::{camera, error_box},
+    nav,
+    pages::{camera, error_box, loading},
+    rpc,
 };
 use leptos::{html, prelude::*};
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_location, use_navigate},
-};
 use state::FlowState;
 use steps::Step;
 use web_sys::MediaStream;
@@ -82,22 +79,17 @@ impl Flow {
 /// The flow.
 #[component]
 pub fn BuiltinFlow() -> impl IntoView {
-    let info = LocalResource::new(get_flow_info);
-    view! {
-        <Suspense fallback=|| view! { <p class="notice">{t().loading}</p> }>
-            {move || info.get().map(|r| match r {
-                Ok(info) => view! { <FlowPanels info=info/> }.into_any(),
-                Err(e) => error_box(e.message),
-            })}
-        </Suspense>
+    let info = rpc::flow_info();
+    move || match info.get() {
+        None => loading(),
+        Some(Ok(info)) => view! { <FlowPanels info=info/> }.into_any(),
+        Some(Err(e)) => error_box(e.message),
     }
 }
 
 #[component]
 fn FlowPanels(info: FlowInfo) -> impl IntoView {
-    let location = use_location();
-    let navigate = use_navigate();
-    let path = location.pathname;
+    let path = nav::use_path();
     let mut initial = state::load();
     let entry = path.get_untracked();
     // The reverification entry, a new start after a finished flow, or another learner's
@@ -113,10 +105,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     }
     state::save(&initial);
     let state = RwSignal::new(initial);
-    let go = {
-        let navigate = navigate.clone();
-        Callback::new(move |step: Step| navigate(&step.path(), NavigateOptions::default()))
-    };
+    let go = Callback::new(move |step: Step| nav::navigate(&step.path(), false));
     // The panel shown: the one asked for, unless an earlier step is still to do.
     let step = Memo::new(move |_| state.with(|s| steps::resolve(Step::from_path(&path.get()), s)));
     let flow = Flow {
@@ -145,7 +134,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         let bare = matches!(here.trim_end_matches('/'), steps::BASE | steps::REVERIFY);
         let requested = Step::from_path(&here);
         if (bare || requested.is_some()) && requested != Some(shown) {
-            navigate(&shown.path(), NavigateOptions { replace: true, ..Default::default() });
+            nav::navigate(&shown.path(), true);
         }
     });
 

@@ -2,7 +2,7 @@
 //! consent, and submission errors in words.
 
 use super::{PanelFrame, state::FlowState, steps::Step, use_flow};
-use crate::{api::submit_photos, dto::SubmitPhotosRequest, i18n::t};
+use crate::{dto::SubmitPhotosRequest, i18n::t, rpc::submit_photos};
 use leptos::{prelude::*, task::spawn_local};
 
 /// The summary panel.

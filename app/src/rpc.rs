@@ -1,0 +1,105 @@
+//! The SPA's side of the server functions in [`crate::api`] and [`crate::slot`]: one small
+//! `fetch` to `/sfn/<name>` with the bodies server_fn's own client sends (an empty form for
+//! the functions without arguments, `{"request": …}` as JSON for `submit_photos`), and the
+//! answer read as JSON or, on a 4xx/5xx status, as the error envelope. Written by hand
+//! because server_fn's generic client and the async resources around it were a third of
+//! the learner's download; the server side is unchanged.
+
+use crate::{
+    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    error::{AppError, ErrorCode},
+    slot::SlotConfig,
+};
+use leptos::{prelude::*, task::spawn_local};
+use serde::{Serialize, de::DeserializeOwned};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// A server function's answer: `None` while it loads.
+pub type Loaded<T> = RwSignal<Option<Result<T, AppError>>>;
+
+/// The signed-in user and how sign-in works on this deployment.
+pub fn session_info() -> Loaded<SessionInfo> {
+    load("session_info")
+}
+
+/// The signed-in learner's verification status.
+pub fn verification_status() -> Loaded<VerificationStatus> {
+    load("verification_status")
+}
+
+/// What the verification flow needs before it starts.
+pub fn flow_info() -> Loaded<FlowInfo> {
+    load("flow_info")
+}
+
+/// What the `id_verification_slot` renders for this learner.
+pub fn slot_config() -> Loaded<SlotConfig> {
+    load("slot_config")
+}
+
+/// Reads `endpoint`'s answer again into `into`; the previous answer stays until then.
+pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
+    fetch_then(
+        endpoint,
+        Box::new(move |answer| {
+            // The page may be gone by now.
+            let _ = into.try_set(Some(answer.and_then(|text| parse::<T>(&text))));
+        }),
+    );
+}
+
+/// One request future for every answer type (a boxed callback instead of a generic future
+/// per type keeps the download small).
+fn fetch_then(endpoint: &'static str, then: Box<dyn FnOnce(Result<String, AppError>)>) {
+    spawn_local(async move { then(call(endpoint, None).await) });
+}
+
+fn load<T: DeserializeOwned + Send + Sync + 'static>(endpoint: &'static str) -> Loaded<T> {
+    let loaded = RwSignal::new(None);
+    reload(loaded, endpoint);
+    loaded
+}
+
+/// Submits the learner's photos; returns the status afterwards.
+pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationStatus, AppError> {
+    #[derive(Serialize)]
+    struct Args {
+        request: SubmitPhotosRequest,
+    }
+    let body = serde_json::to_string(&Args { request }).map_err(|_| AppError::internal())?;
+    parse(&call("submit_photos", Some(body)).await?)
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|_| unreadable())
+}
+
+/// What server_fn reported for an answer it could not read.
+fn unreadable() -> AppError {
+    AppError::new(ErrorCode::InvalidRequest, "The request could not be read.")
+}
+
+/// Posts to `/sfn/<endpoint>` (`json`: a JSON body, else an empty form) and returns the
+/// answer's text, or the server's error.
+async fn call(endpoint: &str, json: Option<String>) -> Result<String, AppError> {
+    let unreachable =
+        |_| AppError::new(ErrorCode::Unavailable, "Vouch could not be reached. Check your connection and try again.");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let headers = web_sys::Headers::new().map_err(unreachable)?;
+    let content_type = if json.is_some() { "application/json" } else { "application/x-www-form-urlencoded" };
+    let _ = headers.set("Content-Type", content_type);
+    let _ = headers.set("Accept", "application/json");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&json.unwrap_or_default()));
+    let url = format!("/sfn/{endpoint}");
+    let response = JsFuture::from(window().fetch_with_str_and_init(&url, &init)).await.map_err(unreachable)?;
+    let response: web_sys::Response = response.dyn_into().map_err(unreachable)?;
+    let text = JsFuture::from(response.text().map_err(unreachable)?).await.map_err(unreachable)?;
+    let text = text.as_string().unwrap_or_default();
+    if (400..=599).contains(&response.status()) {
+        return Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| unreadable()));
+    }
+    Ok(text)
+}
