@@ -84,3 +84,30 @@ async fn verified_name_history(db: &TestDb) {
     assert!(doc["paths"]["/api/v1/users/{username}/verified-names"]["get"].is_object());
 }
 on_both_backends!(verified_name_history_for_staff, verified_name_history);
+
+/// `/staff` and every path under it get the console's own index.html; its assets come from
+/// dist/staff; the learner SPA keeps its own fallback.
+async fn console_is_served_under_staff(db: &TestDb) {
+    let dist = tempfile::tempdir().expect("dist");
+    std::fs::create_dir_all(dist.path().join("staff")).expect("mkdir");
+    std::fs::write(dist.path().join("index.html"), "learner spa").expect("write");
+    std::fs::write(dist.path().join("staff/index.html"), "staff console").expect("write");
+    std::fs::write(dist.path().join("staff/staff-1.js"), "console code").expect("write");
+    let mut cfg = db.config();
+    cfg.server.static_dir = dist.path().to_owned();
+    let app = TestApp::with_config(db, cfg).await;
+    let body = |path: &'static str| {
+        let app = &app;
+        async move {
+            let (status, _, body) = app.send(get(path, None)).await;
+            (status, String::from_utf8(body).expect("utf-8"))
+        }
+    };
+    for path in ["/staff", "/staff/", "/staff/learners/ada", "/staff/deadlines"] {
+        assert_eq!(body(path).await, (StatusCode::OK, "staff console".to_owned()), "{path}");
+    }
+    assert_eq!(body("/staff/staff-1.js").await, (StatusCode::OK, "console code".to_owned()));
+    assert_eq!(body("/id-verification/status").await, (StatusCode::OK, "learner spa".to_owned()));
+    assert_eq!(body("/staffing").await, (StatusCode::OK, "learner spa".to_owned()), "not under /staff");
+}
+on_both_backends!(console_served_under_staff, console_is_served_under_staff);
