@@ -4,7 +4,7 @@
 //!   with SQLite in ./data, photos in ./data/photos and dev login on.
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
-//! - `frontend`: build the SPA into ./dist.
+//! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
 //!
 //! Every install step checks first, so running a command twice installs nothing twice.
@@ -48,6 +48,17 @@ fn build_frontend() -> util::Result<PathBuf> {
     let dist = root().join("dist");
     util::precompress(&dist)?;
     util::report_bundle(&dist);
+
+    // The staff console is a separate bundle (the learner's has a size budget), built after
+    // the learner's because Trunk empties dist/ first; served under /staff from dist/staff.
+    let step = Step::start("staff console build (trunk --release, dist/staff)");
+    let mut trunk = tools::trunk_command();
+    trunk.args(["build", "--release", "--config", "staff/Trunk.toml"]).current_dir(root());
+    run(&mut trunk)?;
+    step.done();
+    let staff = dist.join("staff");
+    util::precompress(&staff)?;
+    util::report_bundle(&staff);
     Ok(dist)
 }
 
@@ -114,6 +125,7 @@ fn cmd_test() -> util::Result<()> {
 
     let step = Step::start("clippy (wasm32 frontend)");
     run(cargo().args(["clippy", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    run(cargo().args(["clippy", "-p", "staff", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     step.done();
     tools::check_no_tokio_in_wasm()?;
 

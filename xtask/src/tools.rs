@@ -96,12 +96,14 @@ pub fn trunk_command() -> Command {
 /// Trunk.toml must pin the same wasm-bindgen as Cargo.lock (else: schema mismatch at build).
 pub fn check_wasm_bindgen_pin() -> Result<()> {
     let wb = locked_wasm_bindgen()?;
-    let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
-    if trunk.contains(&format!("wasm_bindgen = \"{wb}\"")) {
-        Ok(())
-    } else {
-        Err(format!("Trunk.toml [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"))
+    // The learner SPA's and the staff console's Trunk.toml.
+    for file in ["Trunk.toml", "staff/Trunk.toml"] {
+        let trunk = std::fs::read_to_string(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
+        if !trunk.contains(&format!("wasm_bindgen = \"{wb}\"")) {
+            return Err(format!("{file} [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"));
+        }
     }
+    Ok(())
 }
 
 /// Server-only crates must never reach the wasm build (tokio would mean they did).

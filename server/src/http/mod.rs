@@ -110,6 +110,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         // Open edX's reverification link: the SPA's flow, started afresh.
         .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to("/id-verification/reverify") }))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
+        // The staff console: its own bundle and index.html fallback under /staff.
+        .nest_service("/staff", spa::service(&static_dir.join("staff")))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)
         .layer(axum::middleware::from_fn(error::json_errors))

@@ -25,6 +25,7 @@ mod rest;
 mod s3;
 mod server_fns;
 mod software_secure;
+mod staff_api;
 mod staff_photos;
 mod store_story;
 mod submit;

@@ -4,6 +4,7 @@
 
 pub mod openapi;
 pub mod openedx;
+pub mod staff;
 pub mod v1;
 
 use super::error::ApiError;

@@ -69,6 +69,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::pay_and_verify))
         .routes(routes!(v1::list_jobs))
         .routes(routes!(v1::retry_job))
+        .routes(routes!(super::staff::verified_names))
 }
 
 /// The document as served (JSON text, built once).

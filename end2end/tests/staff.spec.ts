@@ -1,0 +1,190 @@
+// The staff console (/staff, its own bundle) in Chromium against the real server: a learner
+// and an anonymous visitor are turned away; a staff member (made with `vouch create-staff`
+// on the server's own database) verifies a learner by hand, whose status turns approved in
+// the console and for the learner; edits a course deadline twice and sees both values in
+// its history; and the operations and LTI pages work. axe-core checks every console page.
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { expectAccessible, signIn, unique } from '../support/flow';
+
+const bin = process.env.VOUCH_BIN ?? path.resolve(__dirname, '../../target/debug/vouch');
+
+/// Makes `username` staff with the CLI, on the database the test server uses.
+function createStaff(username: string) {
+  const dataDir = process.env.VOUCH_E2E_DATA;
+  if (!dataDir) {
+    throw new Error('VOUCH_E2E_DATA must be set (cargo xtask test sets it): the test makes a staff user in that database');
+  }
+  execFileSync(bin, ['create-staff', '--username', username], {
+    env: {
+      ...process.env,
+      VOUCH_DATABASE__URL: `sqlite://${dataDir}/vouch.db?mode=rwc`,
+      VOUCH_VAULT__LOCAL_DIR: `${dataDir}/photos`,
+      VOUCH_LOG: 'warn',
+    },
+    stdio: 'pipe',
+  });
+}
+
+/// Dev login through the learner SPA's sign-in form, waiting until it took.
+async function signedIn(page: Page, username: string) {
+  await signIn(page, username);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toHaveCount(0);
+}
+
+async function learnerPage(browser: Browser, username: string) {
+  const page = await (await browser.newContext()).newPage();
+  await signedIn(page, username);
+  return page;
+}
+
+async function openConsole(page: Page, staff: string) {
+  createStaff(staff);
+  await signedIn(page, staff);
+  await page.goto('/staff');
+  const title = page.getByRole('heading', { level: 1, name: 'Find a learner' });
+  await expect(title).toBeVisible();
+  await expect(title).toBeFocused();
+  await expect(page.getByText(`Signed in as ${staff}`)).toBeVisible();
+}
+
+test('the console is for staff only', async ({ page }) => {
+  await page.goto('/staff/learners/anyone');
+  await expect(page.getByRole('heading', { level: 1, name: 'Staff only' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveText('You are not signed in. The staff console is for staff only.');
+  await expect(page.getByRole('link', { name: 'Sign in with a staff account' })).toHaveAttribute('href', '/id-verification');
+
+  const learner = `lena${unique()}`;
+  await signedIn(page, learner);
+  await page.goto('/staff');
+  await expect(page.getByRole('heading', { level: 1, name: 'Staff only' })).toBeVisible();
+  await expect(page.getByRole('alert')).toContainText(`signed in as ${learner}, who is not staff`);
+  await expect(page.getByRole('navigation', { name: 'Staff console' })).toHaveCount(0);
+  await expectAccessible(page, 'staff console, not allowed');
+  // The API refuses the learner just the same.
+  expect((await page.request.get('/api/v1/users?search=')).status()).toBe(403);
+});
+
+test('a manual verification approves the learner; revoking it is audited', async ({ page, browser }) => {
+  const learner = `lena${unique()}`;
+  const staff = `stella${unique()}`;
+  const lp = await learnerPage(browser, learner);
+  expect((await (await lp.request.get(`/api/v1/users/${learner}/status`)).json()).status).toBe('none');
+
+  await openConsole(page, staff);
+  await expectAccessible(page, 'staff search');
+  // Keyboard: type and press Enter.
+  const search = page.getByLabel('Username or email starts with');
+  await search.fill(learner);
+  await search.press('Enter');
+  await expect(page.locator('.live')).toHaveText('1 learner found.');
+  await page.getByRole('link', { name: learner }).click();
+  await expect(page).toHaveURL(new RegExp(`/staff/learners/${learner}$`));
+  await expect(page.getByRole('heading', { level: 1, name: `Learner ${learner}` })).toBeFocused();
+  await expect(page.locator('#learner-status')).toHaveText('None');
+  await expect(page.getByText('No attempts.')).toBeVisible();
+  await expectAccessible(page, 'staff learner page, no attempts');
+
+  // A reason is required: the browser refuses an empty one, nothing is sent.
+  await page.getByRole('button', { name: 'Create manual verification' }).click();
+  await expect(page.locator('#learner-status')).toHaveText('None');
+
+  await page.getByLabel('Reason (required; kept in the audit history)').fill('Passport checked in person');
+  await page.getByLabel('Verified name (optional; the account\'s name if empty)').fill('Lena Learner');
+  await page.getByRole('button', { name: 'Create manual verification' }).click();
+  await expect(page.locator('.live')).toContainText(`created for ${learner}`);
+  await expect(page.locator('#learner-status')).toHaveText('Approved');
+
+  // The attempt, with its audit history on demand.
+  const attempt = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Manual attempt \d+$/ }) });
+  await expect(attempt).toHaveCount(1);
+  await expect(attempt).toContainText('Lena Learner');
+  const toggle = attempt.getByRole('button', { name: 'Show history' });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await toggle.click();
+  await expect(attempt.getByRole('button', { name: 'Hide history' })).toHaveAttribute('aria-expanded', 'true');
+  await expect(attempt.locator('.history li')).toHaveCount(1);
+  await expect(attempt.locator('.history li').first()).toContainText(`Approved by staff`);
+  await expect(attempt.locator('.history li').first()).toContainText('Passport checked in person');
+  await expectAccessible(page, 'staff learner page, approved');
+
+  // The learner sees it too: through the API and on their own status page.
+  expect((await (await lp.request.get(`/api/v1/users/${learner}/status`)).json()).status).toBe('approved');
+  await lp.goto('/id-verification/status');
+  await expect(lp.getByText('Your identity is verified.')).toBeVisible();
+
+  // Revoke, with a reason; the history then holds both changes.
+  await attempt.getByLabel('Reason for revoking').fill('Wrong learner');
+  await attempt.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.locator('.live')).toContainText('revoked');
+  const revoked = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Manual attempt \d+$/ }) });
+  await expect(revoked.locator('dd.status-denied')).toHaveText('Denied');
+  await revoked.getByRole('button', { name: 'Show history' }).click();
+  await expect(revoked.locator('.history li')).toHaveCount(2);
+  await expect(revoked.locator('.history li').nth(1)).toContainText('Wrong learner');
+  expect((await (await lp.request.get(`/api/v1/users/${learner}/status`)).json()).status).not.toBe('approved');
+});
+
+test('a deadline edited twice shows both values in its history', async ({ page }) => {
+  const staff = `stella${unique()}`;
+  const course = `course-v1:Staff+E2E+${unique()}`;
+  await openConsole(page, staff);
+  await page.getByRole('link', { name: 'Course deadlines' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Course deadlines' })).toBeFocused();
+  await expect(page.getByRole('link', { name: 'Course deadlines' })).toHaveAttribute('aria-current', 'page');
+  await page.getByLabel('Course key').fill(course);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await expect(page.locator('#current-deadline')).toHaveText('—');
+  await expect(page.getByText('No changes yet.')).toBeVisible();
+
+  const input = page.getByLabel('New deadline (UTC)');
+  await input.fill('2027-01-31T23:59');
+  await page.getByRole('button', { name: 'Save deadline' }).click();
+  await expect(page.locator('.live')).toHaveText(`The deadline of ${course} is now 2027-01-31 23:59:00 UTC.`);
+  await expect(page.locator('#current-deadline')).toHaveText('2027-01-31 23:59:00 UTC');
+  await input.fill('2027-02-28T12:00');
+  await page.getByRole('button', { name: 'Save deadline' }).click();
+  await expect(page.locator('#current-deadline')).toHaveText('2027-02-28 12:00:00 UTC');
+
+  const history = page.locator('#deadline-history li');
+  await expect(history).toHaveCount(2);
+  await expect(history.nth(0)).toContainText(`Set to 2027-02-28 12:00:00 UTC by staff:${staff}`);
+  await expect(history.nth(1)).toContainText(`Set to 2027-01-31 23:59:00 UTC by staff:${staff}`);
+  await expectAccessible(page, 'staff deadlines');
+
+  // The server has both too.
+  const api = await page.request.get(`/api/v1/courses/${encodeURIComponent(course)}/deadline/history`);
+  const body = await api.json();
+  expect(body.results.map((c: { deadline: string }) => c.deadline)).toEqual(['2027-02-28T12:00:00Z', '2027-01-31T23:59:00Z']);
+});
+
+test('operations and LTI consumers pages', async ({ page }) => {
+  await openConsole(page, `stella${unique()}`);
+  await page.getByRole('link', { name: 'Operations' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Operations' })).toBeFocused();
+  await expect(page.getByRole('heading', { level: 2, name: 'Failed jobs' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Dead-lettered webhook deliveries' })).toBeVisible();
+  await expect(page.getByText(/^No failed jobs\.$|^Job \d+/).first()).toBeVisible();
+  await expectAccessible(page, 'staff operations');
+
+  await page.getByRole('link', { name: 'LTI consumers' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'LTI consumers' })).toBeFocused();
+  const key = `e2e-key-${unique()}`;
+  await page.getByLabel('Name').fill('E2E LMS');
+  await page.getByLabel('Consumer key').fill(key);
+  await page.getByLabel('Shared secret').fill('a shared secret for the e2e test');
+  await page.getByRole('button', { name: 'Add consumer' }).click();
+  await expect(page.locator('.live')).toHaveText(`Consumer ${key} added.`);
+  const remove = page.getByRole('button', { name: `Remove consumer ${key}` });
+  await expect(remove).toBeVisible();
+  await expectAccessible(page, 'staff LTI consumers');
+  page.once('dialog', (d) => d.accept());
+  await remove.click();
+  await expect(page.locator('.live')).toHaveText(`Consumer ${key} removed.`);
+  await expect(remove).toHaveCount(0);
+
+  // A console path opened directly (a reload) is served the console's own index.html.
+  await page.goto('/staff/deadlines');
+  await expect(page.getByRole('heading', { level: 1, name: 'Course deadlines' })).toBeVisible();
+});

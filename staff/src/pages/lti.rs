@@ -1,0 +1,93 @@
+//! `/staff/lti`: the LTI consumers (LMSs that launch Vouch): list, add, remove. Secrets are
+//! written once and never shown again (the API never returns them).
+
+use super::{Notice, NoticeLine, PageTitle, act, load_error};
+use crate::{
+    api,
+    format::{results, segment, text},
+};
+use leptos::{ev::SubmitEvent, prelude::*};
+use serde_json::json;
+
+/// The LTI consumers page.
+#[component]
+pub fn LtiPage() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let notice: Notice = RwSignal::new(None);
+    let consumers = LocalResource::new(move || {
+        let _ = refresh.get();
+        api::get("/api/v1/lti/consumers")
+    });
+    let (name, key, secret) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let add = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body =
+            json!({ "name": name.get_untracked(), "key": key.get_untracked(), "secret": secret.get_untracked() });
+        act(notice, refresh, async move { api::send("POST", "/api/v1/lti/consumers", body).await }, move |v| {
+            name.set(String::new());
+            key.set(String::new());
+            secret.set(String::new());
+            format!("Consumer {} added.", text(&v, "key"))
+        });
+    };
+    let remove = move |k: String| {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(&format!("Remove the LTI consumer {k}? Its launches stop working.")).ok()
+            })
+            .unwrap_or(false);
+        if confirmed {
+            let path = format!("/api/v1/lti/consumers/{}", segment(&k));
+            act(notice, refresh, async move { api::call("DELETE", &path, None).await }, move |_| {
+                format!("Consumer {k} removed.")
+            });
+        }
+    };
+    let list = move || {
+        consumers.get().map(|r| match r {
+            Ok(v) if results(&v).is_empty() => view! { <p>"No consumers."</p> }.into_any(),
+            Ok(v) => view! {
+                <ul class="items">
+                    {results(&v)
+                        .into_iter()
+                        .map(|c| {
+                            let k = text(&c, "key");
+                            let label = format!("Remove consumer {k}");
+                            let k2 = k.clone();
+                            view! {
+                                <li>
+                                    <h3>{text(&c, "name")}</h3>
+                                    <p>"Key " <code>{k}</code> " · instance " {text(&c, "instance_guid")}</p>
+                                    <button type="button" on:click=move |_| remove(k2.clone())>{label}</button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+            Err(e) => load_error(e),
+        })
+    };
+    view! {
+        <PageTitle>"LTI consumers"</PageTitle>
+        <NoticeLine notice=notice/>
+        <section class="card" aria-labelledby="lti-list-h">
+            <h2 id="lti-list-h">"Consumers"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>{list}</Transition>
+        </section>
+        <section class="card" aria-labelledby="lti-add-h">
+            <h2 id="lti-add-h">"Add a consumer"</h2>
+            <form on:submit=add>
+                <label for="lti-name">"Name"</label>
+                <input id="lti-name" required autocomplete="off" bind:value=name/>
+                <label for="lti-key">"Consumer key"</label>
+                <input id="lti-key" required autocomplete="off" bind:value=key/>
+                <label for="lti-secret">"Shared secret"</label>
+                <input id="lti-secret" type="password" required autocomplete="new-password" bind:value=secret/>
+                <button type="submit" class="primary">"Add consumer"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,165 @@
+//! The console's pages, behind one gate: only staff get the router; anyone else is told
+//! why, with a way to sign in.
+
+mod deadlines;
+mod learner;
+mod lti;
+mod operations;
+mod search;
+
+use crate::api::{self, ApiError};
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    hooks::use_location,
+    path,
+};
+use serde_json::Value;
+
+/// The result line of the page's last action: `(succeeded, message)`.
+pub type Notice = RwSignal<Option<(bool, String)>>;
+
+/// The whole console.
+#[component]
+pub fn App() -> impl IntoView {
+    let me = LocalResource::new(|| api::get("/api/v1/me"));
+    let body = move || {
+        me.get().map(|r| match r {
+            Ok(me) if me["is_staff"].as_bool() == Some(true) => {
+                view! { <Console username=crate::format::text(&me, "username")/> }.into_any()
+            }
+            Ok(me) => view! { <NotAllowed username=Some(crate::format::text(&me, "username"))/> }.into_any(),
+            Err(ApiError { status: 401, .. }) => view! { <NotAllowed username=None/> }.into_any(),
+            Err(e) => view! {
+                <main id="main" class="container console">
+                    <h1 class="page-title">"Staff console"</h1>
+                    <p role="alert" class="error">{e.message}</p>
+                </main>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <Suspense fallback=|| view! { <main id="main" class="container console"><p class="notice">"Loading…"</p></main> }>
+            {body}
+        </Suspense>
+    }
+}
+
+/// Signed out (401) or signed in without staff rights (403 on every console call).
+#[component]
+fn NotAllowed(username: Option<String>) -> impl IntoView {
+    let why = match username {
+        Some(u) => format!("You are signed in as {u}, who is not staff. The staff console is for staff only."),
+        None => "You are not signed in. The staff console is for staff only.".to_owned(),
+    };
+    view! {
+        <header class="topbar"><a class="brand" href="/id-verification">"Vouch"</a></header>
+        <main id="main" class="container console">
+            <h1 class="page-title">"Staff only"</h1>
+            <p role="alert">{why}</p>
+            <p>
+                <a href="/id-verification">"Sign in with a staff account"</a>
+                ", then open the staff console again."
+            </p>
+        </main>
+    }
+}
+
+/// The signed-in staff member's console.
+#[component]
+fn Console(username: String) -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <a class="brand" href="/staff">"Vouch staff"</a>
+                <Nav/>
+                <span class="whoami">"Signed in as " {username}</span>
+            </header>
+            <main id="main" class="container console" tabindex="-1">
+                <Routes fallback=|| view! { <PageTitle>"Not found"</PageTitle><p>"No such page in the console."</p> }>
+                    <Route path=path!("/staff") view=search::SearchPage/>
+                    <Route path=path!("/staff/learners/:username") view=learner::LearnerPage/>
+                    <Route path=path!("/staff/deadlines") view=deadlines::DeadlinesPage/>
+                    <Route path=path!("/staff/operations") view=operations::OperationsPage/>
+                    <Route path=path!("/staff/lti") view=lti::LtiPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The console's sections; the current one is marked for assistive technology.
+#[component]
+fn Nav() -> impl IntoView {
+    let pathname = use_location().pathname;
+    let link = move |href: &'static str, label: &'static str| {
+        let current = move || {
+            let path = pathname.get();
+            let here =
+                if href == "/staff" { path == href || path.starts_with("/staff/learners") } else { path == href };
+            here.then_some("page")
+        };
+        view! { <li><a href=href aria-current=current>{label}</a></li> }
+    };
+    view! {
+        <nav aria-label="Staff console">
+            <ul>
+                {link("/staff", "Learners")}
+                {link("/staff/deadlines", "Course deadlines")}
+                {link("/staff/operations", "Operations")}
+                {link("/staff/lti", "LTI consumers")}
+            </ul>
+        </nav>
+    }
+}
+
+/// A page's heading, focused when the page opens so screen readers announce it.
+#[component]
+pub fn PageTitle(children: Children) -> impl IntoView {
+    let h1 = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move |_| {
+        if let Some(el) = h1.get() {
+            let _ = el.focus();
+        }
+    });
+    view! { <h1 class="page-title" tabindex="-1" node_ref=h1>{children()}</h1> }
+}
+
+/// The live region announcing the outcome of the page's actions.
+#[component]
+pub fn NoticeLine(notice: Notice) -> impl IntoView {
+    view! {
+        <p class="live" role="status" aria-live="polite">
+            {move || {
+                notice.get().map(|(ok, m)| {
+                    let class = if ok { "ok" } else { "error" };
+                    view! { <span class=class>{m}</span> }
+                })
+            }}
+        </p>
+    }
+}
+
+/// A failed load, said in the page.
+pub fn load_error(e: ApiError) -> AnyView {
+    view! { <p class="error" role="alert">{e.message}</p> }.into_any()
+}
+
+/// Runs `call`, then reports its outcome in `notice` (`ok` builds the success message)
+/// and bumps `refresh` so the page reads its data again.
+pub fn act<F>(notice: Notice, refresh: RwSignal<u32>, call: F, ok: impl FnOnce(Value) -> String + 'static)
+where
+    F: std::future::Future<Output = Result<Value, ApiError>> + 'static,
+{
+    leptos::task::spawn_local(async move {
+        match call.await {
+            Ok(v) => {
+                notice.set(Some((true, ok(v))));
+                refresh.update(|n| *n += 1);
+            }
+            Err(e) => notice.set(Some((false, e.message))),
+        }
+    });
+}

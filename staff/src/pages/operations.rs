@@ -1,0 +1,88 @@
+//! `/staff/operations`: background jobs that failed and webhook deliveries that were
+//! dead-lettered, each with a retry button.
+
+use super::{Notice, NoticeLine, PageTitle, act, load_error};
+use crate::{
+    api,
+    format::{results, show_opt_time, text},
+};
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+/// The operations page.
+#[component]
+pub fn OperationsPage() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let notice: Notice = RwSignal::new(None);
+    let jobs = LocalResource::new(move || {
+        let _ = refresh.get();
+        api::get("/api/v1/jobs?status=failed&page_size=100")
+    });
+    let deliveries = LocalResource::new(move || {
+        let _ = refresh.get();
+        api::get("/api/v1/webhooks/deliveries?status=dead&page_size=100")
+    });
+    let retry_button = move |label: String, path: String, done: String| {
+        let on_click = move |_: leptos::ev::MouseEvent| {
+            let (path, done) = (path.clone(), done.clone());
+            act(notice, refresh, async move { api::send("POST", &path, json!({})).await }, move |_| done);
+        };
+        view! { <button type="button" on:click=on_click>{label}</button> }
+    };
+    let list = move |r: Result<Value, api::ApiError>, empty: &'static str, item: &dyn Fn(Value) -> AnyView| match r {
+        Ok(v) if results(&v).is_empty() => view! { <p>{empty}</p> }.into_any(),
+        Ok(v) => view! { <ul class="items">{results(&v).into_iter().map(item).collect_view()}</ul> }.into_any(),
+        Err(e) => load_error(e),
+    };
+    let job = move |j: Value| {
+        let id = text(&j, "id");
+        view! {
+            <li>
+                <h3>{format!("Job {id}: {}", text(&j, "kind"))}</h3>
+                <dl class="facts">
+                    <dt>"Tries"</dt><dd>{format!("{} of {}", text(&j, "attempts"), text(&j, "max_attempts"))}</dd>
+                    <dt>"Last error"</dt><dd>{text(&j, "last_error")}</dd>
+                    <dt>"Failed"</dt><dd>{show_opt_time(&j["updated_at"])}</dd>
+                </dl>
+                {retry_button(format!("Retry job {id}"), format!("/api/v1/jobs/{id}/retry"), format!("Job {id} queued again."))}
+            </li>
+        }
+        .into_any()
+    };
+    let delivery = move |d: Value| {
+        let id = text(&d, "id");
+        view! {
+            <li>
+                <h3>{format!("Delivery {id}: {}", text(&d, "event_type"))}</h3>
+                <dl class="facts">
+                    <dt>"Receiver"</dt><dd>{text(&d, "url")}</dd>
+                    <dt>"Tries"</dt><dd>{text(&d, "tries")}</dd>
+                    <dt>"Last answer"</dt><dd>{text(&d, "last_status_code")} " " {text(&d, "last_error")}</dd>
+                    <dt>"Last try"</dt><dd>{show_opt_time(&d["updated_at"])}</dd>
+                </dl>
+                {retry_button(
+                    format!("Retry delivery {id}"),
+                    format!("/api/v1/webhooks/deliveries/{id}/retry"),
+                    format!("Delivery {id} queued again."),
+                )}
+            </li>
+        }
+        .into_any()
+    };
+    view! {
+        <PageTitle>"Operations"</PageTitle>
+        <NoticeLine notice=notice/>
+        <section class="card" aria-labelledby="jobs-h">
+            <h2 id="jobs-h">"Failed jobs"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || jobs.get().map(|r| list(r, "No failed jobs.", &job))}
+            </Transition>
+        </section>
+        <section class="card" aria-labelledby="webhooks-h">
+            <h2 id="webhooks-h">"Dead-lettered webhook deliveries"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || deliveries.get().map(|r| list(r, "No dead-lettered deliveries.", &delivery))}
+            </Transition>
+        </section>
+    }
+}
