@@ -55,13 +55,14 @@ export async function expectPanel(page: Page, slug: string, heading: string | Re
 }
 
 /// Takes a photo with the fake camera on the current capture panel and accepts it.
-export async function capture(page: Page, shotName?: string) {
+export async function capture(page: Page, shotName?: string, minSeconds = 0.3) {
   const video = page.locator('video');
   await expect(page.locator('#take-photo')).toBeEnabled();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
-  // Chromium's fake camera restarts its animation with every stream: wait for it to move on,
-  // so that a retake never captures the very same first frame again.
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(0.3);
+  // Chromium's fake camera restarts its animation with every stream, so a frame depends only
+  // on the time since the stream started: wait until it has moved past the first frames
+  // (a retake passes a different time, so it never captures the same picture again).
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(minSeconds);
   if (shotName) await panel(page, shotName);
   await page.locator('#take-photo').click();
   const photo = page.locator('#captured-photo');

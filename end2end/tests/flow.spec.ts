@@ -12,11 +12,11 @@ test('retake from the summary returns to the summary', async ({ page }) => {
   const before = await page.locator('#face-photo').getAttribute('src');
   await page.locator('#retake-face').click();
   await expectPanel(page, 'take-portrait-photo', 'Take a photo of your face');
-  await capture(page);
+  await capture(page, undefined, 1.5);
   await expectPanel(page, 'summary', 'Review and submit');
   await expect(page.locator('#face-photo')).not.toHaveAttribute('src', before ?? '');
   await page.locator('#retake-id').click();
-  await capture(page);
+  await capture(page, undefined, 1.5);
   await expectPanel(page, 'summary', 'Review and submit');
   await page.locator('#edit-name').click();
   await expectPanel(page, 'get-name-id', 'Your name as on your ID');
