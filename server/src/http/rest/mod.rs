@@ -7,10 +7,20 @@ pub mod openedx;
 pub mod staff;
 pub mod v1;
 
-use super::error::ApiError;
+use super::{AppState, error::ApiError, identity::Identity};
+use crate::{service::accounts, store::users::User};
 use app::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+/// The account named `username`, when the caller may see its data: their own, or any as
+/// staff (403 otherwise, before the account is even looked up; 404 when there is none).
+pub async fn visible_account(state: &AppState, who: &Identity, username: &str) -> Result<User, ApiError> {
+    if !who.may_see(username) {
+        return Err(ApiError::new(ErrorCode::Forbidden, "You may only see your own data."));
+    }
+    Ok(accounts::by_username(&state.services, username).await?)
+}
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: usize = 100;

@@ -2,7 +2,7 @@
 //! that talks to Open edX's `verify_student` and user API talks to Vouch unchanged.
 
 use super::super::{AppState, error::ApiError, identity::Identity};
-use crate::service::{accounts, idv};
+use crate::service::idv;
 use app::{
     domain::{AttemptKind, Verification, id_verification::Expiration, policy::can_verify_now},
     error::ErrorCode,
@@ -101,10 +101,7 @@ async fn visible_verifications(
     who: &Identity,
     username: &str,
 ) -> Result<Vec<Verification>, ApiError> {
-    if !who.may_see(username) {
-        return Err(ApiError::new(ErrorCode::Forbidden, "You may only see your own verifications."));
-    }
-    let user = accounts::by_username(&state.services, username).await?;
+    let user = super::visible_account(state, who, username).await?;
     let mut all = idv::verifications_for_user(&state.services, user.id).await?;
     if all.is_empty() {
         return Err(ApiError::new(ErrorCode::NotFound, "No verification for this account."));

@@ -28,10 +28,6 @@ fn url(state: &AppState, path: &str) -> String {
     format!("{}{path}", state.cfg.server.public_url.trim_end_matches('/'))
 }
 
-fn forbidden_other() -> ApiError {
-    ApiError::new(ErrorCode::Forbidden, "You may only see your own data.")
-}
-
 /// The signed-in caller.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
@@ -116,11 +112,8 @@ pub async fn user_status(
     who: Identity,
     Path(username): Path<String>,
 ) -> Result<Json<StatusBody>, ApiError> {
-    if !who.may_see(&username) {
-        return Err(forbidden_other());
-    }
     let services = &state.services;
-    let user = accounts::by_username(services, &username).await?;
+    let user = super::visible_account(&state, &who, &username).await?;
     let s = idv::user_status(services, user.id).await?;
     let can_verify = can_verify_now(s.status, s.expires, services.clock.now(), &services.policy());
     Ok(Json(StatusBody {
@@ -168,11 +161,8 @@ pub async fn user_attempts(
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Paginated<AttemptBody>>, ApiError> {
-    if !who.may_see(&username) {
-        return Err(forbidden_other());
-    }
     let services = &state.services;
-    let user = accounts::by_username(services, &username).await?;
+    let user = super::visible_account(&state, &who, &username).await?;
     let policy = services.policy();
     let mut all = idv::verifications_for_user(services, user.id).await?;
     all.sort_by_key(|v| std::cmp::Reverse((v.updated_at, v.id)));
