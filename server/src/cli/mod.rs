@@ -228,9 +228,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RetireUser { username } => {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let mut conn = services.store.conn().await?;
-            let user = crate::store::users::by_username(&mut conn, &username)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no user {username:?}"))?;
+            let Some(user) = crate::store::users::by_username(&mut conn, &username).await? else {
+                eprintln!("vouch: no user {username:?}");
+                return exit_with(admin::Outcome::BadInput);
+            };
             drop(conn);
             let n = crate::service::retire::retire_user(&services, user.id).await?;
             println!("retired {username}: {n} attempts scrubbed");
@@ -240,11 +241,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let deadline = match deadline.as_str() {
                 "none" => None,
-                d => Some(
-                    chrono::DateTime::parse_from_rfc3339(d)
-                        .with_context(|| format!("{d:?} is not an RFC 3339 time"))?
-                        .with_timezone(&chrono::Utc),
-                ),
+                d => match chrono::DateTime::parse_from_rfc3339(d) {
+                    Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+                    Err(_) => {
+                        eprintln!("vouch: {d:?} is not an RFC 3339 time (e.g. 2027-01-31T23:59:00Z) or none");
+                        return exit_with(admin::Outcome::BadInput);
+                    }
+                },
             };
             crate::service::deadlines::set_deadline(&services, &course, deadline, explicit, "cli").await?;
             println!("deadline of {course}: {}", deadline.map_or("none".to_owned(), |d| d.to_rfc3339()));

@@ -97,3 +97,44 @@ async fn commands(db: &TestDb) {
     assert!(json_of(&out)["paths"]["/verify_student/status/"].is_object());
 }
 on_both_backends!(management_commands, commands);
+
+async fn maintenance_commands(db: &TestDb) {
+    // migrate: idempotent on a migrated database.
+    let out = vouch(db, &["migrate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+
+    // set-deadline: set, then remove; a bad time is bad input and changes nothing.
+    let course = "course-v1:edX+Cli+2027";
+    let out = vouch(db, &["set-deadline", "--course", course, "--deadline", "2027-01-31T23:59:00Z", "--explicit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.store.conn().await.expect("conn");
+    let set = server::store::deadlines::for_course(&mut conn, course).await.expect("read").expect("a deadline");
+    assert_eq!(set.deadline.to_rfc3339(), "2027-01-31T23:59:00+00:00");
+    assert!(set.is_explicit);
+    drop(conn);
+    let out = vouch(db, &["set-deadline", "--course", course, "--deadline", "next tuesday"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = vouch(db, &["set-deadline", "--course", course, "--deadline", "none"]);
+    assert_eq!(out.status.code(), Some(0));
+    let mut conn = db.store.conn().await.expect("conn");
+    assert!(server::store::deadlines::for_course(&mut conn, course).await.expect("read").is_none());
+    assert_eq!(server::store::deadlines::history(&mut conn, course).await.expect("history").len(), 2);
+    drop(conn);
+
+    // retire-user: an unknown user is bad input; a known one is scrubbed (safe to repeat).
+    assert_eq!(vouch(db, &["retire-user", "--username", "nobody-here"]).status.code(), Some(2));
+    assert_eq!(vouch(db, &["create-staff", "--username", "leaving"]).status.code(), Some(0));
+    for _ in 0..2 {
+        let out = vouch(db, &["retire-user", "--username", "leaving"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("retired leaving"));
+    }
+
+    // seed-attempts: synthetic users and attempts for benchmarks.
+    let out = vouch(db, &["seed-attempts", "--users", "20", "--attempts", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.store.conn().await.expect("conn");
+    assert!(attempts::count(&mut conn).await.expect("count") >= 50);
+}
+on_both_backends!(maintenance_command_exit_codes, maintenance_commands);
