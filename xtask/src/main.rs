@@ -9,6 +9,7 @@
 //!
 //! Every install step checks first, so running a command twice installs nothing twice.
 
+mod bench;
 mod pg;
 mod tools;
 mod util;
@@ -23,8 +24,9 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("frontend") => build_frontend().map(|_| ()),
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
+        Some("bench") => bench::cmd_bench(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg>");
+            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench>");
             return ExitCode::from(2);
         }
     };
