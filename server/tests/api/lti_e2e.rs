@@ -6,13 +6,13 @@
 
 use crate::{
     lti_support::{KEY, Launch, Receiver, SECRET, mapped_username, sign},
-    support::{TestDb, data_url, fixture_keys, jpeg_bytes},
+    support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until},
 };
 use server::store::lti;
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 struct Proc(Child);
@@ -21,25 +21,6 @@ impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -100,7 +81,7 @@ async fn launch_verify_and_grade(db: &TestDb) {
     assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
     let _server = Proc(vouch(db, port, vendor_port, &["serve"]).spawn().expect("start vouch serve"));
     let ready = format!("{base}/readyz");
-    wait_for("vouch to be ready", Duration::from_secs(30), || {
+    until("vouch to be ready", Duration::from_secs(30), || {
         let url = ready.clone();
         async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
     })
@@ -143,7 +124,7 @@ async fn launch_verify_and_grade(db: &TestDb) {
     }
 
     // Both decided, then graded: two failures (500) in all, then each delivered once.
-    let got = wait_for("both grades to be delivered", Duration::from_secs(60), || async {
+    let got = until("both grades to be delivered", Duration::from_secs(60), || async {
         let got = rx.received().await;
         (got.iter().filter(|r| r["answered"] == "success").count() == 2).then_some(got)
     })
@@ -173,7 +154,7 @@ async fn launch_verify_and_grade(db: &TestDb) {
         .expect("the LTI user's attempt");
         assert_eq!(status, want);
     }
-    let states = wait_for("the deliveries to be recorded", Duration::from_secs(10), || {
+    let states = until("the deliveries to be recorded", Duration::from_secs(10), || {
         let store = db.store.clone();
         async move {
             let s = lti::assignment_states(&mut *store.conn().await.ok()?).await.ok()?;

@@ -10,7 +10,7 @@ use std::{
     collections::HashMap,
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// A child process that is killed when dropped.
@@ -23,23 +23,7 @@ impl Drop for Proc {
     }
 }
 
-use crate::support::free_port;
-
-/// Polls `check` every 50 ms until it returns Some, failing after `limit`.
-async fn until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use crate::support::{free_port, until};
 
 /// Everything the processes of one deployment share.
 struct Deployment {

@@ -284,3 +284,20 @@ pub fn free_port() -> u16 {
         }
     }
 }
+
+/// Polls `check` every 50 ms until it returns Some, failing after `limit` (a condition
+/// with a deadline, never a fixed wait).
+pub async fn until<T, F, Fut>(what: &str, limit: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -4,12 +4,12 @@
 //! denied. The learner's browser is played over HTTP: sign in, ask `slot_config`, and for
 //! the hosted flow open the vendor's page and post the photo as its script does.
 
-use crate::support::{TestDb, data_url, fixture_keys, jpeg_bytes};
+use crate::support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until};
 use serde_json::Value;
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// A child process killed when dropped.
@@ -19,26 +19,6 @@ impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// Polls `check` until it returns Some, failing after `limit`.
-async fn until<T, Fut: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    limit: Duration,
-    mut check: impl FnMut() -> Fut,
-) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
