@@ -13,7 +13,8 @@ pub fn cmd_bench() -> Result<()> {
     let step = Step::start("criterion: encrypt_and_encode (cargo bench, release)");
     run(cargo().args(["bench", "-p", "server", "--bench", "crypto", "--", "encrypt_and_encode"]))?;
     step.done();
-    let step = Step::start("reference: openssl speed -evp aes-256-cbc (16 KiB blocks)");
+    let step =
+        Step::start("reference: openssl speed -elapsed -evp aes-256-cbc (16 KiB blocks, wall clock like criterion)");
     let openssl = openssl_aes_bytes_per_sec()?;
     step.done();
     println!();
@@ -50,9 +51,17 @@ fn criterion_mean_ns(group: &str, id: &str) -> Result<f64> {
 
 /// OpenSSL's AES-256-CBC encryption speed on 16 KiB blocks, bytes per second.
 fn openssl_aes_bytes_per_sec() -> Result<f64> {
-    let out =
-        output(Command::new("openssl").args(["speed", "-evp", "aes-256-cbc", "-bytes", "16384", "-seconds", "3"]))
-            .ok_or("openssl speed failed (is openssl installed?)")?;
+    let out = output(Command::new("openssl").args([
+        "speed",
+        "-elapsed",
+        "-evp",
+        "aes-256-cbc",
+        "-bytes",
+        "16384",
+        "-seconds",
+        "3",
+    ]))
+    .ok_or("openssl speed failed (is openssl installed?)")?;
     // The result line: `AES-256-CBC   123456.78k` (thousands of bytes per second).
     let line = out.lines().rev().find(|l| l.to_ascii_lowercase().starts_with("aes-256-cbc")).ok_or("no result line")?;
     let value = line.split_whitespace().last().ok_or("empty result line")?;

@@ -7,7 +7,7 @@
 
 use ::aes::{Aes128, Aes192, Aes256};
 use cbc::cipher::block_padding::NoPadding;
-use cbc::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
+use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, KeyInit, KeyIvInit};
 use md5::{Digest as _, Md5};
 use subtle::{ConditionallySelectable as _, ConstantTimeEq as _, ConstantTimeLess as _};
 
@@ -64,15 +64,27 @@ pub fn pkcs7_unpad(data: &[u8]) -> Result<&[u8], CryptoError> {
 
 /// `ssencrypt.aes_encrypt(data, key)`: PKCS#7 pad, then AES-CBC with [`derive_iv`].
 /// The key length picks AES-128/192/256.
+///
+/// AWS-LC does the work: CBC encryption is one long dependency chain, so speed comes down
+/// to the hand-scheduled AES-NI assembly it shares with OpenSSL (about 1.3× RustCrypto's
+/// `cbc` here, see BENCHMARKS.md). Its "less safe" entry point is the one that takes a
+/// caller's IV, which the wire format needs (the IV is derived from the key).
 pub fn aes_encrypt(data: &[u8], key: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let mut buf = pkcs7_pad(data);
-    let iv = derive_iv(key);
-    match key.len() {
-        16 => cbc_encrypt::<Aes128>(key, &iv, &mut buf),
-        24 => cbc_encrypt::<Aes192>(key, &iv, &mut buf),
-        32 => cbc_encrypt::<Aes256>(key, &iv, &mut buf),
+    use aws_lc_rs::cipher::{AES_128, AES_192, AES_256, EncryptionContext, PaddedBlockEncryptingKey, UnboundCipherKey};
+    let algorithm = match key.len() {
+        16 => &AES_128,
+        24 => &AES_192,
+        32 => &AES_256,
         n => return Err(CryptoError::InvalidKeyLength(n)),
-    }
+    };
+    // The key length matches the algorithm and the context is a 16-byte IV, the only
+    // inputs AWS-LC refuses, so these cannot fail.
+    let cipher_key = UnboundCipherKey::new(algorithm, key).expect("the key length matches the algorithm");
+    let cbc = PaddedBlockEncryptingKey::cbc_pkcs7(cipher_key).expect("AES supports CBC");
+    let mut buf = Vec::with_capacity(data.len() + BLOCK);
+    buf.extend_from_slice(data);
+    let iv = EncryptionContext::Iv128(derive_iv(key).into());
+    cbc.less_safe_encrypt(&mut buf, iv).expect("CBC with a 16-byte IV");
     Ok(buf)
 }
 
@@ -134,15 +146,6 @@ pub fn key_from_hex(hex: &str) -> Result<Vec<u8>, CryptoError> {
         return Err(CryptoError::InvalidKeyLength(key.len()));
     }
     Ok(key)
-}
-
-/// CBC-encrypt whole blocks in place with block cipher `C`.
-fn cbc_encrypt<C: BlockCipherEncrypt + KeyInit>(key: &[u8], iv: &[u8; BLOCK], buf: &mut [u8]) {
-    let len = buf.len();
-    cbc::Encryptor::<C>::new_from_slices(key, iv)
-        .expect("callers pass a key length C accepts and a 16-byte IV")
-        .encrypt_padded::<NoPadding>(buf, len)
-        .expect("the buffer is already padded to whole blocks");
 }
 
 /// CBC-decrypt whole blocks in place with block cipher `C` (padding is checked later).
