@@ -10,6 +10,7 @@
 //! Every install step checks first, so running a command twice installs nothing twice.
 
 mod bench;
+mod deny;
 mod pg;
 mod tools;
 mod util;
@@ -130,6 +131,7 @@ fn cmd_test() -> util::Result<()> {
     run(cargo().args(["clippy", "-p", "staff", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     step.done();
     tools::check_no_tokio_in_wasm()?;
+    deny::check()?;
 
     let pg_url = match std::env::var("VOUCH_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => url,

@@ -4,6 +4,8 @@
 
 mod support;
 
+mod authz_matrix;
+mod bad_input;
 mod cli;
 mod domain_store;
 mod emails;
@@ -21,6 +23,7 @@ mod lti_staff;
 mod lti_support;
 mod ops;
 mod processes;
+mod properties;
 mod rest;
 mod s3;
 mod server_fns;
