@@ -26,8 +26,9 @@ fn main() -> ExitCode {
         Some("frontend") => build_frontend().map(|_| ()),
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
         Some("bench") => bench::cmd_bench(),
+        Some("deny") => deny::check(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench>");
+            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench|deny>");
             return ExitCode::from(2);
         }
     };

@@ -90,15 +90,22 @@ pub async fn snapshot(db: &TestDb) -> Snapshot {
     Snapshot { tables, photos }
 }
 
-/// One malformed request and the status it must get.
+/// One malformed request, the status it must get, and the error code when it is more
+/// specific than the status's own (e.g. `invalid_image` for a 400).
 struct Case {
     name: &'static str,
     req: Request<Body>,
     status: u16,
+    code: Option<&'static str>,
 }
 
 fn case(name: &'static str, status: u16, req: Request<Body>) -> Case {
-    Case { name, req, status }
+    Case { name, req, status, code: None }
+}
+
+/// A refused photo upload: 400 `invalid_image`.
+fn image_case(name: &'static str, req: Request<Body>) -> Case {
+    Case { name, req, status: 400, code: Some("invalid_image") }
 }
 
 fn at(method: &str, uri: &str) -> Builder {
@@ -233,14 +240,14 @@ async fn corpus(db: &TestDb) {
         case("sfn: JSON of the wrong shape", 400, sfn("submit_photos", Some(&ada), "[1, 2, 3]".into())),
         case("sfn: lone surrogate escaped in JSON", 400, sfn("submit_photos", Some(&ada),
             r#"{"request": {"face_image": "\ud800", "photo_id_image": "\udfff", "full_name": null}}"#.into())),
-        case("sfn: broken base64", 400, sfn("submit_photos", Some(&ada), sfn_submit("data:image/jpeg;base64,!!!*not base64*", Value::Null))),
-        case("sfn: not a data URL", 400, sfn("submit_photos", Some(&ada), sfn_submit("http://evil.example/a.jpg", Value::Null))),
-        case("sfn: an image that is not an image", 400, sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, Value::Null))),
-        case("sfn: text declared as PNG", 400, sfn("submit_photos", Some(&ada), sfn_submit(&png_claimed_text, Value::Null))),
+        image_case("sfn: broken base64", sfn("submit_photos", Some(&ada), sfn_submit("data:image/jpeg;base64,!!!*not base64*", Value::Null))),
+        image_case("sfn: not a data URL", sfn("submit_photos", Some(&ada), sfn_submit("http://evil.example/a.jpg", Value::Null))),
+        image_case("sfn: an image that is not an image", sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, Value::Null))),
+        image_case("sfn: text declared as PNG", sfn("submit_photos", Some(&ada), sfn_submit(&png_claimed_text, Value::Null))),
         case("sfn: photo over the size limit", 413, sfn("submit_photos", Some(&ada), sfn_submit(&too_big, Value::Null))),
-        case("sfn: empty data URL", 400, sfn("submit_photos", Some(&ada), sfn_submit("data:image/jpeg;base64,", Value::Null))),
-        case("sfn: huge name with a bad photo", 400, sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, json!(huge_name)))),
-        case("sfn: NUL in the name with a bad photo", 400, sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, json!("Ada\u{0}Lovelace")))),
+        image_case("sfn: empty data URL", sfn("submit_photos", Some(&ada), sfn_submit("data:image/jpeg;base64,", Value::Null))),
+        image_case("sfn: huge name with a bad photo", sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, json!(huge_name)))),
+        image_case("sfn: NUL in the name with a bad photo", sfn("submit_photos", Some(&ada), sfn_submit(&not_an_image, json!("Ada\u{0}Lovelace")))),
         case("sfn: NUL in the name, good photos", 400, sfn("submit_photos", Some(&ada), sfn_submit(&jpeg, json!("Ada\u{0}Lovelace")))),
         case("sfn: escape sequence in the name, good photos", 400, sfn("submit_photos", Some(&ada), sfn_submit(&jpeg, json!("Ada\u{1b}[2J")))),
         case("sfn: name of 256 characters, good photos", 400, sfn("submit_photos", Some(&ada), sfn_submit(&jpeg, json!("é".repeat(256))))),
@@ -252,11 +259,11 @@ async fn corpus(db: &TestDb) {
         case("submit-photos: GET", 405, empty(as_user(at("GET", "/verify_student/submit-photos/"), &ada))),
         case("submit-photos: XML content type", 415, with_type(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "application/xml", "<x/>")),
         case("submit-photos: JSON instead of a form", 415, with_json(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "{\"face_image\": 1}")),
-        case("submit-photos: missing photo_id_image", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), format!("face_image={}", enc(&jpeg)))),
-        case("submit-photos: broken percent-encoding", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "face_image=%zz%&photo_id_image=%")),
-        case("submit-photos: broken base64", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit("data:image/jpeg;base64,@@@@", "Ada"))),
-        case("submit-photos: not an image", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&not_an_image, "Ada"))),
-        case("submit-photos: SQL in the name, bad photo", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&not_an_image, SQL))),
+        image_case("submit-photos: missing photo_id_image", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), format!("face_image={}", enc(&jpeg)))),
+        image_case("submit-photos: broken percent-encoding", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "face_image=%zz%&photo_id_image=%")),
+        image_case("submit-photos: broken base64", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit("data:image/jpeg;base64,@@@@", "Ada"))),
+        image_case("submit-photos: not an image", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&not_an_image, "Ada"))),
+        image_case("submit-photos: SQL in the name, bad photo", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&not_an_image, SQL))),
         case("submit-photos: NUL in the name, good photos", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&jpeg, "Ada\u{0}"))),
         case("submit-photos: body over the limit", 413, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), big.clone())),
         // ---- Software Secure's results callback ----
@@ -376,15 +383,27 @@ async fn corpus(db: &TestDb) {
     let mut before = snapshot(db).await;
     assert!(before.tables.len() > 10, "the snapshot covers the schema: {:?}", before.tables);
     let mut failures = Vec::new();
-    for Case { name, req, status } in cases {
+    for Case { name, req, status, code: specific } in cases {
         let (got, headers, body) = app.send(req).await;
         let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let envelope =
-            parsed.as_ref().is_some_and(|v| v["error"]["code"].is_string() && v["error"]["message"].is_string());
+        // The code is the stable one for the status (clients switch on it).
+        let code = specific.unwrap_or(match status {
+            401 => "unauthenticated",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            409 => "conflict",
+            413 => "payload_too_large",
+            429 => "rate_limited",
+            _ => "invalid_request",
+        });
+        let envelope = parsed
+            .as_ref()
+            .is_some_and(|v| v["error"]["code"].as_str() == Some(code) && v["error"]["message"].is_string());
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         if got.as_u16() != status || !ct.starts_with("application/json") || !envelope {
-            failures.push(format!("{name}: expected {status} JSON envelope, got {got} {ct:?} {text}"));
+            failures.push(format!("{name}: expected {status} {code:?} in the JSON envelope, got {got} {ct:?} {text}"));
         }
         let after = snapshot(db).await;
         if after != before {
