@@ -376,6 +376,10 @@ async fn corpus(db: &TestDb) {
         case("dev-login: JSON", 415, with_json(at("POST", "/auth/dev-login"), "{\"username\": \"x\"}")),
         case("dev-login: NUL in username", 400, with_form(at("POST", "/auth/dev-login"), "username=a%00b")),
         case("dev-login: GET", 405, empty(at("GET", "/auth/dev-login"))),
+        case("spa: POST to a learner route", 405, with_form(at("POST", "/id-verification"), "x=1")),
+        case("staff console: DELETE", 405, empty(as_user(at("DELETE", "/staff/learners"), &root))),
+        case("reverify: POST", 405, empty(at("POST", "/verify_student/reverify"))),
+        case("start-flow: POST", 405, empty(as_user(at("POST", "/verify_student/start-flow/course-v1:Org+X+1/"), &ada))),
     ];
     assert!(cases.len() >= 60, "the corpus holds {} cases", cases.len());
     eprintln!("bad-input corpus: {} cases", cases.len());

@@ -239,3 +239,90 @@ fn signing_vectors_hold_in_any_key_order() {
     }
     assert!(checked >= 20, "only {checked} vector orderings checked");
 }
+
+mod state_machine {
+    //! The photo lifecycle under random operation sequences, against a table written here
+    //! from Open edX's guards (independently of `photo_lifecycle`'s own).
+
+    use app::domain::{
+        AttemptStatus::{self, *},
+        GenericStatus, Policy, UserId,
+        photo_lifecycle::{self, PhotoOp, PhotoReview, Reviewer},
+    };
+    use proptest::prelude::*;
+
+    /// Where each operation may start (Open edX's `status_before_must_be`).
+    fn allowed(op: &PhotoOp, from: AttemptStatus) -> bool {
+        match op {
+            PhotoOp::MarkReady => from == Created,
+            PhotoOp::MarkSubmit => matches!(from, Ready | MustRetry),
+            PhotoOp::MarkMustRetry { .. } => matches!(from, Ready | Submitted | MustRetry),
+            PhotoOp::Approve { .. } | PhotoOp::Deny { .. } | PhotoOp::SystemError { .. } => {
+                matches!(from, Submitted | MustRetry | Approved | Denied)
+            }
+        }
+    }
+
+    fn op() -> impl Strategy<Value = PhotoOp> {
+        let reviewer = (any::<bool>(), "[a-z]{0,6}")
+            .prop_map(|(staff, service)| Reviewer { user: staff.then_some(UserId(7)), service });
+        prop_oneof![
+            Just(PhotoOp::MarkReady),
+            Just(PhotoOp::MarkSubmit),
+            ".{0,8}".prop_map(|error| PhotoOp::MarkMustRetry { error }),
+            reviewer.clone().prop_map(|reviewer| PhotoOp::Approve { reviewer }),
+            (".{0,8}", "[A-Z0-9]{0,4}", reviewer.clone()).prop_map(|(error_msg, error_code, reviewer)| PhotoOp::Deny {
+                error_msg,
+                error_code,
+                reviewer
+            }),
+            (".{0,8}", "[A-Z0-9]{0,4}", reviewer).prop_map(|(error_msg, error_code, reviewer)| PhotoOp::SystemError {
+                error_msg,
+                error_code,
+                reviewer
+            }),
+        ]
+    }
+
+    proptest! {
+        /// Refused operations are exactly those the table forbids and change nothing; every
+        /// accepted change is an edge of the lifecycle; an attempt never returns to created
+        /// or ready once sent; a decision (approved/denied) is only ever replaced by the other
+        /// decision, never undone into a pending state; the first approval's expiry stands.
+        #[test]
+        fn random_sequences_keep_the_invariants(ops in prop::collection::vec(op(), 0..60)) {
+            let policy = Policy::default();
+            let start = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("valid");
+            let mut current = PhotoReview::created();
+            let mut sent = false;
+            for (i, op) in ops.iter().enumerate() {
+                let now = start + chrono::Duration::hours(i as i64);
+                let result = photo_lifecycle::apply(op, &current, now, &policy);
+                prop_assert_eq!(result.is_ok(), allowed(op, current.status), "{} from {}", op.name(), current.status);
+                let Ok(Some(next)) = result else { continue };
+                prop_assert!(current.status.can_move_to(next.status), "{} -> {}", current.status, next.status);
+                if sent {
+                    prop_assert!(!matches!(next.status, Created | Ready), "back to {} after sending", next.status);
+                }
+                if matches!(current.status, Approved | Denied) {
+                    prop_assert!(matches!(next.status, Approved | Denied), "{} undone into {}", current.status, next.status);
+                }
+                if current.status == Approved {
+                    prop_assert_ne!(next.status, Approved, "a second approval is a no-op");
+                }
+                if next.status == Approved {
+                    prop_assert_eq!(next.expires_at, Some(now + chrono::Duration::days(policy.days_good_for)));
+                }
+                sent |= next.status == Submitted;
+                current = next;
+            }
+        }
+
+        /// Generic attempts may move between any two different statuses, never to themselves.
+        #[test]
+        fn generic_moves(a in 0usize..4, b in 0usize..4) {
+            let (a, b) = (GenericStatus::ALL[a], GenericStatus::ALL[b]);
+            prop_assert_eq!(a.can_move_to(b), a != b);
+        }
+    }
+}
