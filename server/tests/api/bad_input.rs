@@ -379,6 +379,17 @@ async fn corpus(db: &TestDb) {
         case("spa: POST to a learner route", 405, with_form(at("POST", "/id-verification"), "x=1")),
         case("staff console: DELETE", 405, empty(as_user(at("DELETE", "/staff/learners"), &root))),
         case("reverify: POST", 405, empty(at("POST", "/verify_student/reverify"))),
+        case("me: garbage bearer token", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION, "Bearer ' OR 1=1 --"))),
+        case("deadline: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/courses/course%00key/deadline"), &ada))),
+        case("lti consumers: anonymous list", 401, empty(at("GET", "/api/v1/lti/consumers"))),
+        case("readyz: POST", 405, empty(at("POST", "/readyz"))),
+        case("logout: GET", 405, empty(at("GET", "/auth/logout"))),
+        case("sfn: verification_status anonymous", 401, sfn("verification_status", None, "{}".into())),
+        case("sfn: slot_config GET", 405, empty(as_user(at("GET", "/sfn/slot_config"), &ada))),
+        case("sfn: flow_info anonymous", 401, sfn("flow_info", None, "{}".into())),
+        case("deadline history: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/courses/a%00b/deadline/history"), &root))),
+        case("pay-and-verify: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/pay-and-verify/a%00b"), &ada))),
+        case("lti: NUL in the course id, signed for another", 401, with_form(at("POST", "/lti_provider/courses/a%00b/u1"), launch_form(SECRET, |_| {}))),
         case("start-flow: POST", 405, empty(as_user(at("POST", "/verify_student/start-flow/course-v1:Org+X+1/"), &ada))),
     ];
     assert!(cases.len() >= 60, "the corpus holds {} cases", cases.len());
