@@ -80,6 +80,11 @@ fn one<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a str>
 /// Reads and checks the launch parameters. Signature, key, timestamp and nonce are only
 /// checked for form here; [`super::launch`] verifies them.
 pub fn parse(params: &[(String, String)]) -> Result<Launch, ParamError> {
+    // A NUL is never meaningful in a launch and PostgreSQL text cannot hold one.
+    // (The same answer whichever parameter it is, so the order they came in does not matter.)
+    if params.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(ParamError::Invalid("An LTI parameter holds a NUL character.".into()));
+    }
     for name in REQUIRED {
         if one(params, name)?.is_none() {
             return Err(ParamError::Missing(name));

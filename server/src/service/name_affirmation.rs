@@ -68,6 +68,9 @@ pub async fn request_verified_name_as_learner(
     attempt_uuid: Option<&str>,
 ) -> ServiceResult<VerifiedName> {
     if let Some(uuid) = attempt_uuid {
+        if uuid.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid("No such verification attempt of yours.".into()));
+        }
         let mut conn = services.store.conn().await?;
         match attempt_delete::find(&mut conn, uuid).await? {
             Some(found) if found.user == user => {}

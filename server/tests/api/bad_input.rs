@@ -18,6 +18,8 @@ use server::lti::oauth;
 use sha2::{Digest, Sha256};
 
 const BASE: &str = "http://127.0.0.1:8000";
+const HOSTED_SECRET: &str = "bad-input-hosted-webhook-secret";
+const JWT_SECRET: &str = "bad-input-lms-jwt-secret";
 
 /// Every table of the database with a digest of its rows (sorted, so row order does not
 /// matter), and every file of the photo store with a digest of its bytes.
@@ -175,6 +177,59 @@ fn launch_form(secret: &str, edit: impl FnOnce(&mut Vec<(String, String)>)) -> S
     params.iter().map(|(k, v)| format!("{}={}", oauth::encode(k), oauth::encode(v))).collect::<Vec<_>>().join("&")
 }
 
+/// A launch whose parameters are edited before signing (a genuine launch carrying bad values).
+fn signed_launch_with(edit: impl FnOnce(&mut Vec<(String, String)>)) -> String {
+    let mut params = launch_params();
+    edit(&mut params);
+    params.push(("oauth_timestamp".into(), chrono::Utc::now().timestamp().to_string()));
+    params.push(("oauth_nonce".into(), uuid::Uuid::new_v4().simple().to_string()));
+    let base = oauth::base_string("POST", &format!("{BASE}{LAUNCH_PATH}"), &params);
+    params.push(("oauth_signature".into(), oauth::sign(SECRET, &base)));
+    params.iter().map(|(k, v)| format!("{}={}", oauth::encode(k), oauth::encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Software Secure's callback with `body`, signed with the fixture keys.
+fn signed_callback(body: &Value) -> Request<Body> {
+    let keys = crate::support::fixture_keys();
+    let py = server::crypto::PyValue::from(body);
+    let date = server::crypto::http_date(chrono::Utc::now());
+    let headers =
+        server::crypto::SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
+    let message = server::crypto::signing_string("POST", &headers, &py).expect("signing string");
+    let sig = server::crypto::sign_message(&keys.secret_key, &message);
+    Request::post("/verify_student/results_callback")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::DATE, date)
+        .header(header::AUTHORIZATION, server::crypto::authorization_header(&keys.access_key, &sig))
+        .body(Body::from(py.wire_json()))
+        .expect("request")
+}
+
+/// The hosted vendor's webhook with `body`, signed.
+fn signed_webhook(body: &Value) -> Request<Body> {
+    let text = body.to_string();
+    let sig = server::vendors::hosted::signature::sign(
+        HOSTED_SECRET.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        text.as_bytes(),
+    );
+    Request::post("/callbacks/hosted")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(server::vendors::hosted::signature::HEADER, sig)
+        .body(Body::from(text))
+        .expect("request")
+}
+
+/// An LMS JWT (HS256) with `claims`.
+fn lms_jwt(claims: Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .expect("token")
+}
+
 fn set(params: &mut Vec<(String, String)>, name: &str, value: &str) {
     params.retain(|(k, _)| k != name);
     params.push((name.to_owned(), value.to_owned()));
@@ -200,6 +255,8 @@ async fn corpus(db: &TestDb) {
     cfg.server.max_photo_bytes = 20_000;
     // The corpus sends many refused submissions; the per-learner limit is not under test here.
     cfg.limits.submit_per_user_per_minute = 10_000;
+    cfg.idv.hosted_webhook_secret = Some(HOSTED_SECRET.to_owned().into());
+    cfg.auth.jwt_secret = Some(JWT_SECRET.to_owned().into());
     let app = TestApp::with_config(db, cfg).await;
     add_consumer(&db.store).await;
     let ada = app.login("ada").await;
@@ -379,6 +436,37 @@ async fn corpus(db: &TestDb) {
         case("spa: POST to a learner route", 405, with_form(at("POST", "/id-verification"), "x=1")),
         case("staff console: DELETE", 405, empty(as_user(at("DELETE", "/staff/learners"), &root))),
         case("reverify: POST", 405, empty(at("POST", "/verify_student/reverify"))),
+        // ---- NUL (PostgreSQL cannot store it in text) in every string that reaches a query:
+        // each was a 500 on PostgreSQL (and stored or matched on SQLite) before the guards ----
+        case("NUL: status of a username", 400, empty(as_user(at("GET", "/api/v1/users/a%00b/status"), &root))),
+        case("NUL: attempts of a username", 400, empty(as_user(at("GET", "/api/v1/users/a%00b/attempts"), &root))),
+        case("NUL: Open edX verification_status", 400, empty(as_user(at("GET", "/api/user/v1/accounts/a%00b/verification_status/"), &root))),
+        case("NUL: Open edX verifications", 400, empty(as_user(at("GET", "/api/user/v1/accounts/a%00b/verifications/"), &root))),
+        case("NUL: staff verified names", 400, empty(as_user(at("GET", "/api/v1/users/a%00b/verified-names"), &root))),
+        case("NUL: manual verification", 400, with_json(as_user(at("POST", "/api/v1/users/a%00b/manual-verifications"), &root), json!({"reason": "x"}).to_string())),
+        case("NUL: manual verification reason", 400, with_json(as_user(at("POST", "/api/v1/users/bob/manual-verifications"), &root), json!({"reason": "a\u{0}b"}).to_string())),
+        case("NUL: user search", 400, empty(as_user(at("GET", "/api/v1/users?search=a%00b"), &root))),
+        case("NUL: photo-urls receipt", 400, empty(as_user(at("GET", "/verify_student/photo-urls/a%00b"), &root))),
+        case("NUL: decrypt face receipt", 400, empty(as_user(at("GET", "/verify_student/decrypt-idv-images/face/a%00b"), &root))),
+        case("NUL: delete LTI consumer", 400, empty(as_user(at("DELETE", "/api/v1/lti/consumers/a%00b"), &root))),
+        case("NUL: jobs status filter", 400, empty(as_user(at("GET", "/api/v1/jobs?status=a%00b"), &root))),
+        case("NUL: new LTI consumer key", 400, with_json(as_user(at("POST", "/api/v1/lti/consumers"), &root),
+            json!({"name": "n", "key": "k\u{0}", "secret": "s-0123456789-0123456789"}).to_string())),
+        case("NUL: verified name attempt uuid", 400, with_json(as_user(at("POST", "/api/v1/verified_name"), &ada),
+            json!({"verified_name": "Ada", "verification_attempt_uuid": "a\u{0}b"}).to_string())),
+        case("NUL: signed callback EdX-ID", 400, signed_callback(&json!({"EdX-ID": "a\u{0}b", "Result": "PASS", "Reason": "", "MessageType": ""}))),
+        case("NUL: signed callback reason", 400, signed_callback(&json!({"EdX-ID": receipt, "Result": "FAIL", "Reason": "a\u{0}b", "MessageType": "x\u{0}"}))),
+        case("NUL: signed webhook inquiry", 400, signed_webhook(&json!({"id": "evt_nul", "type": "inquiry.status_changed", "created_at": 0,
+            "data": {"inquiry_id": "inq\u{0}", "status": "approved"}}))),
+        case("NUL: signed webhook event id", 400, signed_webhook(&json!({"id": "evt\u{0}", "type": "inquiry.status_changed", "created_at": 0,
+            "data": {"inquiry_id": "inq_none", "status": "approved"}}))),
+        case("NUL: signed launch user_id", 400, with_form(at("POST", LAUNCH_PATH), signed_launch_with(|p| set(p, "user_id", "a\u{0}b")))),
+        case("NUL: signed launch name", 400, with_form(at("POST", LAUNCH_PATH), signed_launch_with(|p| set(p, "lis_person_name_full", "Ada\u{0}")))),
+        case("NUL: signed launch nonce", 400, with_form(at("POST", LAUNCH_PATH), signed_launch_with(|p| set(p, "resource_link_id", "r\u{0}")))),
+        case("NUL: JWT username", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION,
+            format!("JWT {}", lms_jwt(json!({"user_id": 90, "preferred_username": "ev\u{0}il", "email": "e@example.com", "exp": chrono::Utc::now().timestamp() + 600})))))),
+        case("NUL: JWT name", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION,
+            format!("JWT {}", lms_jwt(json!({"user_id": 91, "preferred_username": "evname", "name": "E\u{0}", "exp": chrono::Utc::now().timestamp() + 600})))))),
         case("me: garbage bearer token", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION, "Bearer ' OR 1=1 --"))),
         case("deadline: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/courses/course%00key/deadline"), &ada))),
         case("lti consumers: anonymous list", 401, empty(at("GET", "/api/v1/lti/consumers"))),
@@ -389,7 +477,7 @@ async fn corpus(db: &TestDb) {
         case("sfn: flow_info anonymous", 401, sfn("flow_info", None, "{}".into())),
         case("deadline history: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/courses/a%00b/deadline/history"), &root))),
         case("pay-and-verify: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/pay-and-verify/a%00b"), &ada))),
-        case("lti: NUL in the course id, signed for another", 401, with_form(at("POST", "/lti_provider/courses/a%00b/u1"), launch_form(SECRET, |_| {}))),
+        case("lti: NUL in the course id", 400, with_form(at("POST", "/lti_provider/courses/a%00b/u1"), launch_form(SECRET, |_| {}))),
         case("start-flow: POST", 405, empty(as_user(at("POST", "/verify_student/start-flow/course-v1:Org+X+1/"), &ada))),
     ];
     assert!(cases.len() >= 60, "the corpus holds {} cases", cases.len());
