@@ -26,6 +26,30 @@ use std::collections::BTreeSet;
 
 const HOSTED_SECRET: &str = "authz-hosted-webhook-secret";
 const METRICS_TOKEN: &str = "authz-metrics-scraper-token";
+const BASE: &str = "http://127.0.0.1:8000";
+
+/// An LTI launch form for `path`, signed with `secret`, unique by `nonce`.
+fn launch_form(path: &str, secret: &str, nonce: &str) -> String {
+    let mut params: Vec<(String, String)> = [
+        ("lti_message_type", "basic-lti-launch-request"),
+        ("lti_version", "LTI-1p0"),
+        ("resource_link_id", "matrix-link"),
+        ("user_id", "matrix-lti-user"),
+        ("roles", "Learner"),
+        ("oauth_consumer_key", crate::lti_support::KEY),
+        ("oauth_signature_method", "HMAC-SHA1"),
+        ("oauth_version", "1.0"),
+        ("oauth_nonce", nonce),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    params.push(("oauth_timestamp".into(), chrono::Utc::now().timestamp().to_string()));
+    let base = server::lti::oauth::base_string("POST", &format!("{BASE}{path}"), &params);
+    params.push(("oauth_signature".into(), server::lti::oauth::sign(secret, &base)));
+    let enc = server::lti::oauth::encode;
+    params.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
 
 /// What a row sends as its body.
 #[derive(Clone, Copy)]
@@ -37,6 +61,9 @@ enum Payload {
     Verdict,
     /// A hosted webhook event.
     HostedEvent,
+    /// An LTI launch: signed with the consumer's secret by the vendor column (the LMS),
+    /// with a guessed secret by everyone else.
+    Launch,
 }
 
 /// One row: method, route (as the OpenAPI document spells it), the concrete path (with
@@ -54,7 +81,7 @@ const fn row(method: &'static str, route: &'static str, path: &'static str, body
     Row { method, route, path, body, expect }
 }
 
-use Payload::{Form, HostedEvent, Json as J, None as N, Verdict};
+use Payload::{Form, HostedEvent, Json as J, Launch, None as N, Verdict};
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
@@ -71,7 +98,7 @@ const MATRIX: &[Row] = &[
     row("GET",    "/api/user/v1/accounts/{username}/verifications/",          "/api/user/v1/accounts/ada/verifications/",                     N,                        [401, 200, 403, 200, 401]),
     // ---- vendors ----
     row("POST",   "/callbacks/{vendor}",                                      "/callbacks/hosted",                                            HostedEvent,              [401, 401, 401, 401, 400]),
-    row("POST",   "/lti_provider/courses/{course_id}/{usage_id}",             "/lti_provider/courses/c1/u1",                                  Form("user_id=x"),        [400, 400, 400, 400, 400]),
+    row("POST",   "/lti_provider/courses/{course_id}/{usage_id}",             "/lti_provider/courses/course-v1:Org+X+1/block-v1:Org+X+1+type@lti+block@idv", Launch, [401, 401, 401, 401, 303]),
     // ---- /api/v1: the learner's own ----
     row("GET",    "/api/v1/me",                                               "/api/v1/me",                                                   N,                        [401, 200, 200, 200, 401]),
     row("GET",    "/api/v1/verified_name",                                    "/api/v1/verified_name",                                        N,                        [401, 200, 200, 200, 401]),
@@ -128,8 +155,10 @@ async fn matrix(db: &TestDb) {
     let mut cfg = db.config();
     cfg.idv.hosted_webhook_secret = Some(HOSTED_SECRET.to_owned().into());
     cfg.software_secure.allow_decrypt = true;
+    cfg.server.public_url = BASE.into();
     cfg.server.metrics_token = Some(METRICS_TOKEN.to_owned().into());
     let app = TestApp::with_config(db, cfg).await;
+    crate::lti_support::add_consumer(&db.store).await;
     let keys = fixture_keys();
 
     // Every documented route and every server function has a row.
@@ -202,6 +231,7 @@ async fn matrix(db: &TestDb) {
         for (col, who) in ["anon", "ada", "bob", "root", "vendor"].into_iter().enumerate() {
             let vendor = who == "vendor";
             let mut b = Request::builder().method(r.method).uri(fill(r.path, vendor));
+            let nonce = format!("matrix-{col}");
             match who {
                 "ada" => b = b.header(header::COOKIE, &ada),
                 "bob" => b = b.header(header::COOKIE, &bob),
@@ -209,6 +239,7 @@ async fn matrix(db: &TestDb) {
                 _ => {}
             }
             let date = crypto::http_date(now);
+            let path = fill(r.path, vendor);
             let (content_type, bytes): (Option<&str>, Vec<u8>) = match r.body {
                 N => (None, Vec::new()),
                 J(s) => (Some("application/json"), s.as_bytes().to_vec()),
@@ -216,6 +247,10 @@ async fn matrix(db: &TestDb) {
                 Verdict => {
                     let v = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": "", "MessageType": ""});
                     (Some("application/json"), crypto::PyValue::from(&v).wire_json().into_bytes())
+                }
+                Launch => {
+                    let secret = if vendor { crate::lti_support::SECRET } else { "a-guessed-secret-0123456789" };
+                    (Some("application/x-www-form-urlencoded"), launch_form(&path, secret, &nonce).into_bytes())
                 }
                 HostedEvent => {
                     let e = json!({"id": format!("evt_{col}"), "type": "inquiry.status_changed", "created_at": 0,

@@ -522,3 +522,32 @@ async fn corpus(db: &TestDb) {
     assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
 }
 on_both_backends!(bad_input_corpus, corpus);
+
+/// Floods are bad input too: past the per-learner submission limit and the per-address
+/// callback limit, requests get 429 in the envelope and change nothing.
+async fn floods(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.limits.submit_per_user_per_minute = 2;
+    cfg.limits.callback_per_second = 1;
+    let app = TestApp::with_config(db, cfg).await;
+    let ada = app.login("ada").await;
+    let before = snapshot(db).await;
+    let garbage = sfn_submit("data:image/jpeg;base64,AAAA", Value::Null);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (s, v) = app.json(sfn("submit_photos", Some(&ada), garbage.clone())).await;
+        statuses.push((s.as_u16(), v["error"]["code"].as_str().unwrap_or_default().to_owned()));
+    }
+    assert_eq!(statuses[3], (429, "rate_limited".to_owned()), "{statuses:?}");
+    let mut limited = 0;
+    for _ in 0..5 {
+        let (s, v) = app.json(with_json(at("POST", "/verify_student/results_callback"), "{}")).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(v["error"]["code"], "rate_limited");
+            limited += 1;
+        }
+    }
+    assert!(limited >= 3, "callbacks past one a second are refused ({limited} of 5)");
+    assert!(snapshot(db).await == before, "refused floods changed the state");
+}
+on_both_backends!(floods_are_refused_with_json, floods);
