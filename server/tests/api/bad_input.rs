@@ -207,7 +207,12 @@ fn signed_callback(body: &Value) -> Request<Body> {
 
 /// The hosted vendor's webhook with `body`, signed.
 fn signed_webhook(body: &Value) -> Request<Body> {
-    let text = body.to_string();
+    signed_webhook_text(&body.to_string())
+}
+
+/// The hosted vendor's webhook with the raw `text`, signed.
+fn signed_webhook_text(text: &str) -> Request<Body> {
+    let text = text.to_owned();
     let sig = server::vendors::hosted::signature::sign(
         HOSTED_SECRET.as_bytes(),
         chrono::Utc::now().timestamp(),
@@ -332,6 +337,11 @@ async fn corpus(db: &TestDb) {
             .header(header::AUTHORIZATION, header::HeaderValue::from_bytes("SSI \u{202e}key:\u{fffd}".as_bytes()).expect("raw bytes")).header(header::DATE, "yesterday"), signed_callback_body.clone())),
         case("results_callback: SQL in EdX-ID, unsigned", 401, with_json(at("POST", "/verify_student/results_callback"),
             json!({"EdX-ID": SQL, "Result": "PASS", "Reason": SCRIPT, "MessageType": ""}).to_string())),
+        case("results_callback: 30000 nested lists", 400, with_json(at("POST", "/verify_student/results_callback"), format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
+        case("results_callback: 30000 nested dicts", 400, with_json(at("POST", "/verify_student/results_callback"), format!("{}1{}", "{\"a\":".repeat(6_000), "}".repeat(6_000)))),
+        case("hosted webhook: signed, 30000 nested lists", 400, signed_webhook_text(&format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
+        case("verified_name: 30000 nested lists", 422, with_json(as_user(at("POST", "/api/v1/verified_name"), &ada), format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
+        case("sfn: 30000 nested lists", 400, sfn("submit_photos", Some(&ada), format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
         case("results_callback: GET", 405, empty(at("GET", "/verify_student/results_callback"))),
         case("results_callback: body over the limit", 413, with_json(at("POST", "/verify_student/results_callback"), big.clone())),
         // ---- vendor callbacks and the hosted webhook ----
