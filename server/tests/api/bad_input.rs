@@ -342,6 +342,8 @@ async fn corpus(db: &TestDb) {
         case("hosted webhook: signed, 30000 nested lists", 400, signed_webhook_text(&format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
         case("verified_name: 30000 nested lists", 422, with_json(as_user(at("POST", "/api/v1/verified_name"), &ada), format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
         case("sfn: 30000 nested lists", 400, sfn("submit_photos", Some(&ada), format!("{}{}", "[".repeat(30_000), "]".repeat(30_000)))),
+        case("results_callback: lone surrogate", 400, with_json(at("POST", "/verify_student/results_callback"), r#"{"EdX-ID": "\ud800", "Result": "PASS"}"#)),
+        case("hosted webhook: lone surrogate, signed", 400, signed_webhook_text(r#"{"id": "\udfff", "type": "x", "data": {"inquiry_id": "i", "status": "approved"}}"#)),
         case("results_callback: GET", 405, empty(at("GET", "/verify_student/results_callback"))),
         case("results_callback: body over the limit", 413, with_json(at("POST", "/verify_student/results_callback"), big.clone())),
         // ---- vendor callbacks and the hosted webhook ----
