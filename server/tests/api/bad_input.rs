@@ -180,9 +180,9 @@ fn launch_form(secret: &str, edit: impl FnOnce(&mut Vec<(String, String)>)) -> S
 /// A launch whose parameters are edited before signing (a genuine launch carrying bad values).
 fn signed_launch_with(edit: impl FnOnce(&mut Vec<(String, String)>)) -> String {
     let mut params = launch_params();
-    edit(&mut params);
     params.push(("oauth_timestamp".into(), chrono::Utc::now().timestamp().to_string()));
     params.push(("oauth_nonce".into(), uuid::Uuid::new_v4().simple().to_string()));
+    edit(&mut params);
     let base = oauth::base_string("POST", &format!("{BASE}{LAUNCH_PATH}"), &params);
     params.push(("oauth_signature".into(), oauth::sign(SECRET, &base)));
     params.iter().map(|(k, v)| format!("{}={}", oauth::encode(k), oauth::encode(v))).collect::<Vec<_>>().join("&")
@@ -479,6 +479,10 @@ async fn corpus(db: &TestDb) {
             format!("JWT {}", lms_jwt(json!({"user_id": 90, "preferred_username": "ev\u{0}il", "email": "e@example.com", "exp": chrono::Utc::now().timestamp() + 600})))))),
         case("NUL: JWT name", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION,
             format!("JWT {}", lms_jwt(json!({"user_id": 91, "preferred_username": "evname", "name": "E\u{0}", "exp": chrono::Utc::now().timestamp() + 600})))))),
+        case("LTI: signed launch, 300-character nonce", 400, with_form(at("POST", LAUNCH_PATH), signed_launch_with(|p| set(p, "oauth_nonce", &"n".repeat(300))))),
+        case("LTI: signed launch, 5000-character user_id", 400, with_form(at("POST", LAUNCH_PATH), signed_launch_with(|p| set(p, "user_id", &"u".repeat(5_000))))),
+        case("JWT: 10000-character name", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION,
+            format!("JWT {}", lms_jwt(json!({"user_id": 92, "preferred_username": "longname", "name": "N".repeat(10_000), "exp": chrono::Utc::now().timestamp() + 600})))))),
         case("me: garbage bearer token", 401, empty(at("GET", "/api/v1/me").header(header::AUTHORIZATION, "Bearer ' OR 1=1 --"))),
         case("deadline: NUL in the course key", 400, empty(as_user(at("GET", "/api/v1/courses/course%00key/deadline"), &ada))),
         case("lti consumers: anonymous list", 401, empty(at("GET", "/api/v1/lti/consumers"))),
