@@ -10,6 +10,7 @@
 //! Every install step checks first, so running a command twice installs nothing twice.
 
 mod bench;
+mod deny;
 mod pg;
 mod tools;
 mod util;
@@ -25,8 +26,9 @@ fn main() -> ExitCode {
         Some("frontend") => build_frontend().map(|_| ()),
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
         Some("bench") => bench::cmd_bench(),
+        Some("deny") => deny::check(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench>");
+            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench|deny>");
             return ExitCode::from(2);
         }
     };
@@ -130,6 +132,7 @@ fn cmd_test() -> util::Result<()> {
     run(cargo().args(["clippy", "-p", "staff", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     step.done();
     tools::check_no_tokio_in_wasm()?;
+    deny::check()?;
 
     let pg_url = match std::env::var("VOUCH_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => url,

@@ -101,6 +101,11 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
     if !auth::valid_username(&claims.preferred_username) {
         return Err(unauthenticated("Sign-in refused: the token's username is not valid."));
     }
+    // The profile is stored as text; control characters (a NUL, which PostgreSQL cannot
+    // hold) mean a broken or hostile token.
+    if [&claims.email, &claims.name].iter().any(|s| s.chars().any(char::is_control) || s.chars().count() > 255) {
+        return Err(unauthenticated("Sign-in refused: the token's profile is not valid."));
+    }
     let profile = LmsProfile {
         lms_user_id: claims.user_id,
         username: &claims.preferred_username,

@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod input_guard;
 pub mod jwt;
 pub mod limits;
 pub mod lti;
@@ -114,6 +115,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .nest_service("/staff", spa::service(&static_dir.join("staff")))
         .fallback_service(spa::service(&static_dir))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(input_guard::refuse_control_characters))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(default_header("x-content-type-options", "nosniff"))
         .layer(default_header("referrer-policy", "strict-origin-when-cross-origin"))

@@ -62,6 +62,12 @@ pub fn validate(input: ConsumerInput) -> Result<lti::NewConsumer, String> {
     if name.is_empty() || key.is_empty() || key.chars().any(char::is_whitespace) {
         return Err("A consumer needs a name and a key; a key has no spaces.".into());
     }
+    // Control characters (a NUL above all, which PostgreSQL text cannot hold) have no place
+    // in any of the consumer's fields.
+    let guid = input.instance_guid.as_deref().unwrap_or_default();
+    if [name.as_str(), key.as_str(), input.secret.expose(), guid].iter().any(|f| f.chars().any(char::is_control)) {
+        return Err("A consumer's fields cannot hold control characters.".into());
+    }
     if input.secret.expose().chars().count() < 16 {
         return Err("The secret must be at least 16 characters.".into());
     }

@@ -20,6 +20,20 @@ pub const REQUIRED: &[&str] = &[
 /// The only launch message this tool handles.
 pub const MESSAGE_TYPE: &str = "basic-lti-launch-request";
 
+/// The longest identifier a launch may carry (Open edX's column size for each of them).
+const MAX_ID_CHARS: usize = 255;
+
+/// The launch parameters that are stored, in the order they are checked.
+const LONG_CHECKED: &[&str] = &[
+    "user_id",
+    "resource_link_id",
+    "context_id",
+    "oauth_consumer_key",
+    "oauth_nonce",
+    "tool_consumer_instance_guid",
+    "lis_result_sourcedid",
+];
+
 /// LTI 1.0/1.1 launches both send `LTI-1p0`.
 pub const LTI_VERSION: &str = "LTI-1p0";
 
@@ -80,6 +94,19 @@ fn one<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a str>
 /// Reads and checks the launch parameters. Signature, key, timestamp and nonce are only
 /// checked for form here; [`super::launch`] verifies them.
 pub fn parse(params: &[(String, String)]) -> Result<Launch, ParamError> {
+    // A NUL is never meaningful in a launch and PostgreSQL text cannot hold one.
+    // Identifiers are stored as they come; Open edX keeps each in 255 characters.
+    for name in LONG_CHECKED {
+        if params.iter().any(|(k, v)| k == name && v.chars().count() > MAX_ID_CHARS) {
+            return Err(ParamError::Invalid(format!(
+                "The LTI parameter {name} is longer than {MAX_ID_CHARS} characters."
+            )));
+        }
+    }
+    // (The same answer whichever parameter it is, so the order they came in does not matter.)
+    if params.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(ParamError::Invalid("An LTI parameter holds a NUL character.".into()));
+    }
     for name in REQUIRED {
         if one(params, name)?.is_none() {
             return Err(ParamError::Missing(name));

@@ -47,6 +47,8 @@ pub(crate) fn check_course_key(course_key: &str) -> ServiceResult<()> {
 
 /// The verification deadline of a course (`deadline_for_course`), None when it has none.
 pub async fn deadline_for_course(services: &Services, course_key: &str) -> ServiceResult<Option<DateTime<Utc>>> {
+    // A key with a NUL would reach PostgreSQL as text it cannot hold (a 500): refuse it.
+    check_course_key(course_key)?;
     if let Some(hit) = services.deadline_cache.get(course_key) {
         return Ok(hit);
     }
@@ -83,6 +85,7 @@ pub async fn set_deadline(
 
 /// Every change of a course's deadline, oldest first.
 pub async fn history(services: &Services, course_key: &str) -> ServiceResult<Vec<deadlines::DeadlineChange>> {
+    check_course_key(course_key)?;
     let mut conn = services.store.conn().await?;
     Ok(deadlines::history(&mut conn, course_key).await?)
 }

@@ -112,6 +112,10 @@ pub async fn receive_webhook(services: &Services, headers: &HeaderMap, body: &[u
     if event.id.is_empty() || event.id.len() > 200 {
         return Err(VendorError::BadRequest("The event id is missing or too long.".into()));
     }
+    // Ids and statuses are looked up and stored as text, which cannot hold a NUL in PostgreSQL.
+    if [&event.id, &event.data.inquiry_id, &event.data.status].iter().any(|s| s.chars().any(char::is_control)) {
+        return Err(VendorError::BadRequest("The event holds a control character.".into()));
+    }
     let Some(to) = Hosted.map_status(&event.data.status) else {
         tracing::info!(event.kind = %event.kind, "hosted webhook with an unknown status ignored");
         return Ok(());

@@ -36,8 +36,12 @@ pub async fn request_verified_name(
     attempt_uuid: Option<&str>,
 ) -> ServiceResult<VerifiedName> {
     let name = verified_name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(ServiceError::Invalid(format!("A verified name is 1 to {MAX_NAME} characters.")));
+    // Control characters (NUL above all, which PostgreSQL cannot store in text) are refused
+    // like in the name on the ID.
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(ServiceError::Invalid(format!(
+            "A verified name is 1 to {MAX_NAME} characters, without control characters."
+        )));
     }
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
@@ -64,6 +68,9 @@ pub async fn request_verified_name_as_learner(
     attempt_uuid: Option<&str>,
 ) -> ServiceResult<VerifiedName> {
     if let Some(uuid) = attempt_uuid {
+        if uuid.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid("No such verification attempt of yours.".into()));
+        }
         let mut conn = services.store.conn().await?;
         match attempt_delete::find(&mut conn, uuid).await? {
             Some(found) if found.user == user => {}

@@ -54,6 +54,16 @@ fn field<'a>(body: &'a PyValue, name: &str) -> Option<&'a str> {
     body.get(name).and_then(PyValue::as_str)
 }
 
+/// Whether any key or string in `v` holds a NUL.
+fn holds_nul(v: &PyValue) -> bool {
+    match v {
+        PyValue::Str(s) => s.contains('\0'),
+        PyValue::List(items) => items.iter().any(holds_nul),
+        PyValue::Dict(entries) => entries.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        PyValue::None | PyValue::Bool(_) | PyValue::Int(_) | PyValue::Float(_) => false,
+    }
+}
+
 /// Handles one callback (`headers` and the raw `body`).
 #[tracing::instrument(skip_all)]
 pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Result<(), CallbackError> {
@@ -61,6 +71,11 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
     let parsed = crypto::python::loads_bytes(body).map_err(|_| CallbackError::BadRequest("Invalid JSON.".into()))?;
     if parsed.as_dict().is_none() {
         return Err(CallbackError::BadRequest("JSON should be dict.".into()));
+    }
+    // A NUL cannot be stored in PostgreSQL text (the reason and code are kept): refuse it
+    // here as bad input rather than fail on the write.
+    if holds_nul(&parsed) {
+        return Err(CallbackError::BadRequest("The callback holds a NUL character.".into()));
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let authorization = header("authorization").ok_or(CallbackError::Unauthorized)?;

@@ -4,6 +4,8 @@
 
 mod support;
 
+mod authz_matrix;
+mod bad_input;
 mod cli;
 mod domain_store;
 mod emails;
@@ -13,6 +15,7 @@ mod health;
 mod hosted;
 mod lifecycle_events;
 mod logs;
+mod logs_full_flow;
 mod lti_cli;
 mod lti_e2e;
 mod lti_launch;
@@ -21,9 +24,11 @@ mod lti_staff;
 mod lti_support;
 mod ops;
 mod processes;
+mod properties;
 mod rest;
 mod s3;
 mod server_fns;
+mod signatures;
 mod software_secure;
 mod staff_api;
 mod staff_photos;
