@@ -89,6 +89,16 @@ pub async fn retry_failed(
     Ok(report)
 }
 
+/// Retries one attempt by id, as staff do from the console: an unknown id is
+/// [`ServiceError::NotFound`] (an attempt in another state is reported as skipped).
+pub async fn retry_one(services: &Services, id: AttemptId) -> ServiceResult<RetryReport> {
+    {
+        let mut conn = services.store.conn().await?;
+        attempts::by_id(&mut conn, id).await?.ok_or(ServiceError::NotFound)?;
+    }
+    retry_failed(services, Selection::Ids(vec![id]), |_, _| {}).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -412,6 +412,7 @@ async fn corpus(db: &TestDb) {
         case("manual verification: unknown user", 404, with_json(as_user(at("POST", &format!("/api/v1/users/{}/manual-verifications", enc(SCRIPT))), &root), json!({"reason": "x"}).to_string())),
         case("revoke: id not a number", 400, with_json(as_user(at("POST", "/api/v1/manual-verifications/abc/revoke"), &root), json!({"reason": "x"}).to_string())),
         case("retry attempt: id not a number", 400, empty(as_user(at("POST", "/api/v1/attempts/photo/..%2f1/retry"), &root))),
+        case("retry attempt: unknown id", 404, empty(as_user(at("POST", "/api/v1/attempts/photo/987654321/retry"), &root))),
         case("deadline: broken JSON", 400, with_json(as_user(at("PUT", "/api/v1/courses/course-v1:Org+X+1/deadline"), &root), "{\"deadline\": ")),
         case("deadline: not a date", 422, with_json(as_user(at("PUT", "/api/v1/courses/course-v1:Org+X+1/deadline"), &root), json!({"deadline": "next tuesday"}).to_string())),
         case("deadline: as a learner", 403, with_json(as_user(at("PUT", "/api/v1/courses/course-v1:Org+X+1/deadline"), &ada), json!({"deadline": null}).to_string())),

@@ -343,14 +343,14 @@ pub struct RetryBody {
 #[utoipa::path(post, path = "/api/v1/attempts/photo/{id}/retry", tag = "vouch",
     params(("id" = i64, Path, description = "The photo attempt's id")),
     responses((status = 200, description = "OK", body = RetryBody), (status = 401, description = "Not signed in"),
-        (status = 403, description = "Not staff")))]
+        (status = 403, description = "Not staff"), (status = 404, description = "No such attempt")))]
 pub async fn retry_photo_attempt(
     State(state): State<AppState>,
     who: Identity,
     Path(id): Path<i64>,
 ) -> Result<Json<RetryBody>, ApiError> {
     who.require_staff()?;
-    let report = retry::retry_failed(&state.services, retry::Selection::Ids(vec![AttemptId(id)]), |_, _| {}).await?;
+    let report = retry::retry_one(&state.services, AttemptId(id)).await?;
     Ok(Json(RetryBody { queued: report.queued, skipped: report.skipped }))
 }
 
