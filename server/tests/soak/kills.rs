@@ -25,6 +25,8 @@ use std::{
 const KILLS: usize = 20;
 /// Learners submitting at once.
 const CLIENTS: usize = 4;
+/// Each client's pause between two learners.
+const LEARNER_PAUSE: Duration = Duration::from_millis(300);
 /// Jobs one worker runs at once: the most submissions a worker's death can leave sent but
 /// unrecorded.
 const CONCURRENCY: u64 = 4;
@@ -68,6 +70,9 @@ async fn kill_soak(db: &TestDb) {
                     let mut learner = Learner::new(&http, &base, format!("soak{i}"));
                     let outcome = learner.submit().await;
                     outcomes.lock().expect("lock").push((learner.username, outcome, learner.retries));
+                    // About 3 learners a second per client: a steady stream through every
+                    // kill, small enough to drain in seconds afterwards.
+                    tokio::time::sleep(LEARNER_PAUSE).await;
                 }
             })
         })

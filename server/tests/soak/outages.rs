@@ -64,7 +64,7 @@ async fn receivers_down(db: &TestDb) {
     let outage = down_at.elapsed();
     let failed_tries: i64 = {
         let mut conn = db.store.conn().await.expect("conn");
-        let (n,): (i64,) = sqlx::query_as("select coalesce(sum(tries), 0) from webhook_delivery")
+        let (n,): (i64,) = sqlx::query_as("select cast(coalesce(sum(tries), 0) as bigint) from webhook_delivery")
             .fetch_one(&mut *conn)
             .await
             .expect("q");
