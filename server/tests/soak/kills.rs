@@ -133,12 +133,14 @@ async fn kill_soak(db: &TestDb) {
     let mut resent = 0;
     for (id,) in ids {
         let a = attempts::by_id(&mut conn, app::domain::AttemptId(id)).await.expect("q").expect("row");
-        let h: Vec<String> = transitions::history(&mut conn, AttemptKind::Photo, id)
-            .await
-            .expect("history")
-            .into_iter()
-            .map(|t| t.to)
-            .collect();
+        let trail = transitions::history(&mut conn, AttemptKind::Photo, id).await.expect("history");
+        // The trail is one chain: each change starts where the previous one ended.
+        assert_eq!(trail.first().map(|t| t.from.as_deref()), Some(None), "created first: {trail:?}");
+        for pair in trail.windows(2) {
+            assert_eq!(pair[1].from.as_deref(), Some(pair[0].to.as_str()), "a broken trail: {trail:?}");
+        }
+        assert_eq!(trail.last().map(|t| t.to.as_str()), Some(a.status().as_str()), "ends at the status");
+        let h: Vec<String> = trail.into_iter().map(|t| t.to).collect();
         assert_eq!(h.iter().filter(|t| *t == "submitted").count(), 1, "{h:?}");
         assert_eq!(h.iter().filter(|t| *t == "approved").count(), 1, "{h:?}");
         let (received, result) = record.get(&a.receipt_id).expect("every accepted submission reached the vendor");
