@@ -239,11 +239,15 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a request waits for a database connection before it fails with `503
+    /// unavailable` (`VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS`): a bound on how long requests
+    /// hang while the database is unreachable.
+    pub acquire_timeout_secs: f64,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://data/vouch.db?mode=rwc".into(), max_connections: 8 }
+        Self { url: "sqlite://data/vouch.db?mode=rwc".into(), max_connections: 8, acquire_timeout_secs: 5.0 }
     }
 }
 

@@ -13,8 +13,10 @@ use std::{sync::Arc, time::Duration};
 
 /// Connects to the database (applying migrations) and the vault.
 pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
-    let store =
-        Store::connect(&cfg.database.url, cfg.database.max_connections).await.context("connecting to the database")?;
+    let acquire = Duration::from_secs_f64(cfg.database.acquire_timeout_secs.clamp(0.05, 300.0));
+    let store = Store::connect_with_timeout(&cfg.database.url, cfg.database.max_connections, acquire)
+        .await
+        .context("connecting to the database")?;
     store.migrate().await.context("applying migrations")?;
     let vault = Vault::from_config(&cfg.vault)?;
     let keys = Arc::new(Keys::from_config(&cfg)?);

@@ -6,12 +6,15 @@
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
+//! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
+//!   `test` runs them too.
 //!
 //! Every install step checks first, so running a command twice installs nothing twice.
 
 mod bench;
 mod deny;
 mod pg;
+mod soak;
 mod tools;
 mod util;
 
@@ -27,8 +30,9 @@ fn main() -> ExitCode {
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
         Some("bench") => bench::cmd_bench(),
         Some("deny") => deny::check(),
+        Some("soak") => soak::cmd_soak(None),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench|deny>");
+            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench|deny|soak>");
             return ExitCode::from(2);
         }
     };
@@ -143,6 +147,7 @@ fn cmd_test() -> util::Result<()> {
     let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3)");
     run(cargo().args(["test", "--workspace"]).env("VOUCH_TEST_PG_URL", &pg_url))?;
     step.done();
+    soak::cmd_soak(Some(pg_url))?;
 
     build_frontend()?;
     let step = Step::start("server and fake-vendor build for browser tests");

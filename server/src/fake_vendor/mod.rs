@@ -11,7 +11,8 @@
 //!   `delay` is slept before answering a valid request; processing starts only once the
 //!   answer is due, so a client that gives up during the delay leaves the request counted
 //!   but never processed (as if the vendor died before committing it).
-//! - Processing fetches both photo URLs, unwraps the AES keys with the private key,
+//! - Processing fetches both photo URLs (retrying for 30 s while their host is unreachable
+//!   or answers `5xx`), unwraps the AES keys with the private key,
 //!   decrypts, checks the images, decides (deny marker → `FAIL`, system-fail marker →
 //!   `SYSTEM FAIL`, unusable photo → `FAIL`, else `PASS`) and posts the signed result to
 //!   `SendResponseTo`, retrying on connection errors and `5xx` (see [`callback`]).

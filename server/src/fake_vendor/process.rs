@@ -78,9 +78,26 @@ pub(super) async fn run(vendor: Arc<Vendor>, submission: Submission) {
     vendor.registry().called_back(&submission.edx_id, status);
 }
 
-/// GETs a photo object (the `encrypt_and_encode` text).
+/// Keep re-fetching a photo whose host is unreachable or answers `5xx` this long: a real
+/// vendor retries a storage hiccup (a restarting app server in development) instead of
+/// failing the learner for it.
+const FETCH_RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// GETs a photo object (the `encrypt_and_encode` text), retrying connection errors and
+/// `5xx` for [`FETCH_RETRY_BUDGET`]; any other answer is final.
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, PhotoProblem> {
-    let response = client.get(url).send().await.map_err(|_| PhotoProblem::Fetch)?;
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(100);
+    let response = loop {
+        match client.get(url).send().await {
+            Ok(r) if !r.status().is_server_error() => break r,
+            _ if started.elapsed() < FETCH_RETRY_BUDGET => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            _ => return Err(PhotoProblem::Fetch),
+        }
+    };
     if !response.status().is_success() || response.content_length().is_some_and(|n| n > MAX_PHOTO_BYTES as u64) {
         return Err(PhotoProblem::Fetch);
     }

@@ -73,13 +73,30 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                Self::Unavailable(e)
-            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+            // A connection closed under us mid-handshake (a proxy or a restarting server
+            // accepted and dropped it): the database is away, not the request wrong.
+            | sqlx::Error::Protocol(_) => Self::Unavailable(e),
             sqlx::Error::Database(d) if d.is_unique_violation() => Self::Duplicate(e),
+            sqlx::Error::Database(d) if d.code().as_deref().is_some_and(is_transient_code) => Self::Unavailable(e),
             _ => Self::Database(e),
         }
     }
+}
+
+/// Database error codes that say "not now" rather than "wrong": the caller should try
+/// again, so they become `503 unavailable`, never `500`. PostgreSQL class `08` (connection
+/// exception) and `57P01`–`57P03` (the server is shutting down or not accepting
+/// connections); SQLite `5`/`6` and their extended codes (`SQLITE_BUSY`, `SQLITE_LOCKED`:
+/// another process holds the lock past the busy timeout).
+fn is_transient_code(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(code, "57P01" | "57P02" | "57P03")
+        || code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// Result of a store operation.
@@ -99,13 +116,19 @@ impl Store {
     /// Connects to `url` (`sqlite:…` or `postgres:…`). For SQLite the folder is created and
     /// WAL mode, a busy timeout and foreign keys are switched on for every connection.
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        Self::connect_with_timeout(url, max_connections, Duration::from_secs(5)).await
+    }
+
+    /// [`Store::connect`] with the time a caller waits for a pooled connection before
+    /// getting [`StoreError::Unavailable`] (while the database is unreachable, the pool keeps
+    /// trying to connect until then).
+    pub async fn connect_with_timeout(url: &str, max_connections: u32, acquire: Duration) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         if backend == Backend::Sqlite {
             ensure_sqlite_dir(url);
         }
-        let mut options =
-            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(5));
+        let mut options = AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(acquire);
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -211,5 +234,15 @@ mod tests {
         assert_eq!(backend_of("postgres://u@h/db").ok(), Some(Backend::Postgres));
         assert_eq!(backend_of("postgresql://u@h/db").ok(), Some(Backend::Postgres));
         assert!(backend_of("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn transient_codes_are_told_apart() {
+        for code in ["08006", "08001", "57P01", "57P03", "5", "6", "517", "262"] {
+            assert!(is_transient_code(code), "{code}");
+        }
+        for code in ["23505", "42P01", "40001", "19", "2067", "1"] {
+            assert!(!is_transient_code(code), "{code}");
+        }
     }
 }

@@ -4,56 +4,38 @@
 
 use crate::{
     on_both_backends,
+    process_support::{Deployment, Proc},
     support::{TestDb, data_url, fixture_keys, jpeg_bytes},
     webhooks::{Receiver, verify},
 };
 use server::store::{outbox, webhook_deliveries};
 use std::{
-    process::{Child, Command, Stdio},
     sync::atomic::Ordering,
     time::{Duration, Instant},
 };
 
 const SECRET: &str = "whsec_process_test_secret";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn vouch(db: &TestDb, port: u16, hook: &str, args: &[&str]) -> Proc {
+/// `vouch <args>` over `d` with jobs out of the server, a short lease, the webhook at `hook`
+/// and a vendor that is never there (its submissions just wait).
+fn vouch(d: &Deployment, hook: &str, args: &[&str]) -> Proc {
     let keys = fixture_keys();
-    let dead_vendor = crate::support::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(args)
-        .env("VOUCH_DATABASE__URL", &db.url)
-        .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
-        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
-        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "process test url secret")
-        .env("VOUCH_AUTH__DEV_LOGIN", "true")
-        .env("VOUCH_SOFTWARE_SECURE__API_URL", format!("http://127.0.0.1:{dead_vendor}/"))
-        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
-        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
-        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-        .env("VOUCH_JOBS__RUN_IN_SERVER", "false")
-        .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
-        .env("VOUCH_JOBS__LEASE_SECS", "2")
-        .env("VOUCH_EVENTS__WEBHOOK_URL", hook)
-        .env("VOUCH_EVENTS__WEBHOOK_SECRET", SECRET)
-        .env("VOUCH_EVENTS__WEBHOOK_RETRY_BASE_SECS", "0.05")
-        .env("VOUCH_EVENTS__WEBHOOK_MAX_ATTEMPTS", "1000")
-        .env("VOUCH_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start vouch");
-    Proc(child)
+    let dead_vendor = format!("http://127.0.0.1:{}/", crate::support::free_port());
+    d.spawn(
+        args,
+        &[
+            ("VOUCH_SOFTWARE_SECURE__API_URL", &dead_vendor),
+            ("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key),
+            ("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key),
+            ("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem),
+            ("VOUCH_JOBS__RUN_IN_SERVER", "false"),
+            ("VOUCH_JOBS__LEASE_SECS", "2"),
+            ("VOUCH_EVENTS__WEBHOOK_URL", hook),
+            ("VOUCH_EVENTS__WEBHOOK_SECRET", SECRET),
+            ("VOUCH_EVENTS__WEBHOOK_RETRY_BASE_SECS", "0.05"),
+            ("VOUCH_EVENTS__WEBHOOK_MAX_ATTEMPTS", "1000"),
+        ],
+    )
 }
 
 async fn until(what: &str, mut check: impl FnMut() -> bool) {
@@ -66,11 +48,11 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
 
 async fn restarts_lose_nothing(db: &TestDb) {
     let receiver = Receiver::start(503).await;
-    let port = crate::support::free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let d = Deployment::without_vendor(db);
+    let base = d.public_url.clone();
 
     // 1. The server records the events of a submission (created, ready), then dies.
-    let mut server = vouch(db, port, &receiver.url, &["serve"]);
+    let mut server = vouch(&d, &receiver.url, &["serve"]);
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let start = Instant::now();
     while http.get(format!("{base}/readyz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
@@ -96,25 +78,23 @@ async fn restarts_lose_nothing(db: &TestDb) {
         .await
         .expect("submit");
     assert_eq!(res.status(), 200);
-    server.0.kill().expect("kill serve");
-    let _ = server.0.wait();
+    server.sigkill();
     let events = all_events_of(db).await;
     assert_eq!(events.len(), 2, "created and ready are in the outbox");
     assert!(receiver.received().is_empty(), "nothing was delivered by a server that runs no jobs");
 
     // 2. A worker fans them out and tries the failing receiver, then dies mid-retries.
-    let mut worker = vouch(db, port, &receiver.url, &["worker"]);
+    let mut worker = vouch(&d, &receiver.url, &["worker"]);
     until("failed tries of both events", || {
         let got = receiver.received();
         events.iter().all(|e| got.iter().any(|g| g.body == e.payload))
     })
     .await;
-    worker.0.kill().expect("kill worker");
-    let _ = worker.0.wait();
+    worker.sigkill();
 
     // 3. The receiver is back; a new worker delivers every event.
     receiver.status.store(200, Ordering::SeqCst);
-    let _worker = vouch(db, port, &receiver.url, &["worker"]);
+    let _worker = vouch(&d, &receiver.url, &["worker"]);
     let store = db.store.clone();
     let start = Instant::now();
     loop {

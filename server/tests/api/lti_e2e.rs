@@ -6,86 +6,30 @@
 
 use crate::{
     lti_support::{KEY, Launch, Receiver, SECRET, mapped_username, sign},
-    support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until},
+    process_support::{Deployment, fake_vendor, wait_ready},
+    support::{TestDb, data_url, free_port, jpeg_bytes, until},
 };
 use server::store::lti;
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn vouch(db: &TestDb, port: u16, vendor_port: u16, args: &[&str]) -> Command {
-    let keys = fixture_keys();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
-    c.args(args)
-        .env("VOUCH_DATABASE__URL", &db.url)
-        .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
-        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
-        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "lti e2e url secret")
-        .env("VOUCH_SOFTWARE_SECURE__API_URL", format!("http://127.0.0.1:{vendor_port}/"))
-        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
-        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
-        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-        // The job runner's retry delay (shared by every job kind).
-        .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05")
-        .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
-        .env("VOUCH_LTI__ALLOW_PRIVATE_OUTCOME_URLS", "true")
-        .env("VOUCH_LTI__OUTCOME_TIMEOUT_SECS", "5")
-        .env("VOUCH_LOG", "warn")
-        .stdout(Stdio::null());
-    c
-}
-
-async fn fake_vendor(db: &TestDb, port: u16) -> Proc {
-    let keys = fixture_keys();
-    let key_file = db.dir.path().join("vendor-private.pem");
-    std::fs::write(&key_file, &keys.private_pem).expect("write key");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-vendor"))
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--private-key"])
-        .arg(&key_file)
-        .env("FAKE_VENDOR_ACCESS_KEY", &keys.access_key)
-        .env("FAKE_VENDOR_SECRET_KEY", &keys.secret_key)
-        .env("FAKE_VENDOR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start fake-vendor");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
-    assert!(line.starts_with("fake-vendor listening on"), "{line}");
-    Proc(child)
-}
+/// The LTI settings of these tests: outcome services on loopback, a short timeout.
+const LTI_ENV: [(&str, &str); 2] =
+    [("VOUCH_LTI__ALLOW_PRIVATE_OUTCOME_URLS", "true"), ("VOUCH_LTI__OUTCOME_TIMEOUT_SECS", "5")];
 
 async fn launch_verify_and_grade(db: &TestDb) {
-    let (port, vendor_port) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{port}");
-    let _vendor = fake_vendor(db, vendor_port).await;
+    let vendor_port = free_port();
+    let d = Deployment::new(db, vendor_port);
+    let base = d.public_url.clone();
+    let _vendor = fake_vendor(db.dir.path(), vendor_port, &[]).await;
     // The LMS's outcome service fails the first two passbacks with a 500.
     let rx = Receiver::start(2, "500");
-    let add =
-        vouch(db, port, vendor_port, &["lti", "consumer", "add", "--name", "LMS", "--key", KEY, "--secret", SECRET])
-            .output()
-            .expect("vouch lti consumer add");
+    let add = d
+        .vouch(&["lti", "consumer", "add", "--name", "LMS", "--key", KEY, "--secret", SECRET], &LTI_ENV)
+        .output()
+        .expect("vouch lti consumer add");
     assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    let _server = Proc(vouch(db, port, vendor_port, &["serve"]).spawn().expect("start vouch serve"));
-    let ready = format!("{base}/readyz");
-    until("vouch to be ready", Duration::from_secs(30), || {
-        let url = ready.clone();
-        async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
-    })
-    .await;
+    let _server = d.spawn(&["serve"], &LTI_ENV);
+    wait_ready(&base, Duration::from_secs(30)).await;
 
     // Two learners launch (the browser posts the signed form) and verify inside the LMS;
     // the vendor approves the first and denies the second (its name carries DENY).

@@ -23,6 +23,7 @@ mod lti_outcomes;
 mod lti_staff;
 mod lti_support;
 mod ops;
+mod process_support;
 mod processes;
 mod properties;
 mod rest;

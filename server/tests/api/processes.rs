@@ -2,142 +2,19 @@
 //! `fake-vendor` as separate programs talking HTTP on loopback, the way they are deployed.
 //! Waiting is always for a condition, with a deadline; never for a fixed time.
 
-use crate::support::{TestDb, data_url, fixture_keys, jpeg_bytes};
-use app::domain::{AttemptKind, AttemptStatus};
-use serde_json::Value;
-use server::store::{Store, attempts, transitions};
-use std::{
-    collections::HashMap,
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
+use crate::{
+    process_support::{Deployment, Proc, client, dev_login, fake_vendor, form_photo, vendor_record},
+    support::{TestDb, data_url, free_port, jpeg_bytes, until},
 };
-
-/// A child process that is killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-use crate::support::{free_port, until};
-
-/// Everything the processes of one deployment share.
-struct Deployment {
-    db_url: String,
-    dir: std::path::PathBuf,
-    public_url: String,
-    port: u16,
-    vendor_url: String,
-}
-
-impl Deployment {
-    fn new(db: &TestDb, vendor_port: u16) -> Self {
-        let port = free_port();
-        Self {
-            db_url: db.url.clone(),
-            dir: db.dir.path().to_path_buf(),
-            public_url: format!("http://127.0.0.1:{port}"),
-            port,
-            vendor_url: format!("http://127.0.0.1:{vendor_port}/"),
-        }
-    }
-
-    fn vouch(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
-        let keys = fixture_keys();
-        let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
-        c.args(args)
-            .env("VOUCH_DATABASE__URL", &self.db_url)
-            .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
-            .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{}", self.port))
-            .env("VOUCH_SERVER__PUBLIC_URL", &self.public_url)
-            .env("VOUCH_SERVER__STATIC_DIR", self.dir.join("no-dist"))
-            .env("VOUCH_VAULT__LOCAL_DIR", self.dir.join("photos"))
-            .env("VOUCH_VAULT__URL_SECRET", "process test url secret")
-            .env("VOUCH_AUTH__DEV_LOGIN", "true")
-            .env("VOUCH_SOFTWARE_SECURE__API_URL", &self.vendor_url)
-            .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
-            .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
-            .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-            .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05")
-            .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
-            .env("VOUCH_LOG", "warn")
-            .stdout(Stdio::null());
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        c
-    }
-
-    async fn serve(&self, extra: &[(&str, &str)]) -> Proc {
-        let p = Proc(self.vouch(&["serve"], extra).spawn().expect("start vouch serve"));
-        let url = format!("{}/readyz", self.public_url);
-        until("vouch to be ready", Duration::from_secs(30), || {
-            let url = url.clone();
-            async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
-        })
-        .await;
-        p
-    }
-}
-
-/// Starts `fake-vendor` on `port` with the fixture keys; `extra` adds flags.
-async fn fake_vendor(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proc {
-    let keys = fixture_keys();
-    let key_file = dir.join("vendor-private.pem");
-    std::fs::write(&key_file, &keys.private_pem).expect("write key");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-vendor"))
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--private-key"])
-        .arg(&key_file)
-        .args(extra)
-        .env("FAKE_VENDOR_ACCESS_KEY", &keys.access_key)
-        .env("FAKE_VENDOR_SECRET_KEY", &keys.secret_key)
-        .env("FAKE_VENDOR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start fake-vendor");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("listening line");
-    assert!(line.starts_with("fake-vendor listening on"), "{line}");
-    Proc(child)
-}
-
-/// The vendor's record: EdX-ID → (requests received, result).
-async fn vendor_record(port: u16) -> HashMap<String, (u64, Option<String>)> {
-    let v: Value = reqwest::get(format!("http://127.0.0.1:{port}/_fake/requests"))
-        .await
-        .expect("vendor answers")
-        .json()
-        .await
-        .expect("json");
-    v["requests"]
-        .as_array()
-        .expect("requests")
-        .iter()
-        .map(|r| {
-            let id = r["edx_id"].as_str().expect("id").to_owned();
-            (id, (r["received"].as_u64().expect("count"), r["result"].as_str().map(str::to_owned)))
-        })
-        .collect()
-}
+use app::domain::{AttemptKind, AttemptStatus};
+use server::store::{Store, attempts, transitions};
+use std::{collections::HashMap, process::Stdio, time::Duration};
 
 /// Signs `username` in and submits both photos through the REST endpoint.
 async fn submit(base: &str, username: &str) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let login = http
-        .post(format!("{base}/auth/dev-login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username={username}"))
-        .send()
-        .await
-        .expect("login");
-    let cookie = login.headers().get("set-cookie").expect("cookie").to_str().expect("ascii");
-    let cookie = cookie.split(';').next().expect("pair").to_owned();
-    let photo = data_url("image/jpeg", &jpeg_bytes(200)).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let http = client();
+    let cookie = dev_login(&http, base, username).await.expect("login");
+    let photo = form_photo();
     let res = http
         .post(format!("{base}/verify_student/submit-photos/"))
         .header("cookie", cookie)
@@ -180,8 +57,7 @@ async fn sigkill_then_restart(db: &TestDb) {
         vendor_record(vendor_port).await.values().any(|(n, _)| *n > 0).then_some(())
     })
     .await;
-    server.0.kill().expect("SIGKILL");
-    let _ = server.0.wait();
+    server.sigkill();
     drop(server);
     let _server = d.serve(&short_lease).await;
 
@@ -288,9 +164,7 @@ async fn two_workers_drain_a_thousand() {
         server::service::submit::submit_photos(&services, user.id, request).await.expect("submit");
     }
 
-    let workers: Vec<Proc> = (0..2)
-        .map(|_| Proc(d.vouch(&["worker"], &[("VOUCH_JOBS__CONCURRENCY", "8")]).spawn().expect("start worker")))
-        .collect();
+    let workers: Vec<Proc> = (0..2).map(|_| d.spawn(&["worker"], &[("VOUCH_JOBS__CONCURRENCY", "8")])).collect();
     until("every attempt approved", Duration::from_secs(240), || async {
         let mut conn = db.store.conn().await.expect("conn");
         let (approved,): (i64,) = sqlx::query_as("select count(*) from photo_verification where status = 'approved'")

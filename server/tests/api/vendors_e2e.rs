@@ -4,72 +4,17 @@
 //! denied. The learner's browser is played over HTTP: sign in, ask `slot_config`, and for
 //! the hosted flow open the vendor's page and post the photo as its script does.
 
-use crate::support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until};
-use serde_json::Value;
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
+use crate::{
+    process_support::{Deployment, Proc, fake_vendor_with as fake_vendor, vouch_bin},
+    support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until},
 };
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A binary of this package: `VOUCH_BIN` / `VOUCH_FAKE_VENDOR_BIN` when set (as for the
-/// browser tests), else the one cargo built for this test.
-fn bin(var: &str, built: &str) -> std::path::PathBuf {
-    std::env::var_os(var).map_or_else(|| built.into(), Into::into)
-}
-
-/// Starts a fake-vendor (either mode) and waits for its "listening" line.
-fn fake_vendor(args: &[&str], env: &[(&str, &str)]) -> Proc {
-    let mut c = Command::new(bin("VOUCH_FAKE_VENDOR_BIN", env!("CARGO_BIN_EXE_fake-vendor")));
-    c.args(args).env("FAKE_VENDOR_LOG", "warn").stdout(Stdio::piped());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let mut child = c.spawn().expect("start fake-vendor");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
-    assert!(line.contains("listening on http://"), "{line}");
-    Proc(child)
-}
+use serde_json::Value;
+use std::{process::Command, time::Duration};
 
 /// `vouch serve` on a free port over `db`; returns it and its base URL.
 async fn vouch(db: &TestDb, env: &[(&str, &str)]) -> (Proc, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut c = Command::new(bin("VOUCH_BIN", env!("CARGO_BIN_EXE_vouch")));
-    c.arg("serve")
-        .env("VOUCH_DATABASE__URL", &db.url)
-        .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
-        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__PUBLIC_URL", &base)
-        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
-        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "vendors e2e url secret")
-        .env("VOUCH_AUTH__DEV_LOGIN", "true")
-        .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
-        .env("VOUCH_LOG", "warn")
-        .stdout(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let p = Proc(c.spawn().expect("start vouch"));
-    let ready = format!("{base}/readyz");
-    until("vouch ready", Duration::from_secs(30), || {
-        let ready = ready.clone();
-        async move { reqwest::get(&ready).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
-    })
-    .await;
-    (p, base)
+    let d = Deployment::without_vendor(db);
+    (d.serve(env).await, d.public_url)
 }
 
 /// A signed-in learner's HTTP client.
@@ -255,7 +200,7 @@ fn misconfigured_vendor_refuses_to_start() {
         (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key is required"),
         (vec![("VOUCH_IDV__HOSTED_DISPLAY", "popup")], "popup"),
     ] {
-        let mut c = Command::new(bin("VOUCH_BIN", env!("CARGO_BIN_EXE_vouch")));
+        let mut c = Command::new(vouch_bin());
         c.arg("migrate").env("VOUCH_DATABASE__URL", "sqlite::memory:");
         for (k, v) in &env {
             c.env(k, v);

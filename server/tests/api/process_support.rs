@@ -1,0 +1,215 @@
+//! Real processes for the tests: `vouch` and `fake-vendor` started as separate programs on
+//! loopback, the way they are deployed. One place for the environment a test deployment
+//! needs, so the process tests (and the soak suite, which includes this file) agree on it.
+//! Waiting is always for a condition with a deadline, never for a fixed time.
+
+// Shared by two test binaries (api, soak); each uses a different part.
+#![allow(dead_code)]
+
+use crate::support::{TestDb, data_url, fixture_keys, free_port, jpeg_bytes, until};
+use serde_json::Value;
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// A child process that is killed (SIGKILL) when dropped.
+pub struct Proc(pub Child);
+
+impl Proc {
+    /// Kills the process with SIGKILL (what `Child::kill` sends on Unix: no handler runs,
+    /// no graceful shutdown) and reaps it.
+    pub fn sigkill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// The operating system's id of the process.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.sigkill();
+    }
+}
+
+/// A binary of this package: the path in `var` when set (the browser tests point
+/// `VOUCH_BIN` / `VOUCH_FAKE_VENDOR_BIN` at prebuilt ones), else the one cargo built.
+pub fn bin(var: &str, built: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(|| built.into(), Into::into)
+}
+
+/// The `vouch` binary.
+pub fn vouch_bin() -> PathBuf {
+    bin("VOUCH_BIN", env!("CARGO_BIN_EXE_vouch"))
+}
+
+/// The `fake-vendor` binary.
+pub fn fake_vendor_bin() -> PathBuf {
+    bin("VOUCH_FAKE_VENDOR_BIN", env!("CARGO_BIN_EXE_fake-vendor"))
+}
+
+/// Everything the processes of one deployment share: database, photo folder, the port
+/// `vouch serve` listens on and the Software Secure vendor it talks to.
+pub struct Deployment {
+    pub db_url: String,
+    pub dir: PathBuf,
+    pub public_url: String,
+    pub port: u16,
+    /// The Software Secure API URL; `None` leaves the vendor unconfigured (the test sets it).
+    pub vendor_url: Option<String>,
+}
+
+impl Deployment {
+    /// A deployment over `db` whose Software Secure vendor listens on `vendor_port`.
+    pub fn new(db: &TestDb, vendor_port: u16) -> Self {
+        Self { vendor_url: Some(format!("http://127.0.0.1:{vendor_port}/")), ..Self::without_vendor(db) }
+    }
+
+    /// A deployment over `db` with no Software Secure settings.
+    pub fn without_vendor(db: &TestDb) -> Self {
+        let port = free_port();
+        Self {
+            db_url: db.url.clone(),
+            dir: db.dir.path().to_path_buf(),
+            public_url: format!("http://127.0.0.1:{port}"),
+            port,
+            vendor_url: None,
+        }
+    }
+
+    /// A `vouch` command with this deployment's environment, then `extra` (which wins).
+    pub fn vouch(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(vouch_bin());
+        c.args(args)
+            .env("VOUCH_DATABASE__URL", &self.db_url)
+            .env("VOUCH_DATABASE__MAX_CONNECTIONS", "4")
+            .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{}", self.port))
+            .env("VOUCH_SERVER__PUBLIC_URL", &self.public_url)
+            .env("VOUCH_SERVER__STATIC_DIR", self.dir.join("no-dist"))
+            .env("VOUCH_VAULT__LOCAL_DIR", self.dir.join("photos"))
+            .env("VOUCH_VAULT__URL_SECRET", "process test url secret")
+            .env("VOUCH_AUTH__DEV_LOGIN", "true")
+            .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
+            .env("VOUCH_LOG", "warn")
+            .stdout(Stdio::null());
+        if let Some(url) = &self.vendor_url {
+            let keys = fixture_keys();
+            c.env("VOUCH_SOFTWARE_SECURE__API_URL", url)
+                .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
+                .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
+                .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
+                // The job runner's retry delay (shared by every job kind).
+                .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05");
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Starts `vouch <args>` in the background (a worker, or a server not waited for).
+    pub fn spawn(&self, args: &[&str], extra: &[(&str, &str)]) -> Proc {
+        Proc(self.vouch(args, extra).spawn().expect("start vouch"))
+    }
+
+    /// Starts `vouch serve` and waits until `/readyz` answers 200.
+    pub async fn serve(&self, extra: &[(&str, &str)]) -> Proc {
+        let p = self.spawn(&["serve"], extra);
+        self.wait_ready().await;
+        p
+    }
+
+    /// Waits (30 s at most) until `/readyz` answers 200.
+    pub async fn wait_ready(&self) {
+        wait_ready(&self.public_url, Duration::from_secs(30)).await;
+    }
+}
+
+/// Waits until `{base}/readyz` answers 200, failing after `limit`.
+pub async fn wait_ready(base: &str, limit: Duration) {
+    let url = format!("{base}/readyz");
+    until("vouch to be ready", limit, || {
+        let url = url.clone();
+        async move { reqwest::get(&url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+    })
+    .await;
+}
+
+/// Starts `fake-vendor` with `args` and `env` and waits for its "listening" line.
+pub fn fake_vendor_with(args: &[&str], env: &[(&str, &str)]) -> Proc {
+    let mut c = Command::new(fake_vendor_bin());
+    c.args(args).env("FAKE_VENDOR_LOG", "warn").stdout(Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().expect("start fake-vendor");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    assert!(line.contains("listening on http://"), "{line}");
+    Proc(child)
+}
+
+/// Starts the Software Secure `fake-vendor` on `port` with the fixture keys (its private key
+/// written into `dir`); `extra` adds flags.
+pub async fn fake_vendor(dir: &Path, port: u16, extra: &[&str]) -> Proc {
+    let keys = fixture_keys();
+    let key_file = dir.join("vendor-private.pem");
+    std::fs::write(&key_file, &keys.private_pem).expect("write key");
+    let bind = format!("127.0.0.1:{port}");
+    let key_path = key_file.to_string_lossy().into_owned();
+    let mut args = vec!["--bind", &bind, "--private-key", &key_path];
+    args.extend_from_slice(extra);
+    fake_vendor_with(
+        &args,
+        &[("FAKE_VENDOR_ACCESS_KEY", &keys.access_key), ("FAKE_VENDOR_SECRET_KEY", &keys.secret_key)],
+    )
+}
+
+/// The vendor's record: EdX-ID → (requests received, result).
+pub async fn vendor_record(port: u16) -> HashMap<String, (u64, Option<String>)> {
+    let v: Value = reqwest::get(format!("http://127.0.0.1:{port}/_fake/requests"))
+        .await
+        .expect("vendor answers")
+        .json()
+        .await
+        .expect("json");
+    v["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| {
+            let id = r["edx_id"].as_str().expect("id").to_owned();
+            (id, (r["received"].as_u64().expect("count"), r["result"].as_str().map(str::to_owned)))
+        })
+        .collect()
+}
+
+/// An HTTP client that does not follow redirects (sign-in answers 303).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+/// Signs `username` in through dev login; returns the session cookie (`name=value`).
+pub async fn dev_login(http: &reqwest::Client, base: &str, username: &str) -> reqwest::Result<String> {
+    let login = http
+        .post(format!("{base}/auth/dev-login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={username}"))
+        .send()
+        .await?
+        .error_for_status()?;
+    let cookie = login.headers().get("set-cookie").expect("cookie").to_str().expect("ascii");
+    Ok(cookie.split(';').next().expect("pair").to_owned())
+}
+
+/// A small JPEG as a data URL, form-encoded for `submit-photos`.
+pub fn form_photo() -> String {
+    data_url("image/jpeg", &jpeg_bytes(200)).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+}
