@@ -23,6 +23,10 @@ pub fn target_dir() -> PathBuf {
 pub fn cargo() -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     c.current_dir(root());
+    // `cargo run` gave xtask its own CARGO_MANIFEST_DIR, and ring's build script tracks that
+    // variable: inherited, it differs between clones (CI's is fresh each run) and from plain
+    // `cargo` commands, and each difference rebuilt ring, rustls, sqlx and the server.
+    c.env_remove("CARGO_MANIFEST_DIR");
     c
 }
 
