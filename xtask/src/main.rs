@@ -6,10 +6,13 @@
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
+//! - `bench`: benchmark figures (see BENCHMARKS.md).
 //!
 //! Every install step checks first, so running a command twice installs nothing twice.
 
 mod bench;
+mod bench_frontend;
+mod bench_http;
 mod pg;
 mod tools;
 mod util;
@@ -24,9 +27,11 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("frontend") => build_frontend().map(|_| ()),
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
-        Some("bench") => bench::cmd_bench(),
+        Some("bench") => bench::cmd_bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench>");
+            eprintln!(
+                "usage: cargo xtask <run|test|frontend|pg|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bench_tools;
 mod cli;
 mod domain_store;
 mod emails;
