@@ -177,6 +177,9 @@ pub async fn seed_attempts_batched(
         sqlx::raw_sql("analyze app_user; analyze photo_verification").execute(&mut *conn).await?;
     } else {
         sqlx::raw_sql("analyze").execute(&mut *conn).await?;
+        // Move the seed out of the write-ahead log into the database file, as a long-running
+        // server's checkpoints would have, so readers do not start with a huge log to search.
+        sqlx::raw_sql("pragma wal_checkpoint(truncate)").execute(&mut *conn).await?;
     }
     Ok(Seeded { first_user, users, attempts })
 }
