@@ -40,7 +40,7 @@ pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<Use
 
 /// The learner's status and the expiration of their newest verification in one of
 /// `statuses`, from one read of their verifications (`GET /verify_student/status/` needs
-/// both; reading twice made it the endpoint's largest cost, measured by `cargo xtask bench`).
+/// both; reading twice was one of its three database round trips, see BENCHMARKS.md).
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn user_status_and_expiration(
     services: &Services,
