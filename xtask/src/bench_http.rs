@@ -456,3 +456,19 @@ pub fn has_wasm(dir: &Path) -> bool {
         .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "wasm")))
         .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::json_number;
+
+    #[test]
+    fn numbers_from_loadgen_and_seed_lines() {
+        let line = r#"{"connections":64,"errors":0,"p50_ms":0.92,"p99_ms":4.687,"rps":6.6e4,"first_user":-3}"#;
+        assert_eq!(json_number(line, "p99_ms"), Some(4.687));
+        assert_eq!(json_number(line, "rps"), Some(66_000.0));
+        assert_eq!(json_number(line, "errors"), Some(0.0));
+        assert_eq!(json_number(line, "first_user"), Some(-3.0));
+        assert_eq!(json_number(line, "p50"), None, "keys match whole");
+        assert_eq!(json_number(line, "missing"), None);
+    }
+}
