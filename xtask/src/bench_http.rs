@@ -175,6 +175,8 @@ impl Deployment<'_> {
 
 fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures> {
     let dir = fresh_dir(&format!("vouch-bench-{backend}"))?;
+    // Declared first, so dropped last: after the processes using the files have stopped.
+    let _cleanup = RemoveData(dir.clone());
     let (db_url, _dropper) = match backend {
         "sqlite" => (format!("sqlite://{}?mode=rwc", dir.join("vouch.db").display()), None),
         _ => {
@@ -397,6 +399,19 @@ fn wait_ready(addr: SocketAddr, path: &str, within: Duration) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("nothing answered 200 on http://{addr}{path} within {within:?}"))
+}
+
+/// Removes a run's SQLite database and photos (hundreds of MB at 1M attempts) when the
+/// run ends, keeping its server log and keys.
+struct RemoveData(PathBuf);
+
+impl Drop for RemoveData {
+    fn drop(&mut self) {
+        for name in ["vouch.db", "vouch.db-wal", "vouch.db-shm"] {
+            let _ = std::fs::remove_file(self.0.join(name));
+        }
+        let _ = std::fs::remove_dir_all(self.0.join("photos"));
+    }
 }
 
 /// Drops a benchmark database when the run ends.
