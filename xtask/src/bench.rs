@@ -1,6 +1,10 @@
-//! `cargo xtask bench`: benchmark figures as ratios against a reference measured in the
-//! same run on the same machine, since machines are shared and noisy. So far: photo
-//! encryption (`encrypt_and_encode`, criterion) against `openssl speed -evp aes-256-cbc`.
+//! `cargo xtask bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]`:
+//! benchmark figures as ratios against a reference measured in the same run on the same
+//! machine, since machines are shared and noisy. With no part named, all of them:
+//! - `crypto`: photo encryption (`encrypt_and_encode`, criterion) against `openssl speed
+//!   -evp aes-256-cbc`;
+//! - `status`, `submit`: Vouch over HTTP against the bare HTTP stack ([`crate::bench_http`]);
+//! - `frontend`: the learner bundle and first interactive ([`crate::bench_frontend`]).
 
 use crate::util::{Result, Step, cargo, output, run, target_dir};
 use std::process::Command;
@@ -8,8 +12,42 @@ use std::process::Command;
 /// Photo sizes the crypto benchmark measures (as its `BenchmarkId`s).
 const SIZES: [(usize, &str); 2] = [(1 << 20, "1 MiB"), (5 << 20, "5 MiB")];
 
-/// Runs every benchmark and prints the table.
-pub fn cmd_bench() -> Result<()> {
+/// Runs the benchmarks `args` name (all without one) and prints their tables.
+pub fn cmd_bench(args: &[String]) -> Result<()> {
+    let mut parts = Vec::new();
+    let (mut quick, mut skip_frontend) = (false, false);
+    for a in args {
+        match a.as_str() {
+            "crypto" | "status" | "submit" | "frontend" => parts.push(a.as_str()),
+            "--quick" => quick = true,
+            "--skip-frontend" => skip_frontend = true,
+            other => {
+                return Err(format!(
+                    "unknown bench argument {other:?}: use [crypto|status|submit|frontend]... [--quick] [--skip-frontend]"
+                ));
+            }
+        }
+    }
+    let all = parts.is_empty();
+    let wants = |p: &str| all || parts.contains(&p);
+    if wants("crypto") {
+        crypto()?;
+    }
+    if wants("status") || wants("submit") {
+        crate::bench_http::run_plan(crate::bench_http::Plan {
+            status: wants("status"),
+            submit: wants("submit"),
+            quick,
+        })?;
+    }
+    if wants("frontend") {
+        crate::bench_frontend::run_frontend(skip_frontend)?;
+    }
+    Ok(())
+}
+
+/// Photo encryption against OpenSSL.
+fn crypto() -> Result<()> {
     let step = Step::start("criterion: encrypt_and_encode (cargo bench, release)");
     run(cargo().args(["bench", "-p", "server", "--bench", "crypto", "--", "encrypt_and_encode"]))?;
     step.done();

@@ -6,12 +6,15 @@
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
+//! - `bench`: benchmark figures (see BENCHMARKS.md).
 //! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
 //!   `test` runs them too.
 //!
 //! Every install step checks first, so running a command twice installs nothing twice.
 
 mod bench;
+mod bench_frontend;
+mod bench_http;
 mod deny;
 mod pg;
 mod soak;
@@ -28,11 +31,13 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("frontend") => build_frontend().map(|_| ()),
         Some("pg") => pg::ensure().map(|url| println!("{url}")),
-        Some("bench") => bench::cmd_bench(),
+        Some("bench") => bench::cmd_bench(&args[1..]),
         Some("deny") => deny::check(),
         Some("soak") => soak::cmd_soak(None),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|frontend|pg|bench|deny|soak>");
+            eprintln!(
+                "usage: cargo xtask <run|test|frontend|pg|deny|soak|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
+            );
             return ExitCode::from(2);
         }
     };

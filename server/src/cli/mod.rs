@@ -4,6 +4,7 @@ pub mod admin;
 pub mod debug;
 pub mod expiry_emails;
 pub mod lti;
+pub mod serve_constant;
 
 use crate::{config::Config, store::Store};
 use anyhow::Context;
@@ -64,6 +65,12 @@ pub enum Command {
         /// How many photo attempts to spread over them.
         #[arg(long, default_value_t = 50_000)]
         attempts: u64,
+        /// Rows per INSERT statement.
+        #[arg(long, default_value_t = crate::store::seed::DEFAULT_BATCH)]
+        batch: usize,
+        /// Print one JSON document: first_user, users, attempts, seconds.
+        #[arg(long)]
+        json: bool,
     },
     /// Retire a user: delete their photos and scrub their names from every attempt.
     RetireUser {
@@ -173,6 +180,9 @@ pub enum DebugCommand {
     /// is configured, wrap its key as PhotoIDKey and UserPhotoKey.
     /// Exit code 2 when the photo cannot be read or the key is not valid hex.
     Encrypt(debug::EncryptArgs),
+    /// Serve a bare axum handler answering a constant JSON document on `/` (no database,
+    /// no middleware): the limit of the HTTP stack, for benchmarks.
+    ServeConstant(serve_constant::ServeConstantArgs),
 }
 
 /// Runs the parsed command.
@@ -212,18 +222,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Debug(DebugCommand::GenKeys { out }) => gen_keys(&out),
         Command::Debug(DebugCommand::Sign(args)) => debug::exit_on_bad_input(debug::sign_command(&cfg, &args)),
         Command::Debug(DebugCommand::Encrypt(args)) => debug::exit_on_bad_input(debug::encrypt_command(&cfg, &args)),
-        Command::SeedAttempts { users, attempts } => {
-            let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
-            store.migrate().await.context("applying migrations")?;
-            let started = std::time::Instant::now();
-            crate::store::seed::seed_attempts(&store, users, attempts, chrono::Utc::now(), |n| {
-                if n % 100_000 == 0 || n == attempts {
-                    eprintln!("  {n} / {attempts} attempts");
-                }
-            })
-            .await?;
-            println!("seeded {users} users and {attempts} attempts in {:.1} s", started.elapsed().as_secs_f64());
-            Ok(())
+        Command::Debug(DebugCommand::ServeConstant(args)) => serve_constant::run(&args).await,
+        Command::SeedAttempts { users, attempts, batch, json } => {
+            seed_command(&cfg, users, attempts, batch, json).await
         }
         Command::RetireUser { username } => {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
@@ -289,6 +290,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `vouch seed-attempts`: a migrated database, then the seed, timed.
+async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, json: bool) -> anyhow::Result<()> {
+    let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    let started = std::time::Instant::now();
+    let seeded = crate::store::seed::seed_attempts_batched(&store, users, attempts, batch, chrono::Utc::now(), |n| {
+        if !json {
+            eprintln!("  {n} / {attempts} attempts");
+        }
+    })
+    .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "first_user": seeded.first_user, "users": seeded.users, "attempts": seeded.attempts, "seconds": seconds })
+        );
+    } else {
+        println!(
+            "seeded {} users (ids from {}) and {attempts} attempts in {seconds:.1} s",
+            seeded.users, seeded.first_user
+        );
+    }
+    Ok(())
 }
 
 async fn system_services(cfg: Config) -> anyhow::Result<crate::service::Services> {

@@ -38,6 +38,21 @@ pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<Use
     Ok(decide_status(&attempts, services.clock.now(), &services.policy(), &services.cfg.platform.name))
 }
 
+/// The learner's status and the expiration of their newest verification in one of
+/// `statuses`, from one read of their verifications (`GET /verify_student/status/` needs
+/// both; reading twice was one of its three database round trips, see BENCHMARKS.md).
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn user_status_and_expiration(
+    services: &Services,
+    user: UserId,
+    statuses: &[&str],
+) -> ServiceResult<(UserStatus, Option<Expiration>)> {
+    let attempts = verifications_for_user(services, user).await?;
+    let policy = services.policy();
+    let status = decide_status(&attempts, services.clock.now(), &policy, &services.cfg.platform.name);
+    Ok((status, id_verification::get_expiration_datetime(&attempts, statuses, &policy)))
+}
+
 /// Whether the learner is verified now (`user_is_verified`).
 pub async fn user_is_verified(services: &Services, user: UserId) -> ServiceResult<bool> {
     let attempts = verifications_for_user(services, user).await?;

@@ -6,6 +6,7 @@ mod support;
 
 mod authz_matrix;
 mod bad_input;
+mod bench_tools;
 mod cli;
 mod domain_store;
 mod emails;

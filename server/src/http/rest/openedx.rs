@@ -43,8 +43,8 @@ pub async fn verify_student_status(
     who: Identity,
 ) -> Result<Json<VerifyStudentStatus>, ApiError> {
     let services = &state.services;
-    let status = idv::user_status(services, who.user.id).await?;
-    let expires = match idv::get_expiration_datetime(services, who.user.id, &["approved"]).await? {
+    let (status, expiration) = idv::user_status_and_expiration(services, who.user.id, &["approved"]).await?;
+    let expires = match expiration {
         Some(Expiration::At(at)) => Some(at),
         Some(Expiration::Never) | None => None,
     };
