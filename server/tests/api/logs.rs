@@ -2,12 +2,10 @@
 //! driven through sign-in, submission, a refused token and staff reads; its whole log is
 //! then searched for every personal value and secret it handled.
 
+use crate::process_support::Deployment;
 use crate::support::{TestDb, data_url, fixture_keys, jpeg_bytes};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 const JWT_SECRET: &str = "log-test-jwt-secret-value";
 const SESSION_SECRET: &str = "log-test-session-secret-0123456789-0123456789-0123456789-0123456789";
@@ -15,37 +13,19 @@ const SESSION_SECRET: &str = "log-test-session-secret-0123456789-0123456789-0123
 #[tokio::test]
 async fn personal_data_and_secrets_never_reach_the_log() {
     let db = TestDb::sqlite().await;
-    let port = crate::support::free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let log_path = db.dir.path().join("vouch.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
     let keys = fixture_keys();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(["--json-logs", "serve"])
-        .env("VOUCH_LOG", "debug,sqlx=debug,tower_http=debug")
-        .env("VOUCH_DATABASE__URL", &db.url)
-        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__PUBLIC_URL", &base)
-        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
-        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "log-test-url-secret")
-        .env("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET)
-        .env("VOUCH_AUTH__JWT_SECRET", JWT_SECRET)
-        .env("VOUCH_SOFTWARE_SECURE__API_URL", "http://127.0.0.1:9/")
-        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
-        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
-        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-        .env("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "1")
-        .stdout(log.try_clone().expect("log handle"))
-        .stderr(log)
-        .spawn()
-        .expect("vouch starts");
+    // Port 9 (discard) is never listened on: the vendor is unreachable, so the send fails once.
+    let d = Deployment::new(&db, 9);
+    let base = d.public_url.clone();
+    let (child, log_path) = d
+        .serve_logged(&[
+            ("VOUCH_VAULT__URL_SECRET", "log-test-url-secret"),
+            ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
+            ("VOUCH_AUTH__JWT_SECRET", JWT_SECRET),
+            ("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "1"),
+        ])
+        .await;
     let http = reqwest::Client::new();
-    let start = Instant::now();
-    while !http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(start.elapsed() < Duration::from_secs(30), "vouch did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     let email = "ada.lovelace.private@example.org";
     let full_name = "Augusta Ada Byron-King";
@@ -80,8 +60,7 @@ async fn personal_data_and_secrets_never_reach_the_log() {
     }
     // Let the job try the (unreachable) vendor, so its error path logs too.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
 
     let text = std::fs::read_to_string(&log_path).expect("log");
     assert!(text.lines().count() > 5, "the server logged: {text}");

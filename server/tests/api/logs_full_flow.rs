@@ -9,7 +9,8 @@
 use crate::{
     lti_support::LAUNCH_PATH,
     on_both_backends,
-    support::{TestDb, fixture_keys, free_port, until},
+    process_support::Deployment,
+    support::{TestDb, fixture_keys, until},
 };
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -19,7 +20,7 @@ use server::{
     lti::oauth,
     vendors::hosted::signature,
 };
-use std::{path::Path, process::Command, time::Duration};
+use std::{path::Path, time::Duration};
 
 const JWT_SECRET: &str = "flow-log-jwt-secret-value";
 const SESSION_SECRET: &str = "flow-log-session-secret-0123456789-0123456789-0123456789-0123456789";
@@ -69,40 +70,23 @@ fn jwt(claims: &serde_json::Value) -> String {
 }
 
 async fn full_flow(db: &TestDb) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let log_path = db.dir.path().join("vouch.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
     let keys = fixture_keys();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(["--json-logs", "serve"])
-        .env("VOUCH_LOG", "debug,sqlx=debug,tower_http=debug")
-        .env("VOUCH_DATABASE__URL", &db.url)
-        .env("VOUCH_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("VOUCH_SERVER__PUBLIC_URL", &base)
-        .env("VOUCH_SERVER__STATIC_DIR", db.dir.path().join("no-dist"))
-        .env("VOUCH_SERVER__METRICS_TOKEN", METRICS_TOKEN)
-        .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", URL_SECRET)
-        .env("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET)
-        .env("VOUCH_AUTH__JWT_SECRET", JWT_SECRET)
-        .env("VOUCH_SOFTWARE_SECURE__API_URL", "http://127.0.0.1:9/")
-        .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
-        .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
-        .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-        .env("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "1")
-        .env("VOUCH_IDV__HOSTED_WEBHOOK_SECRET", HOSTED_SECRET)
-        .env("VOUCH_EVENTS__WEBHOOK_URL", "http://127.0.0.1:9/hooks")
-        .env("VOUCH_EVENTS__WEBHOOK_SECRET", HOOK_SECRET)
-        .stdout(log.try_clone().expect("log handle"))
-        .stderr(log)
-        .spawn()
-        .expect("vouch starts");
+    // Port 9 (discard) is never listened on: vendor sends and webhook deliveries fail.
+    let d = Deployment::new(db, 9);
+    let base = d.public_url.clone();
+    let (child, log_path) = d
+        .serve_logged(&[
+            ("VOUCH_SERVER__METRICS_TOKEN", METRICS_TOKEN),
+            ("VOUCH_VAULT__URL_SECRET", URL_SECRET),
+            ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
+            ("VOUCH_AUTH__JWT_SECRET", JWT_SECRET),
+            ("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "1"),
+            ("VOUCH_IDV__HOSTED_WEBHOOK_SECRET", HOSTED_SECRET),
+            ("VOUCH_EVENTS__WEBHOOK_URL", "http://127.0.0.1:9/hooks"),
+            ("VOUCH_EVENTS__WEBHOOK_SECRET", HOOK_SECRET),
+        ])
+        .await;
     let http = reqwest::Client::new();
-    until("vouch ready", Duration::from_secs(60), || async {
-        http.get(format!("{base}/readyz")).send().await.ok().filter(|r| r.status().is_success())
-    })
-    .await;
 
     let exp = chrono::Utc::now().timestamp() + 600;
     let staff_email = "staff.member.private@example.org";
@@ -239,8 +223,7 @@ async fn full_flow(db: &TestDb) {
         (n > 0).then_some(())
     })
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
 
     let text = std::fs::read_to_string(&log_path).expect("log");
     assert!(text.lines().count() > 20, "the server logged: {text}");

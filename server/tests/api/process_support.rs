@@ -126,6 +126,20 @@ impl Deployment {
         p
     }
 
+    /// Starts `vouch --json-logs serve` at debug level with stdout and stderr in
+    /// `<dir>/vouch.log` (for tests that read what was logged), and waits until it is ready.
+    pub async fn serve_logged(&self, extra: &[(&str, &str)]) -> (Proc, PathBuf) {
+        let path = self.dir.join("vouch.log");
+        let log = std::fs::File::create(&path).expect("log file");
+        let mut env = vec![("VOUCH_LOG", "debug,sqlx=debug,tower_http=debug")];
+        env.extend_from_slice(extra);
+        let mut c = self.vouch(&["--json-logs", "serve"], &env);
+        c.stdout(log.try_clone().expect("log handle")).stderr(log);
+        let p = Proc(c.spawn().expect("start vouch"));
+        wait_ready(&self.public_url, Duration::from_secs(60)).await;
+        (p, path)
+    }
+
     /// Waits (30 s at most) until `/readyz` answers 200.
     pub async fn wait_ready(&self) {
         wait_ready(&self.public_url, Duration::from_secs(30)).await;

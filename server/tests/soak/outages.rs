@@ -9,7 +9,7 @@ use crate::{
         Counts, Learner, Outcome, Proxy, SESSION_SECRET, WEBHOOK_SECRET, WebhookReceiver, attempts_by_status, counts,
         deliveries_by_status, event_ids, jobs_by_status, learner_client,
     },
-    process_support::{Deployment, fake_vendor, vendor_record},
+    process_support::{Deployment, Proc, fake_vendor, vendor_record},
     support::{TestDb, assert_no_plaintext_photos, free_port, until},
 };
 use std::time::{Duration, Instant};
@@ -183,18 +183,7 @@ async fn postgres_unreachable_answers_503_and_recovers() {
     via.set_port(Some(proxy.port)).expect("port");
     let mut d = Deployment::new(&db, free_port());
     d.db_url = via.to_string();
-    let env = [
-        ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
-        ("VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS", "1"),
-        ("VOUCH_JOBS__RUN_IN_SERVER", "false"),
-    ];
-    let server = d.serve(&env).await;
-    let http = learner_client();
-    let mut ada = Learner::new(&http, &d.public_url, "ada".into());
-    assert_eq!(ada.submit().await, Outcome::Accepted);
-    let cookie = ada.sign_in().await;
-    let before = counts(&db).await;
-    let photos = db.photo_files().len();
+    let Baseline { server, http, cookie, before, photos } = baseline(&d, &db).await;
 
     // 1.5 s of connections closed as they open, then 1.5 s of connections refused.
     proxy.cut();
@@ -243,18 +232,7 @@ async fn sqlite_locked_answers_503_and_recovers() {
     use sqlx::Connection as _;
     let db = TestDb::sqlite().await;
     let d = Deployment::new(&db, free_port());
-    let env = [
-        ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
-        ("VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS", "1"),
-        ("VOUCH_JOBS__RUN_IN_SERVER", "false"),
-    ];
-    let server = d.serve(&env).await;
-    let http = learner_client();
-    let mut ada = Learner::new(&http, &d.public_url, "ada".into());
-    assert_eq!(ada.submit().await, Outcome::Accepted);
-    let cookie = ada.sign_in().await;
-    let before = counts(&db).await;
-    let photos = db.photo_files().len();
+    let Baseline { server, http, cookie, before, photos } = baseline(&d, &db).await;
 
     let mut locker = sqlx::AnyConnection::connect(&db.url).await.expect("second connection");
     sqlx::query("begin exclusive").execute(&mut locker).await.expect("take the write lock");
@@ -277,4 +255,28 @@ async fn sqlite_locked_answers_503_and_recovers() {
     );
     recovers(&db, &d, before).await;
     drop(server);
+}
+
+/// The server before the database goes away: serving, with one learner's accepted
+/// submission, that learner's session, and the rows and photos to compare with afterwards.
+struct Baseline {
+    server: Proc,
+    http: reqwest::Client,
+    cookie: String,
+    before: Counts,
+    photos: usize,
+}
+
+async fn baseline(d: &Deployment, db: &TestDb) -> Baseline {
+    let env = [
+        ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
+        ("VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS", "1"),
+        ("VOUCH_JOBS__RUN_IN_SERVER", "false"),
+    ];
+    let server = d.serve(&env).await;
+    let http = learner_client();
+    let mut ada = Learner::new(&http, &d.public_url, "ada".into());
+    assert_eq!(ada.submit().await, Outcome::Accepted);
+    let cookie = ada.sign_in().await;
+    Baseline { server, http, cookie, before: counts(db).await, photos: db.photo_files().len() }
 }
