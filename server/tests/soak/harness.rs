@@ -344,10 +344,11 @@ pub async fn deliveries_by_status(db: &TestDb) -> HashMap<String, i64> {
         .collect()
 }
 
-/// The resident set size of a process, in KiB (`VmRSS` of `/proc/<pid>/status`).
-pub fn rss_kib(pid: u32) -> Option<u64> {
+/// One memory figure of a process in KiB, from `/proc/<pid>/status`: `"VmRSS"` (all
+/// resident pages) or `"RssAnon"` (heap and stacks only, without file-backed pages).
+pub fn memory_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
