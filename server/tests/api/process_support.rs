@@ -227,3 +227,12 @@ pub async fn dev_login(http: &reqwest::Client, base: &str, username: &str) -> re
 pub fn form_photo() -> String {
     data_url("image/jpeg", &jpeg_bytes(200)).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
 }
+
+/// `POST /verify_student/submit-photos/` as the learner of `cookie`, with `photo` (a
+/// [`form_photo`]) as both the face and the ID photo.
+pub fn submit_photos(http: &reqwest::Client, base: &str, cookie: &str, photo: &str) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/verify_student/submit-photos/"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("face_image={photo}&photo_id_image={photo}"))
+}

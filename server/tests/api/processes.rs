@@ -3,7 +3,7 @@
 //! Waiting is always for a condition, with a deadline; never for a fixed time.
 
 use crate::{
-    process_support::{Deployment, Proc, client, dev_login, fake_vendor, form_photo, vendor_record},
+    process_support::{Deployment, Proc, client, dev_login, fake_vendor, form_photo, submit_photos, vendor_record},
     support::{TestDb, data_url, free_port, jpeg_bytes, until},
 };
 use app::domain::{AttemptKind, AttemptStatus};
@@ -15,14 +15,7 @@ async fn submit(base: &str, username: &str) {
     let http = client();
     let cookie = dev_login(&http, base, username).await.expect("login");
     let photo = form_photo();
-    let res = http
-        .post(format!("{base}/verify_student/submit-photos/"))
-        .header("cookie", cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("face_image={photo}&photo_id_image={photo}"))
-        .send()
-        .await
-        .expect("submit");
+    let res = submit_photos(&http, base, &cookie, &photo).send().await.expect("submit");
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
 }
 

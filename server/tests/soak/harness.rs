@@ -230,14 +230,7 @@ impl Learner {
         let mut lost = false;
         loop {
             let cookie = self.sign_in().await;
-            let res = self
-                .http
-                .post(format!("{}/verify_student/submit-photos/", self.base))
-                .header("cookie", cookie)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("face_image={photo}&photo_id_image={photo}"))
-                .send()
-                .await;
+            let res = crate::process_support::submit_photos(&self.http, &self.base, &cookie, &photo).send().await;
             match res {
                 Ok(r) if r.status() == 200 => {
                     return if lost { Outcome::AcceptedResponseLost } else { Outcome::Accepted };

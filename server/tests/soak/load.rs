@@ -11,7 +11,7 @@
 
 use crate::{
     harness::{SESSION_SECRET, attempts_by_status, learner_client, memory_kib},
-    process_support::{Deployment, dev_login, fake_vendor, form_photo},
+    process_support::{Deployment, dev_login, fake_vendor, form_photo, submit_photos},
     support::{TestDb, free_port, until},
 };
 use std::{
@@ -123,13 +123,7 @@ async fn mixed_load(db: &TestDb) {
                         Err(e) => return tally.error(format!("sign-in failed: {e}")),
                     };
                     tally.logins.fetch_add(1, Ordering::Relaxed);
-                    let res = http
-                        .post(format!("{base}/verify_student/submit-photos/"))
-                        .header("cookie", cookie)
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body(format!("face_image={photo}&photo_id_image={photo}"))
-                        .send()
-                        .await;
+                    let res = submit_photos(&http, &base, &cookie, &photo).send().await;
                     match res {
                         Ok(r) if r.status() == 200 => {
                             tally.submits.fetch_add(1, Ordering::Relaxed);

@@ -134,11 +134,7 @@ async fn expect_unavailable(req: reqwest::RequestBuilder, what: &str, bound: Dur
 }
 
 fn submit_request(http: &reqwest::Client, base: &str, cookie: &str) -> reqwest::RequestBuilder {
-    let photo = crate::process_support::form_photo();
-    http.post(format!("{base}/verify_student/submit-photos/"))
-        .header("cookie", cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("face_image={photo}&photo_id_image={photo}"))
+    crate::process_support::submit_photos(http, base, cookie, &crate::process_support::form_photo())
 }
 
 fn login_request(http: &reqwest::Client, base: &str, username: &str) -> reqwest::RequestBuilder {
