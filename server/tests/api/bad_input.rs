@@ -4,7 +4,7 @@
 //! exactly as they were.
 
 use crate::{
-    lti_support::{KEY, LAUNCH_PATH, SECRET, add_consumer},
+    lti_support::{LAUNCH_PATH, SECRET, add_consumer, unsigned_launch_params},
     on_both_backends,
     support::{TestApp, TestDb, data_url, jpeg_bytes, sfn},
 };
@@ -150,19 +150,7 @@ fn form_submit(face: &str, name: &str) -> String {
 
 /// The launch parameters of a well-formed launch, before signing.
 fn launch_params() -> Vec<(String, String)> {
-    [
-        ("lti_message_type", "basic-lti-launch-request"),
-        ("lti_version", "LTI-1p0"),
-        ("resource_link_id", "idv-requirement-1"),
-        ("user_id", "bad-input-user"),
-        ("roles", "Learner"),
-        ("oauth_consumer_key", KEY),
-        ("oauth_signature_method", "HMAC-SHA1"),
-        ("oauth_version", "1.0"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect()
+    unsigned_launch_params("idv-requirement-1", "bad-input-user")
 }
 
 /// Signs `params` (with a fresh timestamp and nonce unless given) with `secret`, applies

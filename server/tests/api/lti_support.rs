@@ -196,3 +196,21 @@ impl Receiver {
         v.as_array().expect("list").clone()
     }
 }
+
+/// The parameters of a well-formed LTI 1.1 launch by `user` on `link`, before the
+/// timestamp, nonce and signature are added (for tests that sign or break them by hand).
+pub fn unsigned_launch_params(link: &str, user: &str) -> Vec<(String, String)> {
+    [
+        ("lti_message_type", "basic-lti-launch-request"),
+        ("lti_version", "LTI-1p0"),
+        ("resource_link_id", link),
+        ("user_id", user),
+        ("roles", "Learner"),
+        ("oauth_consumer_key", KEY),
+        ("oauth_signature_method", "HMAC-SHA1"),
+        ("oauth_version", "1.0"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}

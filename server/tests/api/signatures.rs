@@ -6,7 +6,7 @@
 
 use crate::{
     bad_input::snapshot,
-    lti_support::{KEY, LAUNCH_PATH, SECRET, add_consumer},
+    lti_support::{LAUNCH_PATH, SECRET, add_consumer, unsigned_launch_params},
     on_both_backends,
     support::{TestApp, TestDb, data_url, fixture_keys, jpeg_bytes, sfn},
     webhooks::Receiver,
@@ -53,19 +53,7 @@ fn hosted_webhook(body: &str, secret: &str, t: i64) -> Request<Body> {
 
 /// A launch form signed with `secret` at `timestamp` with `nonce`.
 fn launch(secret: &str, timestamp: i64, nonce: &str) -> Request<Body> {
-    let mut params: Vec<(String, String)> = [
-        ("lti_message_type", "basic-lti-launch-request"),
-        ("lti_version", "LTI-1p0"),
-        ("resource_link_id", "sig-link"),
-        ("user_id", "sig-user"),
-        ("roles", "Learner"),
-        ("oauth_consumer_key", KEY),
-        ("oauth_signature_method", "HMAC-SHA1"),
-        ("oauth_version", "1.0"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
+    let mut params = unsigned_launch_params("sig-link", "sig-user");
     params.push(("oauth_timestamp".into(), timestamp.to_string()));
     params.push(("oauth_nonce".into(), nonce.to_owned()));
     let base = oauth::base_string("POST", &format!("{BASE}{LAUNCH_PATH}"), &params);
