@@ -14,6 +14,7 @@ pub mod fake_vendor;
 pub mod http;
 pub mod jobs;
 pub mod lti;
+pub mod outbound;
 pub mod port;
 pub mod serve;
 pub mod service;

@@ -125,11 +125,13 @@ pub fn authorization_header(access_key: &str, signature: &str) -> String {
 }
 
 /// Checks a received `Authorization` header against the signature Vouch computes for
-/// the request, like Open edX's (unused) `has_valid_signature`: the header must split
-/// on `:` into exactly two parts and its first part on whitespace into exactly two
-/// words (the scheme word is not checked). Unlike Open edX, the access key and the
-/// signature are compared in constant time, and both always, so the time taken does
-/// not reveal which one (or how much of it) was wrong.
+/// the request. The header must be exactly `SSI <access key>:<signature>`: the scheme
+/// word, one space, a key without whitespace, one colon and the signature. Open edX's
+/// (unused) `has_valid_signature` ignored the scheme and collapsed whitespace, which made
+/// one signed callback spellable many ways; one spelling means the replay guard, keyed on
+/// the signature, sees every copy. The access key and the signature are compared in
+/// constant time, and both always, so the time taken does not reveal which one (or how
+/// much of it) was wrong.
 pub fn verify_authorization(
     authorization: &str,
     method: &str,
@@ -138,14 +140,13 @@ pub fn verify_authorization(
     access_key: &str,
     secret_key: &str,
 ) -> Result<(), CryptoError> {
-    let (token, their_signature) = authorization
+    let credentials = authorization.strip_prefix("SSI ").ok_or(CryptoError::MalformedAuthorization)?;
+    let (their_key, their_signature) = credentials
         .split_once(':')
-        .filter(|(_, signature)| !signature.contains(':'))
+        .filter(|(key, signature)| {
+            !key.is_empty() && !signature.contains(':') && !credentials.contains(|c: char| c.is_whitespace())
+        })
         .ok_or(CryptoError::MalformedAuthorization)?;
-    let mut words = token.split_whitespace();
-    let (Some(_scheme), Some(their_key), None) = (words.next(), words.next(), words.next()) else {
-        return Err(CryptoError::MalformedAuthorization);
-    };
     let our_signature = sign_message(secret_key, &signing_string(method, headers, body)?);
     let key_ok = their_key.as_bytes().ct_eq(access_key.as_bytes());
     let signature_ok = their_signature.as_bytes().ct_eq(our_signature.as_bytes());
@@ -208,10 +209,20 @@ mod tests {
         let good = authorization_header("ak", &sign_message("sk", &message));
         let verify = |auth: &str| verify_authorization(auth, "POST", &headers(), &body, "ak", "sk");
         assert!(verify(&good).is_ok());
-        assert!(verify(&good.replacen("SSI ", "SIS  ", 1)).is_ok(), "scheme ignored");
+        for respelled in [
+            good.replacen("SSI ", "SIS ", 1),
+            good.replacen("SSI ", "X ", 1),
+            good.replacen("SSI ", "SSI  ", 1),
+            good.replacen("SSI ", "SSI\t", 1),
+            good.replacen("SSI ", "ssi ", 1),
+            format!(" {good}"),
+            format!("{good} "),
+        ] {
+            assert!(matches!(verify(&respelled), Err(CryptoError::MalformedAuthorization)), "{respelled:?}");
+        }
         assert!(matches!(verify(&good.replace("ak:", "ax:")), Err(CryptoError::BadSignature)));
         assert!(matches!(verify("SSI ak:AAAA"), Err(CryptoError::BadSignature)));
-        for bad in ["", "SSI ak", "ak:sig", "SSI ak x:sig", "SSI ak:sig:x"] {
+        for bad in ["", "SSI ak", "ak:sig", "SSI ak x:sig", "SSI ak:sig:x", "SSI :sig", "SSI ak: sig"] {
             assert!(matches!(verify(bad), Err(CryptoError::MalformedAuthorization)), "{bad:?}");
         }
         let other = verify_authorization(&good, "POST", &SignedHeaders::default(), &body, "ak", "sk");

@@ -104,10 +104,13 @@ impl JobHandler for SendLtiOutcome {
             .await
             .map_err(|e| retry(format!("could not reach the outcome service: {e}")))?;
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
         if !status.is_success() {
+            let text = crate::outbound::error_prefix(response).await;
             return Err(retry(format!("outcome service answered {status}: {text}")));
         }
+        let text = crate::outbound::text_capped(response, crate::outbound::MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| retry(format!("outcome service: {e}")))?;
         if !outcomes::is_success(&text) {
             return Err(retry(format!("outcome service did not answer success: {text}")));
         }

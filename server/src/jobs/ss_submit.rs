@@ -19,8 +19,12 @@ use serde::{Deserialize, Serialize};
 /// The job kind.
 pub const KIND: &str = "software_secure.submit";
 
-/// The longest part of a vendor's answer kept on the attempt.
+/// The longest part of a vendor's answer kept in the job record.
 const MAX_KEPT: usize = 2000;
+
+/// What a learner is told when their photos could not be sent to the vendor.
+pub const LEARNER_SUBMIT_ERROR: &str =
+    "Your photos could not be sent for verification because of a problem on our side. Please try again.";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -119,7 +123,7 @@ impl JobHandler for SubmitToSoftwareSecure {
             "status" => format!("{}xx", status.as_u16() / 100))
         .record(started.elapsed().as_secs_f64());
         if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
+            let text = crate::outbound::error_prefix(response).await;
             return Err(JobError::Retry(truncate(&format!("vendor answered {status}: {text}"))));
         }
         let actor = Actor::Vendor(SERVICE_NAME.into());
@@ -132,9 +136,13 @@ impl JobHandler for SubmitToSoftwareSecure {
         }
     }
 
-    async fn exhausted(&self, services: &Services, payload: &str, last_error: &str) {
+    /// The learner sees the attempt's `error_msg`, so it gets a sentence, never the HTTP
+    /// client's error (which names the vendor's URL) or the vendor's body: the detail stays
+    /// in the job's `last_error`, which staff see in the jobs console and `vouch jobs`.
+    async fn exhausted(&self, services: &Services, payload: &str, _last_error: &str) {
         let Ok(id) = parse(payload) else { return };
-        let op = PhotoOp::MarkMustRetry { error: truncate(last_error) };
+        tracing::warn!(attempt.id = %id, "the vendor did not accept the photos after the last try");
+        let op = PhotoOp::MarkMustRetry { error: LEARNER_SUBMIT_ERROR.into() };
         if let Err(e) = lifecycle::apply(services, id, &op, &Actor::System, "submission failed").await {
             tracing::warn!(error = %e, attempt.id = %id, "could not mark the attempt must_retry");
         }

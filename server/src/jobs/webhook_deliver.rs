@@ -75,7 +75,7 @@ impl JobHandler for DeliverWebhook {
             Ok(r) if r.status().is_success() => (true, String::new(), Some(i64::from(r.status().as_u16()))),
             Ok(r) => {
                 let status = r.status();
-                let text: String = r.text().await.unwrap_or_default().chars().take(MAX_KEPT).collect();
+                let text: String = crate::outbound::error_prefix(r).await.chars().take(MAX_KEPT).collect();
                 (false, format!("receiver answered {status}: {text}"), Some(i64::from(status.as_u16())))
             }
             Err(e) => (false, format!("could not reach the receiver: {e}"), None),

@@ -50,10 +50,17 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                // IETF protocol assignments (192.0.0.0/24), e.g. DS-Lite's 192.0.0.1.
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
                 || o[0] >= 240
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal(IpAddr::V4(v4));
+            }
+            // IPv6 forms that carry an IPv4 address a gateway or the host's stack may reach:
+            // the address is as internal as the IPv4 one inside it.
+            if let Some(v4) = embedded_ipv4(v6) {
                 return is_internal(IpAddr::V4(v4));
             }
             let s = v6.segments();
@@ -62,8 +69,28 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                // NAT64 for local use (64:ff9b:1::/48) translates into private networks.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
         }
     }
+}
+
+/// The IPv4 address inside an IPv6 one that embeds it: NAT64's well-known prefix
+/// (64:ff9b::/96), 6to4 (2002::/16, the address in bits 16..48) and the deprecated
+/// IPv4-compatible form (::a.b.c.d, not :: or ::1).
+fn embedded_ipv4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let from = |hi: u16, lo: u16| std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(from(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(from(s[1], s[2]));
+    }
+    if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+        return Some(from(s[6], s[7]));
+    }
+    None
 }
 
 /// Checks the form of `raw` against the allowed hosts (`consumer_hosts`, else the global
@@ -126,10 +153,15 @@ mod tests {
         for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1"] {
             assert!(is_internal(ip.parse().expect("ip")), "{ip}");
         }
-        for ip in ["::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"] {
+        for ip in ["::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "2002:7f00:1::", "::192.168.0.1"]
+        {
             assert!(is_internal(ip.parse().expect("ip")), "{ip}");
         }
-        for ip in ["8.8.8.8", "2606:4700::1111", "93.184.216.34"] {
+        for ip in ["192.0.0.8", "64:ff9b:1::1"] {
+            assert!(is_internal(ip.parse().expect("ip")), "{ip}");
+        }
+        // The same forms around a public IPv4 address reach the internet, not a network.
+        for ip in ["8.8.8.8", "2606:4700::1111", "93.184.216.34", "64:ff9b::808:808", "2002:808:808::1", "::8.8.8.8"] {
             assert!(!is_internal(ip.parse().expect("ip")), "{ip}");
         }
     }
@@ -140,7 +172,21 @@ mod tests {
         assert!(check_form("https://lms.example.edu/grades", &strict, &[]).is_ok());
         assert_eq!(check_form("ftp://lms.example.edu/", &strict, &[]), Err(UrlError::NotHttp));
         assert_eq!(check_form("https://u:p@lms.example.edu/", &strict, &[]), Err(UrlError::NotHttp));
-        for private in ["http://127.0.0.1:9/x", "http://[::1]/x", "http://localhost/x", "http://169.254.169.254/"] {
+        for private in [
+            "http://127.0.0.1:9/x",
+            "http://[::1]/x",
+            "http://localhost/x",
+            "http://169.254.169.254/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[64:ff9b:1::a00:1]/",
+            "http://[2002:a9fe:a9fe::1]/",
+            "http://[2002:c0a8:0101::]/",
+            "http://[::a9fe:a9fe]/",
+            "http://[::7f00:1]/",
+            "http://192.0.0.1/",
+            "http://192.0.0.170/",
+        ] {
             assert!(matches!(check_form(private, &strict, &[]), Err(UrlError::Private(_))), "{private}");
             assert!(check_form(private, &cfg(true, &[]), &[]).is_ok(), "{private}");
         }

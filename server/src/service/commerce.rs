@@ -81,7 +81,11 @@ impl LmsCatalog<'_> {
             ServiceError::NotConfigured("the LMS API is unreachable")
         })?;
         match res.status() {
-            s if s.is_success() => Ok(Some(res.text().await.map_err(|_| ServiceError::NotConfigured("LMS API"))?)),
+            s if s.is_success() => Ok(Some(
+                crate::outbound::text_capped(res, crate::outbound::MAX_ANSWER_BYTES)
+                    .await
+                    .map_err(|_| ServiceError::NotConfigured("LMS API"))?,
+            )),
             reqwest::StatusCode::NOT_FOUND => Ok(None),
             s => {
                 tracing::warn!(status = %s, "LMS API refused");

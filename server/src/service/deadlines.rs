@@ -1,42 +1,61 @@
 //! Course verification deadlines, read through a small per-process cache that a write
 //! through this process invalidates at once, and that expires after a minute so changes
 //! made by another process (a worker, the CLI) show up soon.
+//!
+//! The cache is bounded (an LRU-like moka cache) and holds only deadlines the database
+//! has: a course key that any signed-in caller makes up is answered from the database
+//! and never stored, so strangers cannot grow the process's memory with invented keys.
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::store::{StoreError, deadlines};
 use chrono::{DateTime, Utc};
-use std::{
-    collections::HashMap,
-    sync::RwLock,
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, time::Duration};
 
 /// How long a cached deadline is trusted.
 const TTL: Duration = Duration::from_secs(60);
 
-/// A cached read: the deadline (or none) and when it was read.
-type Entry = (Option<DateTime<Utc>>, Instant);
+/// The most deadlines one process keeps (a platform's active courses fit many times over).
+pub const CAPACITY: u64 = 10_000;
 
-/// The cache: course key → entry.
-#[derive(Debug, Default)]
+/// The cache: course key → its deadline, for courses that have one.
+#[derive(Debug, Clone)]
 pub struct DeadlineCache {
-    entries: RwLock<HashMap<String, Entry>>,
+    entries: moka::sync::Cache<String, DateTime<Utc>>,
+}
+
+impl Default for DeadlineCache {
+    fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
 }
 
 impl DeadlineCache {
-    fn get(&self, course: &str) -> Option<Option<DateTime<Utc>>> {
-        let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(course).filter(|(_, at)| at.elapsed() < TTL).map(|(d, _)| *d)
+    /// A cache of at most `capacity` deadlines.
+    pub fn with_capacity(capacity: u64) -> Self {
+        Self { entries: moka::sync::Cache::builder().max_capacity(capacity).time_to_live(TTL).build() }
     }
 
-    fn put(&self, course: &str, deadline: Option<DateTime<Utc>>) {
-        let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.insert(course.to_owned(), (deadline, Instant::now()));
+    fn get(&self, course: &str) -> Option<DateTime<Utc>> {
+        self.entries.get(course)
+    }
+
+    fn put(&self, course: &str, deadline: DateTime<Utc>) {
+        self.entries.insert(course.to_owned(), deadline);
     }
 
     fn invalidate(&self, course: &str) {
-        let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.remove(course);
+        self.entries.invalidate(course);
+    }
+
+    /// How many deadlines are cached now (after pending evictions are applied).
+    pub fn len(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -50,11 +69,13 @@ pub async fn deadline_for_course(services: &Services, course_key: &str) -> Servi
     // A key with a NUL would reach PostgreSQL as text it cannot hold (a 500): refuse it.
     check_course_key(course_key)?;
     if let Some(hit) = services.deadline_cache.get(course_key) {
-        return Ok(hit);
+        return Ok(Some(hit));
     }
     let mut conn = services.store.conn().await?;
     let deadline = deadlines::for_course(&mut conn, course_key).await?.map(|d| d.deadline);
-    services.deadline_cache.put(course_key, deadline);
+    if let Some(d) = deadline {
+        services.deadline_cache.put(course_key, d);
+    }
     Ok(deadline)
 }
 
@@ -88,4 +109,23 @@ pub async fn history(services: &Services, course_key: &str) -> ServiceResult<Vec
     check_course_key(course_key)?;
     let mut conn = services.store.conn().await?;
     Ok(deadlines::history(&mut conn, course_key).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let cache = DeadlineCache::with_capacity(100);
+        let now = Utc::now();
+        for i in 0..5_000 {
+            cache.put(&format!("course-{i}"), now);
+        }
+        assert!(cache.len() <= 100, "{} entries kept", cache.len());
+        cache.put("course-kept", now);
+        assert_eq!(cache.get("course-kept"), Some(now));
+        cache.invalidate("course-kept");
+        assert_eq!(cache.get("course-kept"), None);
+    }
 }

@@ -93,7 +93,10 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
             let signed = SignedHeaders::from_header_map(headers).map_err(|_| CallbackError::Unauthorized)?;
             crypto::verify_authorization(authorization, "POST", &signed, &parsed, &cfg.api_access_key, secret.expose())
                 .map_err(|_| CallbackError::Unauthorized)?;
-            let digest = Sha256::digest(format!("{authorization}\n{date}").as_bytes());
+            // Keyed on what was verified, not on the header's spelling: the signature (one
+            // valid spelling, byte-equal to ours) and the instant the `Date` names.
+            let signature = authorization.rsplit_once(':').map_or("", |(_, s)| s);
+            let digest = Sha256::digest(format!("{signature}\n{}", sent.timestamp()).as_bytes());
             Some(digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
         }
         CallbackAuth::AccessKey => {

@@ -102,7 +102,9 @@ async fn inquiry_created_resumed_and_decided_by_webhooks(db: &TestDb) {
     assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
     let wrong = signature::sign(b"another secret entirely", now(), submitted.as_bytes());
     assert_eq!(app.json(webhook(&submitted, &wrong)).await.0, StatusCode::UNAUTHORIZED);
-    let stale = signature::sign(SECRET.as_bytes(), now() - 301, submitted.as_bytes());
+    // Stale by the app's clock (a manual clock set when the app started), not by the wall
+    // clock: on a loaded machine the two drift apart and `now() - 301` was not stale.
+    let stale = signature::sign(SECRET.as_bytes(), app.services.clock.now().timestamp() - 301, submitted.as_bytes());
     assert_eq!(app.json(webhook(&submitted, &stale)).await.0, StatusCode::UNAUTHORIZED);
     let tampered = signature::sign(SECRET.as_bytes(), now(), submitted.as_bytes());
     assert_eq!(app.json(webhook(&event("evt_1", &inquiry, "approved"), &tampered)).await.0, StatusCode::UNAUTHORIZED);

@@ -210,6 +210,17 @@ async fn security(db: &TestDb) {
     refused(&app, &ada, &sign(&internal), StatusCode::BAD_REQUEST, "lis_outcome_service_url").await;
     let metadata = Launch::new(BASE, "u2").graded("http://169.254.169.254/latest", "sid-1");
     refused(&app, &ada, &sign(&metadata), StatusCode::BAD_REQUEST, "lis_outcome_service_url").await;
+    // The same internal addresses spelled through NAT64, 6to4, IPv4-compatible IPv6, and
+    // the IETF block 192.0.0.0/24 (trust issue, item 15).
+    for spelled in [
+        "http://[64:ff9b::a9fe:a9fe]/latest",
+        "http://[2002:a9fe:a9fe::1]/latest",
+        "http://[::a9fe:a9fe]/latest",
+        "http://192.0.0.170/latest",
+    ] {
+        let via = Launch::new(BASE, "u2").graded(spelled, "sid-1");
+        refused(&app, &ada, &sign(&via), StatusCode::BAD_REQUEST, "lis_outcome_service_url").await;
+    }
     let elsewhere = Launch::new(BASE, "u2").graded("https://evil.example/grades", "sid-1");
     refused(&app, &ada, &sign(&elsewhere), StatusCode::BAD_REQUEST, "not allowed").await;
     assert_eq!(counts(&db.store).await, before);

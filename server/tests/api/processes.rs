@@ -87,7 +87,14 @@ async fn retry_failed_command(db: &TestDb) {
         s.first().filter(|(a, _)| a.status() == AttemptStatus::MustRetry).cloned()
     })
     .await;
-    assert!(s.0.review.error_msg.contains("could not reach the vendor"), "{}", s.0.review.error_msg);
+    // The learner sees a sentence; the HTTP client's error stays in the job record (trust
+    // issue, item 14).
+    assert_eq!(s.0.review.error_msg, server::jobs::ss_submit::LEARNER_SUBMIT_ERROR);
+    let failed: Vec<(String,)> = sqlx::query_as("select last_error from job where status = 'failed'")
+        .fetch_all(&mut *db.store.conn().await.expect("conn"))
+        .await
+        .expect("jobs");
+    assert!(failed[0].0.contains("could not reach the vendor"), "{failed:?}");
 
     let _vendor = fake_vendor(db.dir.path(), vendor_port, &[]).await;
     let out = d.vouch(&["retry-failed", "--run"], &[]).stdout(Stdio::piped()).output().expect("run retry-failed");

@@ -114,6 +114,20 @@ async fn inbound(db: &TestDb) {
     for path in ["/verify_student/results_callback", "/callbacks/software_secure"] {
         let again = ss_callback(path, &verdict, &date, &keys.secret_key);
         refused(&app, db, "replayed SS callback", again, StatusCode::CONFLICT, "conflict").await;
+        // The same signed callback respelled (another scheme word, other whitespace) is not a
+        // new callback: the scheme must be `SSI` exactly (trust issue, item 9).
+        let signed = ss_callback(path, &verdict, &date, &keys.secret_key);
+        let auth = signed.headers()[header::AUTHORIZATION].to_str().expect("ascii").to_owned();
+        for respelled in [
+            auth.replacen("SSI ", "X ", 1),
+            auth.replacen("SSI ", "SSI\t", 1),
+            auth.replacen("SSI ", "SSI  ", 1),
+            auth.replacen("SSI ", "ssi ", 1),
+        ] {
+            let mut again = ss_callback(path, &verdict, &date, &keys.secret_key);
+            again.headers_mut().insert(header::AUTHORIZATION, respelled.parse().expect("header"));
+            refused(&app, db, "respelled SS callback", again, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        }
     }
 
     // The hosted vendor's webhook, for a generic attempt of Bob's.

@@ -12,7 +12,7 @@ use axum::{
     Router,
     body::{Body, Bytes},
     extract::State,
-    http::{HeaderMap, Request, StatusCode},
+    http::{HeaderMap, Request, StatusCode, header},
     routing::post,
 };
 use serde_json::{Value, json};
@@ -297,9 +297,13 @@ async fn retries_then_must_retry_then_retry_failed(db: &TestDb) {
     assert_eq!(vendor.received.lock().expect("lock").len(), 3, "three tries");
     let attempt = the_attempt(&app, "ada").await;
     assert_eq!(attempt.status(), AttemptStatus::MustRetry);
-    assert!(attempt.review.error_msg.contains("500"), "the vendor's answer is kept: {}", attempt.review.error_msg);
+    // The learner sees a sentence; the vendor's answer is kept for staff in the job record
+    // (trust issue, item 14).
+    assert_eq!(attempt.review.error_msg, server::jobs::ss_submit::LEARNER_SUBMIT_ERROR);
     let mut conn = app.services.store.conn().await.expect("conn");
     assert_eq!(jobs::counts(&mut conn).await.expect("counts").failed, 1);
+    let (failed, _) = jobs::list(&mut conn, Some("failed"), 0, 10).await.expect("jobs");
+    assert!(failed[0].last_error.contains("500"), "the vendor's answer is kept: {}", failed[0].last_error);
     drop(conn);
 
     // The vendor is back; retry-failed queues it once however often it is run.
@@ -318,6 +322,38 @@ async fn retries_then_must_retry_then_retry_failed(db: &TestDb) {
     assert_eq!(the_attempt(&app, "ada").await.status(), AttemptStatus::Approved);
 }
 on_both_backends!(vendor_down, retries_then_must_retry_then_retry_failed);
+
+/// A vendor that cannot be reached: the HTTP client's error names the vendor's URL, which
+/// must reach neither the attempt's `error_msg` nor any answer a learner reads.
+async fn unreachable_vendor_is_not_shown_to_learners(db: &TestDb) {
+    let closed = format!("http://127.0.0.1:{}/private-vendor-path/", crate::support::free_port());
+    let (app, _) = TestApp::listening(db, |c| {
+        c.software_secure.api_url = closed.clone();
+        c.software_secure.max_attempts = 1;
+    })
+    .await;
+    let ada = app.login("ada").await;
+    app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
+    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    let attempt = the_attempt(&app, "ada").await;
+    assert_eq!(attempt.status(), AttemptStatus::MustRetry);
+    assert_eq!(attempt.review.error_msg, server::jobs::ss_submit::LEARNER_SUBMIT_ERROR);
+    for path in [
+        "/api/user/v1/accounts/ada/verifications/",
+        "/verify_student/status/",
+        "/api/v1/users/ada/status",
+        "/api/v1/users/ada/attempts",
+    ] {
+        let req = Request::get(path).header(header::COOKIE, &ada).body(Body::empty()).expect("request");
+        let (_, _, body) = app.send(req).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("private-vendor-path") && !text.contains("127.0.0.1"), "{path} shows: {text}");
+    }
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let (failed, _) = jobs::list(&mut conn, Some("failed"), 0, 10).await.expect("jobs");
+    assert!(failed[0].last_error.contains("could not reach the vendor"), "{}", failed[0].last_error);
+}
+on_both_backends!(unreachable_vendor_hidden, unreachable_vendor_is_not_shown_to_learners);
 
 async fn legacy_access_key_mode(db: &TestDb) {
     let (_vendor, vendor_url) = start_vendor(200).await;

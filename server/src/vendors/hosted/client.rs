@@ -61,7 +61,11 @@ async fn read(res: reqwest::Response) -> Result<Inquiry, VendorError> {
     if !status.is_success() {
         return Err(VendorError::Unavailable(format!("the vendor answered HTTP {}", status.as_u16())));
     }
-    let inquiry = res.json::<Inquiry>().await.map_err(|_| VendorError::Unavailable("unreadable answer".into()))?;
+    let body = crate::outbound::read_capped(res, crate::outbound::MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| VendorError::Unavailable(e.to_string()))?;
+    let inquiry =
+        serde_json::from_slice::<Inquiry>(&body).map_err(|_| VendorError::Unavailable("unreadable answer".into()))?;
     checked(inquiry)
 }
 
