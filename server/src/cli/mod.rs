@@ -303,11 +303,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeleteAttempt { uuid } => {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
+            let photos = if done.photos > 0 { format!(", and {} photos", done.photos) } else { String::new() };
             println!(
-                "deleted the {} attempt {uuid}, {} verified names and {} photos",
+                "deleted the {} attempt {uuid} and {} verified names{photos}",
                 done.kind.as_str(),
-                done.verified_names,
-                done.photos
+                done.verified_names
             );
             if done.photos_left > 0 {
                 eprintln!("vouch: {} photos could not be deleted; vouch gc-photos removes them", done.photos_left);
