@@ -351,11 +351,22 @@ pub struct VerificationConfig {
     pub days_good_for: i64,
     /// Days before expiry when a verification counts as expiring soon.
     pub expiring_soon_window: i64,
+    /// Days after an attempt is decided (approved or denied) until its sealed photos are
+    /// deleted from the vault. 0 deletes them at the first sweep after the decision; there
+    /// is no "keep forever" value (set a large number to keep them longer).
+    pub photo_retention_days: u32,
+    /// How often each job runner looks for photos past retention, in seconds (at least 1).
+    pub photo_retention_interval_secs: u64,
 }
 
 impl Default for VerificationConfig {
     fn default() -> Self {
-        Self { days_good_for: 365, expiring_soon_window: 28 }
+        Self {
+            days_good_for: 365,
+            expiring_soon_window: 28,
+            photo_retention_days: 30,
+            photo_retention_interval_secs: 3600,
+        }
     }
 }
 

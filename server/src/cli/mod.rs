@@ -4,6 +4,7 @@ pub mod admin;
 pub mod debug;
 pub mod expiry_emails;
 pub mod lti;
+pub mod photos;
 pub mod serve_constant;
 
 use crate::{config::Config, store::Store};
@@ -139,11 +140,35 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Delete an attempt of any kind by uuid (its verified names go with it).
+    /// Delete an attempt of any kind by uuid (its verified names and its photos go with it).
     DeleteAttempt {
         /// The attempt's uuid.
         #[arg(long)]
         uuid: String,
+    },
+    /// Delete the photos of attempts decided more than verification.photo_retention_days
+    /// ago (what the scheduled job does), with a progress bar.
+    PurgePhotos {
+        /// Report what would be deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the summary as one JSON document (and no progress bar).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete vault objects that no attempt references (left by a crash between writing the
+    /// photos and committing the attempt), if older than the grace period.
+    GcPhotos {
+        /// Report what would be deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Leave objects younger than this alone: a submission in flight has written its
+        /// photos but not committed yet.
+        #[arg(long, default_value_t = crate::service::photo_gc::DEFAULT_GRACE_SECS)]
+        grace_secs: u64,
+        /// Print the summary as one JSON document (and no progress bar).
+        #[arg(long)]
+        json: bool,
     },
     /// LTI 1.1: manage the consumers (LMSs) allowed to launch Vouch.
     #[command(subcommand)]
@@ -278,9 +303,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeleteAttempt { uuid } => {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
-            println!("deleted the {} attempt {uuid} and {} verified names", done.kind.as_str(), done.verified_names);
+            let photos = if done.photos > 0 { format!(", and {} photos", done.photos) } else { String::new() };
+            println!(
+                "deleted the {} attempt {uuid} and {} verified names{photos}",
+                done.kind.as_str(),
+                done.verified_names
+            );
+            if done.photos_left > 0 {
+                eprintln!("vouch: {} photos could not be deleted; vouch gc-photos removes them", done.photos_left);
+                return exit_with(admin::Outcome::Partial);
+            }
             Ok(())
         }
+        Command::PurgePhotos { dry_run, json } => photos::purge(cfg, dry_run, json).await,
+        Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, dry_run, grace_secs, json).await,
         Command::Lti(command) => lti::run(&cfg, command).await,
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {

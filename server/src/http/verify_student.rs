@@ -2,14 +2,14 @@
 //! the expiring photo URLs the vendor fetches.
 
 use super::{AppState, error::ApiError, identity::Identity};
-use crate::{
-    service::results::{self, CallbackError},
-    vault::{VaultError, urls},
+use crate::service::{
+    results::{self, CallbackError},
+    vendor_photos,
 };
 use app::{dto::SubmitPhotosRequest, error::ErrorCode};
 use axum::{
     Form, Json,
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -90,33 +90,28 @@ pub struct PhotoQuery {
     pub signature: String,
 }
 
-/// A sealed photo (the encrypted text) for the vendor, while the URL's signature and expiry hold.
+/// A sealed photo (the encrypted text) for the vendor, streamed from the vault, while the
+/// URL's signature and expiry hold and the attempt awaits the vendor's verdict.
 ///
-/// The URLs are the ones put in the vendor request; any other is a 404.
+/// The URLs are the ones put in the vendor request; any other, and any URL of a decided
+/// attempt or of deleted photos, is a 404.
 #[utoipa::path(get, path = "/verify_student/photos/{kind}/{receipt_id}", tag = "vendor",
     params(("kind" = String, Path, description = "face or photo_id"), ("receipt_id" = String, Path, description = "Receipt id"),
         ("expires" = i64, Query, description = "Unix seconds"), ("signature" = String, Query, description = "HMAC")),
-    responses((status = 200, description = "The sealed photo"), (status = 404, description = "Bad, expired or unknown URL")))]
+    responses((status = 200, description = "The sealed photo"),
+        (status = 404, description = "Bad, expired or unknown URL, or the attempt is decided")))]
 pub async fn photo(
     State(state): State<AppState>,
     Path(object): Path<String>,
     Query(q): Query<PhotoQuery>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::new(ErrorCode::NotFound, "Not found.");
-    let valid_name = object.split_once('/').is_some_and(|(kind, rid)| {
-        matches!(kind, "face" | "photo_id")
-            && !rid.is_empty()
-            && rid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
-    let now = state.services.clock.now().timestamp();
-    if !valid_name || !urls::verify(&state.services.keys.url_secret, &object, q.expires, &q.signature, now) {
-        return Err(not_found());
-    }
-    match state.services.vault.get(&object).await {
-        Ok(bytes) => Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], bytes).into_response()),
-        Err(VaultError::NotFound) => Err(not_found()),
-        Err(e) => Err(crate::service::ServiceError::from(e).into()),
-    }
+    let photo = vendor_photos::open(&state.services, &object, q.expires, &q.signature).await?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain".to_owned()), (header::CONTENT_LENGTH, photo.size.to_string())],
+        Body::from_stream(photo.stream),
+    )
+        .into_response())
 }
 
 /// `GET /verify_student/{start-flow|upgrade|verify-now|verify-later}/{course_id}/`: Open

@@ -8,6 +8,7 @@
 pub mod event_dispatch;
 pub mod event_hook;
 pub mod lti_outcome;
+pub mod photo_retention;
 pub mod ss_submit;
 pub mod webhook_deliver;
 
@@ -47,6 +48,7 @@ pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
         Arc::new(event_hook::DeliverToHook),
         Arc::new(webhook_deliver::DeliverWebhook),
         Arc::new(lti_outcome::SendLtiOutcome),
+        Arc::new(photo_retention::PhotoRetentionSweep),
     ]
 }
 
@@ -104,10 +106,17 @@ impl Runner {
     }
 
     /// Runs forever: claims due jobs, sleeps the poll interval when idle, wakes early when
-    /// this process queues a job.
+    /// this process queues a job; queues the scheduled jobs when their interval comes.
     pub async fn run_forever(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
+        let mut next_retention = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_retention {
+                next_retention = tokio::time::Instant::now() + photo_retention::interval(&self.services);
+                if let Err(e) = photo_retention::schedule(&self.services).await {
+                    tracing::warn!(error = %e, "could not schedule the photo retention sweep");
+                }
+            }
             if self.run_once().await == 0 {
                 tokio::select! {
                     () = tokio::time::sleep(idle) => {}

@@ -14,12 +14,15 @@ pub mod jobs_admin;
 pub mod keys;
 pub mod lifecycle;
 pub mod name_affirmation;
+pub mod photo_gc;
 pub mod results;
+pub mod retention;
 pub mod retire;
 pub mod retry;
 pub mod slot;
 pub mod staff_photos;
 pub mod submit;
+pub mod vendor_photos;
 
 use crate::{
     clock::Clock,

@@ -28,6 +28,19 @@ pub async fn find(conn: &mut Conn, uuid: &str) -> StoreResult<Option<Found>> {
     Ok(None)
 }
 
+/// The vault keys a photo attempt references (none for the other kinds, which have no photos).
+pub async fn photo_refs(conn: &mut Conn, kind: AttemptKind, id: i64) -> StoreResult<Vec<String>> {
+    if kind != AttemptKind::Photo {
+        return Ok(Vec::new());
+    }
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("select face_image_ref, photo_id_image_ref from photo_verification where attempt_id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.into_iter().flat_map(|(face, photo_id)| [face, photo_id]).flatten().collect())
+}
+
 /// Deletes attempt `id` of `kind`. A photo attempt whose ID photo later attempts reuse
 /// stops being their source first (they keep their own copy of the reference's key).
 /// The audit log and the outbox keep their rows: they record what happened.

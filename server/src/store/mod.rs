@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod kinds;
 pub mod lti;
 pub mod outbox;
+pub mod photo_retention;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;

@@ -1,16 +1,24 @@
 //! The photo vault: where photo bytes live, behind one interface over `object_store`
-//! (a local folder by default). Only sealed photos ([`sealed`]) are ever written, and the
-//! vendor reaches them through expiring signed URLs ([`urls`]).
+//! (a local folder by default, or S3). Only sealed photos ([`sealed`]) are ever written, and
+//! the vendor reaches them through expiring signed URLs ([`urls`]) that Vouch itself serves,
+//! on every backend.
+//!
+//! Why not S3 presigned URLs: a presigned URL is a bearer token S3 honours until it expires
+//! (the vendor's last five days), and nothing can revoke it short of rotating the access key.
+//! A Vouch URL is checked on every fetch, so it stops working the moment the attempt is
+//! decided or its photos are deleted, and the bucket stays private. The photo then streams
+//! through Vouch, a few megabytes per attempt, once or twice.
 
+mod failpoint;
 pub mod sealed;
 pub mod urls;
 
 use crate::config::VaultConfig;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
 use object_store::{
     ObjectStore, ObjectStoreExt, aws::AmazonS3Builder, local::LocalFileSystem, path::Path, prefix::PrefixStore,
-    signer::Signer,
 };
 use std::sync::Arc;
 
@@ -41,8 +49,29 @@ impl From<object_store::Error> for VaultError {
 #[derive(Debug, Clone)]
 pub struct Vault {
     store: Arc<dyn ObjectStore>,
-    /// S3 presigns URLs itself; the local store has none (Vouch signs and serves them).
-    signer: Option<(Arc<dyn Signer>, String)>,
+}
+
+/// An object being read: its size and its bytes as they arrive.
+pub struct VaultObject {
+    /// Size in bytes.
+    pub size: u64,
+    /// The bytes.
+    pub stream: BoxStream<'static, Result<Bytes, VaultError>>,
+}
+
+impl std::fmt::Debug for VaultObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultObject").field("size", &self.size).finish_non_exhaustive()
+    }
+}
+
+/// An object as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Its key (e.g. `face/<receipt id>`).
+    pub key: String,
+    /// When it was last written.
+    pub last_modified: DateTime<Utc>,
 }
 
 impl Vault {
@@ -50,7 +79,7 @@ impl Vault {
     pub fn local(dir: &std::path::Path) -> Result<Self, VaultError> {
         std::fs::create_dir_all(dir).map_err(|e| VaultError::Setup(format!("{}: {e}", dir.display())))?;
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| VaultError::Setup(e.to_string()))?;
-        Ok(Self { store: Arc::new(fs), signer: None })
+        Ok(Self { store: Arc::new(fs) })
     }
 
     /// A vault in an S3 bucket (or an S3-compatible server), under `s3_prefix`.
@@ -71,11 +100,11 @@ impl Vault {
         if let Some(s) = &cfg.s3_secret_access_key {
             b = b.with_secret_access_key(s.expose());
         }
-        let s3 = Arc::new(b.build().map_err(|e| VaultError::Setup(e.to_string()))?);
-        let prefix = cfg.s3_prefix.trim_matches('/').to_owned();
+        let s3 = b.build().map_err(|e| VaultError::Setup(e.to_string()))?;
+        let prefix = cfg.s3_prefix.trim_matches('/');
         let store: Arc<dyn ObjectStore> =
-            if prefix.is_empty() { s3.clone() } else { Arc::new(PrefixStore::new(s3.clone(), prefix.as_str())) };
-        Ok(Self { store, signer: Some((s3, prefix)) })
+            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) };
+        Ok(Self { store })
     }
 
     /// The vault the configuration asks for.
@@ -86,30 +115,50 @@ impl Vault {
         }
     }
 
-    /// A URL through which the vendor can fetch `key` until `expires`: an S3 presigned URL,
-    /// or for the local store a Vouch URL signed with `url_secret` (see [`urls`]).
+    /// A URL through which the vendor can fetch `key` until `expires` (and only while the
+    /// attempt awaits the vendor's verdict): a Vouch URL signed with `url_secret`, on every
+    /// backend (see the module header and [`urls`]). `_now`, when the URL is issued, was the
+    /// start of an S3 presigned URL's lifetime; the signature is async and fallible for the
+    /// same reason, so callers need not change if a backend signs by itself again.
     pub async fn url(
         &self,
         key: &str,
-        now: DateTime<Utc>,
+        _now: DateTime<Utc>,
         expires: DateTime<Utc>,
         public_url: &str,
         url_secret: &[u8],
     ) -> Result<String, VaultError> {
-        match &self.signer {
-            Some((signer, prefix)) => {
-                let path = if prefix.is_empty() { Path::from(key) } else { Path::from(format!("{prefix}/{key}")) };
-                let ttl = (expires - now).to_std().unwrap_or_default();
-                Ok(signer.signed_url(object_store::signer::Method::GET, &path, ttl).await?.to_string())
-            }
-            None => Ok(urls::photo_url(public_url, url_secret, key, expires.timestamp())),
-        }
+        Ok(urls::photo_url(public_url, url_secret, key, expires.timestamp()))
     }
 
     /// Stores `bytes` under `key`, replacing what was there.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), VaultError> {
         self.store.put(&Path::from(key), Bytes::from(bytes).into()).await?;
+        #[cfg(debug_assertions)]
+        failpoint::after_put(key).await;
         Ok(())
+    }
+
+    /// Opens `key` for reading, streaming its bytes (a photo is not held whole in memory).
+    pub async fn open(&self, key: &str) -> Result<VaultObject, VaultError> {
+        let got = self.store.get(&Path::from(key)).await?;
+        let size = got.meta.size;
+        Ok(VaultObject { size, stream: got.into_stream().map_err(VaultError::from).boxed() })
+    }
+
+    /// Every object under `prefix` (e.g. `face`), with when it was written.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, VaultError> {
+        let mut out = Vec::new();
+        let mut stream = self.store.list(Some(&Path::from(prefix)));
+        while let Some(meta) = stream.next().await {
+            match meta {
+                Ok(m) => out.push(ObjectInfo { key: m.location.to_string(), last_modified: m.last_modified }),
+                // A folder that does not exist yet holds nothing.
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
     }
 
     /// The bytes under `key`.

@@ -89,8 +89,9 @@ const MATRIX: &[Row] = &[
     // ---- Open edX paths ----
     row("GET",    "/verify_student/status/",                                  "/verify_student/status/",                                      N,                        [401, 200, 200, 200, 401]),
     row("POST",   "/verify_student/submit-photos/",                           "/verify_student/submit-photos/",                               Form("face_image=x"),     [401, 400, 400, 400, 401]),
-    row("POST",   "/verify_student/results_callback",                         "/verify_student/results_callback",                             Verdict,                  [401, 401, 401, 401, 200]),
+    // The photo URL works only until the attempt is decided: fetched before the verdict row.
     row("GET",    "/verify_student/photos/{kind}/{receipt_id}",               "/verify_student/photos/face/{receipt}{photo_query}",           N,                        [404, 404, 404, 404, 200]),
+    row("POST",   "/verify_student/results_callback",                         "/verify_student/results_callback",                             Verdict,                  [401, 401, 401, 401, 200]),
     row("GET",    "/verify_student/photo-urls/{receipt_id}",                  "/verify_student/photo-urls/{receipt}",                         N,                        [401, 403, 403, 200, 401]),
     row("GET",    "/verify_student/decrypt-idv-images/face/{receipt_id}",     "/verify_student/decrypt-idv-images/face/{receipt}",            N,                        [401, 403, 403, 200, 401]),
     row("GET",    "/verify_student/decrypt-idv-images/photo-id/{receipt_id}", "/verify_student/decrypt-idv-images/photo-id/{receipt}",        N,                        [401, 403, 403, 200, 401]),

@@ -28,6 +28,8 @@ mod process_support;
 mod processes;
 mod properties;
 mod rest;
+mod retention;
+mod retention_process;
 mod s3;
 mod server_fns;
 mod signatures;
