@@ -18,6 +18,7 @@ pub mod results;
 pub mod retire;
 pub mod retry;
 pub mod slot;
+pub mod staff;
 pub mod staff_photos;
 pub mod submit;
 

@@ -19,7 +19,7 @@ use server::{
 };
 
 const API_KEY: &str = "hosted-api-key-for-tests";
-const SECRET: &str = "hosted-webhook-secret-for-tests";
+const SECRET: &str = "hosted-webhook-secret-for-tests-0123456789";
 
 /// A fake hosted vendor in this process, on a free port; returns its base URL.
 async fn vendor(outcome: Outcome) -> String {

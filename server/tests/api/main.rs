@@ -36,6 +36,8 @@ mod staff_api;
 mod staff_photos;
 mod store_story;
 mod submit;
+mod trust_auth;
+mod trust_config;
 mod vendor_plugins;
 mod vendors_e2e;
 mod webhooks;
