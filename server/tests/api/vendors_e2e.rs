@@ -197,7 +197,7 @@ fn misconfigured_vendor_refuses_to_start() {
             vec![("VOUCH_IDV__VENDOR", "persona")],
             "idv.vendor \"persona\" is not one of: software_secure, hosted, manual",
         ),
-        (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key is required"),
+        (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key (VOUCH_IDV__HOSTED_API_KEY) is missing"),
         (vec![("VOUCH_IDV__HOSTED_DISPLAY", "popup")], "popup"),
     ] {
         let mut c = Command::new(vouch_bin());
