@@ -20,7 +20,10 @@ if (!fs.existsSync(path.join(keysDir, 'vendor-public.pem'))) {
   execFileSync(bin, ['debug', 'gen-keys', '--out', keysDir], { stdio: 'ignore' });
 }
 const accessKey = 'e2e-access-key';
-const secretKey = 'e2e-secret-key';
+const secretKey = 'e2e-vendor-hmac-secret-key';
+/// The LMS's HS256 key of the test server: the staff tests sign staff in with an Open edX
+/// JWT cookie pair minted with it (dev login never signs in staff).
+export const jwtSecret = 'e2e-lms-jwt-secret: browser tests only, 0123456789';
 
 export const chromiumArgs = [
   '--use-fake-device-for-media-stream',
@@ -71,6 +74,7 @@ export default defineConfig({
         VOUCH_DATABASE__URL: `sqlite://${dataDir}/vouch.db?mode=rwc`,
         VOUCH_VAULT__LOCAL_DIR: `${dataDir}/photos`,
         VOUCH_AUTH__DEV_LOGIN: 'true',
+        VOUCH_AUTH__JWT_SECRET: jwtSecret,
         VOUCH_SOFTWARE_SECURE__API_URL: `http://127.0.0.1:${vendorPort}/`,
         VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY: accessKey,
         VOUCH_SOFTWARE_SECURE__API_SECRET_KEY: secretKey,

@@ -91,6 +91,9 @@ async fn call(endpoint: &str, json: Option<String>) -> Result<String, AppError> 
     let content_type = if json.is_some() { "application/json" } else { "application/x-www-form-urlencoded" };
     let _ = headers.set("Content-Type", content_type);
     let _ = headers.set("Accept", "application/json");
+    // Old browsers send neither Sec-Fetch-Site nor Origin; the server then takes this header,
+    // which no cross-site form can send, as the sign that the call comes from this page.
+    let _ = headers.set("X-Requested-With", "XMLHttpRequest");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&json.unwrap_or_default()));
     let url = format!("/sfn/{endpoint}");

@@ -4,7 +4,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PHONE, capture, expectPanel, shotsDir, signIn, submit, unique, walkToSummary, expectAccessible } from '../support/flow';
+import { NOT_A_FORM, PHONE, capture, expectPanel, shotsDir, signIn, submit, unique, walkToSummary, expectAccessible } from '../support/flow';
 
 test('retake from the summary returns to the summary', async ({ page }) => {
   await signIn(page, `rita_${unique()}`);
@@ -104,7 +104,7 @@ test('a reload in the middle resumes, and later steps send back to the first not
 
   // Another learner signs in in the same tab (a shared computer): Remy's photos are gone
   // from the flow, which starts afresh.
-  const login = await page.request.post('/auth/dev-login', { form: { username: `other_${unique()}` }, maxRedirects: 0 });
+  const login = await page.request.post('/auth/dev-login', { headers: NOT_A_FORM, form: { username: `other_${unique()}` }, maxRedirects: 0 });
   expect(login.status()).toBe(303);
   await page.goto('/id-verification/summary');
   await expectPanel(page, 'review-requirements', 'Before you start');
@@ -194,7 +194,7 @@ test('time to first interactive is measured', async ({ page, browser }) => {
   let resources: unknown[] = [];
   for (let i = 0; i < 5; i++) {
     const ctx = await browser.newContext();
-    expect((await ctx.request.post('/auth/dev-login', { form: { username }, maxRedirects: 0 })).status()).toBe(303);
+    expect((await ctx.request.post('/auth/dev-login', { headers: NOT_A_FORM, form: { username }, maxRedirects: 0 })).status()).toBe(303);
     const p = await ctx.newPage();
     cold.push(await measure(p));
     resources = await p.evaluate(() =>

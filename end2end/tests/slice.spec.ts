@@ -4,7 +4,7 @@
 // reusing the approved ID photo. Every panel is screenshotted (desktop and 360 px) and
 // checked with axe-core.
 import { test, expect } from '@playwright/test';
-import { panel, signIn, status, submit, unique, waitForStatus, walkToSummary, expectPanel } from '../support/flow';
+import { NOT_A_FORM, panel, signIn, status, submit, unique, waitForStatus, walkToSummary, expectPanel } from '../support/flow';
 
 test('a learner verifies with the camera: pending, approved, then reverifies reusing the ID photo', async ({ page, browser }) => {
   const suffix = unique();
@@ -49,7 +49,7 @@ test('a learner verifies with the camera: pending, approved, then reverifies reu
   // A second learner sees nothing of the first one's attempts.
   const other = await browser.newContext();
   const bob = await other.newPage();
-  const login = await bob.request.post('/auth/dev-login', { form: { username: `bob_${suffix}` }, maxRedirects: 0 });
+  const login = await bob.request.post('/auth/dev-login', { headers: NOT_A_FORM, form: { username: `bob_${suffix}` }, maxRedirects: 0 });
   expect(login.status()).toBe(303);
   expect(await status(bob)).toBe('none');
   await bob.goto('/id-verification/status');

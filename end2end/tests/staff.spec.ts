@@ -1,30 +1,36 @@
 // The staff console (/staff, its own bundle) in Chromium against the real server: a learner
-// and an anonymous visitor are turned away; a staff member (made with `vouch create-staff`
-// on the server's own database) verifies a learner by hand, whose status turns approved in
+// and an anonymous visitor are turned away; a staff member (an LMS administrator, signed in
+// by the Open edX JWT cookie pair) verifies a learner by hand, whose status turns approved in
 // the console and for the learner; edits a course deadline twice and sees both values in
 // its history; and the operations and LTI pages work. axe-core checks every console page.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { jwtSecret } from '../playwright.config';
 import { expectAccessible, signIn, unique } from '../support/flow';
 
-const bin = process.env.VOUCH_BIN ?? path.resolve(__dirname, '../../target/debug/vouch');
+let lmsUsers = 0;
 
-/// Makes `username` staff with the CLI, on the database the test server uses.
-function createStaff(username: string) {
-  const dataDir = process.env.VOUCH_E2E_DATA;
-  if (!dataDir) {
-    throw new Error('VOUCH_E2E_DATA must be set (cargo xtask test sets it): the test makes a staff user in that database');
-  }
-  execFileSync(bin, ['create-staff', '--username', username], {
-    env: {
-      ...process.env,
-      VOUCH_DATABASE__URL: `sqlite://${dataDir}/vouch.db?mode=rwc`,
-      VOUCH_VAULT__LOCAL_DIR: `${dataDir}/photos`,
-      VOUCH_LOG: 'warn',
-    },
-    stdio: 'pipe',
-  });
+/// The Open edX JWT cookie pair (`edx-jwt-cookie-header-payload` + `edx-jwt-cookie-signature`)
+/// the LMS would set for `username`, an LMS administrator: HS256 with the test server's
+/// `auth.jwt_secret`. The claim makes them staff for this token only; dev login never
+/// signs in staff.
+function lmsStaffCookies(username: string, baseURL: string) {
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    user_id: Date.now() * 100 + (lmsUsers++ % 100),
+    preferred_username: username,
+    email: `${username}@example.com`,
+    name: 'Stella Staff',
+    administrator: true,
+    exp: now + 3600,
+  };
+  const headerPayload = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  const signature = crypto.createHmac('sha256', jwtSecret).update(headerPayload).digest('base64url');
+  return [
+    { name: 'edx-jwt-cookie-header-payload', value: headerPayload, url: baseURL },
+    { name: 'edx-jwt-cookie-signature', value: signature, url: baseURL },
+  ];
 }
 
 /// Dev login through the learner SPA's sign-in form, waiting until it took.
@@ -39,9 +45,10 @@ async function learnerPage(browser: Browser, username: string) {
   return page;
 }
 
+/// Opens the console as `staff`, an LMS administrator signed in by the LMS's JWT cookies.
 async function openConsole(page: Page, staff: string) {
-  createStaff(staff);
-  await signedIn(page, staff);
+  const baseURL = test.info().project.use.baseURL ?? 'http://127.0.0.1:8123';
+  await page.context().addCookies(lmsStaffCookies(staff, baseURL));
   await page.goto('/staff');
   const title = page.getByRole('heading', { level: 1, name: 'Find a learner' });
   await expect(title).toBeVisible();

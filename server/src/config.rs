@@ -109,7 +109,8 @@ pub struct SoftwareSecureConfig {
     pub api_url: String,
     /// Access key (sent in the clear in `Authorization`).
     pub api_access_key: String,
-    /// HMAC key of requests and callbacks.
+    /// HMAC key of requests and callbacks, issued by the vendor (at least
+    /// [`MIN_VENDOR_SECRET`] bytes).
     pub api_secret_key: Option<Secret>,
     /// Hex AES key of face photos migrated from Open edX (new photos use per-attempt keys).
     pub face_image_aes_key: Option<Secret>,
@@ -199,8 +200,12 @@ pub struct ServerConfig {
     pub static_dir: PathBuf,
     /// The largest photo accepted, in bytes (decoded).
     pub max_photo_bytes: usize,
-    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    /// The scraper's bearer token for `/metrics` on the main listener (at least 32 bytes).
+    /// Without it (and without `metrics_bind`), `/metrics` answers 401.
     pub metrics_token: Option<Secret>,
+    /// A second listener serving `/metrics` alone, without a token (`VOUCH_SERVER__METRICS_BIND`):
+    /// bind it where only the scraper reaches, e.g. `127.0.0.1:9100` or a private interface.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -211,6 +216,7 @@ impl Default for ServerConfig {
             static_dir: "dist".into(),
             max_photo_bytes: 5 * 1024 * 1024,
             metrics_token: None,
+            metrics_bind: None,
         }
     }
 }
@@ -255,22 +261,27 @@ impl Default for DatabaseConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct AuthConfig {
-    /// Enables `POST /auth/dev-login` (sign in as anyone). Never in production.
+    /// Enables `POST /auth/dev-login` (sign in as any learner, never staff). Development
+    /// only: `vouch serve` refuses it on a non-loopback `server.bind` or an https `public_url`.
     pub dev_login: bool,
-    /// Key that signs session cookies (at least 64 bytes). When unset a random key is made
-    /// at start, so sessions do not survive a restart.
+    /// Key that signs session cookies (at least 64 bytes). Required by `vouch serve` and
+    /// `vouch worker` outside development; in development (dev login on, http) a random key
+    /// is made at start, so sessions do not survive a restart.
     pub session_secret: Option<Secret>,
     /// How long an idle session lives, in hours.
     pub session_idle_hours: i64,
     /// Mark cookies `Secure`; defaults to whether `server.public_url` is https.
     pub secure_cookies: Option<bool>,
-    /// The LMS's HS256 JWT signing secret (Open edX `JWT_AUTH['JWT_SECRET_KEY']`).
+    /// The LMS's HS256 JWT signing secret (Open edX `JWT_AUTH['JWT_SECRET_KEY']`), at least
+    /// [`MIN_LMS_JWT_SECRET`] bytes.
     pub jwt_secret: Option<Secret>,
     /// The LMS's RS256 public keys: PEM block(s) or a JWKS document (JSON), inline.
     pub jwt_public_keys: Option<String>,
-    /// The required `iss` claim (e.g. `https://lms.example.com/oauth2`).
+    /// The required `iss` claim (e.g. `https://lms.example.com/oauth2`): when set, a token
+    /// without `iss` is refused.
     pub jwt_issuer: Option<String>,
-    /// The required `aud` claim (Open edX's default is `openedx`).
+    /// The required `aud` claim (Open edX's default is `openedx`): when set, a token without
+    /// `aud` is refused.
     pub jwt_audience: Option<String>,
 }
 
@@ -307,8 +318,9 @@ pub struct VaultConfig {
     pub backend: VaultBackend,
     /// Folder of the local photo store.
     pub local_dir: PathBuf,
-    /// Key that signs the expiring photo URLs of the local store. Every process of one
-    /// deployment (server, workers) needs the same; when unset a random key is made at start.
+    /// Key that signs the expiring photo URLs of the local store (at least 32 bytes). Every
+    /// process of one deployment (server, workers) needs the same, so `vouch serve` and
+    /// `vouch worker` require it outside development; in development a random key is made.
     pub url_secret: Option<Secret>,
     /// S3 bucket.
     pub s3_bucket: String,
@@ -405,8 +417,77 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// The shortest HMAC key Vouch accepts for the keys it introduced (`vault.url_secret`,
+/// `server.metrics_token`, `events.webhook_secret`, `idv.hosted_webhook_secret`): 32 bytes,
+/// the output size of SHA-256 (RFC 2104 recommends no less than the hash's output).
+pub const MIN_SECRET: usize = 32;
+
+/// The shortest `software_secure.api_secret_key`. The vendor issues this key and an operator
+/// moving from Open edX cannot choose it; Software Secure's keys are 40 characters, so 16
+/// bytes refuses empty and placeholder keys without refusing any key a vendor hands out.
+pub const MIN_VENDOR_SECRET: usize = 16;
+
+/// The shortest `auth.jwt_secret`. The LMS owns this key (Open edX
+/// `JWT_AUTH['JWT_SECRET_KEY']`) and every service of the site shares it, so Vouch cannot
+/// demand a new one: Tutor generates 24 random characters. 16 bytes refuses empty keys and
+/// devstack's public `lms-secret`; a longer key (or RS256) is still the operator's better choice.
+pub const MIN_LMS_JWT_SECRET: usize = 16;
+
+/// The environment variable of a dotted key: `auth.jwt_secret` → `VOUCH_AUTH__JWT_SECRET`.
+pub fn env_var(key: &str) -> String {
+    format!("VOUCH_{}", key.replace('.', "__").to_ascii_uppercase())
+}
+
+/// The start-up message for a key that is missing: names the key, its variable and the fix.
+pub fn missing(key: &str, fix: &str) -> String {
+    format!("{key} ({}) is missing: {fix}", env_var(key))
+}
+
+/// The start-up message for a key whose value is not usable.
+pub fn invalid(key: &str, why: &str, fix: &str) -> String {
+    format!("{key} ({}) is invalid: {why}; {fix}", env_var(key))
+}
+
+/// Refuses a set secret shorter than `min` bytes, with a message naming the key.
+pub fn check_secret_len(key: &str, secret: Option<&Secret>, min: usize) -> Result<(), String> {
+    match secret {
+        Some(s) if s.expose().len() < min => Err(invalid(
+            key,
+            &format!("it is {} bytes long, the minimum is {min}", s.expose().len()),
+            &format!("set it to at least {min} random bytes (e.g. `openssl rand -hex 32`), or unset it"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Which long-running process is starting (each needs its own secrets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Process {
+    /// `vouch serve`.
+    Serve,
+    /// `vouch worker`.
+    Worker,
+}
+
+/// Every empty string of the tree is removed, so an empty value means "unset" wherever it
+/// comes from (a blank `VOUCH_AUTH__JWT_SECRET=` of a deploy template, or `jwt_secret = ""`
+/// in the file), never an empty key.
+fn drop_empty_strings(value: &mut config::Value) {
+    match &mut value.kind {
+        config::ValueKind::Table(table) => {
+            table.retain(|_, v| !matches!(&v.kind, config::ValueKind::String(s) if s.is_empty()));
+            table.values_mut().for_each(drop_empty_strings);
+        }
+        config::ValueKind::Array(items) => {
+            items.retain(|v| !matches!(&v.kind, config::ValueKind::String(s) if s.is_empty()));
+            items.iter_mut().for_each(drop_empty_strings);
+        }
+        _ => {}
+    }
+}
+
 impl Config {
-    /// Loads the file (if any) and the environment, then validates.
+    /// Loads the file (if any) and the environment, then validates. Empty values are unset.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
         let mut builder = config::Config::builder();
         match file {
@@ -414,19 +495,21 @@ impl Config {
             None => builder = builder.add_source(config::File::with_name("vouch.toml").required(false)),
         }
         builder = builder.add_source(
-            config::Environment::with_prefix("VOUCH").prefix_separator("_").separator("__").try_parsing(true),
+            config::Environment::with_prefix("VOUCH")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true)
+                .ignore_empty(true),
         );
-        let cfg: Self = builder.build()?.try_deserialize()?;
+        let mut tree: config::Value = builder.build()?.try_deserialize()?;
+        drop_empty_strings(&mut tree);
+        let cfg: Self = tree.try_deserialize()?;
         cfg.validate()?;
         Ok(cfg)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(s) = &self.auth.session_secret
-            && s.expose().len() < 64
-        {
-            return Err(ConfigError::Invalid("auth.session_secret must be at least 64 characters".into()));
-        }
+        self.validate_secrets().map_err(ConfigError::Invalid)?;
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
             return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
         }
@@ -434,6 +517,88 @@ impl Config {
         self.idv.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// Every HMAC key that is set is long enough to be a key.
+    fn validate_secrets(&self) -> Result<(), String> {
+        if let Some(s) = &self.auth.session_secret
+            && s.expose().len() < 64
+        {
+            return Err(invalid(
+                "auth.session_secret",
+                &format!("it is {} bytes long, the minimum is 64", s.expose().len()),
+                "set it to at least 64 random bytes (e.g. `openssl rand -hex 32`)",
+            ));
+        }
+        check_secret_len("vault.url_secret", self.vault.url_secret.as_ref(), MIN_SECRET)?;
+        check_secret_len("server.metrics_token", self.server.metrics_token.as_ref(), MIN_SECRET)?;
+        check_secret_len(
+            "software_secure.api_secret_key",
+            self.software_secure.api_secret_key.as_ref(),
+            MIN_VENDOR_SECRET,
+        )
+        .map_err(|e| format!("{e} (the key Software Secure issued)"))?;
+        check_secret_len("auth.jwt_secret", self.auth.jwt_secret.as_ref(), MIN_LMS_JWT_SECRET)
+            .map_err(|e| format!("{e} (the LMS's JWT_AUTH['JWT_SECRET_KEY'])"))?;
+        Ok(())
+    }
+
+    /// Whether this is a development set-up: dev login on and a plain-http public URL
+    /// (`cargo xtask run`). Only then may per-process random secrets stand in for the shared ones.
+    pub fn is_development(&self) -> bool {
+        self.auth.dev_login && !self.server.public_url.starts_with("https://")
+    }
+
+    /// What `vouch serve` / `vouch worker` refuse to start with, beyond [`Config::load`]'s
+    /// checks: outside development the secrets every process of a deployment must share
+    /// (a random per-process key breaks sessions across replicas and restarts, and photo URLs
+    /// signed by another process); and dev login anywhere it could be reached from outside.
+    pub fn check_startup(&self, process: Process) -> Result<(), ConfigError> {
+        if !self.is_development() {
+            let why = "needed outside development (dev login off, or an https public_url) because every \
+                       process of a deployment must share it";
+            if self.auth.session_secret.is_none() {
+                return Err(ConfigError::Invalid(missing(
+                    "auth.session_secret",
+                    &format!("{why}; set it to 64 random bytes (e.g. `openssl rand -hex 32`)"),
+                )));
+            }
+            if self.vault.url_secret.is_none() {
+                return Err(ConfigError::Invalid(missing(
+                    "vault.url_secret",
+                    &format!("{why}; set it to 32 random bytes (e.g. `openssl rand -hex 32`)"),
+                )));
+            }
+        }
+        if process == Process::Serve && self.auth.dev_login {
+            if !self.server.bind.ip().is_loopback() {
+                return Err(ConfigError::Invalid(invalid(
+                    "auth.dev_login",
+                    &format!(
+                        "dev login (sign in as anyone) is on while server.bind is {}, not loopback",
+                        self.server.bind
+                    ),
+                    "turn it off (VOUCH_AUTH__DEV_LOGIN=false) or bind 127.0.0.1",
+                )));
+            }
+            if self.server.public_url.starts_with("https://") {
+                return Err(ConfigError::Invalid(invalid(
+                    "auth.dev_login",
+                    "dev login (sign in as anyone) is on while server.public_url is https, a public deployment",
+                    "turn it off (VOUCH_AUTH__DEV_LOGIN=false)",
+                )));
+            }
+        }
+        if let Some(bind) = self.server.metrics_bind
+            && bind == self.server.bind
+        {
+            return Err(ConfigError::Invalid(invalid(
+                "server.metrics_bind",
+                "it is server.bind itself",
+                "give the metrics listener its own address (e.g. 127.0.0.1:9100) or unset it",
+            )));
         }
         Ok(())
     }

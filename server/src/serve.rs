@@ -2,7 +2,7 @@
 
 use crate::{
     clock::{Clock, SystemClock},
-    config::Config,
+    config::{Config, Process},
     http::{self, AppState},
     service::{Services, keys::Keys},
     store::{Store, sessions::DbSessionStore},
@@ -43,6 +43,7 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
 
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    cfg.check_startup(Process::Serve)?;
     let key = http::auth::session_key(&cfg)?;
     // Refuse to start with JWT keys that do not parse, rather than refusing every sign-in.
     http::jwt::JwtVerifier::from_config(&cfg.auth)?;
@@ -54,14 +55,34 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         tokio::spawn(runner.run_forever());
     }
     let store = services.store.clone();
-    let app = http::router(AppState::new(services), key);
+    let state = AppState::new(services);
+    let metrics_bind = state.cfg.server.metrics_bind;
+    let app = http::router(state.clone(), key);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+    if let Some(metrics_bind) = metrics_bind {
+        spawn_metrics_listener(metrics_bind, state).await?;
+    }
     tracing::info!(address = %listener.local_addr()?, "vouch is listening");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     store.close().await;
     tracing::info!("vouch stopped");
+    Ok(())
+}
+
+/// Serves `/metrics` alone, without a token, on `server.metrics_bind` (an address only the
+/// scraper reaches). It ends with the process.
+async fn spawn_metrics_listener(bind: std::net::SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding server.metrics_bind {bind}"))?;
+    tracing::info!(address = %listener.local_addr()?, "metrics are served");
+    let app = http::metrics::listener_router(state);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
     Ok(())
 }
 
@@ -73,6 +94,7 @@ pub fn worker_name(role: &str) -> String {
 
 /// Runs jobs only (`vouch worker`) until SIGINT or SIGTERM.
 pub async fn worker(cfg: Config) -> anyhow::Result<()> {
+    cfg.check_startup(Process::Worker)?;
     let services = services(cfg, Arc::new(SystemClock)).await?;
     let runner = crate::jobs::Runner::new(services.clone(), worker_name("worker"));
     tracing::info!("vouch worker started");

@@ -1,5 +1,6 @@
 //! The REST API over the browser's `fetch`, with the session cookie (same origin). Writes
-//! pass the server's CSRF check because the browser itself sends `Sec-Fetch-Site: same-origin`.
+//! pass the server's CSRF check because the browser sends `Sec-Fetch-Site: same-origin`,
+//! or, in a browser too old for that, because of `X-Requested-With`.
 
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -29,6 +30,9 @@ pub async fn call(method: &str, path: &str, body: Option<Value>) -> Result<Value
     }
     let req = Request::new_with_str_and_init(path, &init).map_err(network)?;
     req.headers().set("Accept", "application/json").map_err(network)?;
+    // Old browsers send neither Sec-Fetch-Site nor Origin; the server then takes this header,
+    // which no cross-site form can send, as the sign that the write comes from this page.
+    req.headers().set("X-Requested-With", "XMLHttpRequest").map_err(network)?;
     if body.is_some() {
         req.headers().set("Content-Type", "application/json").map_err(network)?;
     }

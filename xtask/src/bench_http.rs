@@ -33,6 +33,12 @@ const SUBMIT_CONNECTIONS: &str = "16";
 const ATTEMPTS_PER_USER: u64 = 5;
 /// The HS256 secret the benchmark's server and load generator share.
 const JWT_SECRET: &str = "benchmark-only jwt secret: never use in production";
+
+/// The benchmark vendor's HMAC key (Vouch refuses one shorter than 16 bytes).
+const BENCH_VENDOR_SECRET: &str = "benchmark-only vendor secret";
+
+/// `vouch serve` without dev login needs the secrets every process of a deployment shares.
+const SESSION_SECRET: &str = "benchmark-only session secret: never use in production 0123456789abcdef";
 /// Bytes of each submitted photo.
 const PHOTO_BYTES: &str = "500000";
 
@@ -138,12 +144,13 @@ impl Deployment<'_> {
             .current_dir(&self.dir)
             .env("VOUCH_DATABASE__URL", &self.db_url)
             .env("VOUCH_VAULT__LOCAL_DIR", self.dir.join("photos"))
-            .env("VOUCH_VAULT__URL_SECRET", "benchmark-only photo url secret")
+            .env("VOUCH_VAULT__URL_SECRET", "benchmark-only photo url secret: never use in production")
+            .env("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET)
             .env("VOUCH_SERVER__STATIC_DIR", self.dir.join("no-dist"))
             .env("VOUCH_AUTH__JWT_SECRET", JWT_SECRET)
             .env("VOUCH_SOFTWARE_SECURE__API_URL", &self.vendor_url)
             .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", "bench-access")
-            .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", "bench-secret")
+            .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", BENCH_VENDOR_SECRET)
             .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &self.public_pem);
         c
     }
@@ -195,7 +202,7 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
             .args(["--bind", &vendor_addr.to_string(), "--private-key"])
             .arg(keys.join("vendor-private.pem"))
             .env("FAKE_VENDOR_ACCESS_KEY", "bench-access")
-            .env("FAKE_VENDOR_SECRET_KEY", "bench-secret")
+            .env("FAKE_VENDOR_SECRET_KEY", BENCH_VENDOR_SECRET)
             .env("FAKE_VENDOR_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

@@ -89,7 +89,7 @@ fn cmd_run() -> util::Result<()> {
         run(std::process::Command::new(&bin).args(["debug", "gen-keys", "--out"]).arg(&keys))?;
     }
     let public_pem = std::fs::read_to_string(keys.join("vendor-public.pem")).map_err(|e| format!("dev key: {e}"))?;
-    let (access, secret) = ("dev-access-key", "dev-secret-key");
+    let (access, secret) = ("dev-access-key", "development only: vendor hmac key");
 
     // The fake vendor plays Software Secure on 127.0.0.1:8090 (Vouch's default api_url).
     let mut vendor = std::process::Command::new(&vendor_bin)

@@ -1,6 +1,6 @@
 //! The `[events]` and `[filters]` configuration sections.
 
-use crate::config::Secret;
+use crate::config::{MIN_SECRET, Secret, check_secret_len, missing};
 use serde::{Deserialize, Deserializer};
 
 /// One outbound webhook.
@@ -56,17 +56,23 @@ impl EventsConfig {
         out
     }
 
-    /// Checks what a start-up should refuse: a URL without its secret, a bad URL, an empty secret.
+    /// Checks what a start-up should refuse: a URL without its secret, a bad URL, a secret
+    /// shorter than [`MIN_SECRET`] bytes (empty ones are unset by the loader).
     pub fn validate(&self) -> Result<(), String> {
         if self.webhook_url.as_deref().is_some_and(|u| !u.trim().is_empty()) && self.webhook_secret.is_none() {
-            return Err("events.webhook_url needs events.webhook_secret".into());
+            return Err(missing(
+                "events.webhook_secret",
+                "events.webhook_url is set and its deliveries are signed with this key; set it to at least \
+                 32 random bytes, shared with the receiver",
+            ));
+        }
+        check_secret_len("events.webhook_secret", self.webhook_secret.as_ref(), MIN_SECRET)?;
+        for (i, w) in self.webhooks.iter().enumerate() {
+            check_secret_len(&format!("events.webhooks[{i}].secret"), Some(&w.secret), MIN_SECRET)?;
         }
         for w in self.all_webhooks() {
             if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
                 return Err(format!("webhook URL {:?} must be http(s)", w.url));
-            }
-            if w.secret.expose().len() < 16 {
-                return Err("a webhook secret must be at least 16 characters".into());
             }
         }
         if self.webhook_max_attempts < 1 {
@@ -125,10 +131,10 @@ mod tests {
             r#"
             [events]
             webhook_url = "https://a.example/hook"
-            webhook_secret = "0123456789abcdef0"
+            webhook_secret = "0123456789abcdef0123456789abcdef"
             [[events.webhooks]]
             url = "https://b.example/hook"
-            secret = "fedcba98765432100"
+            secret = "fedcba9876543210fedcba9876543210"
             "#,
             &[],
         );
@@ -138,7 +144,7 @@ mod tests {
             ["https://a.example/hook", "https://b.example/hook"]
         );
         assert!(cfg.events.validate().is_ok());
-        assert!(!format!("{:?}", cfg.events).contains("0123456789abcdef0"), "secrets are redacted");
+        assert!(!format!("{:?}", cfg.events).contains("0123456789abcdef0123456789abcdef"), "secrets are redacted");
         assert_eq!((cfg.events.webhook_max_attempts, cfg.events.webhook_retry_base_secs), (8, 30.0));
     }
 
@@ -148,9 +154,16 @@ mod tests {
         assert!(no_secret.events.validate().is_err());
         let short = load("[events]\nwebhook_url = \"https://a.example/\"\nwebhook_secret = \"short\"\n", &[]);
         assert!(short.events.validate().is_err());
-        let not_http =
-            load("[events]\nwebhook_url = \"ftp://a.example/\"\nwebhook_secret = \"0123456789abcdef0\"\n", &[]);
+        let not_http = load(
+            "[events]\nwebhook_url = \"ftp://a.example/\"\nwebhook_secret = \"0123456789abcdef0123456789abcdef\"\n",
+            &[],
+        );
         assert!(not_http.events.validate().is_err());
+        // Sixteen bytes was the old minimum; a webhook key is now at least 32.
+        let sixteen =
+            load("[events]\nwebhook_url = \"https://a.example/\"\nwebhook_secret = \"0123456789abcdef\"\n", &[]);
+        let message = sixteen.events.validate().expect_err("too short");
+        assert!(message.contains("VOUCH_EVENTS__WEBHOOK_SECRET") && message.contains("invalid"), "{message}");
     }
 
     #[test]

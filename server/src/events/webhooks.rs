@@ -5,10 +5,9 @@
 //! ones again.
 
 use crate::{
-    service::{ServiceError, ServiceResult, Services},
-    store::{Conn, StoreError, StoreResult, jobs, users, webhook_deliveries as store},
+    service::{ServiceError, ServiceResult, Services, staff::Staff},
+    store::{Conn, StoreError, StoreResult, jobs, webhook_deliveries as store},
 };
-use app::domain::UserId;
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
 
@@ -37,14 +36,6 @@ pub async fn enqueue(conn: &mut Conn, services: &Services, id: i64, round: i64) 
     jobs::enqueue(conn, DELIVER_JOB, &payload, &key, max, services.clock.now()).await
 }
 
-async fn require_staff(services: &Services, user: UserId) -> ServiceResult<()> {
-    let mut conn = services.store.conn().await?;
-    match users::by_id(&mut conn, user).await? {
-        Some(u) if u.is_staff && u.is_active => Ok(()),
-        _ => Err(ServiceError::Forbidden),
-    }
-}
-
 /// One page of deliveries.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryPage {
@@ -65,12 +56,11 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 #[tracing::instrument(skip_all, fields(user.id = %staff))]
 pub async fn list_deliveries(
     services: &Services,
-    staff: UserId,
+    staff: Staff,
     status: Option<&str>,
     page: i64,
     page_size: i64,
 ) -> ServiceResult<DeliveryPage> {
-    require_staff(services, staff).await?;
     if let Some(s) = status
         && ![store::PENDING, store::DELIVERED, store::DEAD].contains(&s)
     {
@@ -94,8 +84,7 @@ pub async fn list_deliveries(
 /// Staff only: queues a dead delivery again (its tries start over). A delivery that is not
 /// dead is a conflict and changes nothing.
 #[tracing::instrument(skip_all, fields(user.id = %staff, delivery.id = id))]
-pub async fn retry_delivery(services: &Services, staff: UserId, id: i64) -> ServiceResult<store::Delivery> {
-    require_staff(services, staff).await?;
+pub async fn retry_delivery(services: &Services, staff: Staff, id: i64) -> ServiceResult<store::Delivery> {
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
     let current = store::by_id(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;

@@ -1,9 +1,14 @@
 //! Sessions and sign-in. The session cookie is signed, HttpOnly and SameSite=Lax; the
 //! session itself lives in the database. Dev login signs in by username alone and exists
-//! only when `auth.dev_login` is on (404 otherwise). LMS sign-in (JWT, LTI) comes later and
-//! writes the same session key.
+//! only when `auth.dev_login` is on (404 otherwise); it never signs in a staff account, so
+//! a dev login left on cannot hand out staff rights. Both sign-in and logout refuse
+//! cross-site requests (login CSRF would sign a victim into the attacker's account).
 
-use super::{AppState, error::ApiError};
+use super::{
+    AppState,
+    error::ApiError,
+    identity::{cross_site_refused, csrf_safe},
+};
 use crate::{
     config::Config,
     store::{sessions::DbSessionStore, users},
@@ -12,6 +17,7 @@ use app::{domain::UserId, error::ErrorCode};
 use axum::{
     Form,
     extract::State,
+    http::{HeaderMap, Method},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -86,36 +92,64 @@ pub fn valid_username(name: &str) -> bool {
     (2..=30).contains(&name.chars().count()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.@+".contains(c))
 }
 
-/// A local path to continue to, refusing absolute and protocol-relative URLs (open redirect).
+/// Where dev login goes when `next` is missing or refused.
+const DEFAULT_NEXT: &str = "/id-verification";
+
+/// `next` if it is a path on this site, else the default. The value is parsed, not
+/// pattern-matched: browsers drop tabs and newlines from URLs and read `\` as `/`, so
+/// `/\t/evil.example` is `//evil.example`, another host. A path is accepted only when it is
+/// ASCII (it becomes a header), has no whitespace, control character or backslash, does not
+/// start with `//`, and resolving it against this site stays on this site.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/id-verification",
-    }
+    let Some(n) = next else {
+        return DEFAULT_NEXT;
+    };
+    let plain = n.starts_with('/')
+        && n.is_ascii()
+        && !n.starts_with("//")
+        && !n.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+    let base = url::Url::parse("http://vouch.invalid/").expect("a fixed, valid URL");
+    let stays = base.join(n).is_ok_and(|u| u.origin() == base.origin());
+    if plain && stays { n } else { DEFAULT_NEXT }
 }
 
 /// `POST /auth/dev-login` (form field `username`): signs in, then redirects (303) to `next`.
+/// Refuses cross-site requests and staff accounts (403).
 pub async fn dev_login(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Form(form): Form<DevLoginForm>,
 ) -> Result<Response, ApiError> {
     if !state.cfg.auth.dev_login {
         return Err(ApiError::new(ErrorCode::NotFound, "Not found."));
+    }
+    if !csrf_safe(&Method::POST, &headers, &state.cfg.server.public_url) {
+        return Err(cross_site_refused());
     }
     let username = form.username.trim();
     if !valid_username(username) {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "A username is 2 to 30 letters, digits or _ - . @ +"));
     }
     let mut conn = state.services.store.conn().await?;
+    if users::by_username(&mut conn, username).await?.is_some_and(|u| u.is_staff) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Dev login does not sign in staff accounts; staff sign in through the LMS.",
+        ));
+    }
     let user = users::get_or_create(&mut conn, username, state.services.clock.now()).await?;
     drop(conn);
     sign_in(&session, user.id).await?;
     Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }
 
-/// `POST /auth/logout`: ends the session.
-pub async fn logout(session: Session) -> Result<Response, ApiError> {
+/// `POST /auth/logout`: ends the session. Refuses cross-site requests (403), which would
+/// sign a learner out from another site's page.
+pub async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
+    if !csrf_safe(&Method::POST, &headers, &state.cfg.server.public_url) {
+        return Err(cross_site_refused());
+    }
     session.flush().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
     Ok(Redirect::to("/id-verification").into_response())
 }
@@ -141,5 +175,17 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/id-verification");
         assert_eq!(safe_next(Some("/\\evil.example")), "/id-verification");
         assert_eq!(safe_next(None), "/id-verification");
+        // `next=/%09/evil.example` arrives decoded: a tab a browser would drop.
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\r\n//evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/id-verification", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/id-verification/status?x=1#top")), "/id-verification/status?x=1#top");
     }
 }

@@ -4,12 +4,22 @@
 //!
 //! Cross-site request forgery: a write authenticated by a cookie (session or JWT cookie)
 //! must come from this site. Browsers say where a request comes from (`Sec-Fetch-Site`,
-//! `Origin`); a cross-site one is refused. Requests without either header come from
-//! non-browser clients, which cannot be forged by a page, and pass. Header-token requests
-//! are not exposed to CSRF at all.
+//! `Origin`); a cross-site one is refused. A write with neither header is refused too,
+//! because old browsers and some WebViews send neither while still attaching cookies to a
+//! cross-site form, unless it carries [`CSRF_HEADER`]: a header no cross-site form can set,
+//! and that a cross-site script can only set after a CORS preflight Vouch never grants. The
+//! SPA, the staff console and non-browser cookie clients send it. Header-token requests are
+//! not exposed to CSRF at all.
+//!
+//! Staff rights: the stored staff flag (granted in Vouch, e.g. `vouch create-staff`) or, for
+//! an LMS token, its `administrator` claim. The claim holds for that token only and is never
+//! stored, so an LMS demotion takes effect with the next token.
 
 use super::{AppState, auth, error::ApiError, jwt};
-use crate::store::users::{self, LmsProfile, LmsUserError, User};
+use crate::{
+    service::staff::Staff,
+    store::users::{self, LmsProfile, LmsUserError, User},
+};
 use app::error::ErrorCode;
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
@@ -33,16 +43,20 @@ pub enum Via {
 pub struct Identity {
     /// The user.
     pub user: User,
-    /// Staff rights: the user's staff flag (set from the LMS's `administrator` claim too).
+    /// Staff rights for this request: the stored flag, or the LMS token's `administrator` claim.
     pub staff: bool,
     /// How they signed in.
     pub via: Via,
 }
 
 impl Identity {
-    /// Refuses non-staff callers.
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        if self.staff { Ok(()) } else { Err(ApiError::new(ErrorCode::Forbidden, "Only staff may do this.")) }
+    /// Refuses non-staff callers; for staff, the proof the staff services take.
+    pub fn require_staff(&self) -> Result<Staff, ApiError> {
+        if self.staff {
+            Ok(Staff::checked(self.user.id))
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden, "Only staff may do this."))
+        }
     }
 
     /// Whether the caller may see `username`'s data: their own, or any as staff.
@@ -87,7 +101,7 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Ident
         && id.via != Via::JwtHeader
         && !csrf_safe(&parts.method, &parts.headers, &state.cfg.server.public_url)
     {
-        return Err(ApiError::new(ErrorCode::Forbidden, "Cross-site request refused."));
+        return Err(cross_site_refused());
     }
     Ok(identity)
 }
@@ -114,19 +128,18 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
     };
     let mut conn = services.store.conn().await?;
     let user = users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
-        LmsUserError::UsernameTaken => {
-            ApiError::new(ErrorCode::Conflict, "This username belongs to another account in Vouch.")
-        }
+        LmsUserError::UsernameTaken => ApiError::new(
+            ErrorCode::Conflict,
+            "This username belongs to another Vouch account, one the LMS did not create, so the LMS cannot sign \
+             in as it. Ask the operator.",
+        ),
         LmsUserError::Store(s) => s.into(),
     })?;
     if !user.is_active {
         return Err(unauthenticated("This account is disabled."));
     }
-    // An LMS administrator is staff in Vouch too, recorded so that every staff check (the
-    // services read the stored flag) agrees. A flag granted in Vouch is never revoked here.
-    if claims.administrator && !user.is_staff {
-        users::set_staff(&mut conn, user.id, true).await?;
-    }
+    // An LMS administrator is staff for this token only: nothing is stored, so the next token
+    // of a demoted administrator carries no rights. A flag granted in Vouch stays Vouch's.
     let staff = user.is_staff || claims.administrator;
     Ok(Identity { user, staff, via })
 }
@@ -146,8 +159,14 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Iden
     }))
 }
 
+/// The header that marks a cookie-authenticated write as not coming from a cross-site form
+/// when the browser says nothing about where it comes from (any non-empty value; the SPA and
+/// the staff console send `X-Requested-With: XMLHttpRequest`).
+pub const CSRF_HEADER: &str = "x-requested-with";
+
 /// Whether a request may act on cookie credentials: safe methods always; writes only from
-/// this site (or from a client that is not a browser).
+/// this site, as `Sec-Fetch-Site` or else `Origin` says, or, when the browser sends neither,
+/// with [`CSRF_HEADER`].
 pub fn csrf_safe(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
@@ -157,8 +176,17 @@ pub fn csrf_safe(method: &Method, headers: &HeaderMap, public_url: &str) -> bool
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         Some(origin) => same_origin(origin, public_url) || is_own_host(origin, headers),
-        None => true,
+        None => headers.get(CSRF_HEADER).is_some_and(|v| !v.is_empty()),
     }
+}
+
+/// The 403 of a write refused by [`csrf_safe`].
+pub fn cross_site_refused() -> ApiError {
+    ApiError::new(
+        ErrorCode::Forbidden,
+        "Cross-site request refused: a browser write needs Sec-Fetch-Site or Origin of this site, \
+         or an X-Requested-With header.",
+    )
 }
 
 fn origin_of(url: &str) -> &str {
@@ -226,7 +254,16 @@ mod tests {
             &headers(&[("origin", "http://127.0.0.1:8000"), ("host", "127.0.0.1:8000")]),
             url
         ));
-        assert!(csrf_safe(&Method::POST, &HeaderMap::new(), url));
+        // Neither header: an old browser's cross-site form looks like this, so only a
+        // request with the header no form can send passes.
+        assert!(!csrf_safe(&Method::POST, &HeaderMap::new(), url));
+        assert!(csrf_safe(&Method::POST, &headers(&[("x-requested-with", "XMLHttpRequest")]), url));
+        assert!(!csrf_safe(&Method::POST, &headers(&[("x-requested-with", "")]), url));
+        assert!(!csrf_safe(
+            &Method::POST,
+            &headers(&[("x-requested-with", "XMLHttpRequest"), ("sec-fetch-site", "cross-site")]),
+            url
+        ));
     }
 
     #[test]

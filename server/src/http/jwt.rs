@@ -107,14 +107,21 @@ impl JwtVerifier {
         let mut validation = Validation::new(header.alg);
         // Expiry is checked below against the service clock, which tests can move.
         validation.validate_exp = false;
-        validation.set_required_spec_claims::<&str>(&[]);
+        // A configured issuer or audience is a required claim: a token that leaves it out
+        // (minted by another service sharing the key) must not pass as if it matched.
+        let mut required = Vec::new();
         match &self.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
+            required.push("iss");
         }
+        validation.set_required_spec_claims(&required);
         let claims = keys
             .into_iter()
             .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &validation).ok())
@@ -211,6 +218,11 @@ mod tests {
         let mut other_iss = claims(exp);
         other_iss["iss"] = "https://evil".into();
         assert_eq!(v.verify(&token("s3cret-lms-key", other_iss), now), Err(JwtError::Invalid));
+        for claim in ["iss", "aud"] {
+            let mut without = claims(exp);
+            without.as_object_mut().expect("object").remove(claim);
+            assert_eq!(v.verify(&token("s3cret-lms-key", without), now), Err(JwtError::Invalid), "without {claim}");
+        }
         assert_eq!(v.verify("not.a.token", now), Err(JwtError::Invalid));
     }
 

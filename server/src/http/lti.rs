@@ -102,7 +102,7 @@ pub async fn launch(
     responses((status = 200, description = "The consumers"), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not staff")))]
 pub async fn list_consumers(State(state): State<AppState>, who: Identity) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     Ok(Json(consumers::list(&state.services, staff).await?).into_response())
 }
 
@@ -119,7 +119,7 @@ pub async fn add_consumer(
     who: Identity,
     Json(input): Json<ConsumerInput>,
 ) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     let added = consumers::add(&state.services, staff, input).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
@@ -134,7 +134,7 @@ pub async fn remove_consumer(
     who: Identity,
     Path(key): Path<String>,
 ) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     consumers::remove(&state.services, staff, &key).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,6 +1,14 @@
 //! Prometheus metrics at `/metrics`: request latency by route, attempts by status, the job
 //! queue, and vendor latency (recorded where the vendor is called). Gauges that come from
-//! the database are read when scraped, so they are right whichever process changed them.
+//! the database are read when scraped, so they are right whichever process changed them,
+//! but at most once per [`GAUGE_TTL`] and by one request at a time: the counts are a
+//! `GROUP BY` over every attempt table, which a flood of scrapes must not turn into a
+//! drained connection pool.
+//!
+//! Closed by default: attempt counts are business data. On the main listener `/metrics`
+//! needs `Authorization: Bearer <server.metrics_token>` (401 otherwise, and always when no
+//! token is configured); `server.metrics_bind` serves it without a token on a listener of
+//! its own, for scrapers on a private network.
 
 use super::AppState;
 use crate::store::{self, jobs};
@@ -12,7 +20,20 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::{sync::OnceLock, time::Instant};
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+/// How long database gauges are reused before a scrape reads them again.
+pub const GAUGE_TTL: Duration = Duration::from_secs(5);
+
+/// When the database gauges were last read; the lock makes concurrent scrapes wait for one
+/// read instead of each running its own.
+#[derive(Debug, Default)]
+pub struct GaugeCache {
+    read_at: tokio::sync::Mutex<Option<Instant>>,
+}
 
 /// Latency buckets in seconds: from a cached status read to a slow vendor.
 const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -43,23 +64,56 @@ pub async fn track(req: Request<Body>, next: Next) -> Response {
     res
 }
 
-/// `GET /metrics` in Prometheus text format. When `server.metrics_token` is set, the
-/// scraper must send it as a bearer token.
+/// `GET /metrics` on the main listener, in Prometheus text format: only with the scraper's
+/// bearer token (`server.metrics_token`, compared in constant time).
 pub async fn render(State(state): State<AppState>, req: Request<Body>) -> Response {
-    if let Some(token) = &state.cfg.server.metrics_token {
-        let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let expected = format!("Bearer {}", token.expose());
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.as_bytes())) {
-            return super::error::ApiError::new(app::error::ErrorCode::Unauthenticated, "A metrics token is required.")
-                .into_response();
-        }
+    let Some(token) = &state.cfg.server.metrics_token else {
+        return refused("Metrics are closed here: set server.metrics_token, or serve them on server.metrics_bind.");
+    };
+    let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let expected = format!("Bearer {}", token.expose());
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.as_bytes())) {
+        return refused("A metrics token is required.");
     }
+    exposition(&state).await
+}
+
+/// `GET /metrics` on `server.metrics_bind`: whoever reaches that address may scrape.
+async fn render_open(State(state): State<AppState>) -> Response {
+    exposition(&state).await
+}
+
+/// The router of the `server.metrics_bind` listener: `/metrics` and nothing else.
+pub fn listener_router(state: AppState) -> axum::Router {
     handle();
-    if let Err(e) = record_database_gauges(&state).await {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(render_open))
+        .layer(axum::middleware::from_fn(super::error::json_errors))
+        .with_state(state)
+}
+
+fn refused(message: &str) -> Response {
+    super::error::ApiError::new(app::error::ErrorCode::Unauthenticated, message).into_response()
+}
+
+async fn exposition(state: &AppState) -> Response {
+    handle();
+    refresh_database_gauges(state).await;
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+}
+
+/// Reads the database gauges unless another scrape did within [`GAUGE_TTL`]. A failed read
+/// counts as a read too, so an unreachable database is not asked again on every scrape.
+async fn refresh_database_gauges(state: &AppState) {
+    let mut read_at = state.gauges.read_at.lock().await;
+    if read_at.is_some_and(|at| at.elapsed() < GAUGE_TTL) {
+        return;
+    }
+    if let Err(e) = record_database_gauges(state).await {
         tracing::warn!(error = %e, "metrics: database gauges unavailable");
         metrics::counter!("vouch_metrics_database_errors_total").increment(1);
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+    *read_at = Some(Instant::now());
 }
 
 async fn record_database_gauges(state: &AppState) -> Result<(), store::StoreError> {

@@ -15,6 +15,7 @@ pub mod rest;
 pub mod sfn;
 pub mod spa;
 pub mod staff_photos;
+pub mod vendor_gate;
 pub mod verified_names;
 pub mod verify_student;
 pub mod webhooks;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub jwt: Arc<jwt::JwtVerifier>,
     /// Request rate limits.
     pub limits: limits::RateLimits,
+    /// When `/metrics` last read its database gauges.
+    pub gauges: Arc<metrics::GaugeCache>,
 }
 
 impl AppState {
@@ -73,7 +76,7 @@ impl AppState {
             jwt::JwtVerifier::from_config(&crate::config::AuthConfig::default()).expect("no keys always parse")
         });
         let limits = limits::RateLimits::new(&services.cfg.limits);
-        Self { cfg: services.cfg.clone(), services, port, jwt: Arc::new(jwt), limits }
+        Self { cfg: services.cfg.clone(), services, port, jwt: Arc::new(jwt), limits, gauges: Arc::default() }
     }
 }
 

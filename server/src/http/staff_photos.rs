@@ -30,7 +30,7 @@ pub async fn photo_urls(
     who: Identity,
     Path(receipt_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     let urls = staff_photos::photo_urls(&state.services, staff, &receipt_id).await?;
     Ok(([NO_STORE], Json(urls)).into_response())
 }
@@ -66,7 +66,7 @@ pub async fn decrypt_photo_id(
 }
 
 async fn decrypt(state: &AppState, who: &Identity, kind: PhotoKind, receipt_id: &str) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     let photo = staff_photos::decrypt_photo(&state.services, staff, kind, receipt_id).await?;
     let content_type = match photo.kind {
         Some(ImageKind::Jpeg) => "image/jpeg",

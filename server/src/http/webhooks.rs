@@ -46,7 +46,7 @@ pub async fn list(
     who: Identity,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     let page = q.page.unwrap_or(1);
     let page_size = q.page_size.unwrap_or(20);
     let p = webhooks::list_deliveries(&state.services, staff, q.status.as_deref(), page, page_size).await?;
@@ -71,7 +71,7 @@ pub async fn list(
         (status = 403, description = "Not staff"), (status = 404, description = "No such delivery"),
         (status = 409, description = "Not dead")))]
 pub async fn retry(State(state): State<AppState>, who: Identity, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let staff = who.user.id;
+    let staff = who.require_staff()?;
     let delivery = webhooks::retry_delivery(&state.services, staff, id).await?;
     Ok(Json(delivery).into_response())
 }

@@ -3,10 +3,9 @@
 
 use super::HostList;
 use crate::{
-    service::{ServiceError, ServiceResult, Services},
-    store::{StoreError, lti, users},
+    service::{ServiceError, ServiceResult, Services, staff::Staff},
+    store::{StoreError, lti},
 };
-use app::domain::UserId;
 use serde::{Deserialize, Serialize};
 
 /// A consumer to add, as staff or the CLI give it.
@@ -86,25 +85,15 @@ pub fn validate(input: ConsumerInput) -> Result<lti::NewConsumer, String> {
     })
 }
 
-async fn ensure_staff(services: &Services, user: UserId) -> ServiceResult<()> {
-    let mut conn = services.store.conn().await?;
-    match users::by_id(&mut conn, user).await? {
-        Some(u) if u.is_staff && u.is_active => Ok(()),
-        _ => Err(ServiceError::Forbidden),
-    }
-}
-
 /// Every consumer (staff only).
-pub async fn list(services: &Services, staff: UserId) -> ServiceResult<Vec<ConsumerView>> {
-    ensure_staff(services, staff).await?;
+pub async fn list(services: &Services, _staff: Staff) -> ServiceResult<Vec<ConsumerView>> {
     let mut conn = services.store.conn().await?;
     Ok(lti::consumers(&mut conn).await?.into_iter().map(ConsumerView::from).collect())
 }
 
 /// Adds a consumer (staff only); a taken key or GUID is a conflict.
 #[tracing::instrument(skip_all, fields(staff.id = %staff))]
-pub async fn add(services: &Services, staff: UserId, input: ConsumerInput) -> ServiceResult<ConsumerView> {
-    ensure_staff(services, staff).await?;
+pub async fn add(services: &Services, staff: Staff, input: ConsumerInput) -> ServiceResult<ConsumerView> {
     let new = validate(input).map_err(ServiceError::Invalid)?;
     let mut tx = services.store.begin().await?;
     match lti::insert_consumer(&mut tx, &new, services.clock.now()).await {
@@ -122,8 +111,7 @@ pub async fn add(services: &Services, staff: UserId, input: ConsumerInput) -> Se
 
 /// Removes a consumer and its LTI records (staff only).
 #[tracing::instrument(skip_all, fields(staff.id = %staff))]
-pub async fn remove(services: &Services, staff: UserId, key: &str) -> ServiceResult<()> {
-    ensure_staff(services, staff).await?;
+pub async fn remove(services: &Services, staff: Staff, key: &str) -> ServiceResult<()> {
     let mut tx = services.store.begin().await?;
     if !lti::delete_consumer(&mut tx, key).await? {
         return Err(ServiceError::NotFound);

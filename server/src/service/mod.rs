@@ -20,6 +20,7 @@ pub mod retention;
 pub mod retire;
 pub mod retry;
 pub mod slot;
+pub mod staff;
 pub mod staff_photos;
 pub mod submit;
 pub mod vendor_photos;

@@ -2,24 +2,22 @@
 //! `DecryptFaceImageView` / `DecryptPhotoIDImageView` offer them: the request fields the
 //! vendor gets (with fresh expiring photo URLs), and the decrypted photos themselves.
 //!
-//! Only active staff may use them, and every successful use is written to the staff audit
+//! Only staff may use them (a [`Staff`] the HTTP layer checked), and every successful use is written to the staff audit
 //! log before anything is returned, so no learner data leaves unaudited; a refusal writes
 //! nothing. Decryption needs `software_secure.allow_decrypt` and the vendor's private key
 //! (a staging setup): the private key is used nowhere else in Vouch, which keeps the RSA
 //! timing side channel of RUSTSEC-2023-0071 behind staff sign-in. Every decryption failure
 //! is the same 404 with no detail, so the endpoint is no padding oracle.
 
-use super::{ServiceError, ServiceResult, Services, images::ImageKind};
+use super::{ServiceError, ServiceResult, Services, images::ImageKind, staff::Staff};
 use crate::{
     crypto,
     store::{
         attempts::{self, PhotoVerification},
         staff_actions::{self, Action, NewStaffAction},
-        users,
     },
     vault::{VaultError, sealed::PhotoKind},
 };
-use app::domain::UserId;
 use chrono::Duration;
 use serde::Serialize;
 
@@ -59,30 +57,15 @@ pub struct DecryptedPhoto {
     pub bytes: Vec<u8>,
 }
 
-/// Refuses anyone who is not an active staff user.
-async fn require_staff(services: &Services, user: UserId) -> ServiceResult<()> {
-    let mut conn = services.store.conn().await?;
-    match users::by_id(&mut conn, user).await? {
-        Some(u) if u.is_staff && u.is_active => Ok(()),
-        _ => Err(ServiceError::Forbidden),
-    }
-}
-
 async fn attempt_by_receipt(services: &Services, receipt_id: &str) -> ServiceResult<PhotoVerification> {
     let mut conn = services.store.conn().await?;
     attempts::by_receipt_id(&mut conn, receipt_id).await?.ok_or(ServiceError::NotFound)
 }
 
 /// Writes the audit row in its own transaction; the caller returns data only after it.
-async fn audit(
-    services: &Services,
-    staff: UserId,
-    action: Action,
-    receipt_id: &str,
-    detail: &str,
-) -> ServiceResult<()> {
+async fn audit(services: &Services, staff: Staff, action: Action, receipt_id: &str, detail: &str) -> ServiceResult<()> {
     let mut tx = services.store.begin().await?;
-    let row = NewStaffAction { staff, action, target_kind: TARGET_KIND, target_id: receipt_id, detail };
+    let row = NewStaffAction { staff: staff.id(), action, target_kind: TARGET_KIND, target_id: receipt_id, detail };
     staff_actions::record(&mut tx, &row, services.clock.now()).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
@@ -90,8 +73,7 @@ async fn audit(
 
 /// The photo URLs (valid for `software_secure.photo_url_ttl_secs`) and wrapped keys of
 /// the attempt `receipt_id`, for `staff`.
-pub async fn photo_urls(services: &Services, staff: UserId, receipt_id: &str) -> ServiceResult<PhotoUrls> {
-    require_staff(services, staff).await?;
+pub async fn photo_urls(services: &Services, staff: Staff, receipt_id: &str) -> ServiceResult<PhotoUrls> {
     let attempt = attempt_by_receipt(services, receipt_id).await?;
     let now = services.clock.now();
     let expires = now + Duration::seconds(services.cfg.software_secure.photo_url_ttl_secs);
@@ -140,11 +122,10 @@ fn user_photo_key(services: &Services, attempt: &PhotoVerification) -> String {
 /// missing or does not decrypt.
 pub async fn decrypt_photo(
     services: &Services,
-    staff: UserId,
+    staff: Staff,
     kind: PhotoKind,
     receipt_id: &str,
 ) -> ServiceResult<DecryptedPhoto> {
-    require_staff(services, staff).await?;
     if !services.cfg.software_secure.allow_decrypt || services.keys.vendor_private.is_none() {
         return Err(ServiceError::NotFound);
     }

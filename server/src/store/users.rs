@@ -99,10 +99,13 @@ pub enum LmsUserError {
     Store(#[from] super::StoreError),
 }
 
-/// The Vouch user of an LMS user: found by LMS id, else by username (linking an unlinked
-/// local account of the same username: the LMS is the identity provider), else created.
-/// The email follows the LMS; the profile name is only filled when empty, because the
-/// learner may correct it in Vouch to match their ID. Writes only when something changed.
+/// The Vouch user of an LMS user: found by LMS id, else created. Never found by username:
+/// an account the LMS did not create (dev login, `vouch create-staff`, an LTI user) is not
+/// the LMS's to sign in as, even under the same name, so a taken username is
+/// [`LmsUserError::UsernameTaken`] rather than a take-over. (A renamed shadow account would
+/// not do either: the LMS asks about its learners by username.) The email follows the LMS;
+/// the profile name is only filled when empty, because the learner may correct it in Vouch
+/// to match their ID. Writes only when something changed.
 pub async fn upsert_from_lms(conn: &mut Conn, lms: &LmsProfile<'_>, now: DateTime<Utc>) -> Result<User, LmsUserError> {
     let by_lms: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where lms_user_id = $1"))
         .bind(lms.lms_user_id)
@@ -111,37 +114,35 @@ pub async fn upsert_from_lms(conn: &mut Conn, lms: &LmsProfile<'_>, now: DateTim
         .map_err(super::StoreError::from)?;
     let user = match by_lms.map(from_row) {
         Some(user) => user,
-        None => match by_username(conn, lms.username).await? {
-            Some(local) => {
-                let linked =
-                    sqlx::query("update app_user set lms_user_id = $1 where user_id = $2 and lms_user_id is null")
-                        .bind(lms.lms_user_id)
-                        .bind(local.id.0)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(super::StoreError::from)?;
-                if linked.rows_affected() == 0 {
-                    return Err(LmsUserError::UsernameTaken);
+        None => {
+            let inserted = sqlx::query(
+                "insert into app_user (username, email, full_name, lms_user_id, created_at) \
+                 values ($1, $2, $3, $4, $5) on conflict do nothing",
+            )
+            .bind(lms.username)
+            .bind(lms.email)
+            .bind(lms.full_name)
+            .bind(lms.lms_user_id)
+            .bind(to_micros(now))
+            .execute(&mut *conn)
+            .await
+            .map_err(super::StoreError::from)?;
+            // Nothing inserted: the username is someone else's, or a concurrent first
+            // sign-in of this LMS user inserted it a moment ago (then it is found by LMS id).
+            let row: Option<UserRow> =
+                sqlx::query_as(&format!("select {COLUMNS} from app_user where lms_user_id = $1"))
+                    .bind(lms.lms_user_id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(super::StoreError::from)?;
+            return match (inserted.rows_affected(), row) {
+                (_, Some(row)) => Ok(from_row(row)),
+                (0, None) => Err(LmsUserError::UsernameTaken),
+                (_, None) => {
+                    Err(LmsUserError::Store(super::StoreError::Corrupt("LMS user vanished after insert".into())))
                 }
-                local
-            }
-            None => {
-                sqlx::query(
-                    "insert into app_user (username, email, full_name, lms_user_id, created_at) values ($1, $2, $3, $4, $5)",
-                )
-                .bind(lms.username)
-                .bind(lms.email)
-                .bind(lms.full_name)
-                .bind(lms.lms_user_id)
-                .bind(to_micros(now))
-                .execute(&mut *conn)
-                .await
-                .map_err(super::StoreError::from)?;
-                return by_username(conn, lms.username).await?.ok_or_else(|| {
-                    LmsUserError::Store(super::StoreError::Corrupt("LMS user vanished after insert".into()))
-                });
-            }
-        },
+            };
+        }
     };
     let full_name = if user.full_name.is_empty() { lms.full_name } else { user.full_name.as_str() };
     if user.username != lms.username || user.email != lms.email || user.full_name != full_name {

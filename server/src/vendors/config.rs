@@ -2,7 +2,7 @@
 //! keys, and what the SPA renders in `id_verification_slot`. Every key can be set from the
 //! environment as `VOUCH_IDV__<KEY>` (`VOUCH_IDV__SLOT_PROPS__<PROP>` for one slot prop).
 
-use crate::config::Secret;
+use crate::config::{MIN_SECRET, Secret, check_secret_len, missing};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -75,18 +75,22 @@ impl IdvConfig {
             return Err(format!("idv.vendor {:?} is not one of: {}", self.vendor, super::names().join(", ")));
         }
         if self.vendor == super::HOSTED {
-            if self.hosted_api_key.as_ref().is_none_or(|k| k.expose().is_empty()) {
-                return Err("idv.hosted_api_key is required with idv.vendor = \"hosted\"".into());
+            if self.hosted_api_key.is_none() {
+                return Err(missing("idv.hosted_api_key", "idv.vendor is \"hosted\"; set it to the vendor's API key"));
             }
-            if self.hosted_webhook_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
-                return Err(
-                    "idv.hosted_webhook_secret (at least 16 characters) is required with the hosted vendor".into()
-                );
+            if self.hosted_webhook_secret.is_none() {
+                return Err(missing(
+                    "idv.hosted_webhook_secret",
+                    "the hosted vendor's webhooks are verified with it; set it to the signing secret the \
+                     vendor shows (at least 32 bytes)",
+                ));
             }
             if !(self.hosted_api_url.starts_with("http://") || self.hosted_api_url.starts_with("https://")) {
                 return Err("idv.hosted_api_url must be an http(s) URL".into());
             }
         }
+        // Checked whatever the vendor: a short key is a mistake even while unused.
+        check_secret_len("idv.hosted_webhook_secret", self.hosted_webhook_secret.as_ref(), MIN_SECRET)?;
         if self.hosted_webhook_tolerance_secs <= 0 {
             return Err("idv.hosted_webhook_tolerance_secs must be positive".into());
         }

@@ -303,7 +303,7 @@ async fn corpus(db: &TestDb) {
         case("sfn: name of 256 characters, good photos", 400, sfn("submit_photos", Some(&ada), sfn_submit(&jpeg, json!("é".repeat(256))))),
         case("sfn: blank name, good photos", 400, sfn("submit_photos", Some(&ada), sfn_submit(&jpeg, json!(" \t ")))),
         case("sfn: body over the limit", 413, sfn("submit_photos", Some(&ada), big.clone())),
-        case("sfn: wrong content type", 400, with_type(as_user(at("POST", "/sfn/submit_photos"), &ada), "application/xml", "<photos/>")),
+        case("sfn: wrong content type", 415, with_type(as_user(at("POST", "/sfn/submit_photos"), &ada), "application/xml", "<photos/>")),
         // ---- Open edX REST: submit-photos ----
         case("submit-photos: anonymous", 401, with_form(at("POST", "/verify_student/submit-photos/"), form_submit(&jpeg, "Ada"))),
         case("submit-photos: GET", 405, empty(as_user(at("GET", "/verify_student/submit-photos/"), &ada))),

@@ -29,7 +29,7 @@ fn vouch(db: &TestDb, args: &[&str]) -> Output {
         .args(args)
         .env("VOUCH_DATABASE__URL", &db.url)
         .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "bench tools test url secret")
+        .env("VOUCH_VAULT__URL_SECRET", "bench tools test url secret 0123456")
         .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
         .env("VOUCH_LOG", "warn")
         .output()

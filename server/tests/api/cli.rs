@@ -16,7 +16,7 @@ fn vouch(db: &TestDb, args: &[&str]) -> Output {
         .env("VOUCH_DATABASE__URL", &db.url)
         .env("VOUCH_DATABASE__MAX_CONNECTIONS", "2")
         .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "cli test url secret")
+        .env("VOUCH_VAULT__URL_SECRET", "cli test url secret 0123456789abcd")
         .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
         .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
         .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)

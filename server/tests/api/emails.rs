@@ -199,7 +199,7 @@ fn vouch(db: &TestDb, sink: &Sink, args: &[&str]) -> (bool, String) {
         .env("VOUCH_EMAIL__FROM", "Acme Verification <idv@acme.test>")
         .env("VOUCH_PLATFORM__NAME", "Acme Learning")
         .env("VOUCH_SERVER__PUBLIC_URL", "https://verify.acme.test")
-        .env("VOUCH_VAULT__URL_SECRET", "expiry test url secret")
+        .env("VOUCH_VAULT__URL_SECRET", "expiry test url secret 0123456789")
         .env("VOUCH_LOG", "warn")
         .output()
         .expect("run vouch");

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-const SECRET: &str = "whsec_process_test_secret";
+const SECRET: &str = "whsec_process_test_secret_0123456789";
 
 /// `vouch <args>` over `d` with jobs out of the server, a short lease, the webhook at `hook`
 /// and a vendor that is never there (its submissions just wait).
@@ -53,7 +53,7 @@ async fn restarts_lose_nothing(db: &TestDb) {
 
     // 1. The server records the events of a submission (created, ready), then dies.
     let mut server = vouch(&d, &receiver.url, &["serve"]);
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let http = crate::process_support::client();
     let start = Instant::now();
     while http.get(format!("{base}/readyz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
         assert!(start.elapsed() < Duration::from_secs(30), "vouch serve did not start");

@@ -297,7 +297,7 @@ async fn names_over_http(db: &TestDb) {
         .args(["delete-attempt", "--uuid", &own])
         .env("VOUCH_DATABASE__URL", &db.url)
         .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
-        .env("VOUCH_VAULT__URL_SECRET", "delete test url secret")
+        .env("VOUCH_VAULT__URL_SECRET", "delete test url secret 0123456789")
         .env("VOUCH_LOG", "warn")
         .output()
         .expect("run vouch");

@@ -19,7 +19,7 @@ async fn personal_data_and_secrets_never_reach_the_log() {
     let base = d.public_url.clone();
     let (child, log_path) = d
         .serve_logged(&[
-            ("VOUCH_VAULT__URL_SECRET", "log-test-url-secret"),
+            ("VOUCH_VAULT__URL_SECRET", "log-test-url-secret-0123456789abcdef"),
             ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
             ("VOUCH_AUTH__JWT_SECRET", JWT_SECRET),
             ("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "1"),

@@ -24,10 +24,10 @@ use std::{path::Path, time::Duration};
 
 const JWT_SECRET: &str = "flow-log-jwt-secret-value";
 const SESSION_SECRET: &str = "flow-log-session-secret-0123456789-0123456789-0123456789-0123456789";
-const URL_SECRET: &str = "flow-log-photo-url-secret";
-const HOSTED_SECRET: &str = "flow-log-hosted-webhook-secret";
+const URL_SECRET: &str = "flow-log-photo-url-secret-0123456789";
+const HOSTED_SECRET: &str = "flow-log-hosted-webhook-secret-0123456789";
 const HOOK_SECRET: &str = "flow-log-outbound-webhook-secret";
-const METRICS_TOKEN: &str = "flow-log-metrics-token";
+const METRICS_TOKEN: &str = "flow-log-metrics-token-0123456789abcdef";
 const CONSUMER_KEY: &str = "flow-lms-key";
 const CONSUMER_SECRET: &str = "flow-lms-consumer-secret-0123456789";
 /// Bytes inside the test photo that must never appear on disk or in the log.
@@ -178,7 +178,7 @@ async fn full_flow(db: &TestDb) {
     let oauth_sig = oauth::sign(CONSUMER_SECRET, &oauth::base_string("POST", &format!("{base}{LAUNCH_PATH}"), &params));
     params.push(("oauth_signature".into(), oauth_sig.clone()));
     let form = params.iter().map(|(k, v)| format!("{}={}", oauth::encode(k), oauth::encode(v))).collect::<Vec<_>>();
-    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let no_redirects = crate::process_support::client();
     let res = no_redirects
         .post(format!("{base}{LAUNCH_PATH}"))
         .header("Content-Type", "application/x-www-form-urlencoded")

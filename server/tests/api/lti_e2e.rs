@@ -33,7 +33,7 @@ async fn launch_verify_and_grade(db: &TestDb) {
 
     // Two learners launch (the browser posts the signed form) and verify inside the LMS;
     // the vendor approves the first and denies the second (its name carries DENY).
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let http = crate::process_support::client();
     let launch = |lti_user: &str| {
         let signed = sign(&Launch::new(&base, lti_user).graded(&rx.url, &format!("sid-{lti_user}")));
         let http = http.clone();

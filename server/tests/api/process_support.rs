@@ -94,7 +94,7 @@ impl Deployment {
             .env("VOUCH_SERVER__PUBLIC_URL", &self.public_url)
             .env("VOUCH_SERVER__STATIC_DIR", self.dir.join("no-dist"))
             .env("VOUCH_VAULT__LOCAL_DIR", self.dir.join("photos"))
-            .env("VOUCH_VAULT__URL_SECRET", "process test url secret")
+            .env("VOUCH_VAULT__URL_SECRET", "process test url secret 0123456789")
             .env("VOUCH_AUTH__DEV_LOGIN", "true")
             .env("VOUCH_JOBS__POLL_INTERVAL_MS", "50")
             .env("VOUCH_LOG", "warn")
@@ -205,15 +205,27 @@ pub async fn vendor_record(port: u16) -> HashMap<String, (u64, Option<String>)> 
         .collect()
 }
 
-/// An HTTP client that does not follow redirects (sign-in answers 303).
+/// The header with which a cookie client that is not a browser passes Vouch's CSRF check
+/// (it sends neither `Sec-Fetch-Site` nor `Origin`).
+pub const CSRF_HEADER: (&str, &str) = ("x-requested-with", "vouch-tests");
+
+/// An HTTP client that does not follow redirects (sign-in answers 303) and sends
+/// [`CSRF_HEADER`] with every request, as the SPA does.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(CSRF_HEADER.0, reqwest::header::HeaderValue::from_static(CSRF_HEADER.1));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// Signs `username` in through dev login; returns the session cookie (`name=value`).
 pub async fn dev_login(http: &reqwest::Client, base: &str, username: &str) -> reqwest::Result<String> {
     let login = http
         .post(format!("{base}/auth/dev-login"))
+        .header(CSRF_HEADER.0, CSRF_HEADER.1)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("username={username}"))
         .send()
@@ -233,6 +245,7 @@ pub fn form_photo() -> String {
 pub fn submit_photos(http: &reqwest::Client, base: &str, cookie: &str, photo: &str) -> reqwest::RequestBuilder {
     http.post(format!("{base}/verify_student/submit-photos/"))
         .header("cookie", cookie)
+        .header(CSRF_HEADER.0, CSRF_HEADER.1)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("face_image={photo}&photo_id_image={photo}"))
 }

@@ -146,7 +146,7 @@ async fn two_workers_drain_a_thousand() {
 
     // Queue 1,000 submissions through the real submit service (photos sealed and stored).
     let mut cfg = db.config();
-    cfg.vault.url_secret = Some("process test url secret".to_owned().into());
+    cfg.vault.url_secret = Some("process test url secret 0123456789".to_owned().into());
     let services =
         server::serve::services(cfg, std::sync::Arc::new(server::clock::SystemClock)).await.expect("services");
     let n = 1000;

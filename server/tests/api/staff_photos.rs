@@ -45,6 +45,16 @@ async fn submitted(app: &TestApp) -> PhotoVerification {
     attempts::for_user(&mut conn, user.id).await.expect("list").remove(0)
 }
 
+/// A session for `username`, who is staff already: dev login never signs in a staff
+/// account, so the flag is lifted for the sign-in and put back.
+async fn staff_again(app: &TestApp, username: &str) -> String {
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let user = users::by_username(&mut conn, username).await.expect("query").expect("user");
+    users::set_staff(&mut conn, user.id, false).await.expect("unset staff");
+    drop(conn);
+    staff(app, username).await
+}
+
 /// Signs `username` in and makes them staff; returns the session cookie.
 async fn staff(app: &TestApp, username: &str) -> String {
     let cookie = app.login(username).await;
@@ -155,14 +165,14 @@ async fn decrypt(db: &TestDb) {
     cfg.software_secure.allow_decrypt = true;
     cfg.software_secure.rsa_private_key = None;
     let app = TestApp::with_config(db, cfg).await;
-    let grace = app.login("grace").await;
+    let grace = staff_again(&app, "grace").await;
     refused(&app, &face_path, Some(&grace), StatusCode::NOT_FOUND, "not_found").await;
     assert!(audit_log(&app).await.is_empty(), "refusals are not audited");
 
     let mut cfg = db.config();
     cfg.software_secure.allow_decrypt = true;
     let app = TestApp::with_config(db, cfg).await;
-    let (grace, learner) = (app.login("grace").await, app.login("ada").await);
+    let (grace, learner) = (staff_again(&app, "grace").await, app.login("ada").await);
     for path in [&face_path, &id_path] {
         refused(&app, path, None, StatusCode::UNAUTHORIZED, "unauthenticated").await;
         refused(&app, path, Some(&learner), StatusCode::FORBIDDEN, "forbidden").await;

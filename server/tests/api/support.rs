@@ -89,7 +89,7 @@ impl TestDb {
         let mut cfg = Config::default();
         cfg.database.url = self.url.clone();
         cfg.vault.local_dir = self.dir.path().join("photos");
-        cfg.vault.url_secret = Some("test url secret".to_owned().into());
+        cfg.vault.url_secret = Some("test url secret 0123456789abcdef".to_owned().into());
         cfg.auth.dev_login = true;
         cfg.jobs.run_in_server = false;
         cfg.software_secure.rsa_public_key = Some(keys.public_pem);
@@ -190,7 +190,19 @@ impl TestApp {
         Self { router, services, clock }
     }
 
-    pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    /// Sends `req` as the SPA would: a request that says nothing about where it comes from
+    /// (no `Sec-Fetch-Site`, `Origin` or `X-Requested-With`) gets `X-Requested-With`, which
+    /// the SPA sends and a cross-site form cannot. Tests of the CSRF check use [`Self::send_exactly`].
+    pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let h = req.headers();
+        if !["sec-fetch-site", "origin", "x-requested-with"].iter().any(|n| h.contains_key(*n)) {
+            req.headers_mut().insert("x-requested-with", header::HeaderValue::from_static("vouch-tests"));
+        }
+        self.send_exactly(req).await
+    }
+
+    /// Sends `req` with exactly the headers it has.
+    pub async fn send_exactly(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let res = self.router.clone().oneshot(req).await.expect("router answers");
         let status = res.status();
         let headers = res.headers().clone();

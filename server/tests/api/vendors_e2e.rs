@@ -26,7 +26,7 @@ struct Learner {
 
 impl Learner {
     async fn sign_in(base: &str, username: &str) -> Self {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let http = crate::process_support::client();
         let res = http
             .post(format!("{base}/auth/dev-login"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -112,7 +112,7 @@ crate::on_both_backends!(software_secure_vendor_end_to_end, software_secure_path
 async fn hosted_path(db: &TestDb) {
     let vendor_port = free_port();
     let bind = format!("127.0.0.1:{vendor_port}");
-    let (api_key, secret) = ("e2e-hosted-api-key", "e2e-hosted-webhook-secret");
+    let (api_key, secret) = ("e2e-hosted-api-key", "e2e-hosted-webhook-secret-0123456789");
     let _vendor = fake_vendor(
         &["hosted", "--bind", &bind, "--decision-delay-ms", "200"],
         &[("FAKE_HOSTED_API_KEY", api_key), ("FAKE_HOSTED_WEBHOOK_SECRET", secret)],
@@ -197,7 +197,7 @@ fn misconfigured_vendor_refuses_to_start() {
             vec![("VOUCH_IDV__VENDOR", "persona")],
             "idv.vendor \"persona\" is not one of: software_secure, hosted, manual",
         ),
-        (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key is required"),
+        (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key (VOUCH_IDV__HOSTED_API_KEY) is missing"),
         (vec![("VOUCH_IDV__HOSTED_DISPLAY", "popup")], "popup"),
     ] {
         let mut c = Command::new(vouch_bin());

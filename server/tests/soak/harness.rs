@@ -41,7 +41,7 @@ macro_rules! soak_on_both_backends {
 /// A session key that survives restarts, so learners stay signed in across kills.
 pub const SESSION_SECRET: &str = "soak session secret that is long enough to sign cookies 0123456789abcdef";
 /// The webhook's signing key.
-pub const WEBHOOK_SECRET: &str = "whsec_soak_secret";
+pub const WEBHOOK_SECRET: &str = "whsec_soak_secret_0123456789abcdef";
 
 /// A small seeded random source (SplitMix64): the seed is printed, so a failing run can be
 /// replayed with `VOUCH_SOAK_SEED`.
@@ -258,8 +258,12 @@ impl Learner {
 /// An HTTP client for the learners: no redirects, a timeout so a request to a dying
 /// server cannot hang the stream.
 pub fn learner_client() -> reqwest::Client {
+    let (name, value) = crate::process_support::CSRF_HEADER;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(name, reqwest::header::HeaderValue::from_static(value));
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .timeout(Duration::from_secs(15))
         .build()
         .expect("client")

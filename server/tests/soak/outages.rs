@@ -139,6 +139,7 @@ fn submit_request(http: &reqwest::Client, base: &str, cookie: &str) -> reqwest::
 
 fn login_request(http: &reqwest::Client, base: &str, username: &str) -> reqwest::RequestBuilder {
     http.post(format!("{base}/auth/dev-login"))
+        .header(crate::process_support::CSRF_HEADER.0, crate::process_support::CSRF_HEADER.1)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("username={username}"))
 }

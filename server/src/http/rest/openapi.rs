@@ -36,6 +36,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     let vendor_callbacks = OpenApiRouter::new()
         .routes(routes!(callbacks::vendor))
         .layer(DefaultBodyLimit::max(callbacks::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::super::vendor_gate::only_configured_hosted))
         .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback));
     let lti_launch =
         OpenApiRouter::new().routes(routes!(lti::launch)).layer(DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES));
