@@ -196,7 +196,11 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
 pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Response {
     let staff = req.uri().path() == "/staff" || req.uri().path().starts_with("/staff/");
     let mut res = next.run(req).await;
-    if res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+    // A 304 has no content type, and browsers merge its headers into the cached page: a
+    // policy here would replace the page's own (with "not a page"). The cached one stands.
+    if res.status() == axum::http::StatusCode::NOT_MODIFIED
+        || res.headers().contains_key(header::CONTENT_SECURITY_POLICY)
+    {
         return res;
     }
     let html = res
@@ -204,9 +208,17 @@ pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Respons
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    // An image opened on its own (a staff photo link) is shown by the browser's image viewer,
+    // whose own inline styles `default-src 'none'` would block: only framing is refused.
+    let image = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("image/"));
     let value = match (html, staff) {
         (true, true) => csp.inner.staff.clone(),
         (true, false) => csp.learner_policy().await,
+        (false, _) if image => "frame-ancestors 'none'".to_owned(),
         (false, _) => NOT_A_PAGE.to_owned(),
     };
     if let Ok(v) = HeaderValue::from_str(&value) {
