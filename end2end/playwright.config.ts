@@ -79,6 +79,9 @@ export default defineConfig({
         VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY: accessKey,
         VOUCH_SOFTWARE_SECURE__API_SECRET_KEY: secretKey,
         VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY: fs.readFileSync(path.join(keysDir, 'vendor-public.pem'), 'utf8'),
+        // Staff may open decrypted photos (the console's photo links); the development key only.
+        VOUCH_SOFTWARE_SECURE__ALLOW_DECRYPT: 'true',
+        VOUCH_SOFTWARE_SECURE__RSA_PRIVATE_KEY: fs.readFileSync(path.join(keysDir, 'vendor-private.pem'), 'utf8'),
         VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS: '1',
         VOUCH_JOBS__POLL_INTERVAL_MS: '100',
         VOUCH_LOG: 'warn',

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     InvalidRequest,
     /// An uploaded image is missing, undecodable or of the wrong type.
     InvalidImage,
+    /// The learner may not start a verification now: an attempt is under review, or they
+    /// are verified and the approval is not expiring soon (Open edX's `can_verify_now`).
+    CannotVerifyNow,
     /// The body or an uploaded image is larger than allowed.
     PayloadTooLarge,
     /// The request conflicts with the current state (e.g. an illegal transition).
@@ -44,7 +47,7 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::InvalidRequest | Self::InvalidImage => 400,
+            Self::InvalidRequest | Self::InvalidImage | Self::CannotVerifyNow => 400,
             Self::PayloadTooLarge => 413,
             Self::Conflict => 409,
             Self::RateLimited => 429,

@@ -114,8 +114,8 @@ fn hosted_flow(config: SlotConfig) -> AnyView {
     on_cleanup(move || listener.remove());
     view! {
         <h1 class="page-title">"Verify your identity"</h1>
-        <iframe id="hosted-flow" class="hosted-flow" src=flow.url allow="camera" title="Identity verification"
-            style="width:100%;min-height:40rem;border:0"></iframe>
+        // Sized by `.hosted-flow` in the style sheet: the pages' CSP allows no inline style.
+        <iframe id="hosted-flow" class="hosted-flow" src=flow.url allow="camera" title="Identity verification"></iframe>
     }
     .into_any()
 }

@@ -2,7 +2,7 @@
 // refused, leads to the directions panel, and the upload fallback carries the learner to
 // submitted; a browser without `mediaDevices` gets the unsupported panel; wrong files are
 // refused with a message.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from '../support/csp';
 import { chromiumArgs } from '../playwright.config';
 import { expectPanel, panel, signIn, submit, unique } from '../support/flow';
 

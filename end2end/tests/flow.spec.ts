@@ -1,7 +1,7 @@
 // The flow's own behaviour in Chromium: retake from the summary, a reload in the middle,
 // later steps opened directly, name and consent checks, keyboard-only use, a phone-sized
 // run, the second locale, and the time to first interactive.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from '../support/csp';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NOT_A_FORM, PHONE, capture, expectPanel, shotsDir, signIn, submit, unique, walkToSummary, expectAccessible } from '../support/flow';

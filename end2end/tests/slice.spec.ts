@@ -3,8 +3,24 @@
 // sees the reasons and verifies again reusing nothing; an approved learner reverifies
 // reusing the approved ID photo. Every panel is screenshotted (desktop and 360 px) and
 // checked with axe-core.
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/csp';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { NOT_A_FORM, panel, signIn, status, submit, unique, waitForStatus, walkToSummary, expectPanel } from '../support/flow';
+
+/// Moves the learner's approvals to expire in `days` days, on the test server's database
+/// (the clock of a real process cannot be moved): the set-up of "an approval expiring soon".
+function approvalExpiresInDays(username: string, days: number) {
+  const dataDir = process.env.VOUCH_E2E_DATA;
+  if (!dataDir) throw new Error('VOUCH_E2E_DATA must be set (cargo xtask test sets it)');
+  if (!/^[A-Za-z0-9_]+$/.test(username)) throw new Error(`unexpected username ${username}`);
+  const micros = (Date.now() + days * 86_400_000) * 1000;
+  execFileSync('sqlite3', [
+    path.join(dataDir, 'vouch.db'),
+    `update photo_verification set expires_at = ${micros} where status = 'approved' and user_id = ` +
+      `(select user_id from app_user where username = '${username}')`,
+  ]);
+}
 
 test('a learner verifies with the camera: pending, approved, then reverifies reusing the ID photo', async ({ page, browser }) => {
   const suffix = unique();
@@ -33,6 +49,26 @@ test('a learner verifies with the camera: pending, approved, then reverifies reu
   // The entry page shows the status once there is an attempt.
   await page.goto('/id-verification');
   await expect(page.locator('[data-status]')).toHaveAttribute('data-status', 'approved');
+
+  // Approved and not expiring soon: no way to verify again is offered, and the doors refuse
+  // (Open edX's can_verify_now), storing nothing.
+  await expect(page.locator('#status-action')).toHaveCount(0);
+  const refused = await page.evaluate(async () => {
+    // A well-formed submission (a 1×1 PNG): refused for who sends it, not for what.
+    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const res = await fetch('/verify_student/submit-photos/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ face_image: png, photo_id_image: png }).toString(),
+    });
+    return [res.status, (await res.json()).error.code];
+  });
+  expect(refused).toEqual([400, 'cannot_verify_now']);
+  // Once the approval is within the expiring-soon window, verifying again is offered.
+  approvalExpiresInDays(`ada_${suffix}`, 10);
+  await page.goto('/id-verification/status');
+  await expect(page.locator('[data-status]')).toHaveAttribute('data-expiring', 'true');
+  await expect(page.getByRole('link', { name: 'Verify again' })).toBeVisible();
 
   // Reverification (Open edX's link): the approved ID photo is reused, so no ID steps.
   await page.goto('/verify_student/reverify');

@@ -1,6 +1,6 @@
 // id_verification_slot with the built-in camera flow: the default for Software Secure, and
 // the fallback (with a console warning) when the configured filler name is unknown.
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/csp';
 import { startVouch, stopAll, signIn, unique } from './slot-support';
 
 let defaultBase = '';

@@ -1,6 +1,6 @@
 // A custom filler compiled in and registered by name (`operator_notice`), with the
 // operator's props from configuration, wrapping the vendor's flow.
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/csp';
 import { startVouch, stopAll, signIn, unique } from './slot-support';
 
 let base = '';

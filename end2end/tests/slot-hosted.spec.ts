@@ -1,7 +1,7 @@
 // The hosted vendor's flow in the slot, against a real `fake-vendor hosted` process: in an
 // iframe (approved), and by redirect (denied). The vendor's page takes a photo with the
 // fake camera, the vendor calls Vouch's signed webhook, and the learner sees the result.
-import { test, expect } from '@playwright/test';
+import { test, expect } from '../support/csp';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startVouch, startHostedVendor, hostedEnv, stopAll, signIn, unique } from './slot-support';

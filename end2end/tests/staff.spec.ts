@@ -3,7 +3,7 @@
 // by the Open edX JWT cookie pair) verifies a learner by hand, whose status turns approved in
 // the console and for the learner; edits a course deadline twice and sees both values in
 // its history; and the operations and LTI pages work. axe-core checks every console page.
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from '../support/csp';
 import * as crypto from 'node:crypto';
 import { jwtSecret } from '../playwright.config';
 import { expectAccessible, signIn, unique } from '../support/flow';
@@ -194,4 +194,58 @@ test('operations and LTI consumers pages', async ({ page }) => {
   // A console path opened directly (a reload) is served the console's own index.html.
   await page.goto('/staff/deadlines');
   await expect(page.getByRole('heading', { level: 1, name: 'Course deadlines' })).toBeVisible();
+});
+
+// A 1×1 PNG: small, and an image every browser decodes.
+const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+test("the console's photo links open the learner's decrypted photos", async ({ page, browser }) => {
+  const learner = `lena${unique()}`;
+  const lp = await learnerPage(browser, learner);
+  // Submitted from the learner's page, as the SPA does (same-origin fetch).
+  const submitted = await lp.evaluate(async (photo) => {
+    const res = await fetch('/sfn/submit_photos', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ request: { face_image: photo, photo_id_image: photo, full_name: 'Lena Learner' } }),
+    });
+    return res.status;
+  }, PNG);
+  expect(submitted).toBe(200);
+
+  // Support is given the receipt id (the vendor's EdX-ID), not the attempt's uuid.
+  const [attempt] = (await (await lp.request.get(`/api/v1/users/${learner}/attempts`)).json()).results;
+  expect(attempt.kind).toBe('photo');
+  expect(attempt.receipt_id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(attempt.receipt_id).not.toBe(attempt.uuid);
+  const [details] = await (await lp.request.get(`/api/user/v1/accounts/${learner}/verifications/`)).json();
+  expect(details.receipt_id).toBe(attempt.receipt_id);
+
+  await openConsole(page, `stella${unique()}`);
+  await page.goto(`/staff/learners/${learner}`);
+  const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Photo attempt \d+$/ }) });
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText(attempt.receipt_id);
+  const links = {
+    face: item.getByRole('link', { name: 'Face photo' }),
+    'photo-id': item.getByRole('link', { name: 'ID photo' }),
+  };
+  for (const [kind, link] of Object.entries(links)) {
+    const href = await link.getAttribute('href');
+    expect(href).toBe(`/verify_student/decrypt-idv-images/${kind}/${attempt.receipt_id}`);
+    // The image decodes in the console's own page (its policy allows same-origin images).
+    const size = await page.evaluate(async (src) => {
+      const img = new Image();
+      img.src = src;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }, href as string);
+    expect(size).toEqual([1, 1]);
+  }
+  // Following a link opens the photo itself, never cached.
+  const [response] = await Promise.all([page.waitForResponse(/decrypt-idv-images\/face\//), links.face.click()]);
+  expect(response.status()).toBe(200);
+  expect(response.headers()['cache-control']).toBe('no-store');
+  expect(response.headers()['content-type']).toBe('image/png');
+  await expect(page).toHaveURL(new RegExp(`/verify_student/decrypt-idv-images/face/${attempt.receipt_id}$`));
 });

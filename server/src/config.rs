@@ -229,11 +229,15 @@ pub struct LimitsConfig {
     pub submit_per_user_per_minute: u32,
     /// Vendor callbacks per second from one client address, with that many in a burst.
     pub callback_per_second: u32,
+    /// Verification attempts a learner may start in any 24 hours, at every submit door
+    /// (`VOUCH_LIMITS__SUBMIT_PER_USER_PER_DAY`; 0: off). Counted from the attempts stored
+    /// in the database, so it holds across restarts and replicas.
+    pub submit_per_user_per_day: u32,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { submit_per_user_per_minute: 10, callback_per_second: 200 }
+        Self { submit_per_user_per_minute: 10, callback_per_second: 200, submit_per_user_per_day: 5 }
     }
 }
 

@@ -246,3 +246,19 @@ proptest! {
         prop_assert_eq!(replayed, Some(current.status));
     }
 }
+
+#[test]
+fn user_status_carries_the_reverification_rule() {
+    use AttemptStatus::*;
+    let policy = Policy::default();
+    let can = |attempts: Vec<Verification>| user_status(&attempts, day(NOW), &policy, "Vouch").can_verify;
+    assert!(can(vec![]), "no attempt");
+    assert!(!can(vec![photo(Submitted, 390, None)]), "pending");
+    assert!(!can(vec![photo(Ready, 399, None)]), "ready counts as pending");
+    assert!(!can(vec![photo(Approved, 300, Some(NOW + 100))]), "approved, not expiring soon");
+    assert!(can(vec![photo(Approved, 100, Some(NOW + 10))]), "approved, expiring soon");
+    assert!(can(vec![photo(Denied, 390, None)]), "denied");
+    assert!(can(vec![photo(Approved, 1, Some(10))]), "expired");
+    // An unexpired approval still decides when a newer attempt is pending: no new one either.
+    assert!(!can(vec![photo(Submitted, 399, None), photo(Approved, 300, Some(NOW + 100))]));
+}

@@ -1,7 +1,10 @@
 //! A learner's verification status from all their attempts (Open edX
 //! `IDVerificationService.user_status`).
 
-use super::{AnyStatus, AttemptStatus, GenericStatus, Policy, Verification, policy::is_verification_expiring_soon};
+use super::{
+    AnyStatus, AttemptStatus, GenericStatus, Policy, Verification, policy::is_verification_expiring_soon,
+    reverify::verify_now,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +57,14 @@ pub struct UserStatus {
     /// When the deciding attempt expires (or expired).
     #[serde(with = "super::timestamp::option")]
     pub expires: Option<DateTime<Utc>>,
+    /// Whether the learner may start a new verification now (`reverify::verify_now`, Open
+    /// edX's `can_verify_now`): what the SPA offers and what every submit door enforces.
+    #[serde(default = "yes")]
+    pub can_verify: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl UserStatus {
@@ -67,6 +78,7 @@ impl UserStatus {
             verification_expiry: String::new(),
             expiring_soon: false,
             expires: None,
+            can_verify: true,
         }
     }
 }
@@ -130,5 +142,6 @@ pub fn user_status(attempts: &[Verification], now: DateTime<Utc>, policy: &Polic
     } else {
         result.expires = None;
     }
+    result.can_verify = verify_now(&result, now, policy).is_allowed();
     result
 }

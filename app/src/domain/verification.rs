@@ -111,6 +111,12 @@ impl Verification {
         self.expiration_datetime(policy).is_some_and(|e| e < now)
     }
 
+    /// Whether a learner reading their own records is shown this record at all: every one
+    /// except a generic attempt a plugin hid (`hide_status_from_user`). Staff see all.
+    pub fn visible_to(&self, staff: bool) -> bool {
+        staff || !(self.kind == AttemptKind::Generic && self.hide_status_from_user)
+    }
+
     /// Whether the learner is shown this attempt's status: photo verifications yes, SSO and
     /// manual no, generic unless the plugin hid it.
     pub fn should_display_status_to_user(&self) -> bool {

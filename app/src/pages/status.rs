@@ -45,14 +45,15 @@ pub enum Action {
     None,
 }
 
-/// The action for `status`.
+/// The action for `status`. Whether a way in is offered at all is the server's
+/// `can_verify` (the domain's `reverify::verify_now`, which every submit door enforces), so
+/// the page never offers a submission that would be refused.
 pub fn action(status: &UserStatus) -> Action {
     match status.status {
+        UserStatusKind::Pending if !status.can_verify => Action::Wait,
+        _ if !status.can_verify => Action::None,
         UserStatusKind::None => Action::Start,
-        UserStatusKind::Pending => Action::Wait,
-        UserStatusKind::Approved if status.expiring_soon => Action::Reverify,
-        UserStatusKind::Approved => Action::None,
-        UserStatusKind::MustReverify | UserStatusKind::Expired => Action::Reverify,
+        _ => Action::Reverify,
     }
 }
 
@@ -179,12 +180,15 @@ mod tests {
 
     #[test]
     fn actions() {
-        let with = |status, expiring_soon| UserStatus { status, expiring_soon, ..UserStatus::none() };
-        assert_eq!(action(&with(UserStatusKind::None, false)), Action::Start);
+        // As the server sends them: `can_verify` from the domain rule.
+        let with = |status, can_verify| UserStatus { status, can_verify, ..UserStatus::none() };
+        assert_eq!(action(&with(UserStatusKind::None, true)), Action::Start);
         assert_eq!(action(&with(UserStatusKind::Pending, false)), Action::Wait);
         assert_eq!(action(&with(UserStatusKind::Approved, false)), Action::None);
         assert_eq!(action(&with(UserStatusKind::Approved, true)), Action::Reverify);
-        assert_eq!(action(&with(UserStatusKind::MustReverify, false)), Action::Reverify);
-        assert_eq!(action(&with(UserStatusKind::Expired, false)), Action::Reverify);
+        assert_eq!(action(&with(UserStatusKind::MustReverify, true)), Action::Reverify);
+        assert_eq!(action(&with(UserStatusKind::Expired, true)), Action::Reverify);
+        // A pending attempt whose window opened (Open edX lets such a learner verify) is offered a way in.
+        assert_eq!(action(&with(UserStatusKind::Pending, true)), Action::Reverify);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod callbacks;
+pub mod csp;
 pub mod error;
 pub mod health;
 pub mod identity;
@@ -123,6 +124,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .layer(default_header("x-content-type-options", "nosniff"))
         .layer(default_header("referrer-policy", "strict-origin-when-cross-origin"))
         .layer(default_header("strict-transport-security", hsts))
+        .layer(axum::middleware::from_fn_with_state(csp::Csp::for_state(&state), csp::policy))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

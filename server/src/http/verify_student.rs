@@ -32,11 +32,14 @@ pub struct SubmitPhotosForm {
 /// Submits the learner's photos for verification.
 ///
 /// Open edX's `SubmitPhotosView` (form fields `face_image`, `photo_id_image`, `full_name`
-/// as data URLs); the same service as the SPA's server function.
+/// as data URLs); the same service as the SPA's server function, with the same door check
+/// (Open edX's `can_verify_now`, then the daily cap).
 #[utoipa::path(post, path = "/verify_student/submit-photos/", tag = "open edx",
     request_body(content_type = "application/x-www-form-urlencoded", description = "face_image, photo_id_image, full_name, course_key"),
-    responses((status = 200, description = "Submitted"), (status = 400, description = "Bad photo or name"),
-        (status = 401, description = "Not signed in"), (status = 413, description = "Too large")))]
+    responses((status = 200, description = "Submitted"),
+        (status = 400, description = "Bad photo or name; or `cannot_verify_now`: an attempt is under review, or the learner is verified and not expiring soon"),
+        (status = 401, description = "Not signed in"), (status = 413, description = "Too large"),
+        (status = 429, description = "Too many submissions (per minute, or `limits.submit_per_user_per_day`)")))]
 pub async fn submit_photos(
     State(state): State<AppState>,
     who: Identity,

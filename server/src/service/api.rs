@@ -44,7 +44,8 @@ async fn ensure_user(services: &Services, user: UserId) -> ServiceResult<()> {
     users::by_id(&mut conn, user).await?.map(|_| ()).ok_or(ServiceError::NotFound)
 }
 
-/// Creates a generic attempt (`create_verification_attempt`); returns its id.
+/// Creates a generic attempt (`create_verification_attempt`); returns its id. When the
+/// actor is the learner, refused unless they may verify now (`submit::ensure_can_start`).
 pub async fn create_verification_attempt(
     services: &Services,
     new: GenericAttempt,
@@ -52,6 +53,11 @@ pub async fn create_verification_attempt(
 ) -> ServiceResult<i64> {
     let status = parse_generic(&new.status)?;
     ensure_user(services, new.user).await?;
+    // A learner starting an attempt goes through the same door check as photo submissions;
+    // plugins and staff recording an outcome do not.
+    if matches!(actor, Actor::Learner(_)) {
+        super::submit::ensure_can_start(services, new.user).await?;
+    }
     let attempt = NewAttempt {
         uuid: uuid::Uuid::new_v4().to_string(),
         user_id: new.user,

@@ -25,8 +25,9 @@ pub const CALLBACK_PATH: &str = "/callbacks/hosted";
 /// Where the learner lands after the vendor's flow.
 pub const RETURN_PATH: &str = "/id-verification/status";
 
-/// Starts the learner's hosted flow: resumes the newest inquiry they have not finished, or
-/// creates a new inquiry and its generic attempt (`created`).
+/// Starts the learner's hosted flow: resumes the newest inquiry they have not finished, or,
+/// when the learner may verify now (`submit::ensure_can_start`), creates a new inquiry and
+/// its generic attempt (`created`).
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorError> {
     let (account, open) = {
@@ -42,6 +43,8 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
             return Ok(Handoff::Hosted { url: inquiry.flow_url });
         }
     }
+    // A new inquiry is billed by the vendor: the learner must be allowed to verify now.
+    super::submit::ensure_can_start(services, user).await?;
     let base = services.cfg.server.public_url.trim_end_matches('/');
     let name = if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() };
     let reference_id = format!("user-{}", user.0);

@@ -31,6 +31,20 @@ pub async fn verifications_for_user(services: &Services, user: UserId) -> Servic
     Ok(out)
 }
 
+/// [`verifications_for_user`] as a reader sees them: a learner (`staff` false) never sees a
+/// generic attempt a plugin hid (`hide_status_from_user`); staff see every one. The one
+/// place every learner-facing read (`/api/v1`, `/verify_student/status/`, the accounts
+/// endpoints) applies that rule.
+pub async fn verifications_visible_to(
+    services: &Services,
+    user: UserId,
+    staff: bool,
+) -> ServiceResult<Vec<Verification>> {
+    let mut all = verifications_for_user(services, user).await?;
+    all.retain(|v| v.visible_to(staff));
+    Ok(all)
+}
+
 /// The learner's status (`user_status`).
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<UserStatus> {
@@ -38,19 +52,24 @@ pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<Use
     Ok(decide_status(&attempts, services.clock.now(), &services.policy(), &services.cfg.platform.name))
 }
 
-/// The learner's status and the expiration of their newest verification in one of
-/// `statuses`, from one read of their verifications (`GET /verify_student/status/` needs
-/// both; reading twice was one of its three database round trips, see BENCHMARKS.md).
+/// What the learner themself is told (`GET /verify_student/status/`), from one read of
+/// their verifications (reading twice was one of its three database round trips, see
+/// BENCHMARKS.md): the status and the expiration of the newest verification in one of
+/// `statuses`, both judged on the records the learner may see
+/// ([`verifications_visible_to`]), and whether they may verify now, judged on every record
+/// as the submit doors judge it, so it is never offered when a door would refuse.
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn user_status_and_expiration(
     services: &Services,
     user: UserId,
     statuses: &[&str],
-) -> ServiceResult<(UserStatus, Option<Expiration>)> {
-    let attempts = verifications_for_user(services, user).await?;
-    let policy = services.policy();
-    let status = decide_status(&attempts, services.clock.now(), &policy, &services.cfg.platform.name);
-    Ok((status, id_verification::get_expiration_datetime(&attempts, statuses, &policy)))
+) -> ServiceResult<(UserStatus, Option<Expiration>, bool)> {
+    let all = verifications_for_user(services, user).await?;
+    let (now, policy, platform) = (services.clock.now(), services.policy(), &services.cfg.platform.name);
+    let door = decide_status(&all, now, &policy, platform).can_verify;
+    let seen: Vec<Verification> = all.into_iter().filter(|v| v.visible_to(false)).collect();
+    let status = decide_status(&seen, now, &policy, platform);
+    Ok((status, id_verification::get_expiration_datetime(&seen, statuses, &policy), door))
 }
 
 /// Whether the learner is verified now (`user_is_verified`).

@@ -112,6 +112,12 @@ pub enum ServiceError {
     /// A feature is not configured on this deployment.
     #[error("{0}")]
     NotConfigured(&'static str),
+    /// The learner may not start a verification now; the message says why.
+    #[error("{0}")]
+    CannotVerifyNow(String),
+    /// The learner reached the daily number of verification attempts.
+    #[error("{0}")]
+    TooManyAttempts(String),
 }
 
 /// Result of a use case.
@@ -128,6 +134,8 @@ impl From<ServiceError> for AppError {
             ServiceError::InvalidImage(m) => AppError::new(ErrorCode::InvalidImage, m),
             ServiceError::TooLarge(m) => AppError::new(ErrorCode::PayloadTooLarge, m),
             ServiceError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            ServiceError::CannotVerifyNow(m) => AppError::new(ErrorCode::CannotVerifyNow, m),
+            ServiceError::TooManyAttempts(m) => AppError::new(ErrorCode::RateLimited, m),
             ServiceError::Raced => AppError::new(ErrorCode::Conflict, "The record changed meanwhile; try again."),
             ServiceError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %e, "database unavailable");

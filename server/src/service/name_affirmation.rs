@@ -3,12 +3,17 @@
 //! whatever its kind, so a manual verification or a hosted vendor can approve a name as
 //! well as Software Secure. An attempt is linked by uuid; a pending name with no attempt
 //! yet is linked to the learner's next attempt for exactly that name.
+//!
+//! A name is only ever approved (or denied, or under review) by an attempt that verified
+//! *that* name: a learner-created record starts `pending`, and an attempt's status reaches
+//! it only while the attempt's name is the same (see [`same_name`]), both when the record
+//! names the attempt and when the attempt's later events arrive.
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::{
     events::{Event, EventHook, EventType},
     store::{
-        StoreError, attempt_delete, users,
+        StoreError, attempt_delete, kinds, users,
         verified_names::{self, NameChange, VerifiedName},
     },
 };
@@ -27,7 +32,19 @@ fn name_status(event: EventType) -> &'static str {
     }
 }
 
-/// The learner asks to have `verified_name` verified (optionally by a known attempt).
+/// Whether an attempt for `attempt_name` verifies the name `verified_name`: equal after
+/// trimming the ends, nothing looser. edx-name-affirmation matches a verified name to an
+/// attempt's `photo_id_name` by plain equality; case and inner spacing are part of the name
+/// printed on a certificate, so "ada  lovelace" is not proven by an ID reading "Ada Lovelace".
+/// Only the ends are forgiven, because Vouch trims every name it stores and plugins may not.
+pub fn same_name(attempt_name: &str, verified_name: &str) -> bool {
+    attempt_name.trim() == verified_name.trim()
+}
+
+/// The learner asks to have `verified_name` verified (optionally by a known attempt). The
+/// record starts `pending`. Naming an attempt links the record to it, and the attempt's
+/// status (approved, say) then reaches the name as a second history entry, exactly as its
+/// next event would; an attempt that verified a different name is refused, nothing stored.
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn request_verified_name(
     services: &Services,
@@ -46,15 +63,31 @@ pub async fn request_verified_name(
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
     let profile = users::by_id(&mut tx, user).await?.ok_or(ServiceError::NotFound)?;
-    // A name for an attempt already under way starts in the status that attempt gives it.
-    let status = match attempt_uuid {
-        Some(uuid) => match attempt_delete::find(&mut tx, uuid).await? {
-            Some(found) => EventType::for_status(found.kind, &found.status).map_or("pending", name_status),
-            None => return Err(ServiceError::Invalid("No such verification attempt.".into())),
-        },
-        None => "pending",
+    // The status the named attempt gives a name it verified.
+    let linked_status = match attempt_uuid {
+        Some(uuid) => {
+            let found = attempt_delete::find(&mut tx, uuid)
+                .await?
+                .ok_or_else(|| ServiceError::Invalid("No such verification attempt.".into()))?;
+            let attempt = kinds::by_id(&mut tx, found.kind, found.id)
+                .await?
+                .ok_or_else(|| ServiceError::Invalid("No such verification attempt.".into()))?;
+            if !same_name(&attempt.name, name) {
+                return Err(ServiceError::Invalid(
+                    "That verification attempt verified a different name; a name can only be verified by an \
+                     attempt for that same name."
+                        .into(),
+                ));
+            }
+            Some(EventType::for_status(found.kind, &found.status).map_or("pending", name_status))
+        }
+        None => None,
     };
-    let record = verified_names::insert(&mut tx, user, name, &profile.full_name, attempt_uuid, status, now).await?;
+    let mut record =
+        verified_names::insert(&mut tx, user, name, &profile.full_name, attempt_uuid, "pending", now).await?;
+    if let Some(status) = linked_status.filter(|s| *s != "pending") {
+        record = verified_names::set_linked_status(&mut tx, &record, status, "attempt_linked", now).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(record)
 }
@@ -100,7 +133,10 @@ pub async fn apply_event(services: &Services, seq: i64, event: &Event) -> Servic
     let mut tx = services.store.begin().await?;
     let names = verified_names::for_event(&mut tx, user, event.data.name.trim(), uuid).await?;
     let cause = event.event_type.as_str();
-    for name in names {
+    // A name linked to this attempt follows it only while the attempt verifies that very
+    // name: an attempt renamed since (generic attempts can be), or a link made before names
+    // were checked, changes nothing.
+    for name in names.into_iter().filter(|n| same_name(&event.data.name, &n.verified_name)) {
         let last = verified_names::last_event_seq(&mut tx, name.id).await?;
         if last.is_some_and(|l| l >= seq)
             || name.status == status && name.verification_attempt_uuid.as_ref() == Some(uuid)

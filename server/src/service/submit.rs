@@ -1,28 +1,66 @@
 //! Submitting photos: validate, seal and store the photos, create the attempt in `ready`
 //! and queue its submission to the vendor, in one transaction.
 
-use super::{ServiceError, ServiceResult, Services, images};
+use super::{ServiceError, ServiceResult, Services, idv, images};
 use crate::{
     jobs::ss_submit,
     store::{
         StoreError,
         attempts::{self, NewPhotoVerification},
         transitions::Actor,
-        users,
+        users, verifications,
     },
     vault::sealed::{self, PhotoKind, Sealed},
 };
 use app::{
     domain::{
-        AttemptId, UserId,
+        AttemptId, AttemptKind, UserId,
         photo_lifecycle::{self, PhotoOp, PhotoReview},
+        reverify::verify_now,
+        user_status::user_status,
     },
     dto::{NameError, SubmitPhotosRequest, validate_full_name},
 };
+use chrono::Duration;
 
 pub use app::dto::MAX_NAME_CHARS;
 
-/// Validates the photos and the name, seals and stores the photos, and creates an attempt
+/// The check every door that starts a verification for a learner makes first, before it
+/// reads a photo, stores anything or calls a vendor: Open edX's `can_verify_now` (from the
+/// pure domain, the same answer the SPA's status page shows), then the per-learner daily
+/// cap `limits.submit_per_user_per_day`, counted from the attempts stored in the last 24
+/// hours (so it holds across restarts and replicas, unlike the per-process rate limit).
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn ensure_can_start(services: &Services, user: UserId) -> ServiceResult<()> {
+    let now = services.clock.now();
+    let policy = services.policy();
+    // The status as every reader sees it (after the filter pipeline).
+    let seen = idv::verifications_for_user(services, user).await?;
+    let status = user_status(&seen, now, &policy, &services.cfg.platform.name);
+    if let Some(why) = verify_now(&status, now, &policy).refusal() {
+        return Err(ServiceError::CannotVerifyNow(why));
+    }
+    let cap = services.cfg.limits.submit_per_user_per_day;
+    if cap == 0 {
+        return Ok(());
+    }
+    // The stored attempts themselves: a filter step may hide records, never the learner's own submissions.
+    let stored = verifications::for_user(&mut *services.store.conn().await?, user).await?;
+    let since = now - Duration::hours(24);
+    let recent = stored
+        .iter()
+        .filter(|v| matches!(v.kind, AttemptKind::Photo | AttemptKind::Generic) && v.created_at > since)
+        .count();
+    if recent >= cap as usize {
+        return Err(ServiceError::TooManyAttempts(format!(
+            "You have started {recent} verifications in the last 24 hours, the most allowed. Please try again tomorrow."
+        )));
+    }
+    Ok(())
+}
+
+/// Validates the photos and the name, refuses a learner who may not verify now
+/// ([`ensure_can_start`]), seals and stores the photos, and creates an attempt
 /// for `user` that is `ready`, with its submission queued. Either everything is stored or
 /// nothing is: on a database failure the photos just written are removed again.
 ///
@@ -58,6 +96,9 @@ pub async fn submit_photos(
         };
         (account, earlier)
     };
+    // A well-formed request from a learner who may not verify now stops here: nothing sealed,
+    // stored or sent.
+    ensure_can_start(services, user).await?;
     let name_changed = name.as_ref().is_some_and(|n| *n != account.full_name);
     let name = name.unwrap_or_else(|| {
         if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() }

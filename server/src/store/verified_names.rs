@@ -206,6 +206,27 @@ pub async fn set_status(
     Ok(Some(updated))
 }
 
+/// Gives a just-created name the status of the attempt it names (already checked to have
+/// verified that name), with a history row naming the cause. No event is involved, so the
+/// event position stays unset and the attempt's next event applies as usual.
+pub async fn set_linked_status(
+    conn: &mut Conn,
+    name: &VerifiedName,
+    status: &str,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<VerifiedName> {
+    sqlx::query("update verified_name set status = $1, updated_at = $2 where verified_name_id = $3")
+        .bind(status)
+        .bind(to_micros(now))
+        .bind(name.id)
+        .execute(&mut *conn)
+        .await?;
+    let updated = VerifiedName { status: status.to_owned(), updated_at: now, ..name.clone() };
+    log(conn, &updated, cause, status, now).await?;
+    Ok(updated)
+}
+
 /// Deletes the names that refer to a deleted attempt, keeping their history; returns how many.
 pub async fn delete_for_attempt(conn: &mut Conn, attempt_uuid: &str, now: DateTime<Utc>) -> StoreResult<usize> {
     let names = for_attempt(conn, attempt_uuid).await?;

@@ -152,7 +152,7 @@ async fn names_follow_attempts(db: &TestDb) {
     // A manual verification approves a verified name.
     name_affirmation::request_verified_name(s, ada, "Ada Byron", None).await.expect("request");
     assert_eq!(status_of("Ada Byron").await.map(|s| s.0).as_deref(), Some("pending"));
-    api::create_manual_verification(s, ada, "Ada Byron", "passport seen", None).await.expect("manual");
+    let manual = api::create_manual_verification(s, ada, "Ada Byron", "passport seen", None).await.expect("manual");
     runner.run_until_idle().await;
     let (st, uuid) = status_of("Ada Byron").await.expect("name");
     assert_eq!(st, "approved");
@@ -179,7 +179,10 @@ async fn names_follow_attempts(db: &TestDb) {
     runner.run_until_idle().await;
     assert_eq!(status_of("Ada King").await.map(|s| s.0).as_deref(), Some("denied"));
 
-    // A photo attempt for a name: submitted, then approved.
+    // A photo attempt for a name: submitted, then approved. (The manual approval is revoked
+    // first: an approved learner may not submit again, Open edX's can_verify_now.)
+    api::revoke_manual_verification(s, manual, None, "superseded").await.expect("revoke");
+    runner.run_until_idle().await;
     name_affirmation::request_verified_name(s, ada, "Ada L King", None).await.expect("request");
     let (photo, photo_uuid) = submit_photos(&app, &cookie, "Ada L King").await;
     let actor = Actor::Vendor("test".into());
@@ -289,8 +292,18 @@ async fn names_over_http(db: &TestDb) {
         (true, Some(0)),
         "only one's own"
     );
+    // Three changes: "Ada King" requested; "Ada Byron" requested (pending, as every name a
+    // learner asks for starts), then approved by the attempt it names, which verified it.
     let (st, v) = app.json(json_req("GET", "/api/v1/verified_name/history", Some(&ada_cookie), None)).await;
-    assert_eq!((st, v["results"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+    assert_eq!((st, v["results"].as_array().map(Vec::len)), (StatusCode::OK, Some(3)));
+    let byron: Vec<(&str, &str)> = v["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["verified_name"] == "Ada Byron")
+        .map(|h| (h["status"].as_str().unwrap_or_default(), h["cause"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(byron, [("pending", "requested"), ("approved", "attempt_linked")]);
 
     // `vouch delete-attempt` (a real process) deletes the attempt and the name that refers to it.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))

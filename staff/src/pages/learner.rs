@@ -143,6 +143,8 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
     let id = attempt["id"].as_i64().unwrap_or_default();
     let status = text(&attempt, "status");
     let uuid = text(&attempt, "uuid");
+    // Photo attempts: the vendor-facing receipt id, the id the decrypt endpoints look up.
+    let receipt_id = text(&attempt, "receipt_id");
     let message = text(&attempt, "message");
     let open = RwSignal::new(false);
     let history = RwSignal::new(None::<Result<Vec<Value>, String>>);
@@ -196,9 +198,9 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
         };
         view! { <button type="button" on:click=on_click>"Retry the submission"</button> }
     });
-    let photos = (kind == "photo").then(|| {
-        let face = format!("/verify_student/decrypt-idv-images/face/{}", segment(&uuid));
-        let id_photo = format!("/verify_student/decrypt-idv-images/photo-id/{}", segment(&uuid));
+    let photos = (kind == "photo" && !receipt_id.is_empty()).then(|| {
+        let face = format!("/verify_student/decrypt-idv-images/face/{}", segment(&receipt_id));
+        let id_photo = format!("/verify_student/decrypt-idv-images/photo-id/{}", segment(&receipt_id));
         // rel=external: a full page load of the image, not a route of the console.
         view! {
             <a href=face rel="external">"Face photo"</a>
@@ -219,8 +221,9 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
                 <dd>{show_opt_time(&attempt["created_at"])}</dd>
                 <dt>"Expires"</dt>
                 <dd>{show_opt_time(&attempt["expiration_datetime"])}</dd>
-                <dt>"Receipt"</dt>
+                <dt>"Attempt id"</dt>
                 <dd><code>{uuid.clone()}</code></dd>
+                {(!receipt_id.is_empty()).then(|| view! { <dt>"Receipt"</dt><dd><code>{receipt_id.clone()}</code></dd> })}
                 {(!message.is_empty()).then(|| view! { <dt>"Message"</dt><dd>{message}</dd> })}
             </dl>
             <div class="actions">

@@ -2,7 +2,7 @@
 //! that talks to Open edX's `verify_student` and user API talks to Vouch unchanged.
 
 use super::super::{AppState, error::ApiError, identity::Identity};
-use crate::service::idv;
+use crate::service::{accounts, idv};
 use app::{
     domain::{AttemptKind, Verification, id_verification::Expiration, policy::can_verify_now},
     error::ErrorCode,
@@ -43,12 +43,13 @@ pub async fn verify_student_status(
     who: Identity,
 ) -> Result<Json<VerifyStudentStatus>, ApiError> {
     let services = &state.services;
-    let (status, expiration) = idv::user_status_and_expiration(services, who.user.id, &["approved"]).await?;
+    let (status, expiration, door_open) = idv::user_status_and_expiration(services, who.user.id, &["approved"]).await?;
     let expires = match expiration {
         Some(Expiration::At(at)) => Some(at),
         Some(Expiration::Never) | None => None,
     };
-    let can_verify = can_verify_now(status.status, expires, services.clock.now(), &services.policy());
+    // Open edX's formula, and never "yes" where the submit doors say no.
+    let can_verify = door_open && can_verify_now(status.status, expires, services.clock.now(), &services.policy());
     Ok(Json(VerifyStudentStatus {
         status: status.status.as_str().to_owned(),
         expires: expires.map(drf_time),
@@ -81,7 +82,8 @@ pub struct VerificationDetails {
     pub message: String,
     /// Last change.
     pub updated_at: String,
-    /// The vendor receipt (photo verifications only).
+    /// The vendor receipt id (photo verifications only): the `EdX-ID` the vendor knows, and
+    /// the id of `/verify_student/decrypt-idv-images/…` and the staff photo URLs.
     pub receipt_id: Option<String>,
 }
 
@@ -102,7 +104,7 @@ async fn visible_verifications(
     username: &str,
 ) -> Result<Vec<Verification>, ApiError> {
     let user = super::visible_account(state, who, username).await?;
-    let mut all = idv::verifications_for_user(&state.services, user.id).await?;
+    let mut all = idv::verifications_visible_to(&state.services, user.id, who.staff).await?;
     if all.is_empty() {
         return Err(ApiError::new(ErrorCode::NotFound, "No verification for this account."));
     }
@@ -149,6 +151,10 @@ pub async fn account_verifications(
 ) -> Result<Json<Vec<VerificationDetails>>, ApiError> {
     let policy = state.services.policy();
     let all = visible_verifications(&state, &who, &username).await?;
+    let receipts = match all.first() {
+        Some(v) => accounts::photo_receipt_ids(&state.services, v.user_id).await?,
+        None => Default::default(),
+    };
     Ok(Json(
         all.into_iter()
             .map(|v| VerificationDetails {
@@ -157,7 +163,9 @@ pub async fn account_verifications(
                 expiration_datetime: v.expiration_datetime(&policy).map(drf_time),
                 message: v.error_msg.clone(),
                 updated_at: drf_time(v.updated_at),
-                receipt_id: (v.kind == AttemptKind::Photo).then(|| v.uuid.clone()),
+                // The vendor-facing receipt id, never the attempt's uuid (a filter step's
+                // own photo records, unknown to the store, have none).
+                receipt_id: (v.kind == AttemptKind::Photo).then(|| receipts.get(&v.uuid).cloned()).flatten(),
             })
             .collect(),
     ))

@@ -134,8 +134,11 @@ pub struct AttemptBody {
     pub kind: String,
     /// Id within its kind.
     pub id: i64,
-    /// Public id (the receipt id of photo attempts).
+    /// Public id of the attempt.
     pub uuid: String,
+    /// The vendor receipt id (photo attempts only): the `EdX-ID` the vendor knows, and the
+    /// id of the staff photo endpoints (`/verify_student/decrypt-idv-images/…`).
+    pub receipt_id: Option<String>,
     /// Status.
     pub status: String,
     /// The name verified.
@@ -164,15 +167,16 @@ pub async fn user_attempts(
     let services = &state.services;
     let user = super::visible_account(&state, &who, &username).await?;
     let policy = services.policy();
-    let mut all = idv::verifications_for_user(services, user.id).await?;
+    // Generic attempts a plugin hid stay hidden from the learner (`hide_status_from_user`).
+    let mut all = idv::verifications_visible_to(services, user.id, who.staff).await?;
     all.sort_by_key(|v| std::cmp::Reverse((v.updated_at, v.id)));
+    let receipts = accounts::photo_receipt_ids(services, user.id).await?;
     let bodies = all
         .into_iter()
-        // Generic attempts a plugin hid stay hidden from the learner (`hide_status_from_user`).
-        .filter(|v| who.staff || v.kind != AttemptKind::Generic || !v.hide_status_from_user)
         .map(|v| AttemptBody {
             kind: v.kind.as_str().to_owned(),
             id: v.id,
+            receipt_id: (v.kind == AttemptKind::Photo).then(|| receipts.get(&v.uuid).cloned()).flatten(),
             uuid: v.uuid.clone(),
             status: v.status.as_str().to_owned(),
             name: v.name.clone(),
