@@ -594,6 +594,19 @@ impl Config {
                     "turn it off (VOUCH_AUTH__DEV_LOGIN=false)",
                 )));
             }
+            // A loopback bind behind a reverse proxy is still public: the public URL says
+            // where people reach Vouch, and only a loopback one keeps dev login local.
+            if !public_url_is_loopback(&self.server.public_url) {
+                return Err(ConfigError::Invalid(invalid(
+                    "auth.dev_login",
+                    &format!(
+                        "dev login (sign in as anyone) is on while server.public_url ({}) is not a loopback address, \
+                         so a reverse proxy may expose it",
+                        self.server.public_url
+                    ),
+                    "turn it off (VOUCH_AUTH__DEV_LOGIN=false) or use http://127.0.0.1:<port> or http://localhost:<port>",
+                )));
+            }
         }
         if let Some(bind) = self.server.metrics_bind
             && bind == self.server.bind
@@ -610,5 +623,15 @@ impl Config {
     /// Whether cookies get the `Secure` flag.
     pub fn secure_cookies(&self) -> bool {
         self.auth.secure_cookies.unwrap_or_else(|| self.server.public_url.starts_with("https://"))
+    }
+}
+
+/// Whether `url`'s host is `localhost` or a loopback IP address.
+fn public_url_is_loopback(url: &str) -> bool {
+    match url::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }

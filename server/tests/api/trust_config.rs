@@ -167,6 +167,19 @@ async fn public_dev_login(db: &TestDb) {
         ("VOUCH_VAULT__URL_SECRET", URL_SECRET),
     ];
     assert_refused("https", start(&d, &["serve"], &https, &[]), "auth.dev_login", "VOUCH_AUTH__DEV_LOGIN", "https");
+    // Bound to loopback behind a reverse proxy that publishes it: still public.
+    let proxied = [
+        ("VOUCH_SERVER__PUBLIC_URL", "http://vouch.example.org"),
+        ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
+        ("VOUCH_VAULT__URL_SECRET", URL_SECRET),
+    ];
+    assert_refused(
+        "proxied",
+        start(&d, &["serve"], &proxied, &[]),
+        "auth.dev_login",
+        "VOUCH_AUTH__DEV_LOGIN",
+        "not a loopback address",
+    );
 }
 on_both_backends!(dev_login_on_a_public_bind_or_https_stops_serve, public_dev_login);
 

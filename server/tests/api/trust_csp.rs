@@ -13,10 +13,6 @@ use axum::{
     http::{HeaderMap, Request, StatusCode, header},
 };
 use base64::Engine;
-use server::{
-    lti::consumers::{self, ConsumerInput},
-    store::users,
-};
 use sha2::{Digest, Sha256};
 
 const SPA_SCRIPT: &str = "import init from '/frontend-1.js';\nawait init('/frontend-1_bg.wasm');";
@@ -96,23 +92,24 @@ async fn pages_carry_their_policies(db: &TestDb) {
     }
 
     // LTI consumers: each one's ancestors, or the global setting for one without.
-    let grace = {
-        app.login("grace").await;
-        let mut conn = app.services.store.conn().await.expect("conn");
-        let u = users::by_username(&mut conn, "grace").await.expect("q").expect("grace");
-        users::set_staff(&mut conn, u.id, true).await.expect("staff");
-        u.id
+    // Added as `vouch lti add-consumer` or the console would (service checks are theirs).
+    let add = |key: &'static str, ancestors: &'static str| {
+        let store = app.services.store.clone();
+        async move {
+            let new = server::store::lti::NewConsumer {
+                name: key.into(),
+                key: key.into(),
+                secret: "a shared secret of some length".to_owned().into(),
+                instance_guid: None,
+                allowed_outcome_hosts: vec![],
+                frame_ancestors: ancestors.into(),
+            };
+            let mut conn = store.conn().await.expect("conn");
+            server::store::lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await.expect("add");
+        }
     };
-    let input = |key: &str, ancestors: &str| ConsumerInput {
-        name: key.into(),
-        key: key.into(),
-        secret: "a shared secret of some length".to_owned().into(),
-        instance_guid: None,
-        allowed_outcome_hosts: Default::default(),
-        frame_ancestors: ancestors.into(),
-    };
-    consumers::add(&app.services, grace, input("canvas", "https://canvas.example.edu")).await.expect("add");
-    consumers::add(&app.services, grace, input("moodle", "https://moodle.example.edu 'self'")).await.expect("add");
+    add("canvas", "https://canvas.example.edu").await;
+    add("moodle", "https://moodle.example.edu 'self'").await;
     // Another replica (its list is read afresh; this one's within seconds).
     let replica = app_over(db, dir.path()).await;
     let (_, p) = csp_of(&replica, "/id-verification").await;
@@ -123,7 +120,7 @@ async fn pages_carry_their_policies(db: &TestDb) {
     );
     let (_, p) = csp_of(&replica, "/staff").await;
     assert_eq!(directive(&p, "frame-ancestors"), Some("'none'"), "{p}");
-    consumers::add(&app.services, grace, input("blank", "")).await.expect("add");
+    add("blank", "").await;
     let replica = app_over(db, dir.path()).await;
     let (_, p) = csp_of(&replica, "/id-verification").await;
     let global = replica.services.cfg.lti.frame_ancestors.clone();
