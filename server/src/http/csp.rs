@@ -125,9 +125,11 @@ impl Csp {
 /// consumer's record holds.
 fn union_of_sources<'a>(lists: impl Iterator<Item = &'a str>) -> String {
     let mut out: Vec<&str> = Vec::new();
-    for source in lists.flat_map(str::split_ascii_whitespace) {
-        let clean = source.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',');
-        if clean && !out.contains(&source) {
+    // A list that tries to end the directive (`;`) or start another policy (`,`) is not a
+    // list of sources: all of it is dropped, not just the word that holds the separator.
+    let clean = |list: &&str| list.bytes().all(|b| (b.is_ascii_graphic() || b == b' ') && b != b';' && b != b',');
+    for source in lists.filter(clean).flat_map(str::split_ascii_whitespace) {
+        if !out.contains(&source) {
             out.push(source);
         }
     }
