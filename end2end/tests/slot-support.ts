@@ -11,7 +11,7 @@ export const vendorBin = process.env.VOUCH_FAKE_VENDOR_BIN ?? path.resolve(__dir
 export const distDir = path.resolve(__dirname, '../../dist');
 
 export const hostedKey = 'slot-e2e-hosted-api-key';
-export const hostedSecret = 'slot-e2e-hosted-webhook-secret';
+export const hostedSecret = 'slot-e2e-hosted-webhook-secret-of-32-bytes-or-more';
 
 const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
