@@ -97,7 +97,11 @@ async fn submit(State(vendor): State<Arc<Vendor>>, headers: HeaderMap, body: Byt
             .into_response();
     }
     // Spawned only now, when the answer is certain to be sent (see the module doc).
-    tokio::spawn(process::run(Arc::clone(&vendor), submission));
+    if vendor.registry().start_processing(&submission.edx_id) {
+        tokio::spawn(process::run(Arc::clone(&vendor), submission));
+    } else {
+        tracing::info!(edx_id = %submission.edx_id, "already decided or in progress: answered without a new review");
+    }
     Json(json!({"ok": true})).into_response()
 }
 

@@ -18,6 +18,9 @@ pub(super) struct Entry {
     /// HTTP status of the last callback attempt, once the callback is finished.
     pub callback_status: Option<u16>,
     pub expected_name: String,
+    /// A submission of this id is being processed now.
+    #[serde(skip)]
+    pub processing: bool,
 }
 
 /// The JSON document of `GET /_fake/requests`.
@@ -63,6 +66,7 @@ impl Registry {
                     result: None,
                     callback_status: None,
                     expected_name: expected_name.to_owned(),
+                    processing: false,
                 });
             }
         }
@@ -77,10 +81,26 @@ impl Registry {
         }
     }
 
+    /// Whether a submission of `edx_id` is processed now, as a real vendor keeps one verdict
+    /// per receipt id: not while an earlier one is being processed, nor after a PASS or FAIL
+    /// whose callback was delivered (a resend that raced the callback must not be decided
+    /// again from photo URLs that Vouch closed at the decision); again after a SYSTEM FAIL or
+    /// an undelivered callback. Marks it as being processed when it answers yes.
+    pub fn start_processing(&mut self, edx_id: &str) -> bool {
+        let Some(entry) = self.entry_mut(edx_id) else { return true };
+        let delivered = entry.callback_status.is_some_and(|s| (200..300).contains(&s));
+        if entry.processing || (matches!(entry.result, Some("PASS" | "FAIL")) && delivered) {
+            return false;
+        }
+        entry.processing = true;
+        true
+    }
+
     /// Records the final callback status (`None`: no attempt got an HTTP answer).
     pub fn called_back(&mut self, edx_id: &str, status: Option<u16>) {
         if let Some(entry) = self.entry_mut(edx_id) {
             entry.callback_status = status;
+            entry.processing = false;
         }
     }
 
