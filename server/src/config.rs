@@ -522,6 +522,13 @@ impl Config {
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
         }
+        if !crate::email::config::LANGUAGES.contains(&self.email.language.as_str()) {
+            return Err(ConfigError::Invalid(invalid(
+                "email.language",
+                &format!("`{}` is not a language Vouch writes emails in", self.email.language),
+                "set it to `en` or `fr`",
+            )));
+        }
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod pay_and_verify;
 pub mod photo_lifecycle;
 pub mod policy;
+pub mod reasons;
 pub mod reverify;
 pub mod timestamp;
 pub mod user_status;

@@ -61,6 +61,10 @@ pub struct UserStatus {
     /// edX's `can_verify_now`): what the SPA offers and what every submit door enforces.
     #[serde(default = "yes")]
     pub can_verify: bool,
+    /// Why the deciding attempt was denied (`must_reverify` only), parsed from `error`:
+    /// what the learner reads, in their language (`crate::i18n::reasons`).
+    #[serde(default)]
+    pub reasons: Vec<super::reasons::DenialReason>,
 }
 
 fn yes() -> bool {
@@ -79,6 +83,7 @@ impl UserStatus {
             expiring_soon: false,
             expires: None,
             can_verify: true,
+            reasons: Vec::new(),
         }
     }
 }
@@ -139,6 +144,7 @@ pub fn user_status(attempts: &[Verification], now: DateTime<Utc>, policy: &Polic
     {
         result.status = UserStatusKind::MustReverify;
         result.error = attempt.error_msg.clone();
+        result.reasons = super::reasons::parse(&attempt.error_msg);
     } else {
         result.expires = None;
     }

@@ -6,6 +6,7 @@
 
 mod en;
 mod fr;
+pub mod reasons;
 
 pub use en::EN;
 pub use fr::FR;

@@ -74,7 +74,9 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
         .then_some(status.expires)
         .flatten()
         .map(|e| format!("{} {}.", s.valid_until, long_date(s, e)));
-    let reasons = if kind == UserStatusKind::MustReverify { reasons(&status.error) } else { Vec::new() };
+    // Sentences from the server's parsed reasons, never the vendor's raw codes.
+    let reasons =
+        if kind == UserStatusKind::MustReverify { reason_sentences(s.lang, &status.reasons) } else { Vec::new() };
     let link = match action(&status) {
         Action::Start => Some(("/id-verification", s.start)),
         Action::Reverify => Some(("/id-verification/reverify", s.verify_again)),
@@ -95,48 +97,9 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
     }
 }
 
-/// The denial reasons in an attempt's error. The vendor's reasons are stored as JSON (a
-/// string, a list, or lists by photo): every string value in it is one reason (object keys
-/// are not). Anything else is shown as it is. A small scanner instead of `serde_json::Value`,
-/// which would add kilobytes to the learner's download.
-pub fn reasons(error: &str) -> Vec<String> {
-    let error = error.trim();
-    if error.is_empty() {
-        return Vec::new();
-    }
-    if !error.starts_with(['"', '[', '{']) {
-        return vec![error.to_owned()];
-    }
-    let mut out = Vec::new();
-    let mut chars = error.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            continue;
-        }
-        let mut text = String::new();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => break,
-                '\\' => match chars.next() {
-                    Some('n') => text.push('\n'),
-                    Some('t') => text.push('\t'),
-                    Some('u') => {
-                        let hex: String = chars.by_ref().take(4).collect();
-                        text.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-                    }
-                    Some(other) => text.push(other),
-                    None => {}
-                },
-                _ => text.push(c),
-            }
-        }
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let is_key = chars.next_if_eq(&':').is_some();
-        if !is_key && !text.trim().is_empty() {
-            out.push(text.trim().to_owned());
-        }
-    }
-    out
+/// The sentences a learner reads for `reasons`.
+fn reason_sentences(lang: &str, reasons: &[crate::domain::reasons::DenialReason]) -> Vec<String> {
+    crate::i18n::reasons::sentences(lang, reasons).into_iter().map(str::to_owned).collect()
 }
 
 /// "January 5, 2027" / "5 janvier 2027": built from the date's parts, because chrono's
@@ -166,16 +129,12 @@ mod tests {
     }
 
     #[test]
-    fn reasons_from_the_vendor() {
-        assert_eq!(reasons(""), Vec::<String>::new());
-        assert_eq!(reasons("\"Not provided\""), vec!["Not provided"]);
-        assert_eq!(
-            reasons("[\"id_image_missing_name\", \"photo blurry\"]"),
-            vec!["id_image_missing_name", "photo blurry"]
-        );
-        assert_eq!(reasons("{\"userPhotoReasons\": [\"Face out of view\"]}"), vec!["Face out of view"]);
-        assert_eq!(reasons("Your Vouch verification has expired."), vec!["Your Vouch verification has expired."]);
-        assert_eq!(reasons(r#"{"a": "Say \"cheese\"", "b": ["caf\u00e9"]}"#), vec!["Say \"cheese\"", "café"]);
+    fn reasons_are_sentences_in_the_page_language() {
+        use crate::domain::reasons::DenialReason::*;
+        let fr = reason_sentences("fr", &[NameMismatch, Unknown]);
+        assert_eq!(fr.len(), 2);
+        assert!(fr[0].starts_with("Le nom associé"), "{fr:?}");
+        assert_eq!(reason_sentences("en", &[FaceOutOfView]), vec!["Your face was not visible in your self-photo."]);
     }
 
     #[test]

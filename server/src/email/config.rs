@@ -33,6 +33,9 @@ pub struct EmailConfig {
     pub from: String,
     /// Timeout of one SMTP exchange, in seconds.
     pub timeout_secs: u64,
+    /// The language of learner emails (`VOUCH_EMAIL__LANGUAGE`): `en` (default) or `fr`.
+    /// Vouch does not know a learner's language outside the browser, so it is the site's.
+    pub language: String,
 }
 
 impl Default for EmailConfig {
@@ -45,9 +48,13 @@ impl Default for EmailConfig {
             smtp_password: None,
             from: "Vouch <no-reply@localhost>".into(),
             timeout_secs: 30,
+            language: "en".into(),
         }
     }
 }
+
+/// The languages learner emails are written in.
+pub const LANGUAGES: [&str; 2] = ["en", "fr"];
 
 impl EmailConfig {
     /// Whether emails are sent at all.

@@ -12,37 +12,17 @@ use crate::{
     service::Services,
     store::{attempt_delete, attempts, transitions},
 };
-use app::domain::{AttemptId, AttemptKind, UserId};
+use app::domain::{
+    AttemptId, AttemptKind, UserId,
+    reasons::{self, DenialReason},
+};
 
 /// The hook.
 pub struct EmailHook;
 
-/// The reasons in a stored denial: the strings of a JSON reason list (Software Secure sends
-/// e.g. `[{"photoIdReasons": ["Not provided"]}]`), else the text itself.
-pub fn reasons(raw: &str) -> Vec<String> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(v) => {
-            let mut out = Vec::new();
-            walk(&v, &mut out);
-            out
-        }
-        Err(_) => vec![raw.to_owned()],
-    }
-}
-
-async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<String>, crate::store::StoreError> {
+/// The reasons of a stored denial (Open edX's `parsed_error_msg`): the photo attempt's
+/// vendor reasons, else the reason of the transition to `denied`.
+async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<DenialReason>, crate::store::StoreError> {
     let mut conn = services.store.conn().await?;
     let Some(found) = attempt_delete::find(&mut conn, uuid).await? else { return Ok(Vec::new()) };
     let (kind, id) = (found.kind, found.id);
@@ -50,10 +30,10 @@ async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<String>, 
         && let Some(a) = attempts::by_id(&mut conn, AttemptId(id)).await?
         && !a.review.error_msg.is_empty()
     {
-        return Ok(reasons(&a.review.error_msg));
+        return Ok(reasons::parse(&a.review.error_msg));
     }
     let history = transitions::history(&mut conn, kind, id).await?;
-    Ok(history.iter().rev().find(|t| t.to == "denied").map(|t| reasons(&t.reason)).unwrap_or_default())
+    Ok(history.iter().rev().find(|t| t.to == "denied").map(|t| reasons::parse(&t.reason)).unwrap_or_default())
 }
 
 #[async_trait::async_trait]
@@ -76,8 +56,12 @@ impl EventHook for EmailHook {
         };
         let user = &event.data.user;
         let learner = if user.full_name.trim().is_empty() { &user.username } else { &user.full_name };
-        let ctx =
-            Context { learner, platform: &services.cfg.platform.name, public_url: &services.cfg.server.public_url };
+        let ctx = Context {
+            learner,
+            platform: &services.cfg.platform.name,
+            public_url: &services.cfg.server.public_url,
+            lang: &services.cfg.email.language,
+        };
         let mail = render(&email, &ctx);
         match send_once(services, UserId(user.id), &user.email, email.kind(), &event.data.attempt_uuid, &mail).await {
             Ok(_) => Ok(()),
@@ -88,20 +72,5 @@ impl EventHook for EmailHook {
             }
             Err(e) => Err(e.to_string()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::reasons;
-
-    #[test]
-    fn reasons_from_json_or_text() {
-        assert_eq!(
-            reasons(r#"[{"photoIdReasons": ["Not provided"]}, {"userPhotoReasons": ["Face out of view"]}]"#),
-            vec!["Not provided", "Face out of view"]
-        );
-        assert_eq!(reasons("Name mismatch"), vec!["Name mismatch"]);
-        assert!(reasons("  ").is_empty());
     }
 }

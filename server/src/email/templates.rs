@@ -1,6 +1,7 @@
 //! The email texts, in plain Rust: each email has a subject, a plain-text body and an HTML
 //! body. Everything that comes from data (names, reasons) is HTML-escaped in the HTML body.
 
+use app::{domain::reasons::DenialReason, i18n::reasons::sentences};
 use chrono::{DateTime, Utc};
 
 /// An email ready to send.
@@ -26,8 +27,8 @@ pub enum Email {
     },
     /// Denied, with the reasons the vendor or staff gave.
     Denied {
-        /// The reasons (may be empty).
-        reasons: Vec<String>,
+        /// The reasons (may be empty), written out in the email's language.
+        reasons: Vec<DenialReason>,
     },
     /// The verification expires soon.
     ExpiringSoon {
@@ -63,6 +64,8 @@ pub struct Context<'a> {
     pub platform: &'a str,
     /// `server.public_url`.
     pub public_url: &'a str,
+    /// `email.language`: `en` or `fr`.
+    pub lang: &'a str,
 }
 
 impl Context<'_> {
@@ -93,15 +96,24 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn date(d: DateTime<Utc>) -> String {
-    d.format("%B %-d, %Y").to_string()
+/// "January 5, 2027" / "5 janvier 2027", with the SPA's month names.
+fn date(lang: &str, d: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let month = app::i18n::pick(&[lang]).months.get(d.month0() as usize).copied().unwrap_or_default();
+    if lang == "fr" {
+        format!("{} {month} {}", d.day(), d.year())
+    } else {
+        format!("{month} {}, {}", d.day(), d.year())
+    }
 }
 
-/// Renders `email` for the learner in `ctx`.
-pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
+/// (subject, paragraphs, link label and URL) of an email, in English.
+type Parts<'a> = (String, Vec<String>, Option<(&'a str, String)>);
+
+fn english<'a>(email: &Email, ctx: &Context<'_>) -> Parts<'a> {
     let platform = ctx.platform;
-    // (subject, paragraphs, link text and URL)
-    let (subject, paragraphs, link): (String, Vec<String>, Option<(&str, String)>) = match email {
+    let date = |d| date("en", d);
+    match email {
         Email::Submitted => (
             format!("We received your {platform} identity verification"),
             vec![
@@ -122,7 +134,8 @@ pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
         Email::Denied { reasons } => {
             let mut p = vec!["We could not verify your identity with the photos you submitted.".to_owned()];
             if !reasons.is_empty() {
-                p.push(format!("Reasons: {}", reasons.join("; ")));
+                p.push("Why:".into());
+                p.extend(sentences("en", reasons).into_iter().map(|r| format!("- {r}")));
             }
             p.push("Please try again with new photos.".into());
             (format!("Your {platform} identity verification was denied"), p, Some(("Verify again", ctx.reverify_url())))
@@ -140,10 +153,74 @@ pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
             vec![format!("Your identity verification expired on {}. Please verify again.", date(*expired))],
             Some(("Verify again", ctx.reverify_url())),
         ),
+    }
+}
+
+fn french<'a>(email: &Email, ctx: &Context<'_>) -> Parts<'a> {
+    let platform = ctx.platform;
+    let date = |d| date("fr", d);
+    let status = Some(("Voir le statut de votre vérification", ctx.status_url()));
+    let reverify = Some(("Vérifier de nouveau", ctx.reverify_url()));
+    match email {
+        Email::Submitted => (
+            format!("Nous avons reçu votre vérification d'identité {platform}"),
+            vec![
+                "Merci d'avoir envoyé vos photos. Nous les examinons ; cela prend en général quelques jours.".into(),
+                "Nous vous écrirons une fois l'examen terminé.".into(),
+            ],
+            status,
+        ),
+        Email::Approved { expires } => (
+            format!("Votre vérification d'identité {platform} a été acceptée"),
+            vec![match expires {
+                Some(e) => {
+                    format!("Votre identité est vérifiée. Votre vérification est valable jusqu'au {}.", date(*e))
+                }
+                None => "Votre identité est vérifiée.".into(),
+            }],
+            status,
+        ),
+        Email::Denied { reasons } => {
+            let mut p = vec!["Nous n'avons pas pu vérifier votre identité avec les photos envoyées.".to_owned()];
+            if !reasons.is_empty() {
+                p.push("Pourquoi :".into());
+                p.extend(sentences("fr", reasons).into_iter().map(|r| format!("- {r}")));
+            }
+            p.push("Veuillez recommencer avec de nouvelles photos.".into());
+            (format!("Votre vérification d'identité {platform} a été refusée"), p, reverify)
+        }
+        Email::ExpiringSoon { expires } => (
+            format!("Votre vérification d'identité {platform} expire bientôt"),
+            vec![format!(
+                "Votre vérification d'identité expire le {}. Vérifiez-la de nouveau avant cette date pour rester vérifié.",
+                date(*expires)
+            )],
+            reverify,
+        ),
+        Email::Expired { expired } => (
+            format!("Votre vérification d'identité {platform} a expiré"),
+            vec![format!("Votre vérification d'identité a expiré le {}. Veuillez la refaire.", date(*expired))],
+            reverify,
+        ),
+    }
+}
+
+/// Renders `email` for the learner in `ctx`, in `ctx.lang` (`fr`, else English).
+pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
+    let platform = ctx.platform;
+    let fr = ctx.lang == "fr";
+    let (subject, paragraphs, link) = if fr { french(email, ctx) } else { english(email, ctx) };
+    let (hello, team) = if fr {
+        (format!("Bonjour {},", ctx.learner), format!("L'équipe {platform}"))
+    } else {
+        (format!("Hello {},", ctx.learner), format!("The {platform} team"))
     };
-    let greeting = format!("Hello {},", ctx.learner);
-    let mut text = format!("{greeting}\n\n");
-    let mut html = format!("<!doctype html><html><body style=\"font-family: sans-serif\"><p>{}</p>", escape(&greeting));
+    let mut text = format!("{hello}\n\n");
+    let mut html = format!(
+        "<!doctype html><html lang=\"{}\"><body style=\"font-family: sans-serif\"><p>{}</p>",
+        if fr { "fr" } else { "en" },
+        escape(&hello)
+    );
     for p in &paragraphs {
         text.push_str(p);
         text.push_str("\n\n");
@@ -153,8 +230,8 @@ pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
         text.push_str(&format!("{label}: {url}\n\n"));
         html.push_str(&format!("<p><a href=\"{}\">{}</a></p>", escape(url), escape(label)));
     }
-    text.push_str(&format!("The {platform} team\n"));
-    html.push_str(&format!("<p>The {} team</p></body></html>", escape(platform)));
+    text.push_str(&format!("{team}\n"));
+    html.push_str(&format!("<p>{}</p></body></html>", escape(&team)));
     Rendered { subject, text, html }
 }
 
@@ -162,15 +239,52 @@ pub fn render(email: &Email, ctx: &Context<'_>) -> Rendered {
 mod tests {
     use super::*;
 
+    use app::domain::reasons::DenialReason::*;
+
+    fn ctx(lang: &str) -> Context<'_> {
+        Context { learner: "Ada <b>", platform: "Acme", public_url: "https://v.example/", lang }
+    }
+
     #[test]
     fn denied_email_escapes_and_links_to_reverify() {
-        let ctx = Context { learner: "Ada <b>", platform: "Acme", public_url: "https://v.example/" };
-        let r = render(&Email::Denied { reasons: vec!["Photo <blurry>".into()] }, &ctx);
+        let r = render(&Email::Denied { reasons: vec![Note("Photo <blurry>".into())] }, &ctx("en"));
         assert_eq!(r.subject, "Your Acme identity verification was denied");
         assert!(r.text.contains("Hello Ada <b>,"));
-        assert!(r.text.contains("Reasons: Photo <blurry>"));
+        assert!(r.text.contains("- Photo <blurry>"));
         assert!(r.text.contains("https://v.example/id-verification/reverify"));
         assert!(r.html.contains("Ada &lt;b&gt;") && !r.html.contains("<b>"));
         assert!(r.html.contains("href=\"https://v.example/id-verification/reverify\""));
+    }
+
+    #[test]
+    fn denial_reasons_are_sentences_in_the_email_language() {
+        let email = Email::Denied { reasons: vec![NameMismatch, Unknown] };
+        let en = render(&email, &ctx("en"));
+        assert!(en.text.contains("- The name associated with your account and the name on your ID do not match."));
+        assert!(en.text.contains("- Your photos could not be verified."));
+        let fr = render(&email, &ctx("fr"));
+        assert_eq!(fr.subject, "Votre vérification d'identité Acme a été refusée");
+        assert!(fr.text.starts_with("Bonjour Ada <b>,"));
+        assert!(fr.text.contains("- Le nom associé à votre compte"), "{}", fr.text);
+        assert!(fr.html.contains("<html lang=\"fr\">"));
+    }
+
+    #[test]
+    fn every_email_has_a_french_text() {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2027, 1, 5, 0, 0, 0).single().expect("valid");
+        let all = [
+            Email::Submitted,
+            Email::Approved { expires: Some(at) },
+            Email::Denied { reasons: vec![] },
+            Email::ExpiringSoon { expires: at },
+            Email::Expired { expired: at },
+        ];
+        for email in &all {
+            let (en, fr) = (render(email, &ctx("en")), render(email, &ctx("fr")));
+            assert_ne!(en.subject, fr.subject);
+            assert_ne!(en.text, fr.text);
+        }
+        assert!(render(&all[4], &ctx("fr")).text.contains("5 janvier 2027"));
+        assert!(render(&all[4], &ctx("en")).text.contains("January 5, 2027"));
     }
 }

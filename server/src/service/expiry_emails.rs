@@ -102,7 +102,12 @@ async fn one(
     let Some(profile) = profile else { return Ok(None) };
     let email = if expired { Email::Expired { expired: expires } } else { Email::ExpiringSoon { expires } };
     let learner = if profile.full_name.trim().is_empty() { &profile.username } else { &profile.full_name };
-    let ctx = Context { learner, platform: &services.cfg.platform.name, public_url: &services.cfg.server.public_url };
+    let ctx = Context {
+        learner,
+        platform: &services.cfg.platform.name,
+        public_url: &services.cfg.server.public_url,
+        lang: &services.cfg.email.language,
+    };
     let mail = render(&email, &ctx);
     let outcome = send_once(services, user, &profile.email, email.kind(), &approval.uuid, &mail).await?;
     Ok(Some((outcome, expired)))

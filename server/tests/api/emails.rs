@@ -175,7 +175,10 @@ async fn lifecycle_emails(db: &TestDb) {
         ]
     );
     let denied = &mails[2];
-    assert!(denied.body.contains("Reasons: Not provided; Face out of view"), "{}", denied.body);
+    // Open edX's readable sentences, never the vendor's codes.
+    assert!(denied.body.contains("- No photo ID was provided."), "{}", denied.body);
+    assert!(denied.body.contains("- Your face was not visible in your self-photo."), "{}", denied.body);
+    assert!(!denied.body.contains("photoIdReasons") && !denied.body.contains("Not provided"), "{}", denied.body);
     assert!(denied.body.contains("Verify again: https://verify.acme.test/id-verification/reverify"));
     assert!(denied.body.contains("href=\"https://verify.acme.test/id-verification/reverify\""));
     assert!(mails[0].body.contains("https://verify.acme.test/id-verification/status"));

@@ -27,6 +27,7 @@ mod ops;
 mod process_support;
 mod processes;
 mod properties;
+mod reasons;
 mod rest;
 mod retention;
 mod retention_process;

@@ -22,7 +22,7 @@ const URL_SECRET: &str = "trust-config-photo-url-secret-0123456789";
 
 /// Runs `vouch <args>` with the deployment's environment plus `extra`, minus `removed`, and
 /// waits (20 s at most) for it to exit: its exit code (`None`: still running, killed) and stderr.
-fn start(d: &Deployment, args: &[&str], extra: &[(&str, &str)], removed: &[&str]) -> (Option<i32>, String) {
+pub(crate) fn start(d: &Deployment, args: &[&str], extra: &[(&str, &str)], removed: &[&str]) -> (Option<i32>, String) {
     let mut c = d.vouch(args, extra);
     for var in removed {
         c.env_remove(var);
@@ -48,7 +48,7 @@ fn start(d: &Deployment, args: &[&str], extra: &[(&str, &str)], removed: &[&str]
 }
 
 /// The process refused to start, and said why in terms an operator can act on.
-fn assert_refused(what: &str, (code, stderr): (Option<i32>, String), key: &str, var: &str, kind: &str) {
+pub(crate) fn assert_refused(what: &str, (code, stderr): (Option<i32>, String), key: &str, var: &str, kind: &str) {
     assert!(code.is_some_and(|c| c != 0), "{what}: expected a refusal at start, got {code:?}; stderr: {stderr}");
     for needle in [key, var, kind] {
         assert!(stderr.contains(needle), "{what}: the message does not say {needle:?}: {stderr}");

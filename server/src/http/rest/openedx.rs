@@ -78,7 +78,9 @@ pub struct VerificationDetails {
     pub status: String,
     /// When it expires.
     pub expiration_datetime: Option<String>,
-    /// The vendor's message (denial reasons), empty if none.
+    /// Why a denied verification was not accepted: one readable sentence per reason (Open
+    /// edX's `parsed_error_msg`), in the request's `Accept-Language` (`en` or `fr`); empty
+    /// for any other status. Never the vendor's raw codes.
     pub message: String,
     /// Last change.
     pub updated_at: String,
@@ -110,6 +112,33 @@ async fn visible_verifications(
     }
     all.sort_by_key(|v| std::cmp::Reverse(v.updated_at));
     Ok(all)
+}
+
+/// The language of learner-facing text for a request: the first of `Accept-Language`'s
+/// tags that Vouch has (`en`, `fr`), else English.
+pub fn request_language(headers: &axum::http::HeaderMap) -> &'static str {
+    let accept = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let mut tags: Vec<(f32, &str)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut it = part.split(';');
+            let tag = it.next()?.trim();
+            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+            (!tag.is_empty() && q > 0.0).then_some((q, tag))
+        })
+        .collect();
+    // Highest quality first; equal qualities keep their order.
+    tags.sort_by(|a, b| b.0.total_cmp(&a.0));
+    app::i18n::pick(&tags.iter().map(|(_, t)| *t).collect::<Vec<_>>()).lang
+}
+
+/// The readable reasons of a denied verification, one sentence each, joined by spaces.
+fn denial_message(lang: &str, v: &Verification) -> String {
+    if !matches!(v.status.as_str(), "denied") {
+        return String::new();
+    }
+    let reasons = app::domain::reasons::parse(&v.error_msg);
+    app::i18n::reasons::sentences(lang, &reasons).join(" ")
 }
 
 /// A learner's newest verification.
@@ -148,7 +177,9 @@ pub async fn account_verifications(
     State(state): State<AppState>,
     who: Identity,
     Path(username): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Vec<VerificationDetails>>, ApiError> {
+    let lang = request_language(&headers);
     let policy = state.services.policy();
     let all = visible_verifications(&state, &who, &username).await?;
     let receipts = match all.first() {
@@ -161,7 +192,7 @@ pub async fn account_verifications(
                 kind: type_name(v.kind).to_owned(),
                 status: v.status.as_str().to_owned(),
                 expiration_datetime: v.expiration_datetime(&policy).map(drf_time),
-                message: v.error_msg.clone(),
+                message: denial_message(lang, &v),
                 updated_at: drf_time(v.updated_at),
                 // The vendor-facing receipt id, never the attempt's uuid (a filter step's
                 // own photo records, unknown to the store, have none).

@@ -88,8 +88,11 @@ fn urlencode(s: &str) -> String {
 pub struct StatusBody {
     /// `none`, `pending`, `approved`, `must_reverify`, `expired` or `denied`.
     pub status: String,
-    /// Why verification is needed again, if so.
+    /// Why verification is needed again, if so, as stored (the vendor's codes).
     pub error: String,
+    /// The same, readable: one sentence per denial reason (Open edX's `parsed_error_msg`)
+    /// in the request's `Accept-Language` (`en` or `fr`); empty unless `must_reverify`.
+    pub reasons: Vec<String>,
     /// Whether the status is shown to the learner.
     pub should_display: bool,
     /// When the approval was given.
@@ -111,13 +114,16 @@ pub async fn user_status(
     State(state): State<AppState>,
     who: Identity,
     Path(username): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<StatusBody>, ApiError> {
     let services = &state.services;
+    let lang = super::openedx::request_language(&headers);
     let user = super::visible_account(&state, &who, &username).await?;
     let s = idv::user_status(services, user.id).await?;
     let can_verify = can_verify_now(s.status, s.expires, services.clock.now(), &services.policy());
     Ok(Json(StatusBody {
         status: s.status.as_str().to_owned(),
+        reasons: app::i18n::reasons::sentences(lang, &s.reasons).into_iter().map(str::to_owned).collect(),
         error: s.error,
         should_display: s.should_display,
         status_date: s.status_date.map(drf_time),
