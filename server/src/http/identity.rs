@@ -135,6 +135,9 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
         ),
         LmsUserError::Store(s) => s.into(),
     })?;
+    // Back to the pool before anything else asks for one: a request holding a connection
+    // while it waits for a second starves the pool under a burst of sign-ins.
+    drop(conn);
     if !user.is_active {
         return Err(unauthenticated("This account is disabled."));
     }

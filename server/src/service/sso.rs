@@ -6,7 +6,7 @@
 //! per sign-in.
 
 use super::{ServiceError, ServiceResult, Services, api};
-use crate::store::sso;
+use crate::store::{StoreError, sso};
 use app::domain::UserId;
 use serde_json::Value;
 
@@ -93,22 +93,38 @@ pub async fn record_at_sign_in(
     provider: &Provider,
 ) -> ServiceResult<Option<i64>> {
     let now = services.clock.now();
-    let valid = {
+    let (t, s) = (&provider.identity_provider_type, &provider.identity_provider_slug);
+    let held = {
         let mut conn = services.store.conn().await?;
-        sso::has_valid(
-            &mut conn,
-            user,
-            &provider.identity_provider_type,
-            &provider.identity_provider_slug,
-            now,
-            services.policy().days_good_for,
-        )
-        .await?
+        sso::provider_records(&mut conn, user, t, s, now, services.policy().days_good_for).await?
     };
-    if valid {
+    if held.valid > 0 {
         return Ok(None);
     }
-    Ok(Some(create(services, user, name, provider).await?))
+    // A page of the LMS fires several requests with one token at once. Each derives the
+    // record's uuid from what one read showed (the learner, the provider, how many records
+    // exist), so sign-ins that race make the same uuid and the store keeps one record; one
+    // that reads after the winner's commit sees it valid.
+    let uuid = sign_in_uuid(user, provider, held.total);
+    let platform = &services.cfg.platform.name;
+    match api::create_sso_verification_as(services, uuid, user, name, t, s, platform).await {
+        Ok(id) => Ok(Some(id)),
+        Err(ServiceError::Store(StoreError::Duplicate(_))) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The uuid of the `earlier + 1`th sign-in record of `user` by `provider`: a UUID-shaped
+/// digest (not a secret; uuids grant nothing, every use checks who owns the record).
+fn sign_in_uuid(user: UserId, provider: &Provider, earlier: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "vouch sso sign-in\n{}\n{}\n{}\n{earlier}",
+        user.0, provider.identity_provider_type, provider.identity_provider_slug
+    ));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 #[cfg(test)]

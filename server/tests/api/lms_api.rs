@@ -257,6 +257,17 @@ async fn sso_claim(db: &TestDb) {
         assert_eq!(app.json(call("GET", "/api/v1/me", Some(&t), None)).await.0, StatusCode::OK);
     }
     assert_eq!(sso_count(&app, ada.id).await, 1, "once, not once per sign-in");
+    // An LMS page fires several requests with a new learner's token at once: still one record.
+    let bea_token = token(&app, 502, "bea", false, json!({"idv_sso": "uni-saml"}));
+    let burst = (0..8).map(|_| app.send(call("GET", "/api/v1/me", Some(&bea_token), None)));
+    for (status, _, body) in futures_util::future::join_all(burst).await {
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    }
+    let bea = {
+        let mut conn = app.services.store.conn().await.expect("conn");
+        users::by_username(&mut conn, "bea").await.expect("q").expect("bea")
+    };
+    assert_eq!(sso_count(&app, bea.id).await, 1, "concurrent sign-ins record one verification");
     let (_, status) = app.json(call("GET", "/api/v1/users/ada/status", Some(&t), None)).await;
     assert_eq!(status["status"], "approved");
     // Another provider is another record; a malformed claim is ignored and sign-in works.
