@@ -141,6 +141,24 @@ async fn resend(db: &TestDb) {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("VOUCH_VERIFICATION__EXPIRY_EMAIL_RESEND_DAYS"), "{err}");
+    // A dry run needs no mail server (to size a first run); a real run without one says so.
+    let bare = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .args(args)
+            .env("VOUCH_DATABASE__URL", &db.url)
+            .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
+            .env("VOUCH_VAULT__URL_SECRET", "expiry test url secret 0123456789")
+            .env("VOUCH_LOG", "warn")
+            .output()
+            .expect("run vouch")
+    };
+    let out = bare(&["send-expiry-emails", "--dry-run", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report(&String::from_utf8_lossy(&out.stdout))["dry_run"], true);
+    let out = bare(&["send-expiry-emails"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("VOUCH_EMAIL__SMTP_HOST") && err.contains("missing") && err.contains("--dry-run"), "{err}");
     assert_eq!(sink.mails().len(), 5);
 }
 on_both_backends!(expiry_emails_batch_dry_run_and_resend_as_open_edx, resend);
