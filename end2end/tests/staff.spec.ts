@@ -166,6 +166,27 @@ test('a deadline edited twice shows both values in its history', async ({ page }
   expect(body.results.map((c: { deadline: string }) => c.deadline)).toEqual(['2027-02-28T12:00:00Z', '2027-01-31T23:59:00Z']);
 });
 
+test('the retry configuration is shown and stored from the operations page', async ({ page }) => {
+  const staff = `stella${unique()}`;
+  await openConsole(page, staff);
+  await page.getByRole('link', { name: 'Operations' }).click();
+  const card = page.getByRole('region', { name: 'Retry configuration' });
+  await expect(card).toBeVisible();
+  // Arguments retry-failed could not read are refused with the server's reason; nothing stored.
+  await card.getByLabel('Arguments').fill('--verification-ids 7 seven');
+  await card.getByRole('button', { name: 'Store retry configuration' }).click();
+  await expect(card.getByRole('status')).toContainText('not an attempt id: seven');
+  await card.getByLabel('Arguments').fill('--verification-ids 7 8');
+  await card.getByRole('button', { name: 'Store retry configuration' }).click();
+  await expect(card.getByRole('status')).toHaveText('Retry configuration stored: --verification-ids 7 8.');
+  await expect(card.getByText('--verification-ids 7 8', { exact: true })).toBeVisible();
+  await expect(card.getByText(`staff:${staff}`)).toBeVisible();
+  await expectAccessible(page, 'staff operations, retry configuration');
+  // What `vouch retry-failed --args-from-database` reads, through the API.
+  const body = await (await page.request.get('/api/v1/retry-config')).json();
+  expect([body.arguments, body.enabled, body.changed_by]).toEqual(['--verification-ids 7 8', true, `staff:${staff}`]);
+});
+
 test('operations and LTI consumers pages', async ({ page }) => {
   await openConsole(page, `stella${unique()}`);
   await page.getByRole('link', { name: 'Operations' }).click();

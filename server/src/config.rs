@@ -287,6 +287,11 @@ pub struct AuthConfig {
     /// The required `aud` claim (Open edX's default is `openedx`): when set, a token without
     /// `aud` is refused.
     pub jwt_audience: Option<String>,
+    /// A JWT claim by which the LMS says an identity provider verified the learner (e.g.
+    /// `idv_sso`): when a token carries it (`true`, a provider slug, or an object with
+    /// `identity_provider_type` and `identity_provider_slug`), sign-in records an approved
+    /// SSO verification, once while one from that provider is valid. Unset: no claim is read.
+    pub sso_verification_claim: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -300,6 +305,7 @@ impl Default for AuthConfig {
             jwt_public_keys: None,
             jwt_issuer: None,
             jwt_audience: None,
+            sso_verification_claim: None,
         }
     }
 }
@@ -373,6 +379,13 @@ pub struct VerificationConfig {
     pub photo_retention_days: u32,
     /// How often each job runner looks for photos past retention, in seconds (at least 1).
     pub photo_retention_interval_secs: u64,
+    /// Days between "expired" emails to a learner who has not verified again (Open edX
+    /// `VERIFICATION_EXPIRY_EMAIL['RESEND_DAYS']`); 0 never resends. The first one goes to
+    /// approvals that expired within `expiring_soon_window` days (Open edX's `DAYS_RANGE`).
+    pub expiry_email_resend_days: i64,
+    /// How many "expired" emails one approval gets in all, the first included (Open edX
+    /// `VERIFICATION_EXPIRY_EMAIL['DEFAULT_EMAILS']`; at least 1).
+    pub expiry_email_default_emails: i64,
 }
 
 impl Default for VerificationConfig {
@@ -382,6 +395,8 @@ impl Default for VerificationConfig {
             expiring_soon_window: 28,
             photo_retention_days: 30,
             photo_retention_interval_secs: 3600,
+            expiry_email_resend_days: 15,
+            expiry_email_default_emails: 2,
         }
     }
 }
@@ -527,6 +542,32 @@ impl Config {
                 "email.language",
                 &format!("`{}` is not a language Vouch writes emails in", self.email.language),
                 "set it to `en` or `fr`",
+            )));
+        }
+        if self.verification.expiry_email_resend_days < 0 {
+            return Err(ConfigError::Invalid(invalid(
+                "verification.expiry_email_resend_days",
+                "it is negative",
+                "set a number of days, or 0 to never resend",
+            )));
+        }
+        if self.verification.expiry_email_default_emails < 1 {
+            return Err(ConfigError::Invalid(invalid(
+                "verification.expiry_email_default_emails",
+                "it is below 1",
+                "set how many expired emails an approval gets in all (Open edX sends 2)",
+            )));
+        }
+        if self
+            .auth
+            .sso_verification_claim
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty() || c.chars().any(char::is_control))
+        {
+            return Err(ConfigError::Invalid(invalid(
+                "auth.sso_verification_claim",
+                "it is blank or holds a control character",
+                "set the name of the JWT claim, or unset it",
             )));
         }
         Ok(())

@@ -1,20 +1,42 @@
-//! `vouch send-expiry-emails [--json]`: sends the expiring-soon and expired emails once per
-//! attempt, with a progress bar on a terminal (none when stderr is not one, or with
+//! `vouch send-expiry-emails [--json] [--batch-size N] [--sleep-time S] [--dry-run]`: sends
+//! the expiring-soon and expired emails (Open edX `send_verification_expiry_email`, with
+//! its options), with a progress bar on a terminal (none when stderr is not one, or with
 //! `--json`), then a summary: a line of text, or the report as JSON.
 
-use crate::{clock::SystemClock, config::Config, service::expiry_emails};
+use crate::{
+    clock::SystemClock,
+    config::Config,
+    service::expiry_emails::{self, RunOptions},
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{io::IsTerminal, sync::Arc};
 
+/// The command's options.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Print the report as JSON.
+    pub json: bool,
+    /// Learners per batch.
+    pub batch_size: usize,
+    /// Seconds between batches.
+    pub sleep_time: u64,
+    /// Count only; send and record nothing.
+    pub dry_run: bool,
+}
+
 /// Runs the command; the exit code is 1 when some emails failed (the next run retries them).
-pub async fn run(cfg: Config, json: bool) -> anyhow::Result<()> {
-    if !cfg.email.enabled() {
-        anyhow::bail!("email is not configured: set email.smtp_host (VOUCH_EMAIL__SMTP_HOST)");
+pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
+    // A dry run sends nothing, so it works without a mail server (to size a first run).
+    if !options.dry_run && !cfg.email.enabled() {
+        anyhow::bail!(
+            "email.smtp_host (VOUCH_EMAIL__SMTP_HOST) is missing: set it to your mail server's host, \
+             or pass --dry-run to count the emails without sending"
+        );
     }
     let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
     let users = expiry_emails::candidates(&services).await?;
     let bar = ProgressBar::new(users.len() as u64);
-    if json || !std::io::stderr().is_terminal() {
+    if options.json || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
@@ -22,16 +44,28 @@ pub async fn run(cfg: Config, json: bool) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let report = expiry_emails::send_expiry_emails(&services, &users, || bar.inc(1)).await?;
+    let run = RunOptions {
+        batch_size: options.batch_size.max(1),
+        sleep: std::time::Duration::from_secs(options.sleep_time),
+        dry_run: options.dry_run,
+    };
+    let report = expiry_emails::send_expiry_emails(&services, &users, run, || bar.inc(1)).await?;
     bar.finish_and_clear();
-    if json {
+    if options.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
+        let (head, verb, again) = if report.dry_run {
+            ("expiry emails (dry run, nothing sent)", "to send", "to resend")
+        } else {
+            ("expiry emails", "sent", "resent")
+        };
         println!(
-            "expiry emails: {} learners, {} expiring-soon sent, {} expired sent, {} already sent, {} skipped, {} failed",
+            "{head}: {} learners, {} expiring-soon {verb}, {} expired {verb}, {} expired {again}, {} already sent, \
+             {} skipped, {} failed",
             report.candidates,
             report.sent_expiring_soon,
             report.sent_expired,
+            report.resent_expired,
             report.already_sent,
             report.skipped,
             report.failed

@@ -5,6 +5,7 @@ pub mod debug;
 pub mod expiry_emails;
 pub mod lti;
 pub mod photos;
+pub mod retry_config;
 pub mod serve_constant;
 
 use crate::{config::Config, store::Store};
@@ -53,6 +54,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The stored arguments of `retry-failed --args-from-database` (Open edX
+    /// `SSPVerificationRetryConfig`).
+    #[command(subcommand)]
+    RetryConfig(retry_config::RetryConfigCommand),
     /// Apply database migrations and exit.
     Migrate,
     /// Helpers for operators integrating a vendor.
@@ -134,11 +139,22 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the REST API.
     Openapi,
-    /// Email learners whose verification expires soon or has expired (once per attempt).
+    /// Email learners whose verification expires soon or has expired (once per attempt, and
+    /// "expired" again every verification.expiry_email_resend_days days, as Open edX's
+    /// send_verification_expiry_email).
     SendExpiryEmails {
         /// Print the summary as JSON (and no progress bar).
         #[arg(long)]
         json: bool,
+        /// Learners per batch.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+        batch_size: u64,
+        /// Seconds to wait between batches (eases the load on the mail server).
+        #[arg(long, default_value_t = 10)]
+        sleep_time: u64,
+        /// Count the emails that would be sent; send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Delete an attempt of any kind by uuid (its verified names and its photos go with it).
     DeleteAttempt {
@@ -299,7 +315,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
-        Command::SendExpiryEmails { json } => expiry_emails::run(cfg, json).await,
+        Command::SendExpiryEmails { json, batch_size, sleep_time, dry_run } => {
+            let options = expiry_emails::Options { json, batch_size: batch_size as usize, sleep_time, dry_run };
+            expiry_emails::run(cfg, options).await
+        }
+        Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command).await?),
         Command::DeleteAttempt { uuid } => {
             let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;

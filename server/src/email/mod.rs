@@ -91,9 +91,22 @@ pub async fn send_once(
     attempt_uuid: &str,
     mail: &Rendered,
 ) -> Result<Outcome, EmailError> {
-    let key = format!("{kind}:{attempt_uuid}");
+    send_once_keyed(services, user, to, kind, attempt_uuid, &format!("{kind}:{attempt_uuid}"), mail).await
+}
+
+/// [`send_once`] under an explicit dedupe `key`: a repeat of an email about the same attempt
+/// (the expired email's resends) has a key of its own.
+pub async fn send_once_keyed(
+    services: &Services,
+    user: UserId,
+    to: &str,
+    kind: &str,
+    attempt_uuid: &str,
+    key: &str,
+    mail: &Rendered,
+) -> Result<Outcome, EmailError> {
     let store_err = |e: crate::store::StoreError| EmailError::Smtp(format!("database: {e}"));
-    if emails_sent::was_sent(&mut *services.store.conn().await.map_err(store_err)?, &key).await.map_err(store_err)? {
+    if emails_sent::was_sent(&mut *services.store.conn().await.map_err(store_err)?, key).await.map_err(store_err)? {
         return Ok(Outcome::AlreadySent);
     }
     if to.trim().is_empty() {
@@ -101,7 +114,7 @@ pub async fn send_once(
     }
     send(&services.cfg.email, to, mail).await?;
     let recorded: StoreResult<bool> = async {
-        emails_sent::record(&mut *services.store.conn().await?, &key, user, kind, attempt_uuid, services.clock.now())
+        emails_sent::record(&mut *services.store.conn().await?, key, user, kind, attempt_uuid, services.clock.now())
             .await
     }
     .await;

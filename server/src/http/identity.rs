@@ -17,7 +17,7 @@
 
 use super::{AppState, auth, error::ApiError, jwt};
 use crate::{
-    service::staff::Staff,
+    service::{sso, staff::Staff},
     store::users::{self, LmsProfile, LmsUserError, User},
 };
 use app::error::ErrorCode;
@@ -135,13 +135,43 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
         ),
         LmsUserError::Store(s) => s.into(),
     })?;
+    // Back to the pool before anything else asks for one: a request holding a connection
+    // while it waits for a second starves the pool under a burst of sign-ins.
+    drop(conn);
     if !user.is_active {
         return Err(unauthenticated("This account is disabled."));
+    }
+    if let Some(claim) = &state.cfg.auth.sso_verification_claim {
+        record_sso_claim(state, &user, claim, claims.other.get(claim)).await?;
     }
     // An LMS administrator is staff for this token only: nothing is stored, so the next token
     // of a demoted administrator carries no rights. A flag granted in Vouch stays Vouch's.
     let staff = user.is_staff || claims.administrator;
     Ok(Identity { user, staff, via })
+}
+
+/// The SSO rule (`auth.sso_verification_claim`): a token whose claim names an identity
+/// provider records an approved SSO verification, unless one from that provider is valid.
+/// A claim of the wrong shape is the LMS's misconfiguration: logged, and sign-in goes on.
+async fn record_sso_claim(
+    state: &AppState,
+    user: &User,
+    claim: &str,
+    value: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    let provider = match value.map(sso::Provider::from_claim) {
+        None | Some(Ok(None)) => return Ok(()),
+        Some(Ok(Some(p))) => p,
+        Some(Err(e)) => {
+            tracing::warn!(claim, reason = %e, "SSO verification claim ignored");
+            return Ok(());
+        }
+    };
+    // The name verified is the profile name, as Open edX records `user.profile.name`.
+    if let Some(id) = sso::record_at_sign_in(&state.services, user.id, &user.full_name, &provider).await? {
+        tracing::info!(user.id = %user.id, sso.id = id, "SSO verification recorded from the LMS token");
+    }
+    Ok(())
 }
 
 async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Identity>, ApiError> {

@@ -39,6 +39,9 @@ pub struct Claims {
     /// Not before, seconds since the epoch.
     #[serde(default)]
     pub nbf: Option<i64>,
+    /// Every other claim (e.g. the one `auth.sso_verification_claim` names).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why a token was refused. The message is safe to return; it never includes the token.

@@ -111,9 +111,33 @@ pub async fn create_sso_verification(
     identity_provider_slug: &str,
     platform_name: &str,
 ) -> ServiceResult<i64> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    create_sso_verification_as(
+        services,
+        uuid,
+        user,
+        name,
+        identity_provider_type,
+        identity_provider_slug,
+        platform_name,
+    )
+    .await
+}
+
+/// [`create_sso_verification`] under a uuid the caller chose: two writers deriving the same
+/// uuid for the same fact make one record (the second gets [`StoreError::Duplicate`]).
+pub async fn create_sso_verification_as(
+    services: &Services,
+    uuid: String,
+    user: UserId,
+    name: &str,
+    identity_provider_type: &str,
+    identity_provider_slug: &str,
+    platform_name: &str,
+) -> ServiceResult<i64> {
     ensure_user(services, user).await?;
     let attempt = NewAttempt {
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid,
         user_id: user,
         name: name.to_owned(),
         status: AttemptStatus::Approved.as_str().to_owned(),

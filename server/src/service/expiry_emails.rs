@@ -1,13 +1,18 @@
-//! The expiry emails (`vouch send-expiry-emails`): for each learner whose approval expires
-//! within `verification.expiring_soon_window` days, or expired within the same number of
-//! days, the learner's status as the verification service sees it (filters included)
-//! decides: "expiring soon" when the status is an approval expiring soon, "expired" when it
-//! is expired. Each email goes once per attempt (the approval that expires).
+//! The expiry emails (`vouch send-expiry-emails`, Open edX `send_verification_expiry_email`):
+//! for each learner whose approval expires within `verification.expiring_soon_window` days,
+//! or expired within the same number of days (Open edX's `DAYS_RANGE`), the learner's
+//! status as the verification service sees it (filters included) decides: "expiring soon"
+//! when the status is an approval expiring soon, "expired" when it is expired. Each email
+//! goes once per attempt (the approval that expires), except that "expired" is sent again
+//! every `verification.expiry_email_resend_days` days while the learner has not verified
+//! again, up to `verification.expiry_email_default_emails` in all (Open edX's
+//! `RESEND_DAYS` and `DEFAULT_EMAILS`). Learners are handled in batches with a pause
+//! between them, and a dry run counts without sending or recording anything.
 
 use super::{ServiceResult, Services, idv};
 use crate::{
     email::{
-        EmailError, Outcome, send_once,
+        EmailError, Outcome, send_once_keyed,
         templates::{Context, Email, render},
     },
     store::{emails_sent, users},
@@ -16,69 +21,115 @@ use app::domain::{UserId, UserStatusKind};
 use chrono::Duration;
 use serde::Serialize;
 
-/// What one batch did.
+/// What one run did (or, in a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ExpiryReport {
     /// Learners looked at.
     pub candidates: usize,
     /// "Expiring soon" emails sent.
     pub sent_expiring_soon: usize,
-    /// "Expired" emails sent.
+    /// First "expired" emails sent.
     pub sent_expired: usize,
-    /// Emails that had been sent before.
+    /// "Expired" emails sent again (`expiry_email_resend_days` after the last one).
+    pub resent_expired: usize,
+    /// Emails that had been sent before (and are not due again).
     pub already_sent: usize,
     /// Learners needing no email (renewed, pending, no address).
     pub skipped: usize,
     /// Emails that failed (tried again by the next run).
     pub failed: usize,
+    /// Batches of learners handled.
+    pub batches: usize,
+    /// Nothing was sent or recorded: the counts say what a real run would send.
+    pub dry_run: bool,
 }
 
-/// The learners the batch looks at.
+/// How a run goes through the learners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Learners per batch (at least 1).
+    pub batch_size: usize,
+    /// The pause between two batches.
+    pub sleep: std::time::Duration,
+    /// Count only: send and record nothing.
+    pub dry_run: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { batch_size: 1000, sleep: std::time::Duration::ZERO, dry_run: false }
+    }
+}
+
+/// The learners the run looks at: approvals expiring (or expired) within the window, and
+/// learners whose "expired" email is due to be sent again.
 pub async fn candidates(services: &Services) -> ServiceResult<Vec<UserId>> {
     let now = services.clock.now();
-    let window = Duration::days(services.cfg.verification.expiring_soon_window.max(0));
+    let v = &services.cfg.verification;
+    let window = Duration::days(v.expiring_soon_window.max(0));
     let mut conn = services.store.conn().await?;
-    Ok(emails_sent::users_with_approvals_expiring(
-        &mut conn,
-        now - window,
-        now + window,
-        services.cfg.verification.days_good_for,
-    )
-    .await?)
+    let mut out =
+        emails_sent::users_with_approvals_expiring(&mut conn, now - window, now + window, v.days_good_for).await?;
+    if v.expiry_email_resend_days > 0 {
+        let due_before = now - Duration::days(v.expiry_email_resend_days);
+        let kind = Email::Expired { expired: now }.kind();
+        out.extend(emails_sent::users_due_a_resend(&mut conn, kind, v.expiry_email_default_emails, due_before).await?);
+        out.sort_unstable();
+        out.dedup();
+    }
+    Ok(out)
 }
 
-/// Sends the expiry emails of `users`, calling `progress` after each.
+/// Which email one learner gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    ExpiringSoon,
+    Expired,
+    ExpiredAgain,
+}
+
+/// Sends the expiry emails of `users`, `options.batch_size` learners at a time with
+/// `options.sleep` between batches, calling `progress` after each learner.
 pub async fn send_expiry_emails(
     services: &Services,
     users_to_check: &[UserId],
+    options: RunOptions,
     mut progress: impl FnMut(),
 ) -> ServiceResult<ExpiryReport> {
-    let mut report = ExpiryReport { candidates: users_to_check.len(), ..Default::default() };
+    let mut report = ExpiryReport { candidates: users_to_check.len(), dry_run: options.dry_run, ..Default::default() };
     let policy = services.policy();
-    for &user in users_to_check {
-        let outcome = one(services, user, &policy).await;
-        match outcome {
-            Ok(Some((Outcome::Sent, true))) => report.sent_expired += 1,
-            Ok(Some((Outcome::Sent, false))) => report.sent_expiring_soon += 1,
-            Ok(Some((Outcome::AlreadySent, _))) => report.already_sent += 1,
-            Ok(Some((Outcome::NoAddress, _)) | None) => report.skipped += 1,
-            Err(e) => {
-                tracing::warn!(user.id = %user, error = %e, "an expiry email failed");
-                report.failed += 1;
-            }
+    for (i, batch) in users_to_check.chunks(options.batch_size.max(1)).enumerate() {
+        if i > 0 && !options.sleep.is_zero() {
+            tokio::time::sleep(options.sleep).await;
         }
-        progress();
+        report.batches += 1;
+        for &user in batch {
+            match one(services, user, &policy, options.dry_run).await {
+                Ok(Some((Outcome::Sent, Sent::ExpiringSoon))) => report.sent_expiring_soon += 1,
+                Ok(Some((Outcome::Sent, Sent::Expired))) => report.sent_expired += 1,
+                Ok(Some((Outcome::Sent, Sent::ExpiredAgain))) => report.resent_expired += 1,
+                Ok(Some((Outcome::AlreadySent, _))) => report.already_sent += 1,
+                Ok(Some((Outcome::NoAddress, _)) | None) => report.skipped += 1,
+                Err(e) => {
+                    tracing::warn!(user.id = %user, error = %e, "an expiry email failed");
+                    report.failed += 1;
+                }
+            }
+            progress();
+        }
     }
     Ok(report)
 }
 
-/// One learner: `Some((outcome, expired?))`, or None when no email is due.
+/// One learner: `Some((outcome, which email))`, or None when no email is due.
 async fn one(
     services: &Services,
     user: UserId,
     policy: &app::domain::Policy,
-) -> Result<Option<(Outcome, bool)>, EmailError> {
+    dry_run: bool,
+) -> Result<Option<(Outcome, Sent)>, EmailError> {
     let internal = |e: super::ServiceError| EmailError::Smtp(format!("reading the learner's status: {e}"));
+    let store = |e: crate::store::StoreError| internal(e.into());
     let status = idv::user_status(services, user).await.map_err(internal)?;
     let expired = match status.status {
         UserStatusKind::Expired => true,
@@ -95,12 +146,48 @@ async fn one(
     else {
         return Ok(None);
     };
+    let email = if expired { Email::Expired { expired: expires } } else { Email::ExpiringSoon { expires } };
+    let kind = email.kind();
+    let (which, key) = if expired {
+        let sent = {
+            let mut conn = services.store.conn().await.map_err(store)?;
+            emails_sent::sent_times(&mut conn, kind, &approval.uuid).await.map_err(store)?
+        };
+        let v = &services.cfg.verification;
+        let now = services.clock.now();
+        match sent.last() {
+            // The first one only goes out within the window after the expiry (a learner
+            // found through an older approval's resend is not emailed about this one late).
+            None if expires < now - Duration::days(v.expiring_soon_window.max(0)) => return Ok(None),
+            None => (Sent::Expired, format!("{kind}:{}", approval.uuid)),
+            Some(&last)
+                if v.expiry_email_resend_days > 0
+                    && (sent.len() as i64) < v.expiry_email_default_emails
+                    && last <= now - Duration::days(v.expiry_email_resend_days) =>
+            {
+                (Sent::ExpiredAgain, format!("{kind}:{}#{}", approval.uuid, sent.len() + 1))
+            }
+            Some(_) => return Ok(Some((Outcome::AlreadySent, Sent::Expired))),
+        }
+    } else {
+        (Sent::ExpiringSoon, format!("{kind}:{}", approval.uuid))
+    };
     let profile = {
-        let mut conn = services.store.conn().await.map_err(|e| internal(e.into()))?;
-        users::by_id(&mut conn, user).await.map_err(|e| internal(e.into()))?
+        let mut conn = services.store.conn().await.map_err(store)?;
+        users::by_id(&mut conn, user).await.map_err(store)?
     };
     let Some(profile) = profile else { return Ok(None) };
-    let email = if expired { Email::Expired { expired: expires } } else { Email::ExpiringSoon { expires } };
+    if dry_run {
+        let mut conn = services.store.conn().await.map_err(store)?;
+        let outcome = if emails_sent::was_sent(&mut conn, &key).await.map_err(store)? {
+            Outcome::AlreadySent
+        } else if profile.email.trim().is_empty() {
+            Outcome::NoAddress
+        } else {
+            Outcome::Sent
+        };
+        return Ok(Some((outcome, which)));
+    }
     let learner = if profile.full_name.trim().is_empty() { &profile.username } else { &profile.full_name };
     let ctx = Context {
         learner,
@@ -109,6 +196,6 @@ async fn one(
         lang: &services.cfg.email.language,
     };
     let mail = render(&email, &ctx);
-    let outcome = send_once(services, user, &profile.email, email.kind(), &approval.uuid, &mail).await?;
-    Ok(Some((outcome, expired)))
+    let outcome = send_once_keyed(services, user, &profile.email, kind, &approval.uuid, &key, &mail).await?;
+    Ok(Some((outcome, which)))
 }

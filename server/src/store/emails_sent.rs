@@ -58,3 +58,36 @@ pub async fn users_with_approvals_expiring(
         sqlx::query_as(&sql).bind(to_micros(since)).bind(to_micros(until)).bind(span).fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())
 }
+
+/// When each `email_kind` email about `attempt_uuid` was sent, oldest first (the first
+/// email and its resends).
+pub async fn sent_times(conn: &mut Conn, email_kind: &str, attempt_uuid: &str) -> StoreResult<Vec<DateTime<Utc>>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "select sent_at from email_sent where email_kind = $1 and attempt_uuid = $2 order by sent_at, email_sent_id",
+    )
+    .bind(email_kind)
+    .bind(attempt_uuid)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(|(t,)| super::time::from_micros(t)).collect()
+}
+
+/// The users with an attempt whose `email_kind` emails number fewer than `max_emails`, the
+/// last sent no later than `sent_before`: the candidates for a resend.
+pub async fn users_due_a_resend(
+    conn: &mut Conn,
+    email_kind: &str,
+    max_emails: i64,
+    sent_before: DateTime<Utc>,
+) -> StoreResult<Vec<UserId>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "select distinct user_id from (select user_id from email_sent where email_kind = $1 \
+         group by user_id, attempt_uuid having count(*) < $2 and max(sent_at) <= $3) due order by user_id",
+    )
+    .bind(email_kind)
+    .bind(max_emails)
+    .bind(to_micros(sent_before))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())
+}

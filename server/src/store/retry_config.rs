@@ -30,3 +30,34 @@ pub async fn set(
         .await?;
     Ok(())
 }
+
+/// The newest stored configuration row, enabled or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryConfigRow {
+    /// The stored arguments (`--verification-ids 1 2 3`).
+    pub arguments: String,
+    /// Whether `retry-failed --args-from-database` uses it.
+    pub enabled: bool,
+    /// Who stored it (`cli`, `staff:<username>`).
+    pub changed_by: String,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The newest row, if any was ever stored.
+pub async fn newest(conn: &mut Conn) -> StoreResult<Option<RetryConfigRow>> {
+    let row: Option<(String, i64, String, i64)> = sqlx::query_as(
+        "select arguments, enabled, changed_by, changed_at from ssp_retry_config order by config_id desc limit 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(arguments, enabled, changed_by, changed_at)| {
+        Ok(RetryConfigRow {
+            arguments,
+            enabled: enabled != 0,
+            changed_by,
+            changed_at: super::time::from_micros(changed_at)?,
+        })
+    })
+    .transpose()
+}

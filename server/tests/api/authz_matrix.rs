@@ -125,6 +125,14 @@ const MATRIX: &[Row] = &[
     row("GET",    "/api/v1/lti/consumers",                                    "/api/v1/lti/consumers",                                        N,                        [401, 403, 403, 200, 401]),
     row("POST",   "/api/v1/lti/consumers",                                    "/api/v1/lti/consumers",                                        J(r#"{"name": "LMS", "key": "matrix-key", "secret": "matrix-secret-0123456789"}"#), [401, 403, 403, 201, 401]),
     row("DELETE", "/api/v1/lti/consumers/{key}",                              "/api/v1/lti/consumers/matrix-key",                             N,                        [401, 403, 403, 204, 401]),
+    // ---- /api/v1: what an LMS asks (staff or an LMS service user) ----
+    row("POST",   "/api/v1/verified_user_ids",                                "/api/v1/verified_user_ids",                                    J(r#"{"user_ids": [1, 2]}"#), [401, 403, 403, 200, 401]),
+    row("POST",   "/api/v1/verification_statuses",                            "/api/v1/verification_statuses",                                J(r#"{"items": [{"username": "ada", "course_key": "course-v1:Org+X+1", "mode": "verified"}]}"#), [401, 403, 403, 200, 401]),
+    row("GET",    "/api/v1/verify_location",                                  "/api/v1/verify_location?course_id=course-v1:Org+X+1",         N,                        [200, 200, 200, 200, 401]),
+    row("POST",   "/api/v1/users/{username}/sso-verifications",               "/api/v1/users/bob/sso-verifications",                          J(r#"{"identity_provider_type": "saml", "identity_provider_slug": "matrix"}"#), [401, 403, 403, 201, 401]),
+    row("POST",   "/api/v1/users/{username}/retire",                          "/api/v1/users/matrix-never-here/retire",                       N,                        [401, 403, 403, 204, 401]),
+    row("GET",    "/api/v1/retry-config",                                     "/api/v1/retry-config",                                         N,                        [401, 403, 403, 200, 401]),
+    row("PUT",    "/api/v1/retry-config",                                     "/api/v1/retry-config",                                         J(r#"{"arguments": "--verification-ids 1"}"#), [401, 403, 403, 200, 401]),
     // ---- outside the OpenAPI document ----
     row("GET",    "/healthz",                                                 "/healthz",                                                     N,                        [200, 200, 200, 200, 200]),
     row("GET",    "/readyz",                                                  "/readyz",                                                      N,                        [200, 200, 200, 200, 200]),

@@ -138,3 +138,81 @@ async fn maintenance_commands(db: &TestDb) {
     assert!(attempts::count(&mut conn).await.expect("count") >= 50);
 }
 on_both_backends!(maintenance_command_exit_codes, maintenance_commands);
+
+async fn retry_commands(db: &TestDb) {
+    // Three photo attempts the vendor could not take: must_retry.
+    let out = vouch(db, &["seed-attempts", "--users", "3", "--attempts", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.store.conn().await.expect("conn");
+    let ids: Vec<(i64,)> = sqlx::query_as("select attempt_id from photo_verification order by attempt_id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("ids");
+    let ids: Vec<String> = ids.into_iter().map(|(id,)| id.to_string()).collect();
+    sqlx::query("update photo_verification set status = 'must_retry'").execute(&mut *conn).await.expect("must_retry");
+    drop(conn);
+    let queued_for = |id: String| async move {
+        let mut conn = db.store.conn().await.expect("conn");
+        let (n,): (i64,) =
+            sqlx::query_as("select count(*) from job where kind = 'software_secure.submit' and payload like $1")
+                .bind(format!("%\"attempt_id\":{id}}}%"))
+                .fetch_one(&mut *conn)
+                .await
+                .expect("jobs");
+        n
+    };
+
+    // --verification-ids: the named attempt is queued once; a second run skips it; an
+    // unknown id is skipped; both selections at once is a usage error.
+    let out = vouch(db, &["retry-failed", "--verification-ids", &ids[0], "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out), serde_json::json!({"queued": 1, "skipped": 0}));
+    assert_eq!(queued_for(ids[0].clone()).await, 1);
+    assert_eq!(queued_for(ids[1].clone()).await, 0, "only the named attempt");
+    let out = vouch(db, &["retry-failed", "--verification-ids", &ids[0], "999999", "--json"]);
+    assert_eq!(json_of(&out), serde_json::json!({"queued": 0, "skipped": 2}));
+    assert_eq!(vouch(db, &["retry-failed", "--verification-ids", "1", "--args-from-database"]).status.code(), Some(2));
+
+    // --args-from-database with nothing stored: refused.
+    let out = vouch(db, &["retry-failed", "--args-from-database"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no retry configuration"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // retry-config: show, a refused set (nothing stored), a good set, then retry from it.
+    let out = vouch(db, &["retry-config", "show", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out)["arguments"], Value::Null);
+    let out = vouch(db, &["retry-config", "set", "--args", "--verification-ids 2 x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not an attempt id: x"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_of(&vouch(db, &["retry-config", "show", "--json"]))["arguments"], Value::Null);
+    let args = format!("--verification-ids {} {}", ids[1], ids[2]);
+    let out = vouch(db, &["retry-config", "set", "--args", &args, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        (json_of(&out)["arguments"].as_str(), json_of(&out)["changed_by"].as_str()),
+        (Some(args.as_str()), Some("cli"))
+    );
+    let out = vouch(db, &["retry-config", "show"]);
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(line.contains(&format!("retry configuration: {args} (enabled, by cli")), "{line}");
+    let out = vouch(db, &["retry-failed", "--args-from-database", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out), serde_json::json!({"queued": 2, "skipped": 0}));
+    assert_eq!((queued_for(ids[1].clone()).await, queued_for(ids[2].clone()).await), (1, 1));
+
+    // Disabled: --args-from-database refuses to run.
+    let out = vouch(db, &["retry-config", "set", "--args", &args, "--disabled"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(disabled"));
+    assert_ne!(vouch(db, &["retry-failed", "--args-from-database"]).status.code(), Some(0));
+}
+on_both_backends!(retry_config_and_retry_failed_from_the_command_line, retry_commands);

@@ -192,8 +192,14 @@ on_both_backends!(lifecycle_emails_reach_a_real_smtp_server, lifecycle_emails);
 
 /// Runs `vouch` against the test database and the sink; returns (exit ok, stdout).
 fn vouch(db: &TestDb, sink: &Sink, args: &[&str]) -> (bool, String) {
+    vouch_with(db, sink, args, &[])
+}
+
+/// [`vouch`] with more environment variables.
+pub fn vouch_with(db: &TestDb, sink: &Sink, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
         .args(args)
+        .envs(env.iter().copied())
         .env("VOUCH_DATABASE__URL", &db.url)
         .env("VOUCH_VAULT__LOCAL_DIR", db.dir.path().join("photos"))
         .env("VOUCH_EMAIL__SMTP_HOST", "127.0.0.1")
@@ -251,8 +257,8 @@ async fn expiry_batch(db: &TestDb) {
     let report: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON summary");
     assert_eq!(
         report,
-        serde_json::json!({"candidates": 3, "sent_expiring_soon": 1, "sent_expired": 1,
-                           "already_sent": 0, "skipped": 1, "failed": 0})
+        serde_json::json!({"candidates": 3, "sent_expiring_soon": 1, "sent_expired": 1, "resent_expired": 0,
+                           "already_sent": 0, "skipped": 1, "failed": 0, "batches": 1, "dry_run": false})
     );
     let mails = sink.wait_for(2).await;
     assert_eq!(mails.len(), 2);
@@ -269,7 +275,8 @@ async fn expiry_batch(db: &TestDb) {
     assert!(ok, "{out}");
     assert_eq!(
         out.trim(),
-        "expiry emails: 3 learners, 0 expiring-soon sent, 0 expired sent, 2 already sent, 1 skipped, 0 failed"
+        "expiry emails: 3 learners, 0 expiring-soon sent, 0 expired sent, 0 expired resent, 2 already sent, 1 skipped, \
+         0 failed"
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.mails().len(), 2);

@@ -283,6 +283,12 @@ async fn openapi(db: &TestDb) {
         "/verify_student/results_callback",
         "/verify_student/photo-urls/{receipt_id}",
         "/api/v1/me",
+        "/api/v1/verified_user_ids",
+        "/api/v1/verification_statuses",
+        "/api/v1/verify_location",
+        "/api/v1/users/{username}/sso-verifications",
+        "/api/v1/users/{username}/retire",
+        "/api/v1/retry-config",
     ] {
         assert!(paths.contains_key(required), "{required} is not documented");
     }

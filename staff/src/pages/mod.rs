@@ -5,6 +5,7 @@ mod deadlines;
 mod learner;
 mod lti;
 mod operations;
+mod retry_config;
 mod search;
 
 use crate::api::{self, ApiError};

@@ -1,5 +1,5 @@
 //! `/staff/operations`: background jobs that failed and webhook deliveries that were
-//! dead-lettered, each with a retry button.
+//! dead-lettered, each with a retry button, and the retry configuration.
 
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
 use crate::{
@@ -84,5 +84,6 @@ pub fn OperationsPage() -> impl IntoView {
                 {move || deliveries.get().map(|r| list(r, "No dead-lettered deliveries.", &delivery))}
             </Transition>
         </section>
+        <super::retry_config::RetryConfigCard/>
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{
     super::{AppState, callbacks, limits, lti, sfn_body_limit, staff_photos, verified_names, verify_student, webhooks},
-    openedx, v1,
+    lms, openedx, v1,
 };
 use axum::{extract::DefaultBodyLimit, response::IntoResponse};
 use std::sync::Arc;
@@ -71,6 +71,12 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::list_jobs))
         .routes(routes!(v1::retry_job))
         .routes(routes!(super::staff::verified_names))
+        .routes(routes!(lms::verified_user_ids))
+        .routes(routes!(lms::verification_statuses))
+        .routes(routes!(lms::verify_location))
+        .routes(routes!(lms::create_sso_verification))
+        .routes(routes!(lms::retire_user))
+        .routes(routes!(lms::get_retry_config, lms::set_retry_config))
 }
 
 /// The document as served (JSON text, built once).
