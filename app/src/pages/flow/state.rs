@@ -42,6 +42,9 @@ pub struct FlowState {
     pub reached_summary: bool,
     /// Submitted: the flow is over.
     pub submitted: bool,
+    /// The course the learner came with (recorded on the attempt).
+    #[serde(default)]
+    pub course: Option<String>,
 }
 
 impl FlowState {
