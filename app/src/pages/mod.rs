@@ -1,6 +1,7 @@
 //! The learner pages and the router.
 
 pub mod camera;
+pub mod course;
 pub mod flow;
 pub mod sign_in;
 pub mod status;
@@ -58,10 +59,17 @@ impl Page {
     }
 }
 
-/// The entry page: sign-in when needed, the status once the learner has an attempt,
-/// otherwise the verification flow (the plugin slot).
+/// The entry page: sign-in when needed; with a course (`?course_id=`), the course's flow;
+/// else the status once the learner has an attempt, otherwise the verification flow (the
+/// plugin slot).
 #[component]
 fn EntryPage() -> impl IntoView {
+    let search = window().location().search().unwrap_or_default();
+    if let Some(request) = course::from_query(&search) {
+        return view! { <SignedIn><course::CourseEntry request=request.clone()/></SignedIn> }.into_any();
+    }
+    // Without a course, the flow records none.
+    flow::state::set_course(None, None);
     let status = rpc::verification_status();
     view! {
         <SignedIn>
@@ -73,6 +81,7 @@ fn EntryPage() -> impl IntoView {
             }}
         </SignedIn>
     }
+    .into_any()
 }
 
 /// Whether the entry page shows the status instead of the flow: whenever the learner
@@ -81,11 +90,24 @@ pub fn shows_status(s: &crate::domain::UserStatus) -> bool {
     s.status != UserStatusKind::None
 }
 
-/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): always the
-/// slot, so a learner can verify again early or after a denial.
+/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): the slot when
+/// the learner may verify now (after a denial, or early when the approval expires soon);
+/// otherwise (pending, or approved and not expiring soon) their status, which then offers no
+/// way to submit again. Read once when the flow opens, so the flow's own submission does not
+/// take the learner off its last panel.
 #[component]
 fn FlowPage() -> impl IntoView {
-    view! { <SignedIn><IdVerificationSlot/></SignedIn> }
+    let status = rpc::verification_status();
+    view! {
+        <SignedIn>
+            {move || match status.get() {
+                None => loading(),
+                Some(Ok(s)) if !s.can_verify => view! { <StatusView status=s/> }.into_any(),
+                Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
+                Some(Err(e)) => error_box(e.message),
+            }}
+        </SignedIn>
+    }
 }
 
 /// Shows `children` to a signed-in learner, the sign-in panel otherwise.

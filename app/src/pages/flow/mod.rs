@@ -98,7 +98,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         || (Step::from_path(&entry).is_none() && initial.submitted)
         || initial.owner != info.username
     {
-        initial = FlowState { owner: info.username.clone(), ..FlowState::default() };
+        initial = initial.restart(info.username.clone());
     }
     if initial.reuse_id.is_none() {
         initial.reuse_id = Some(info.id_photo_on_file);
@@ -140,8 +140,9 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
 
     move || {
         let step = step.get();
-        let progress = state.with_untracked(|s| steps::progress(step, s));
-        let panel = if let Some(spec) = panels::info(step) {
+        let (progress, course) = state.with_untracked(|s| (steps::progress(step, s), s.course_name.clone()));
+        let (reuse, too_old) = (state.with_untracked(FlowState::reuses_id), flow.info.with_value(|i| i.id_photo_too_old));
+        let panel = if let Some(spec) = panels::info(step, reuse, too_old) {
             view! { <panels::Info spec=spec/> }.into_any()
         } else {
             match step {
@@ -154,6 +155,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         view! {
             <p class="eyebrow">
                 {t().title}
+                {course.map(|c| view! { " · " <span id="course-name">{c}</span> })}
                 {progress.map(|(n, of)| format!(" · {} {n} {} {of}", t().step, t().of))}
             </p>
             <div class="panel" data-step=step.slug()>{panel}</div>

@@ -45,6 +45,9 @@ pub struct FlowState {
     /// The course the learner came with (recorded on the attempt).
     #[serde(default)]
     pub course: Option<String>,
+    /// Its name, when known (shown above every panel).
+    #[serde(default)]
+    pub course_name: Option<String>,
 }
 
 impl FlowState {
@@ -62,7 +65,12 @@ impl FlowState {
 
     /// The state after submission: the photos are dropped at once.
     pub fn finished(self) -> Self {
-        Self { owner: self.owner, submitted: true, ..Self::default() }
+        Self { owner: self.owner, submitted: true, course: self.course, course_name: self.course_name, ..Self::default() }
+    }
+
+    /// A fresh flow for `owner` that keeps the course the learner came with.
+    pub fn restart(&self, owner: String) -> Self {
+        Self { owner, course: self.course.clone(), course_name: self.course_name.clone(), ..Self::default() }
     }
 }
 
@@ -95,6 +103,18 @@ pub fn load() -> FlowState {
     {
         FlowState::default()
     }
+}
+
+/// Sets the course the learner came with (`None`: no course) for the flow that follows.
+pub fn set_course(course: Option<String>, name: Option<String>) {
+    let mut st = load();
+    if st.course != course {
+        // Another course is another flow.
+        st = st.restart(st.owner.clone());
+    }
+    st.course = course;
+    st.course_name = name;
+    save(&st);
 }
 
 /// Keeps `state` for this tab. When the photos exceed the storage quota, the state is kept
