@@ -78,7 +78,9 @@ pub struct CourseFlow {
     pub flow: String,
     /// Where this learner verifies, when it is not this app (the URL filter's answer).
     pub elsewhere: Option<String>,
-    /// A deadline that has passed: nothing can be submitted for the course.
+    /// A deadline that has passed: nothing can be submitted for the course. (Vouch's own
+    /// timestamp codec: chrono's would add its whole parser to the learner's download.)
+    #[serde(default, with = "crate::domain::timestamp::option")]
     pub deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether that deadline is the upgrade deadline (the verified track is no longer sold).
     pub upgrade_deadline: bool,

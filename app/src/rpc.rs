@@ -55,7 +55,11 @@ pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endp
     read_into(into, endpoint, None);
 }
 
-fn read_into<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str, body: Option<String>) {
+fn read_into<T: DeserializeOwned + Send + Sync + 'static>(
+    into: Loaded<T>,
+    endpoint: &'static str,
+    body: Option<String>,
+) {
     fetch_then(
         endpoint,
         body,

@@ -135,7 +135,6 @@ pub static EN: Strings = Strings {
     upgrade_heading: "Upgrade to the verified track",
     pay_text: "Payment comes first; afterwards you come back here to take your photos.",
     pay_button: "Go to payment",
-    paid_notice: "Payment received. Now verify your identity.",
     elsewhere: "Continue to identity verification",
     id_too_old: "Your earlier ID photo is too old to be used again, so please take a new one.",
 };

@@ -135,7 +135,6 @@ pub static FR: Strings = Strings {
     upgrade_heading: "Passer au parcours vérifié",
     pay_text: "Le paiement d'abord ; ensuite vous revenez ici pour prendre vos photos.",
     pay_button: "Payer",
-    paid_notice: "Paiement reçu. Vérifiez maintenant votre identité.",
     elsewhere: "Continuer vers la vérification d'identité",
     id_too_old: "Votre ancienne photo de pièce d'identité est trop ancienne pour être réutilisée : prenez-en une nouvelle.",
 };

@@ -222,8 +222,6 @@ pub struct Strings {
     pub pay_text: &'static str,
     /// Course flow: the hand-off button.
     pub pay_button: &'static str,
-    /// Course flow: back from payment.
-    pub paid_notice: &'static str,
     /// Course flow: verified elsewhere (link text).
     pub elsewhere: &'static str,
     /// The earlier ID photo is too old to reuse.

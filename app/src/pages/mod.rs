@@ -70,18 +70,7 @@ fn EntryPage() -> impl IntoView {
     }
     // Without a course, the flow records none.
     flow::state::set_course(None, None);
-    let status = rpc::verification_status();
-    view! {
-        <SignedIn>
-            {move || match status.get() {
-                None => loading(),
-                Some(Ok(s)) if shows_status(&s) => view! { <StatusView status=s/> }.into_any(),
-                Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
-                Some(Err(e)) => error_box(e.message),
-            }}
-        </SignedIn>
-    }
-    .into_any()
+    view! { <SignedIn><StatusOrFlow verify=true entry=true/></SignedIn> }.into_any()
 }
 
 /// Whether the entry page shows the status instead of the flow: whenever the learner
@@ -90,24 +79,30 @@ pub fn shows_status(s: &crate::domain::UserStatus) -> bool {
     s.status != UserStatusKind::None
 }
 
-/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): the slot when
-/// the learner may verify now (after a denial, or early when the approval expires soon);
-/// otherwise (pending, or approved and not expiring soon) their status, which then offers no
-/// way to submit again. Read once when the flow opens, so the flow's own submission does not
-/// take the learner off its last panel.
+/// The learner's status, or the flow (the slot). The flow only when `verify` and the learner
+/// may verify now (`can_verify`, the rule every submit door enforces; on the `entry` page,
+/// only before their first attempt): a pending or approved learner sees the status, which
+/// then offers no way to submit again. Read once, so the flow's own submission does not take
+/// the learner off its last panel.
+#[component]
+pub fn StatusOrFlow(verify: bool, entry: bool) -> impl IntoView {
+    let status = rpc::verification_status();
+    move || match status.get() {
+        None => loading(),
+        Some(Ok(s)) if !verify || !s.can_verify || (entry && shows_status(&s)) => {
+            view! { <StatusView status=s/> }.into_any()
+        }
+        Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
+        Some(Err(e)) => error_box(e.message),
+    }
+}
+
+/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): the flow when
+/// the learner may verify now (after a denial, or early when the approval expires soon),
+/// else their status.
 #[component]
 fn FlowPage() -> impl IntoView {
-    let status = rpc::verification_status();
-    view! {
-        <SignedIn>
-            {move || match status.get() {
-                None => loading(),
-                Some(Ok(s)) if !s.can_verify => view! { <StatusView status=s/> }.into_any(),
-                Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
-                Some(Err(e)) => error_box(e.message),
-            }}
-        </SignedIn>
-    }
+    view! { <SignedIn><StatusOrFlow verify=true entry=false/></SignedIn> }
 }
 
 /// Shows `children` to a signed-in learner, the sign-in panel otherwise.

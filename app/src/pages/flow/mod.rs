@@ -91,6 +91,7 @@ pub fn BuiltinFlow() -> impl IntoView {
 fn FlowPanels(info: FlowInfo) -> impl IntoView {
     let path = nav::use_path();
     let mut initial = state::load();
+    initial.enter();
     let entry = path.get_untracked();
     // The reverification entry, a new start after a finished flow, or another learner's
     // saved flow begins afresh.
@@ -141,7 +142,8 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     move || {
         let step = step.get();
         let (progress, course) = state.with_untracked(|s| (steps::progress(step, s), s.course_name.clone()));
-        let (reuse, too_old) = (state.with_untracked(FlowState::reuses_id), flow.info.with_value(|i| i.id_photo_too_old));
+        let (reuse, too_old) =
+            (state.with_untracked(FlowState::reuses_id), flow.info.with_value(|i| i.id_photo_too_old));
         let panel = if let Some(spec) = panels::info(step, reuse, too_old) {
             view! { <panels::Info spec=spec/> }.into_any()
         } else {
@@ -155,7 +157,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         view! {
             <p class="eyebrow">
                 {t().title}
-                {course.map(|c| view! { " · " <span id="course-name">{c}</span> })}
+                {course.map(|c| format!(" · {c}"))}
                 {progress.map(|(n, of)| format!(" · {} {n} {} {of}", t().step, t().of))}
             </p>
             <div class="panel" data-step=step.slug()>{panel}</div>

@@ -65,7 +65,13 @@ impl FlowState {
 
     /// The state after submission: the photos are dropped at once.
     pub fn finished(self) -> Self {
-        Self { owner: self.owner, submitted: true, course: self.course, course_name: self.course_name, ..Self::default() }
+        Self {
+            owner: self.owner,
+            submitted: true,
+            course: self.course,
+            course_name: self.course_name,
+            ..Self::default()
+        }
     }
 
     /// A fresh flow for `owner` that keeps the course the learner came with.
@@ -105,16 +111,31 @@ pub fn load() -> FlowState {
     }
 }
 
-/// Sets the course the learner came with (`None`: no course) for the flow that follows.
+thread_local! {
+    // The course of the page the learner entered by (`None` inside: no course), for the flow
+    // that starts next; kept out of `load` so that reading the saved flow stays in one place.
+    static ENTERED_WITH: std::cell::RefCell<Option<(Option<String>, Option<String>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets the course the learner came with (`None`: no course) and its name, for the flow
+/// that starts next.
 pub fn set_course(course: Option<String>, name: Option<String>) {
-    let mut st = load();
-    if st.course != course {
-        // Another course is another flow.
-        st = st.restart(st.owner.clone());
+    ENTERED_WITH.with(|c| *c.borrow_mut() = Some((course, name)));
+}
+
+impl FlowState {
+    /// Takes the course the learner entered with into the flow: another course is another
+    /// flow (the photos of the previous one are dropped).
+    pub fn enter(&mut self) {
+        if let Some((course, name)) = ENTERED_WITH.with(|c| c.borrow_mut().take()) {
+            if self.course != course {
+                *self = self.restart(self.owner.clone());
+            }
+            self.course = course;
+            self.course_name = name;
+        }
     }
-    st.course = course;
-    st.course_name = name;
-    save(&st);
 }
 
 /// Keeps `state` for this tab. When the photos exceed the storage quota, the state is kept
