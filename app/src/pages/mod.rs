@@ -89,12 +89,15 @@ pub fn StatusOrFlow(verify: bool, entry: bool) -> impl IntoView {
     let status = rpc::verification_status();
     move || match status.get() {
         None => loading(),
-        Some(Ok(s)) if !verify || !s.can_verify || (entry && shows_status(&s)) => {
-            view! { <StatusView status=s/> }.into_any()
-        }
+        Some(Ok(s)) if !shows_flow(&s, verify, entry) => view! { <StatusView status=s/> }.into_any(),
         Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
         Some(Err(e)) => error_box(e.message),
     }
+}
+
+/// Whether [`StatusOrFlow`] shows the flow rather than the status.
+pub fn shows_flow(s: &crate::domain::UserStatus, verify: bool, entry: bool) -> bool {
+    verify && s.can_verify && !(entry && shows_status(s))
 }
 
 /// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): the flow when
@@ -141,6 +144,22 @@ mod tests {
         assert_eq!(Page::of("/id-verification/a/b"), Page::NotFound);
         assert_eq!(Page::of("/id-verificationx"), Page::NotFound);
         assert_eq!(Page::of("/elsewhere"), Page::NotFound);
+    }
+
+    #[test]
+    fn the_flow_only_for_a_learner_who_may_verify_now() {
+        use super::shows_flow;
+        let with = |status, can_verify| UserStatus { status, can_verify, ..UserStatus::none() };
+        // Flow pages (reverify included): pending or approved and not expiring soon → status.
+        assert!(!shows_flow(&with(UserStatusKind::Pending, false), true, false));
+        assert!(!shows_flow(&with(UserStatusKind::Approved, false), true, false));
+        assert!(shows_flow(&with(UserStatusKind::Approved, true), true, false), "expiring soon");
+        assert!(shows_flow(&with(UserStatusKind::MustReverify, true), true, false));
+        // A course flow with nothing to verify (paid and verified) shows the status.
+        assert!(!shows_flow(&with(UserStatusKind::None, true), false, false));
+        // The entry page: the flow only before the first attempt.
+        assert!(shows_flow(&with(UserStatusKind::None, true), true, true));
+        assert!(!shows_flow(&with(UserStatusKind::Expired, true), true, true));
     }
 
     #[test]

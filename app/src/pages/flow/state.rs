@@ -157,3 +157,35 @@ pub fn save(state: &FlowState) {
         let _ = state;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_entered_with_starts_its_own_flow() {
+        let photos = FlowState {
+            owner: "ada".into(),
+            face: Some("f".into()),
+            course: Some("c1".into()),
+            course_name: Some("One".into()),
+            ..FlowState::default()
+        };
+        // The same course: the flow goes on, with the name as reported now.
+        let mut st = photos.clone();
+        set_course(Some("c1".into()), Some("One, renamed".into()));
+        st.enter();
+        assert_eq!((st.face.as_deref(), st.course_name.as_deref()), (Some("f"), Some("One, renamed")));
+        // Another course (or none): a new flow, the photos dropped, the owner kept.
+        let mut st = photos.clone();
+        set_course(None, None);
+        st.enter();
+        assert_eq!((st.owner.as_str(), st.face, st.course), ("ada", None, None));
+        // Nothing entered (a reload inside the flow): unchanged.
+        let mut st = photos.clone();
+        st.enter();
+        assert_eq!(st, photos);
+        // Submitting keeps the course for the confirmation.
+        assert_eq!(photos.finished().course.as_deref(), Some("c1"));
+    }
+}
