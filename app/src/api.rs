@@ -5,7 +5,7 @@
 //! generic client, which kept the learner's download large.
 
 use crate::{
-    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CourseFlow, CourseFlowRequest, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
 };
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -39,5 +39,14 @@ pub async fn get_flow_info() -> Result<FlowInfo, AppError> {
     ctx.port.flow_info(&ctx.caller).await
 }
 
+/// What the flow does for the course the learner came with: its name, a passed deadline,
+/// payment first, or verifying elsewhere.
+#[server(prefix = "/sfn", endpoint = "course_flow", input = Json)]
+pub async fn get_course_flow(request: CourseFlowRequest) -> Result<CourseFlow, AppError> {
+    let ctx = crate::ports::context()?;
+    ctx.port.course_flow(&ctx.caller, request).await
+}
+
 /// The names of every server function endpoint, for the server's registration test.
-pub const ENDPOINTS: [&str; 5] = ["session_info", "verification_status", "submit_photos", "flow_info", "slot_config"];
+pub const ENDPOINTS: [&str; 6] =
+    ["session_info", "verification_status", "submit_photos", "flow_info", "slot_config", "course_flow"];

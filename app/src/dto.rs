@@ -33,6 +33,9 @@ pub struct SubmitPhotosRequest {
     pub photo_id_image: Option<String>,
     /// The name as on the ID, when it differs from the account name.
     pub full_name: Option<String>,
+    /// The course the learner verifies for (recorded on the attempt; its deadline binds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course_key: Option<String>,
 }
 
 /// The learner's verification status as the status page shows it.
@@ -50,6 +53,41 @@ pub struct FlowInfo {
     /// Whether the learner has an approved ID photo that a new attempt may reuse
     /// (reverification skips the ID step then).
     pub id_photo_on_file: bool,
+    /// Whether the learner's approved ID photo is too old to reuse (older than an approval
+    /// lasts): the flow then says why it asks for a new one.
+    #[serde(default)]
+    pub id_photo_too_old: bool,
+}
+
+/// The course a learner came with and how (`start-flow`, `verify-now`, `upgrade`,
+/// `verify-later` or `payment-confirmation`, Open edX's flow pages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseFlowRequest {
+    /// The course key.
+    pub course_key: String,
+    /// The flow page the learner came from.
+    pub flow: String,
+}
+
+/// What the flow does for a course (the pay-and-verify decision, made by the server).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseFlow {
+    /// The course's name, when the LMS reported it.
+    pub name: Option<String>,
+    /// The flow page after the server's redirects (e.g. `verify-now` for a paid learner).
+    pub flow: String,
+    /// Where this learner verifies, when it is not this app (the URL filter's answer).
+    pub elsewhere: Option<String>,
+    /// A deadline that has passed: nothing can be submitted for the course. (Vouch's own
+    /// timestamp codec: chrono's would add its whole parser to the learner's download.)
+    #[serde(default, with = "crate::domain::timestamp::option")]
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether that deadline is the upgrade deadline (the verified track is no longer sold).
+    pub upgrade_deadline: bool,
+    /// Payment is due first: where the payment step hands the learner over.
+    pub pay_url: Option<String>,
+    /// Whether the photo steps are part of this flow.
+    pub verify: bool,
 }
 
 /// The longest name accepted, in characters (Open edX's profile name limit).

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Unavailable,
     /// Something went wrong on our side; details are in the server log only.
     Internal,
+    /// The course's verification deadline has passed: nothing can be submitted for it.
+    DeadlinePassed,
 }
 
 impl ErrorCode {
@@ -47,7 +49,7 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::InvalidRequest | Self::InvalidImage | Self::CannotVerifyNow => 400,
+            Self::InvalidRequest | Self::InvalidImage | Self::CannotVerifyNow | Self::DeadlinePassed => 400,
             Self::PayloadTooLarge => 413,
             Self::Conflict => 409,
             Self::RateLimited => 429,

@@ -4,7 +4,7 @@
 
 use crate::{
     domain::UserId,
-    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CourseFlow, CourseFlowRequest, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
 };
 use leptos::prelude::use_context;
@@ -34,6 +34,8 @@ pub trait IdvPort: Send + Sync + 'static {
     async fn slot_config(&self, caller: &Caller) -> Result<crate::slot::SlotConfig, AppError>;
     /// What the caller's verification flow needs before it starts.
     async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError>;
+    /// What the flow does for the course the caller came with (issue 16).
+    async fn course_flow(&self, caller: &Caller, request: CourseFlowRequest) -> Result<CourseFlow, AppError>;
 }
 
 /// What a server function gets from the server for one request.

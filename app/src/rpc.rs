@@ -6,7 +6,7 @@
 //! the learner's download; the server side is unchanged.
 
 use crate::{
-    dto::{FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CourseFlow, CourseFlowRequest, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::{AppError, ErrorCode},
     slot::SlotConfig,
 };
@@ -38,10 +38,31 @@ pub fn slot_config() -> Loaded<SlotConfig> {
     load("slot_config")
 }
 
+/// What the flow does for the course the learner came with.
+pub fn course_flow(request: &CourseFlowRequest) -> Loaded<CourseFlow> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        request: &'a CourseFlowRequest,
+    }
+    let loaded = RwSignal::new(None);
+    let body = serde_json::to_string(&Args { request }).ok();
+    read_into(loaded, "course_flow", body);
+    loaded
+}
+
 /// Reads `endpoint`'s answer again into `into`; the previous answer stays until then.
 pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
+    read_into(into, endpoint, None);
+}
+
+fn read_into<T: DeserializeOwned + Send + Sync + 'static>(
+    into: Loaded<T>,
+    endpoint: &'static str,
+    body: Option<String>,
+) {
     fetch_then(
         endpoint,
+        body,
         Box::new(move |answer| {
             // The page may be gone by now.
             let _ = into.try_set(Some(answer.and_then(|text| parse::<T>(&text))));
@@ -51,8 +72,8 @@ pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endp
 
 /// One request future for every answer type (a boxed callback instead of a generic future
 /// per type keeps the download small).
-fn fetch_then(endpoint: &'static str, then: Box<dyn FnOnce(Result<String, AppError>)>) {
-    spawn_local(async move { then(call(endpoint, None).await) });
+fn fetch_then(endpoint: &'static str, body: Option<String>, then: Box<dyn FnOnce(Result<String, AppError>)>) {
+    spawn_local(async move { then(call(endpoint, body).await) });
 }
 
 fn load<T: DeserializeOwned + Send + Sync + 'static>(endpoint: &'static str) -> Loaded<T> {

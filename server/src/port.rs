@@ -1,11 +1,11 @@
 //! The server's implementation of `app::ports::IdvPort`: what server functions reach.
 
 use crate::{
-    service::{ServiceError, Services, idv},
+    service::{ServiceError, Services, course_flow, idv, submit},
     store::{attempts, users},
 };
 use app::{
-    dto::{CurrentUser, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
+    dto::{CourseFlow, CourseFlowRequest, CurrentUser, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
     ports::{Caller, IdvPort},
 };
@@ -69,12 +69,26 @@ impl IdvPort for ServerPort {
         let account =
             users::by_id(&mut conn, user).await.map_err(ServiceError::from)?.ok_or_else(AppError::unauthenticated)?;
         // The same lookup the submit service uses when the ID photo is left out.
-        let on_file = attempts::latest_approved_with_photo_id(&mut conn, user).await.map_err(ServiceError::from)?;
+        let on_file = submit::reusable_id_photo(&self.services, &mut conn, user).await?;
+        // Any approved ID photo at all: one that exists but is too old is worth a word.
+        let any = attempts::latest_approved_with_photo_id(&mut conn, user, chrono::DateTime::UNIX_EPOCH)
+            .await
+            .map_err(ServiceError::from)?;
         Ok(FlowInfo {
             username: account.username,
             full_name: account.full_name,
             max_photo_bytes: self.services.cfg.server.max_photo_bytes as u64,
             id_photo_on_file: on_file.is_some(),
+            id_photo_too_old: on_file.is_none() && any.is_some(),
         })
+    }
+
+    async fn course_flow(&self, caller: &Caller, request: CourseFlowRequest) -> Result<CourseFlow, AppError> {
+        let user = signed_in(caller)?;
+        let account = {
+            let mut conn = self.services.store.conn().await.map_err(ServiceError::from)?;
+            users::by_id(&mut conn, user).await.map_err(ServiceError::from)?.ok_or_else(AppError::unauthenticated)?
+        };
+        Ok(course_flow::course_flow(&self.services, &account, &request).await?)
     }
 }

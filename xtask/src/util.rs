@@ -9,9 +9,14 @@ use std::{
 /// Errors are messages for the developer.
 pub type Result<T> = std::result::Result<T, String>;
 
-/// The workspace root.
+/// The workspace root: from the `CARGO_MANIFEST_DIR` that `cargo run` sets at run time, not
+/// the one compiled in. Cargo does not rebuild a workspace member whose checkout moved, so with
+/// a shared `CARGO_TARGET_DIR` (CI's cache, git worktrees) a compiled-in path names whichever
+/// checkout built xtask last, and `cargo xtask test` would test that one.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let manifest_dir = manifest_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Cargo's target folder (honours CARGO_TARGET_DIR).

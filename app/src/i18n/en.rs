@@ -126,4 +126,15 @@ pub static EN: Strings = Strings {
         "November",
         "December",
     ],
+
+    deadline_heading: "Verification deadline passed",
+    deadline_text: "The deadline to verify your identity for this course was",
+    upgrade_deadline_heading: "Upgrade deadline passed",
+    upgrade_deadline_text: "The verified track of this course could be bought until",
+    pay_heading: "Make payment",
+    upgrade_heading: "Upgrade to the verified track",
+    pay_text: "Payment comes first; afterwards you come back here to take your photos.",
+    pay_button: "Go to payment",
+    elsewhere: "Continue to identity verification",
+    id_too_old: "Your earlier ID photo is too old to be used again, so please take a new one.",
 };

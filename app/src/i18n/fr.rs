@@ -126,4 +126,15 @@ pub static FR: Strings = Strings {
         "novembre",
         "décembre",
     ],
+
+    deadline_heading: "Date limite de vérification dépassée",
+    deadline_text: "La date limite pour vérifier votre identité pour ce cours était le",
+    upgrade_deadline_heading: "Date limite de mise à niveau dépassée",
+    upgrade_deadline_text: "Le parcours vérifié de ce cours pouvait être acheté jusqu'au",
+    pay_heading: "Paiement",
+    upgrade_heading: "Passer au parcours vérifié",
+    pay_text: "Le paiement d'abord ; ensuite vous revenez ici pour prendre vos photos.",
+    pay_button: "Payer",
+    elsewhere: "Continuer vers la vérification d'identité",
+    id_too_old: "Votre ancienne photo de pièce d'identité est trop ancienne pour être réutilisée : prenez-en une nouvelle.",
 };

@@ -206,6 +206,27 @@ pub struct Strings {
     pub verify_again: &'static str,
     /// Month names for dates.
     pub months: [&'static str; 12],
+
+    /// Course flow: the verification deadline passed (heading).
+    pub deadline_heading: &'static str,
+    /// Course flow: before the deadline's date.
+    pub deadline_text: &'static str,
+    /// Course flow: the upgrade deadline passed (heading).
+    pub upgrade_deadline_heading: &'static str,
+    /// Course flow: before the upgrade deadline's date.
+    pub upgrade_deadline_text: &'static str,
+    /// Course flow: payment step heading (first-time verify).
+    pub pay_heading: &'static str,
+    /// Course flow: payment step heading (upgrade).
+    pub upgrade_heading: &'static str,
+    /// Course flow: what happens at payment.
+    pub pay_text: &'static str,
+    /// Course flow: the hand-off button.
+    pub pay_button: &'static str,
+    /// Course flow: verified elsewhere (link text).
+    pub elsewhere: &'static str,
+    /// The earlier ID photo is too old to reuse.
+    pub id_too_old: &'static str,
 }
 
 /// Every shipped locale; the first is the fallback.

@@ -1,6 +1,7 @@
 //! The learner pages and the router.
 
 pub mod camera;
+pub mod course;
 pub mod flow;
 pub mod sign_in;
 pub mod status;
@@ -58,21 +59,18 @@ impl Page {
     }
 }
 
-/// The entry page: sign-in when needed, the status once the learner has an attempt,
-/// otherwise the verification flow (the plugin slot).
+/// The entry page: sign-in when needed; with a course (`?course_id=`), the course's flow;
+/// else the status once the learner has an attempt, otherwise the verification flow (the
+/// plugin slot).
 #[component]
 fn EntryPage() -> impl IntoView {
-    let status = rpc::verification_status();
-    view! {
-        <SignedIn>
-            {move || match status.get() {
-                None => loading(),
-                Some(Ok(s)) if shows_status(&s) => view! { <StatusView status=s/> }.into_any(),
-                Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
-                Some(Err(e)) => error_box(e.message),
-            }}
-        </SignedIn>
+    let search = window().location().search().unwrap_or_default();
+    if let Some(request) = course::from_query(&search) {
+        return view! { <SignedIn><course::CourseEntry request=request.clone()/></SignedIn> }.into_any();
     }
+    // Without a course, the flow records none.
+    flow::state::set_course(None, None);
+    view! { <SignedIn><StatusOrFlow verify=true entry=true/></SignedIn> }.into_any()
 }
 
 /// Whether the entry page shows the status instead of the flow: whenever the learner
@@ -81,11 +79,33 @@ pub fn shows_status(s: &crate::domain::UserStatus) -> bool {
     s.status != UserStatusKind::None
 }
 
-/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): always the
-/// slot, so a learner can verify again early or after a denial.
+/// The learner's status, or the flow (the slot). The flow only when `verify` and the learner
+/// may verify now (`can_verify`, the rule every submit door enforces; on the `entry` page,
+/// only before their first attempt): a pending or approved learner sees the status, which
+/// then offers no way to submit again. Read once, so the flow's own submission does not take
+/// the learner off its last panel.
+#[component]
+pub fn StatusOrFlow(verify: bool, entry: bool) -> impl IntoView {
+    let status = rpc::verification_status();
+    move || match status.get() {
+        None => loading(),
+        Some(Ok(s)) if !shows_flow(&s, verify, entry) => view! { <StatusView status=s/> }.into_any(),
+        Some(Ok(_)) => view! { <IdVerificationSlot/> }.into_any(),
+        Some(Err(e)) => error_box(e.message),
+    }
+}
+
+/// Whether [`StatusOrFlow`] shows the flow rather than the status.
+pub fn shows_flow(s: &crate::domain::UserStatus, verify: bool, entry: bool) -> bool {
+    verify && s.can_verify && !(entry && shows_status(s))
+}
+
+/// A flow panel (`/id-verification/summary`, `/id-verification/reverify`, …): the flow when
+/// the learner may verify now (after a denial, or early when the approval expires soon),
+/// else their status.
 #[component]
 fn FlowPage() -> impl IntoView {
-    view! { <SignedIn><IdVerificationSlot/></SignedIn> }
+    view! { <SignedIn><StatusOrFlow verify=true entry=false/></SignedIn> }
 }
 
 /// Shows `children` to a signed-in learner, the sign-in panel otherwise.
@@ -124,6 +144,22 @@ mod tests {
         assert_eq!(Page::of("/id-verification/a/b"), Page::NotFound);
         assert_eq!(Page::of("/id-verificationx"), Page::NotFound);
         assert_eq!(Page::of("/elsewhere"), Page::NotFound);
+    }
+
+    #[test]
+    fn the_flow_only_for_a_learner_who_may_verify_now() {
+        use super::shows_flow;
+        let with = |status, can_verify| UserStatus { status, can_verify, ..UserStatus::none() };
+        // Flow pages (reverify included): pending or approved and not expiring soon → status.
+        assert!(!shows_flow(&with(UserStatusKind::Pending, false), true, false));
+        assert!(!shows_flow(&with(UserStatusKind::Approved, false), true, false));
+        assert!(shows_flow(&with(UserStatusKind::Approved, true), true, false), "expiring soon");
+        assert!(shows_flow(&with(UserStatusKind::MustReverify, true), true, false));
+        // A course flow with nothing to verify (paid and verified) shows the status.
+        assert!(!shows_flow(&with(UserStatusKind::None, true), false, false));
+        // The entry page: the flow only before the first attempt.
+        assert!(shows_flow(&with(UserStatusKind::None, true), true, true));
+        assert!(!shows_flow(&with(UserStatusKind::Expired, true), true, true));
     }
 
     #[test]

@@ -104,7 +104,7 @@ fn reason_sentences(lang: &str, reasons: &[crate::domain::reasons::DenialReason]
 
 /// "January 5, 2027" / "5 janvier 2027": built from the date's parts, because chrono's
 /// formatter would add tens of kilobytes to the learner's download for one line of text.
-fn long_date(s: &Strings, d: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn long_date(s: &Strings, d: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Datelike;
     let month = s.months.get(d.month0() as usize).copied().unwrap_or_default();
     match s.lang {

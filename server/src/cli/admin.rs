@@ -272,6 +272,7 @@ pub async fn seed_demo(services: &Services, json: bool) -> anyhow::Result<Outcom
                     face_image: photo.clone(),
                     photo_id_image: Some(photo.clone()),
                     full_name: None,
+                    course_key: None,
                 };
                 let id = submit::submit_photos(services, user.id, request).await?;
                 let receipt = {

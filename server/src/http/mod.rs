@@ -108,6 +108,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/verify_student/upgrade/{course_id}/", get(verify_student::flow_page))
         .route("/verify_student/verify-now/{course_id}/", get(verify_student::flow_page))
         .route("/verify_student/verify-later/{course_id}/", get(verify_student::flow_page))
+        .route("/verify_student/payment-confirmation/{course_id}/", get(verify_student::flow_page))
         .merge(rest)
         .merge(openapi)
         .route("/metrics", get(metrics::render))

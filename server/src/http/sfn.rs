@@ -53,6 +53,7 @@ const INPUTS: &[(&str, Input)] = &[
     ("/sfn/verification_status", Input::Nothing),
     ("/sfn/flow_info", Input::Nothing),
     ("/sfn/slot_config", Input::Nothing),
+    ("/sfn/course_flow", Input::Json),
 ];
 
 /// Whether the request's content type is one that `path` reads.
@@ -81,7 +82,7 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
         return error_response(&AppError::new(ErrorCode::NotFound, "No such server function."));
     }
     if !content_type_fits(&path, req.headers()) {
-        let message = if path == SUBMIT_PATH {
+        let message = if INPUTS.iter().any(|(p, i)| *p == path && *i == Input::Json) {
             "Send this server function's arguments as application/json."
         } else {
             "Send an empty application/x-www-form-urlencoded or application/json body."

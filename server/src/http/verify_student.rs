@@ -25,7 +25,8 @@ pub struct SubmitPhotosForm {
     pub photo_id_image: Option<String>,
     /// The name as on the ID, if it differs from the account's.
     pub full_name: Option<String>,
-    /// The course the learner verifies for (kept for compatibility).
+    /// The course the learner verifies for: recorded on the attempt, and refused with
+    /// `deadline_passed` once the course's verification deadline has passed.
     pub course_key: Option<String>,
 }
 
@@ -37,7 +38,7 @@ pub struct SubmitPhotosForm {
 #[utoipa::path(post, path = "/verify_student/submit-photos/", tag = "open edx",
     request_body(content_type = "application/x-www-form-urlencoded", description = "face_image, photo_id_image, full_name, course_key"),
     responses((status = 200, description = "Submitted"),
-        (status = 400, description = "Bad photo or name; or `cannot_verify_now`: an attempt is under review, or the learner is verified and not expiring soon"),
+        (status = 400, description = "Bad photo or name; or `cannot_verify_now`: an attempt is under review, or the learner is verified and not expiring soon; or `deadline_passed`: the course's verification deadline has passed"),
         (status = 401, description = "Not signed in"), (status = 413, description = "Too large"),
         (status = 429, description = "Too many submissions (per minute, or `limits.submit_per_user_per_day`)")))]
 pub async fn submit_photos(
@@ -47,11 +48,13 @@ pub async fn submit_photos(
 ) -> Result<Response, ApiError> {
     let user = who.user.id;
     state.limits.submit(user)?;
+    let course_key = form.course_key.filter(|c| !c.is_empty());
     let face_image = form
         .face_image
         .filter(|f| !f.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidImage, "Missing required parameter face_image"))?;
-    let request = SubmitPhotosRequest { face_image, photo_id_image: form.photo_id_image, full_name: form.full_name };
+    let request =
+        SubmitPhotosRequest { face_image, photo_id_image: form.photo_id_image, full_name: form.full_name, course_key };
     // Through the configured vendor: with a hosted or manual vendor there is nothing to upload.
     crate::vendors::selected(&state.services)
         .submit(&state.services, user, request)
@@ -117,9 +120,15 @@ pub async fn photo(
         .into_response())
 }
 
-/// `GET /verify_student/{start-flow|upgrade|verify-now|verify-later}/{course_id}/`: Open
-/// edX's flow pages, where pay-and-verify redirects send learners; Vouch's flow is the SPA.
-pub async fn flow_page(Path(course_id): Path<String>) -> axum::response::Redirect {
+/// `GET /verify_student/{start-flow|upgrade|verify-now|verify-later|payment-confirmation}/{course_id}/`:
+/// Open edX's flow pages, where pay-and-verify redirects (and the commerce service, after
+/// payment) send learners. Vouch's flow is the SPA: it gets the course and which page the
+/// learner came to (`flow`), so it knows an upgrade from a verify-later.
+pub async fn flow_page(uri: axum::http::Uri, Path(course_id): Path<String>) -> axum::response::Redirect {
+    let flow = uri.path().trim_start_matches("/verify_student/").split('/').next().unwrap_or_default();
+    // Only the pages routed here; anything else is the first-time flow.
+    let flow =
+        if crate::service::course_flow::FLOWS.iter().any(|(name, _)| *name == flow) { flow } else { "start-flow" };
     let course = percent_encoding::utf8_percent_encode(&course_id, percent_encoding::NON_ALPHANUMERIC);
-    axum::response::Redirect::to(&format!("/id-verification?course_id={course}"))
+    axum::response::Redirect::to(&format!("/id-verification?course_id={course}&flow={flow}"))
 }

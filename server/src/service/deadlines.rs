@@ -43,7 +43,7 @@ impl DeadlineCache {
         self.entries.insert(course.to_owned(), deadline);
     }
 
-    fn invalidate(&self, course: &str) {
+    pub(crate) fn invalidate(&self, course: &str) {
         self.entries.invalidate(course);
     }
 

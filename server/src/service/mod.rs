@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod api;
 pub mod attempt_delete;
 pub mod commerce;
+pub mod course_flow;
+pub mod courses;
 pub mod deadlines;
 pub mod expiry_emails;
 pub mod hosted;
@@ -121,6 +123,9 @@ pub enum ServiceError {
     /// The learner reached the daily number of verification attempts.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The course's verification deadline has passed (at the time given).
+    #[error("the verification deadline passed")]
+    DeadlinePassed(chrono::DateTime<chrono::Utc>),
 }
 
 /// Result of a use case.
@@ -139,6 +144,13 @@ impl From<ServiceError> for AppError {
             ServiceError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
             ServiceError::CannotVerifyNow(m) => AppError::new(ErrorCode::CannotVerifyNow, m),
             ServiceError::TooManyAttempts(m) => AppError::new(ErrorCode::RateLimited, m),
+            ServiceError::DeadlinePassed(at) => AppError::new(
+                ErrorCode::DeadlinePassed,
+                format!(
+                    "The verification deadline for this course passed on {}. You can no longer verify for it.",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ),
             ServiceError::Raced => AppError::new(ErrorCode::Conflict, "The record changed meanwhile; try again."),
             ServiceError::Store(StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %e, "database unavailable");

@@ -73,6 +73,12 @@ pub async fn submit_photos(
     user: UserId,
     request: SubmitPhotosRequest,
 ) -> ServiceResult<AttemptId> {
+    // A course whose verification deadline has passed takes nothing: refused before a photo
+    // is even decoded.
+    let course_key = request.course_key.clone().filter(|c| !c.is_empty());
+    if let Some(course) = &course_key {
+        super::courses::ensure_open(services, course).await?;
+    }
     let max = services.cfg.server.max_photo_bytes;
     let (_, face) = images::decode_data_url("face photo", &request.face_image, max).map_err(image_error)?;
     let photo_id = match request.photo_id_image.as_deref().filter(|s| !s.is_empty()) {
@@ -90,8 +96,10 @@ pub async fn submit_photos(
             users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?;
         let earlier = match photo_id {
             Some(_) => None,
-            None => Some(attempts::latest_approved_with_photo_id(&mut conn, user).await?.ok_or_else(|| {
-                ServiceError::InvalidImage("the ID photo is missing, and there is no earlier one to reuse".into())
+            None => Some(reusable_id_photo(services, &mut conn, user).await?.ok_or_else(|| {
+                ServiceError::InvalidImage(
+                    "the ID photo is missing, and there is no earlier approved one recent enough to reuse".into(),
+                )
             })?),
         };
         (account, earlier)
@@ -140,6 +148,7 @@ pub async fn submit_photos(
         photo_id_key,
         user_photo_key: face.wrapped_key,
         copy_id_photo_from,
+        course_key,
     };
     match create_ready(services, &new, name_changed.then_some(name.as_str())).await {
         Ok(id) => {
@@ -151,6 +160,19 @@ pub async fn submit_photos(
             Err(e)
         }
     }
+}
+
+/// The approved attempt whose ID photo a new attempt may reuse: the newest approved one with
+/// its own ID photo, created within `days_good_for` (Open edX's `get_initial_verification`
+/// with its earliest allowed date). An older ID photo is never reused: the learner takes a
+/// new one.
+pub async fn reusable_id_photo(
+    services: &Services,
+    conn: &mut crate::store::Conn,
+    user: UserId,
+) -> ServiceResult<Option<attempts::PhotoVerification>> {
+    let since = services.clock.now() - Duration::days(services.policy().days_good_for);
+    Ok(attempts::latest_approved_with_photo_id(conn, user, since).await?)
 }
 
 async fn create_ready(

@@ -30,6 +30,8 @@ pub struct NewPhotoVerification {
     pub user_photo_key: String,
     /// The earlier attempt whose ID photo is reused.
     pub copy_id_photo_from: Option<AttemptId>,
+    /// The course the learner verified for, if they came from one.
+    pub course_key: Option<String>,
 }
 
 /// A photo verification as stored.
@@ -55,6 +57,8 @@ pub struct PhotoVerification {
     pub user_photo_key: String,
     /// The earlier attempt whose ID photo is reused.
     pub copy_id_photo_from: Option<AttemptId>,
+    /// The course the learner verified for, if they came from one.
+    pub course_key: Option<String>,
     /// Status and review fields.
     pub review: PhotoReview,
     /// Created.
@@ -74,7 +78,7 @@ impl PhotoVerification {
 
 const COLUMNS: &str = "attempt_id, uuid, user_id, name, receipt_id, face_image_ref, photo_id_image_ref, \
                        photo_id_key, user_photo_key, copy_id_photo_from, status, error_msg, error_code, reviewing_user_id, \
-                       reviewing_service, submitted_at, expires_at, created_at, updated_at, status_changed_at";
+                       reviewing_service, submitted_at, expires_at, created_at, updated_at, status_changed_at, course_key";
 
 fn from_row(row: &AnyRow) -> StoreResult<PhotoVerification> {
     let status: String = row.try_get("status")?;
@@ -89,6 +93,7 @@ fn from_row(row: &AnyRow) -> StoreResult<PhotoVerification> {
         photo_id_key: row.try_get("photo_id_key")?,
         user_photo_key: row.try_get("user_photo_key")?,
         copy_id_photo_from: row.try_get::<Option<i64>, _>("copy_id_photo_from")?.map(AttemptId),
+        course_key: row.try_get("course_key")?,
         review: PhotoReview {
             status: status.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
             error_msg: row.try_get("error_msg")?,
@@ -114,8 +119,8 @@ pub async fn insert(
     let t = to_micros(now);
     let (id,): (i64,) = sqlx::query_as(
         "insert into photo_verification (uuid, user_id, name, status, receipt_id, face_image_ref, \
-         photo_id_image_ref, photo_id_key, user_photo_key, copy_id_photo_from, created_at, updated_at, status_changed_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) returning attempt_id",
+         photo_id_image_ref, photo_id_key, user_photo_key, copy_id_photo_from, created_at, updated_at, status_changed_at, \
+         course_key) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12) returning attempt_id",
     )
     .bind(&new.uuid)
     .bind(new.user_id.0)
@@ -128,6 +133,7 @@ pub async fn insert(
     .bind(&new.user_photo_key)
     .bind(new.copy_id_photo_from.map(|a| a.0))
     .bind(t)
+    .bind(new.course_key.as_deref())
     .fetch_one(&mut *conn)
     .await?;
     transitions::append(conn, AttemptKind::Photo, id, None, AttemptStatus::Created.as_str(), actor, "", now).await?;
@@ -214,13 +220,22 @@ pub async fn with_status(conn: &mut Conn, status: AttemptStatus, limit: i64) -> 
     rows.iter().map(from_row).collect()
 }
 
-/// The user's most recent approved attempt that has its own ID photo (to reuse it).
-pub async fn latest_approved_with_photo_id(conn: &mut Conn, user: UserId) -> StoreResult<Option<PhotoVerification>> {
+/// The user's most recent approved attempt that has its own ID photo and was created at or
+/// after `since` (to reuse it: Open edX's `get_initial_verification` with its earliest
+/// allowed date, `days_good_for` before now, so an ID photo older than an approval lasts is
+/// never reused).
+pub async fn latest_approved_with_photo_id(
+    conn: &mut Conn,
+    user: UserId,
+    since: DateTime<Utc>,
+) -> StoreResult<Option<PhotoVerification>> {
     let row = sqlx::query(&format!(
         "select {COLUMNS} from photo_verification where user_id = $1 and status = 'approved' \
-         and photo_id_image_ref is not null and photo_id_key <> '' order by created_at desc, attempt_id desc limit 1"
+         and photo_id_image_ref is not null and photo_id_key <> '' and created_at >= $2 \
+         order by created_at desc, attempt_id desc limit 1"
     ))
     .bind(user.0)
+    .bind(to_micros(since))
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(from_row).transpose()

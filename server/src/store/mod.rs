@@ -8,6 +8,7 @@
 
 pub mod attempt_delete;
 pub mod attempts;
+pub mod courses;
 pub mod deadlines;
 pub mod emails_sent;
 pub mod hosted;

@@ -118,6 +118,7 @@ const MATRIX: &[Row] = &[
     row("GET",    "/api/v1/courses/{course_key}/deadline",                    "/api/v1/courses/course-v1:Org+X+1/deadline",                   N,                        [401, 200, 200, 200, 401]),
     row("PUT",    "/api/v1/courses/{course_key}/deadline",                    "/api/v1/courses/course-v1:Org+X+1/deadline",                   J(r#"{"deadline": null}"#), [401, 403, 403, 200, 401]),
     row("GET",    "/api/v1/courses/{course_key}/deadline/history",            "/api/v1/courses/course-v1:Org+X+1/deadline/history",           N,                        [401, 403, 403, 200, 401]),
+    row("PUT",    "/api/v1/courses/{course_key}",                             "/api/v1/courses/course-v1:Org+X+1",                            J(r#"{"display_name": "Matrix", "end": null}"#), [401, 403, 403, 200, 401]),
     row("GET",    "/api/v1/jobs",                                             "/api/v1/jobs",                                                 N,                        [401, 403, 403, 200, 401]),
     row("POST",   "/api/v1/jobs/{id}/retry",                                  "/api/v1/jobs/{job}/retry",                                     N,                        [401, 403, 403, 409, 401]),
     row("GET",    "/api/v1/webhooks/deliveries",                              "/api/v1/webhooks/deliveries",                                  N,                        [401, 403, 403, 200, 401]),
@@ -144,6 +145,8 @@ const MATRIX: &[Row] = &[
     row("POST",   "/sfn/flow_info",                                           "/sfn/flow_info",                                               J("{}"),                  [401, 200, 200, 200, 401]),
     row("POST",   "/sfn/submit_photos",                                       "/sfn/submit_photos",                                           J(r#"{"request": {"face_image": "x", "photo_id_image": "x", "full_name": null}}"#), [401, 400, 400, 400, 401]),
     row("GET",    "/verify_student/start-flow/{course_id}/",                  "/verify_student/start-flow/course-v1:Org+X+1/",                N,                        [303, 303, 303, 303, 303]),
+    row("GET",    "/verify_student/payment-confirmation/{course_id}/",        "/verify_student/payment-confirmation/course-v1:Org+X+1/",      N,                        [303, 303, 303, 303, 303]),
+    row("POST",   "/sfn/course_flow",                                         "/sfn/course_flow",                                             J(r#"{"request": {"course_key": "course-v1:Org+X+1", "flow": "start-flow"}}"#), [401, 200, 200, 200, 401]),
     row("POST",   "/auth/logout",                                             "/auth/logout",                                                 N,                        [303, 303, 303, 303, 303]),
 ];
 

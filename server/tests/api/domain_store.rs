@@ -42,6 +42,7 @@ async fn ready_photo(app: &TestApp, user: UserId) -> AttemptId {
         photo_id_key: String::new(),
         user_photo_key: String::new(),
         copy_id_photo_from: None,
+        course_key: None,
     };
     let actor = transitions::Actor::Learner(user);
     let mut conn = app.services.store.conn().await.expect("conn");

@@ -8,6 +8,7 @@ mod authz_matrix;
 mod bad_input;
 mod bench_tools;
 mod cli;
+mod course_flow;
 mod domain_store;
 mod emails;
 mod events_processes;

@@ -160,6 +160,7 @@ async fn two_workers_drain_a_thousand() {
             face_image: photo.clone(),
             photo_id_image: Some(photo.clone()),
             full_name: None,
+            course_key: None,
         };
         server::service::submit::submit_photos(&services, user.id, request).await.expect("submit");
     }

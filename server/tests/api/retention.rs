@@ -56,7 +56,12 @@ pub async fn submit_attempt(services: &Services, username: &str) -> PhotoVerific
         users::get_or_create(&mut conn, username, services.clock.now()).await.expect("user")
     };
     let photo = data_url("image/jpeg", &jpeg_bytes(300));
-    let request = SubmitPhotosRequest { face_image: photo.clone(), photo_id_image: Some(photo), full_name: None };
+    let request = SubmitPhotosRequest {
+        face_image: photo.clone(),
+        photo_id_image: Some(photo),
+        full_name: None,
+        course_key: None,
+    };
     let id = submit::submit_photos(services, user.id, request).await.expect("submit");
     attempt(services, id).await
 }
@@ -221,6 +226,7 @@ async fn reused_id_photo_stays_while_referenced(db: &TestDb) {
             photo_id_key: first.photo_id_key.clone(),
             user_photo_key: "key".into(),
             copy_id_photo_from: Some(first.id),
+            course_key: None,
         };
         let id = attempts::insert(&mut tx, &new, &Actor::System, s.clock.now()).await.expect("insert");
         tx.commit().await.expect("commit");

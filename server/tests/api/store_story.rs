@@ -39,6 +39,7 @@ async fn story(db: &TestDb) {
         photo_id_key: String::new(),
         user_photo_key: String::new(),
         copy_id_photo_from: None,
+        course_key: None,
     };
     let actor = Actor::Learner(ada.id);
     let policy = app::domain::Policy::default();

@@ -37,7 +37,12 @@ async fn software_secure_through_the_plugin(db: &TestDb) {
     };
     let photo = data_url("image/jpeg", &jpeg_bytes(100));
     let plugin = vendors::by_name("software_secure").expect("registered");
-    let request = SubmitPhotosRequest { face_image: photo.clone(), photo_id_image: Some(photo), full_name: None };
+    let request = SubmitPhotosRequest {
+        face_image: photo.clone(),
+        photo_id_image: Some(photo),
+        full_name: None,
+        course_key: None,
+    };
     plugin.submit(&app.services, user, request.clone()).await.expect("submitted through the plugin");
     let attempt = {
         let mut conn = app.services.store.conn().await.expect("conn");

@@ -91,6 +91,7 @@ pub fn BuiltinFlow() -> impl IntoView {
 fn FlowPanels(info: FlowInfo) -> impl IntoView {
     let path = nav::use_path();
     let mut initial = state::load();
+    initial.enter();
     let entry = path.get_untracked();
     // The reverification entry, a new start after a finished flow, or another learner's
     // saved flow begins afresh.
@@ -98,7 +99,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         || (Step::from_path(&entry).is_none() && initial.submitted)
         || initial.owner != info.username
     {
-        initial = FlowState { owner: info.username.clone(), ..FlowState::default() };
+        initial = initial.restart(info.username.clone());
     }
     if initial.reuse_id.is_none() {
         initial.reuse_id = Some(info.id_photo_on_file);
@@ -140,8 +141,10 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
 
     move || {
         let step = step.get();
-        let progress = state.with_untracked(|s| steps::progress(step, s));
-        let panel = if let Some(spec) = panels::info(step) {
+        let (progress, course) = state.with_untracked(|s| (steps::progress(step, s), s.course_name.clone()));
+        let (reuse, too_old) =
+            (state.with_untracked(FlowState::reuses_id), flow.info.with_value(|i| i.id_photo_too_old));
+        let panel = if let Some(spec) = panels::info(step, reuse, too_old) {
             view! { <panels::Info spec=spec/> }.into_any()
         } else {
             match step {
@@ -154,6 +157,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         view! {
             <p class="eyebrow">
                 {t().title}
+                {course.map(|c| format!(" · {c}"))}
                 {progress.map(|(n, of)| format!(" · {} {n} {} {of}", t().step, t().of))}
             </p>
             <div class="panel" data-step=step.slug()>{panel}</div>

@@ -117,8 +117,10 @@ pub struct InfoSpec {
     buttons: Vec<Button>,
 }
 
-/// The text panel for `step`, if it is one.
-pub fn info(step: Step) -> Option<InfoSpec> {
+/// The text panel for `step`, if it is one. `reuse`: the approved ID photo is reused (the
+/// requirements say so); `too_old`: there is one, too old to reuse (the ID tips say why a
+/// new one is needed).
+pub fn info(step: Step, reuse: bool, too_old: bool) -> Option<InfoSpec> {
     let s = t();
     let upload: Button = ("upload-instead", s.upload_instead, true, Act::Upload);
     let spec = |heading, intro, items, note, buttons| Some(InfoSpec { heading, intro, items, note, buttons });
@@ -126,7 +128,7 @@ pub fn info(step: Step) -> Option<InfoSpec> {
         Step::ReviewRequirements => spec(
             s.req_heading,
             s.req_intro,
-            Vec::from([s.req_camera, s.req_id, s.req_light]),
+            Vec::from([s.req_camera, if reuse { s.summary_id_reused } else { s.req_id }, s.req_light]),
             s.req_privacy,
             Vec::from([("start", s.start, true, Act::Finish(step))]),
         ),
@@ -141,7 +143,7 @@ pub fn info(step: Step) -> Option<InfoSpec> {
             s.id_context_heading,
             "",
             s.id_tips.to_vec(),
-            "",
+            if too_old { s.id_too_old } else { "" },
             Vec::from([("next", s.next, true, Act::Finish(step))]),
         ),
         Step::EnableCamera => spec(

@@ -42,6 +42,12 @@ pub struct FlowState {
     pub reached_summary: bool,
     /// Submitted: the flow is over.
     pub submitted: bool,
+    /// The course the learner came with (recorded on the attempt).
+    #[serde(default)]
+    pub course: Option<String>,
+    /// Its name, when known (shown above every panel).
+    #[serde(default)]
+    pub course_name: Option<String>,
 }
 
 impl FlowState {
@@ -59,7 +65,18 @@ impl FlowState {
 
     /// The state after submission: the photos are dropped at once.
     pub fn finished(self) -> Self {
-        Self { owner: self.owner, submitted: true, ..Self::default() }
+        Self {
+            owner: self.owner,
+            submitted: true,
+            course: self.course,
+            course_name: self.course_name,
+            ..Self::default()
+        }
+    }
+
+    /// A fresh flow for `owner` that keeps the course the learner came with.
+    pub fn restart(&self, owner: String) -> Self {
+        Self { owner, course: self.course.clone(), course_name: self.course_name.clone(), ..Self::default() }
     }
 }
 
@@ -94,6 +111,33 @@ pub fn load() -> FlowState {
     }
 }
 
+thread_local! {
+    // The course of the page the learner entered by (`None` inside: no course), for the flow
+    // that starts next; kept out of `load` so that reading the saved flow stays in one place.
+    static ENTERED_WITH: std::cell::RefCell<Option<(Option<String>, Option<String>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets the course the learner came with (`None`: no course) and its name, for the flow
+/// that starts next.
+pub fn set_course(course: Option<String>, name: Option<String>) {
+    ENTERED_WITH.with(|c| *c.borrow_mut() = Some((course, name)));
+}
+
+impl FlowState {
+    /// Takes the course the learner entered with into the flow: another course is another
+    /// flow (the photos of the previous one are dropped).
+    pub fn enter(&mut self) {
+        if let Some((course, name)) = ENTERED_WITH.with(|c| c.borrow_mut().take()) {
+            if self.course != course {
+                *self = self.restart(self.owner.clone());
+            }
+            self.course = course;
+            self.course_name = name;
+        }
+    }
+}
+
 /// Keeps `state` for this tab. When the photos exceed the storage quota, the state is kept
 /// without them (a reload then asks for the photos again) rather than not at all.
 pub fn save(state: &FlowState) {
@@ -111,5 +155,37 @@ pub fn save(state: &FlowState) {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = state;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_entered_with_starts_its_own_flow() {
+        let photos = FlowState {
+            owner: "ada".into(),
+            face: Some("f".into()),
+            course: Some("c1".into()),
+            course_name: Some("One".into()),
+            ..FlowState::default()
+        };
+        // The same course: the flow goes on, with the name as reported now.
+        let mut st = photos.clone();
+        set_course(Some("c1".into()), Some("One, renamed".into()));
+        st.enter();
+        assert_eq!((st.face.as_deref(), st.course_name.as_deref()), (Some("f"), Some("One, renamed")));
+        // Another course (or none): a new flow, the photos dropped, the owner kept.
+        let mut st = photos.clone();
+        set_course(None, None);
+        st.enter();
+        assert_eq!((st.owner.as_str(), st.face, st.course), ("ada", None, None));
+        // Nothing entered (a reload inside the flow): unchanged.
+        let mut st = photos.clone();
+        st.enter();
+        assert_eq!(st, photos);
+        // Submitting keeps the course for the confirmation.
+        assert_eq!(photos.finished().course.as_deref(), Some("c1"));
     }
 }

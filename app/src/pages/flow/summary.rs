@@ -90,7 +90,12 @@ pub fn Summary() -> impl IntoView {
 /// The submission for the flow's state, when every part is there.
 fn request(st: &FlowState) -> Option<SubmitPhotosRequest> {
     let photo_id_image = if st.reuses_id() { None } else { Some(st.id_photo.clone()?) };
-    Some(SubmitPhotosRequest { face_image: st.face.clone()?, photo_id_image, full_name: st.name.clone() })
+    Some(SubmitPhotosRequest {
+        face_image: st.face.clone()?,
+        photo_id_image,
+        full_name: st.name.clone(),
+        course_key: st.course.clone(),
+    })
 }
 
 #[cfg(test)]

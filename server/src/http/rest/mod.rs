@@ -2,6 +2,7 @@
 //! API under `/api/v1/` (`v1`). Every route here is declared through utoipa, so a route
 //! cannot exist without its OpenAPI description (`openapi`).
 
+pub mod courses;
 pub mod lms;
 pub mod openapi;
 pub mod openedx;

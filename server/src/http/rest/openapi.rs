@@ -67,6 +67,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::retry_photo_attempt))
         .routes(routes!(v1::get_deadline, v1::set_deadline))
         .routes(routes!(v1::deadline_history))
+        .routes(routes!(super::courses::put_course_run))
         .routes(routes!(v1::pay_and_verify))
         .routes(routes!(v1::list_jobs))
         .routes(routes!(v1::retry_job))
