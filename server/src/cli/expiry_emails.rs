@@ -9,7 +9,11 @@ use std::{io::IsTerminal, sync::Arc};
 /// Runs the command; the exit code is 1 when some emails failed (the next run retries them).
 pub async fn run(cfg: Config, json: bool) -> anyhow::Result<()> {
     if !cfg.email.enabled() {
-        anyhow::bail!("email is not configured: set email.smtp_host (VOUCH_EMAIL__SMTP_HOST)");
+        anyhow::bail!(crate::config::missing(
+            "email.smtp_host",
+            "send-expiry-emails sends email; set it to your SMTP server's host name (and email.from_address, \
+             email.smtp_port as needed)",
+        ));
     }
     let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
     let users = expiry_emails::candidates(&services).await?;

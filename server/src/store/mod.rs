@@ -14,6 +14,7 @@ pub mod hosted;
 pub mod jobs;
 pub mod kinds;
 pub mod lti;
+pub mod lti_expiry;
 pub mod outbox;
 pub mod photo_retention;
 pub mod replay;
