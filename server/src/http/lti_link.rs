@@ -71,7 +71,7 @@ fn page(title: &str, body: &str) -> Response {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <link rel=\"stylesheet\" href=\"/style.css\"></head><body><main class=\"lti-link\">\
+         </head><body><main class=\"lti-link\">\
          <h1>{}</h1>{body}</main></body></html>",
         escape(title),
         escape(title)

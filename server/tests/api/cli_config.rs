@@ -8,6 +8,22 @@ use crate::{
 };
 use std::process::{Command, Output};
 
+/// Every command that starts the services (database, photo store, keys) before its work.
+const SERVICE_COMMANDS: &[&[&str]] = &[
+    &["create-staff", "--username", "root"],
+    &["seed-demo"],
+    &["retire-user", "--username", "nobody"],
+    &["retry-failed"],
+    &["set-deadline", "--course", "course-v1:O+C+1", "--deadline", "none"],
+    &["manual-verifications", "--email-ids-file", "/nonexistent"],
+    &["approve", "--receipt-id", "r"],
+    &["deny", "--receipt-id", "r", "--reason", "x"],
+    &["delete-attempt", "--uuid", "u"],
+    &["purge-photos", "--dry-run"],
+    &["gc-photos", "--dry-run"],
+    &["openapi"],
+];
+
 /// `vouch` with only the database and the photo folder configured (a fresh checkout).
 fn bare(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
@@ -84,9 +100,7 @@ async fn missing_settings(db: &TestDb) {
 
     // Every command that opens the services refuses an unusable vendor key at start.
     let keys = fixture_keys();
-    for args in
-        [&["create-staff", "--username", "root"][..], &["seed-demo"][..], &["retire-user", "--username", "x"][..]]
-    {
+    for args in SERVICE_COMMANDS {
         let out = bare(db, args, &[("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", "not a key")]);
         says(&out, "software_secure.rsa_public_key", "VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", "is invalid", "PEM");
         let out = bare(
@@ -122,8 +136,16 @@ async fn configuration_and_database_errors_name_the_setting() {
     // A database that cannot be opened, for a plain command, an LTI command and one that
     // starts the services; the URL (it may hold a password) is not repeated.
     let url = "postgres://vouch:hunter2secret@127.0.0.1:1/vouch";
-    for args in [&["migrate"][..], &["lti", "consumer", "list"][..], &["create-staff", "--username", "root"][..]] {
-        let out = bare(&db, args, &[("VOUCH_DATABASE__URL", url), ("VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS", "2")]);
+    let keys = fixture_keys();
+    let store_commands: [&[&str]; 3] =
+        [&["migrate"], &["lti", "consumer", "list"], &["seed-attempts", "--users", "1", "--attempts", "1"]];
+    for args in store_commands.iter().chain(SERVICE_COMMANDS) {
+        let env = [
+            ("VOUCH_DATABASE__URL", url),
+            ("VOUCH_DATABASE__ACQUIRE_TIMEOUT_SECS", "2"),
+            ("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", keys.public_pem.as_str()),
+        ];
+        let out = bare(&db, args, &env);
         says(&out, "database.url", "VOUCH_DATABASE__URL", "is invalid", "check that the server is running");
         assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2secret"), "the password is not printed");
     }
