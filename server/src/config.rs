@@ -467,6 +467,40 @@ pub fn invalid(key: &str, why: &str, fix: &str) -> String {
     format!("{key} ({}) is invalid: {why}; {fix}", env_var(key))
 }
 
+/// The message for a database that cannot be opened or reached: `database.url` is the one
+/// setting involved. The URL itself is never repeated (it may hold a password).
+pub fn database_unusable(error: &dyn fmt::Display) -> String {
+    invalid(
+        "database.url",
+        &format!("the database it names cannot be opened or reached ({error})"),
+        "set it to sqlite://<file>?mode=rwc or postgres://<user>@<host>/<database>, and check that the \
+         server is running and the file's folder is writable",
+    )
+}
+
+/// A loading error that names a key (a value of the wrong type, say), rewritten to name the
+/// key's environment variable and the fix as well; others are kept as they are.
+fn load_error(e: config::ConfigError) -> ConfigError {
+    let key = match &e {
+        config::ConfigError::Type { key: Some(k), .. } | config::ConfigError::At { key: Some(k), .. } => {
+            Some(k.clone())
+        }
+        _ => None,
+    }
+    .or_else(|| {
+        let text = e.to_string();
+        text.split_once("for key `").and_then(|(_, rest)| rest.split_once('`')).map(|(k, _)| k.to_owned())
+    });
+    match key {
+        Some(key) if !key.is_empty() => ConfigError::Invalid(invalid(
+            &key,
+            &e.to_string(),
+            "correct the value in the configuration file or the environment (README: Configuration)",
+        )),
+        _ => ConfigError::Load(e),
+    }
+}
+
 /// Refuses a set secret shorter than `min` bytes, with a message naming the key.
 pub fn check_secret_len(key: &str, secret: Option<&Secret>, min: usize) -> Result<(), String> {
     match secret {
@@ -520,9 +554,9 @@ impl Config {
                 .try_parsing(true)
                 .ignore_empty(true),
         );
-        let mut tree: config::Value = builder.build()?.try_deserialize()?;
+        let mut tree: config::Value = builder.build().and_then(|b| b.try_deserialize()).map_err(load_error)?;
         drop_empty_strings(&mut tree);
-        let cfg: Self = tree.try_deserialize()?;
+        let cfg: Self = tree.try_deserialize().map_err(load_error)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -530,12 +564,20 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.validate_secrets().map_err(ConfigError::Invalid)?;
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid("server.public_url must be an http(s) URL".into()));
+            return Err(ConfigError::Invalid(invalid(
+                "server.public_url",
+                "it must be an http(s) URL",
+                "set it to the address people reach Vouch at, e.g. https://verify.example.edu",
+            )));
         }
         self.events.validate().map_err(ConfigError::Invalid)?;
         self.idv.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
-            return Err(ConfigError::Invalid("verification.days_good_for must be positive".into()));
+            return Err(ConfigError::Invalid(invalid(
+                "verification.days_good_for",
+                &format!("it is {}, it must be positive", self.verification.days_good_for),
+                "set it to the number of days an approval lasts (Open edX's DAYS_GOOD_FOR; default 365)",
+            )));
         }
         if !crate::email::config::LANGUAGES.contains(&self.email.language.as_str()) {
             return Err(ConfigError::Invalid(invalid(

@@ -16,7 +16,7 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
     let acquire = Duration::from_secs_f64(cfg.database.acquire_timeout_secs.clamp(0.05, 300.0));
     let store = Store::connect_with_timeout(&cfg.database.url, cfg.database.max_connections, acquire)
         .await
-        .context("connecting to the database")?;
+        .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
     store.migrate().await.context("applying migrations")?;
     let vault = Vault::from_config(&cfg.vault)?;
     let keys = Arc::new(Keys::from_config(&cfg)?);
@@ -58,7 +58,13 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let state = AppState::new(services);
     let metrics_bind = state.cfg.server.metrics_bind;
     let app = http::router(state.clone(), key);
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        anyhow::anyhow!(crate::config::invalid(
+            "server.bind",
+            &format!("{bind} cannot be listened on ({e})"),
+            "free that port, or set another address (e.g. 127.0.0.1:8000)",
+        ))
+    })?;
     if let Some(metrics_bind) = metrics_bind {
         spawn_metrics_listener(metrics_bind, state).await?;
     }
@@ -74,8 +80,13 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 /// Serves `/metrics` alone, without a token, on `server.metrics_bind` (an address only the
 /// scraper reaches). It ends with the process.
 async fn spawn_metrics_listener(bind: std::net::SocketAddr, state: AppState) -> anyhow::Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding server.metrics_bind {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        anyhow::anyhow!(crate::config::invalid(
+            "server.metrics_bind",
+            &format!("{bind} cannot be listened on ({e})"),
+            "free that port, set another address (e.g. 127.0.0.1:9100), or unset it",
+        ))
+    })?;
     tracing::info!(address = %listener.local_addr()?, "metrics are served");
     let app = http::metrics::listener_router(state);
     tokio::spawn(async move {

@@ -178,7 +178,18 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, BadInput> {
 /// `vouch debug sign`.
 pub fn sign_command(cfg: &Config, args: &SignArgs) -> anyhow::Result<()> {
     let ss = &cfg.software_secure;
-    let secret = ss.api_secret_key.as_ref().context("software_secure.api_secret_key is not configured")?;
+    let secret = ss.api_secret_key.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(crate::config::missing(
+            "software_secure.api_secret_key",
+            "`vouch debug sign` signs with it; set it to the secret key Software Secure issued",
+        ))
+    })?;
+    if ss.api_access_key.trim().is_empty() {
+        anyhow::bail!(crate::config::missing(
+            "software_secure.api_access_key",
+            "`vouch debug sign` names it in the Authorization header; set it to the access key Software Secure issued",
+        ));
+    }
     let body = read_input(&args.body)?;
     let date = args.date.clone().unwrap_or_else(|| crypto::http_date(chrono::Utc::now()));
     let out = sign(&body, &args.method, &date, &ss.api_access_key, secret.expose())?;
@@ -199,7 +210,13 @@ pub fn encrypt_command(cfg: &Config, args: &EncryptArgs) -> anyhow::Result<()> {
         .filter(|k| !k.trim().is_empty())
         .map(|k| crypto::parse_public_key(k.trim()))
         .transpose()
-        .context("software_secure.rsa_public_key")?;
+        .map_err(|e| {
+            anyhow::anyhow!(crate::config::invalid(
+                "software_secure.rsa_public_key",
+                &format!("it is not an RSA public key in PEM ({e})"),
+                "set it to the vendor's public key (-----BEGIN PUBLIC KEY-----…), or unset it to encrypt without wrapping",
+            ))
+        })?;
     let photo = read_input(&args.input)?;
     let out = encrypt(&photo, args.key_hex.as_deref(), vendor.as_ref())?;
     if let Some(path) = &args.out {

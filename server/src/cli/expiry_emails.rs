@@ -28,10 +28,11 @@ pub struct Options {
 pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
     // A dry run sends nothing, so it works without a mail server (to size a first run).
     if !options.dry_run && !cfg.email.enabled() {
-        anyhow::bail!(
-            "email.smtp_host (VOUCH_EMAIL__SMTP_HOST) is missing: set it to your mail server's host, \
-             or pass --dry-run to count the emails without sending"
-        );
+        anyhow::bail!(crate::config::missing(
+            "email.smtp_host",
+            "send-expiry-emails sends email; set it to your SMTP server's host name (and email.from, \
+             email.smtp_port as needed), or pass --dry-run to count the emails without sending",
+        ));
     }
     let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
     let users = expiry_emails::candidates(&services).await?;

@@ -1,4 +1,4 @@
-//! `vouch lti consumer add|list|remove`: the LMSs allowed to launch Vouch.
+//! `vouch lti consumer add|update|list|remove`: the LMSs allowed to launch Vouch.
 //!
 //! Exit codes: 0 done; 2 an argument cannot be used; 3 the key (or instance GUID) is
 //! already taken; 4 no consumer has that key; 1 anything else (database unreachable…).
@@ -49,6 +49,26 @@ pub enum ConsumerCommand {
         /// (default: lti.frame_ancestors).
         #[arg(long)]
         frame_ancestors: Option<String>,
+        /// Open edX use_lti_pii: launches fill an empty profile name and email from
+        /// lis_person_* (never overwriting). Off unless given.
+        #[arg(long)]
+        use_lti_pii: bool,
+        /// Open edX require_user_account: a learner the consumer launches for the first time
+        /// signs in with the LMS, and that account is linked (never by email). Off unless given.
+        #[arg(long)]
+        require_user_account: bool,
+    },
+    /// Change a consumer's opt-ins.
+    Update {
+        /// The consumer's key.
+        #[arg(long)]
+        key: String,
+        /// Open edX use_lti_pii: true or false.
+        #[arg(long, action = clap::ArgAction::Set)]
+        use_lti_pii: Option<bool>,
+        /// Open edX require_user_account: true or false.
+        #[arg(long, action = clap::ArgAction::Set)]
+        require_user_account: Option<bool>,
     },
     /// List the consumers (never their secrets).
     List {
@@ -72,11 +92,22 @@ fn exit(code: i32, message: &str) -> ! {
 /// Runs `vouch lti …`.
 pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
     let LtiCommand::Consumer(command) = command;
-    let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
+    let store = Store::connect(&cfg.database.url, 2)
+        .await
+        .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
     store.migrate().await.context("applying migrations")?;
     let mut conn = store.conn().await?;
     match command {
-        ConsumerCommand::Add { name, key, secret, instance_guid, allowed_outcome_hosts, frame_ancestors } => {
+        ConsumerCommand::Add {
+            name,
+            key,
+            secret,
+            instance_guid,
+            allowed_outcome_hosts,
+            frame_ancestors,
+            use_lti_pii,
+            require_user_account,
+        } => {
             let input = ConsumerInput {
                 name,
                 key,
@@ -84,6 +115,8 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
                 instance_guid,
                 allowed_outcome_hosts: HostList::parse(allowed_outcome_hosts.as_deref().unwrap_or_default()),
                 frame_ancestors: frame_ancestors.unwrap_or_default(),
+                use_lti_pii,
+                require_user_account,
             };
             let new = consumers::validate(input).unwrap_or_else(|message| exit(2, &message));
             match lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await {
@@ -94,6 +127,20 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+        ConsumerCommand::Update { key, use_lti_pii, require_user_account } => {
+            if use_lti_pii.is_none() && require_user_account.is_none() {
+                exit(2, "give --use-lti-pii true|false, --require-user-account true|false, or both");
+            }
+            if !lti::set_consumer_flags(&mut conn, &key, use_lti_pii, require_user_account).await? {
+                exit(4, &format!("no consumer with key {key:?}"));
+            }
+            let c = lti::consumer_by_key(&mut conn, &key).await?.map(ConsumerView::from);
+            let c = c.unwrap_or_else(|| exit(4, &format!("no consumer with key {key:?}")));
+            println!(
+                "updated LTI consumer {key}: use_lti_pii={}, require_user_account={}",
+                c.use_lti_pii, c.require_user_account
+            );
+        }
         ConsumerCommand::List { json } => {
             let listed: Vec<ConsumerView> =
                 lti::consumers(&mut conn).await?.into_iter().map(ConsumerView::from).collect();
@@ -101,7 +148,14 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&listed)?);
             } else {
                 for c in &listed {
-                    println!("{}\t{}\t{}", c.key, c.name, c.instance_guid.as_deref().unwrap_or("-"));
+                    println!(
+                        "{}\t{}\t{}\tuse_lti_pii={}\trequire_user_account={}",
+                        c.key,
+                        c.name,
+                        c.instance_guid.as_deref().unwrap_or("-"),
+                        c.use_lti_pii,
+                        c.require_user_account
+                    );
                 }
             }
         }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod debug;
 pub mod expiry_emails;
 pub mod lti;
+pub mod needs;
 pub mod photos;
 pub mod retry_config;
 pub mod serve_constant;
@@ -308,7 +309,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateStaff { username, email, json } => {
             exit_with(admin::create_staff(&system_services(cfg).await?, &username, email.as_deref(), json).await?)
         }
-        Command::SeedDemo { json } => exit_with(admin::seed_demo(&system_services(cfg).await?, json).await?),
+        Command::SeedDemo { json } => {
+            needs::vendor_public_key(&cfg, "seed-demo")?;
+            exit_with(admin::seed_demo(&system_services(cfg).await?, json).await?)
+        }
         Command::Openapi => {
             let services = system_services(cfg).await?;
             let doc = crate::http::rest::openapi::document(&crate::http::AppState::new(services));
@@ -340,7 +344,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lti(command) => lti::run(&cfg, command).await,
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {
-            let store = Store::connect(&cfg.database.url, 1).await.context("connecting to the database")?;
+            let store = Store::connect(&cfg.database.url, 1)
+                .await
+                .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
             store.migrate().await.context("applying migrations")?;
             println!("migrations applied");
             Ok(())
@@ -350,7 +356,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `vouch seed-attempts`: a migrated database, then the seed, timed.
 async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, json: bool) -> anyhow::Result<()> {
-    let store = Store::connect(&cfg.database.url, 2).await.context("connecting to the database")?;
+    let store = Store::connect(&cfg.database.url, 2)
+        .await
+        .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
     store.migrate().await.context("applying migrations")?;
     let started = std::time::Instant::now();
     let seeded = crate::store::seed::seed_attempts_batched(&store, users, attempts, batch, chrono::Utc::now(), |n| {

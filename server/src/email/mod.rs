@@ -24,7 +24,10 @@ use templates::Rendered;
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
     /// Emails are not configured.
-    #[error("email is not configured (email.smtp_host)")]
+    #[error(
+        "email.smtp_host (VOUCH_EMAIL__SMTP_HOST) is missing: emails are sent through it; set it to your SMTP \
+         server's host name"
+    )]
     NotConfigured,
     /// An address cannot be used.
     #[error("bad address: {0}")]

@@ -1,6 +1,6 @@
 //! The `[events]` and `[filters]` configuration sections.
 
-use crate::config::{MIN_SECRET, Secret, check_secret_len, missing};
+use crate::config::{MIN_SECRET, Secret, check_secret_len, invalid, missing};
 use serde::{Deserialize, Deserializer};
 
 /// One outbound webhook.
@@ -70,13 +70,30 @@ impl EventsConfig {
         for (i, w) in self.webhooks.iter().enumerate() {
             check_secret_len(&format!("events.webhooks[{i}].secret"), Some(&w.secret), MIN_SECRET)?;
         }
-        for w in self.all_webhooks() {
-            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
-                return Err(format!("webhook URL {:?} must be http(s)", w.url));
+        let http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if let Some(url) = self.webhook_url.as_deref().filter(|u| !u.trim().is_empty() && !http(u)) {
+            return Err(invalid(
+                "events.webhook_url",
+                &format!("{url:?} is not an http(s) URL"),
+                "set it to the receiver's http(s) URL, or unset it",
+            ));
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if !http(&w.url) {
+                // A list is set in the configuration file only.
+                return Err(format!(
+                    "events.webhooks[{i}].url (configuration file) is invalid: {:?} is not an http(s) URL; set it \
+                     to the receiver's http(s) URL",
+                    w.url
+                ));
             }
         }
         if self.webhook_max_attempts < 1 {
-            return Err("events.webhook_max_attempts must be at least 1".into());
+            return Err(invalid(
+                "events.webhook_max_attempts",
+                &format!("it is {}, it must be at least 1", self.webhook_max_attempts),
+                "set it to how many times a delivery is tried (default 8)",
+            ));
         }
         Ok(())
     }

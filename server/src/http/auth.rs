@@ -52,8 +52,13 @@ pub fn session_layer(
 /// The key that signs session cookies: from `auth.session_secret`, else random per process.
 pub fn session_key(cfg: &Config) -> Result<Key, crate::config::ConfigError> {
     match &cfg.auth.session_secret {
-        Some(secret) => Key::try_from(secret.expose().as_bytes())
-            .map_err(|e| crate::config::ConfigError::Invalid(format!("auth.session_secret: {e}"))),
+        Some(secret) => Key::try_from(secret.expose().as_bytes()).map_err(|e| {
+            crate::config::ConfigError::Invalid(crate::config::invalid(
+                "auth.session_secret",
+                &e.to_string(),
+                "set it to at least 64 random bytes (e.g. `openssl rand -hex 32`)",
+            ))
+        }),
         None => {
             tracing::warn!("auth.session_secret is not set: using a random key, sessions end at restart");
             Ok(Key::generate())

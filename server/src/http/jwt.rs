@@ -141,15 +141,27 @@ impl JwtVerifier {
     }
 }
 
+/// How to fix `auth.jwt_public_keys`.
+const JWT_KEYS_FIX: &str = "set it to the LMS's JWT signing public keys: a JWKS document (Open edX JWT_PUBLIC_SIGNING_JWK_SET) or PEM public keys";
+
 fn parse_jwks(text: &str) -> Result<Vec<(Option<String>, DecodingKey)>, ConfigError> {
-    let set: JwkSet = serde_json::from_str(text)
-        .map_err(|e| ConfigError::Invalid(format!("auth.jwt_public_keys is not a JWKS document: {e}")))?;
+    let set: JwkSet = serde_json::from_str(text).map_err(|e| {
+        ConfigError::Invalid(crate::config::invalid(
+            "auth.jwt_public_keys",
+            &format!("it is not a JWKS document ({e})"),
+            JWT_KEYS_FIX,
+        ))
+    })?;
     set.keys
         .iter()
         .map(|jwk| {
-            DecodingKey::from_jwk(jwk)
-                .map(|k| (jwk.common.key_id.clone(), k))
-                .map_err(|e| ConfigError::Invalid(format!("auth.jwt_public_keys: unusable key: {e}")))
+            DecodingKey::from_jwk(jwk).map(|k| (jwk.common.key_id.clone(), k)).map_err(|e| {
+                ConfigError::Invalid(crate::config::invalid(
+                    "auth.jwt_public_keys",
+                    &format!("a key of its JWKS is unusable ({e})"),
+                    JWT_KEYS_FIX,
+                ))
+            })
         })
         .collect()
 }
@@ -160,13 +172,22 @@ fn parse_pems(text: &str) -> Result<Vec<(Option<String>, DecodingKey)>, ConfigEr
     let mut rest = text;
     while let Some(end) = rest.find(END) {
         let block = &rest[..end + END.len()];
-        let key = DecodingKey::from_rsa_pem(block.trim().as_bytes())
-            .map_err(|e| ConfigError::Invalid(format!("auth.jwt_public_keys: bad PEM: {e}")))?;
+        let key = DecodingKey::from_rsa_pem(block.trim().as_bytes()).map_err(|e| {
+            ConfigError::Invalid(crate::config::invalid(
+                "auth.jwt_public_keys",
+                &format!("a PEM block is not an RSA public key ({e})"),
+                JWT_KEYS_FIX,
+            ))
+        })?;
         keys.push((None, key));
         rest = &rest[end + END.len()..];
     }
     if keys.is_empty() {
-        return Err(ConfigError::Invalid("auth.jwt_public_keys holds no PEM public key or JWKS".into()));
+        return Err(ConfigError::Invalid(crate::config::invalid(
+            "auth.jwt_public_keys",
+            "it holds no PEM public key and is not a JWKS document",
+            JWT_KEYS_FIX,
+        )));
     }
     Ok(keys)
 }

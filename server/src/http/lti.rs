@@ -4,10 +4,10 @@
 //! verification flow (or the status page when verified or under review), inside the LMS iframe.
 //! Also the staff console's consumer management under `/api/v1/lti/consumers`.
 
-use super::{AppState, auth, error::ApiError, identity::Identity};
+use super::{AppState, auth, error::ApiError, identity::Identity, lti_link};
 use crate::lti::{
-    consumers::{self, ConsumerInput},
-    launch::{self, LaunchError, LaunchRequest},
+    consumers::{self, ConsumerInput, ConsumerUpdate},
+    launch::{self, LaunchError, LaunchRequest, Outcome},
 };
 use app::error::ErrorCode;
 use axum::{
@@ -43,7 +43,9 @@ impl From<LaunchError> for ApiError {
 /// An LTI 1.1 launch from a consumer (LMS), signed with OAuth 1.0a HMAC-SHA1.
 ///
 /// Signs the browser in as the launch's user and redirects (303) to the verification flow,
-/// or to the status page when the learner is verified or under review.
+/// or to the status page when the learner is verified or under review. For a consumer with
+/// `require_user_account` and an LTI user not linked yet: redirects (303) to the
+/// sign-in-and-link step `/lti_provider/link` instead, signed in as nobody.
 #[utoipa::path(post, path = "/lti_provider/courses/{course_id}/{usage_id}", tag = "lti",
     params(("course_id" = String, Path, description = "The course"), ("usage_id" = String, Path, description = "The resource")),
     request_body(content_type = "application/x-www-form-urlencoded", description = "The LTI launch parameters and OAuth fields"),
@@ -84,17 +86,29 @@ pub async fn launch(
             return Err(e.into());
         }
     };
+    let launched = match launched {
+        Outcome::SignedIn(l) => l,
+        Outcome::NeedsAccount { pending, frame_ancestors } => {
+            lti_link::remember(&session, &pending).await?;
+            tracing::info!("LTI launch needs the learner's LMS account");
+            return Ok(framed(Redirect::to(lti_link::LINK_PATH).into_response(), &frame_ancestors));
+        }
+    };
     // Whoever was signed in on this browser is signed out: the LMS decides who this is.
     session.clear().await;
     auth::sign_in(&session, launched.user).await?;
     state.services.jobs_wake.notify_one();
     tracing::info!(user.id = %launched.user, lti.new_user = launched.new_user, "LTI launch signed in");
     let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
-    let mut res = Redirect::to(next).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {}", launched.frame_ancestors)) {
+    Ok(framed(Redirect::to(next).into_response(), &launched.frame_ancestors))
+}
+
+/// Sets the consumer's framing policy on a launch's answer.
+fn framed(mut res: Response, frame_ancestors: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {frame_ancestors}")) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(res)
+    res
 }
 
 /// Every LTI consumer (staff only); secrets are never included.
@@ -108,9 +122,10 @@ pub async fn list_consumers(State(state): State<AppState>, who: Identity) -> Res
 
 /// Adds an LTI consumer (staff only); answers the consumer without its secret.
 ///
-/// JSON `{"name", "key", "secret", "instance_guid"?, "allowed_outcome_hosts"?, "frame_ancestors"?}`.
+/// JSON `{"name", "key", "secret", "instance_guid"?, "allowed_outcome_hosts"?, "frame_ancestors"?,
+/// "use_lti_pii"?, "require_user_account"?}` (both opt-ins off unless given).
 #[utoipa::path(post, path = "/api/v1/lti/consumers", tag = "vouch",
-    request_body(content_type = "application/json", description = "name, key, secret, instance_guid?, allowed_outcome_hosts?, frame_ancestors?"),
+    request_body(content_type = "application/json", description = "name, key, secret, instance_guid?, allowed_outcome_hosts?, frame_ancestors?, use_lti_pii?, require_user_account?"),
     responses((status = 201, description = "Created"), (status = 400, description = "Bad field"),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
         (status = 409, description = "Key or GUID taken"), (status = 415, description = "Not JSON")))]
@@ -122,6 +137,27 @@ pub async fn add_consumer(
     let staff = who.require_staff()?;
     let added = consumers::add(&state.services, staff, input).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+/// Changes an LTI consumer's opt-ins (staff only): Open edX's `use_lti_pii` and
+/// `require_user_account`; an absent field is left as it is.
+///
+/// JSON `{"use_lti_pii"?: bool, "require_user_account"?: bool}`.
+#[utoipa::path(patch, path = "/api/v1/lti/consumers/{key}", tag = "vouch",
+    params(("key" = String, Path, description = "The consumer key")),
+    request_body(content_type = "application/json", description = "use_lti_pii?, require_user_account?"),
+    responses((status = 200, description = "The consumer as it now is"), (status = 400, description = "Nothing to change, or a bad field"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 404, description = "No such consumer"), (status = 415, description = "Not JSON"),
+        (status = 422, description = "An unknown field, or not a boolean")))]
+pub async fn update_consumer(
+    State(state): State<AppState>,
+    who: Identity,
+    Path(key): Path<String>,
+    Json(update): Json<ConsumerUpdate>,
+) -> Result<Response, ApiError> {
+    let staff = who.require_staff()?;
+    Ok(Json(consumers::update(&state.services, staff, &key, update).await?).into_response())
 }
 
 /// Removes an LTI consumer (staff only).

@@ -11,6 +11,7 @@ pub mod input_guard;
 pub mod jwt;
 pub mod limits;
 pub mod lti;
+pub mod lti_link;
 pub mod metrics;
 pub mod rest;
 pub mod sfn;

@@ -7,6 +7,7 @@
 
 pub mod event_dispatch;
 pub mod event_hook;
+pub mod lti_expiry;
 pub mod lti_outcome;
 pub mod photo_retention;
 pub mod ss_submit;
@@ -49,6 +50,7 @@ pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
         Arc::new(webhook_deliver::DeliverWebhook),
         Arc::new(lti_outcome::SendLtiOutcome),
         Arc::new(photo_retention::PhotoRetentionSweep),
+        Arc::new(lti_expiry::LtiExpirySweep),
     ]
 }
 
@@ -110,7 +112,14 @@ impl Runner {
     pub async fn run_forever(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
         let mut next_retention = tokio::time::Instant::now();
+        let mut next_lti_expiry = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_lti_expiry {
+                next_lti_expiry = tokio::time::Instant::now() + lti_expiry::interval(&self.services);
+                if let Err(e) = lti_expiry::schedule(&self.services).await {
+                    tracing::warn!(error = %e, "could not schedule the LTI expiry sweep");
+                }
+            }
             if tokio::time::Instant::now() >= next_retention {
                 next_retention = tokio::time::Instant::now() + photo_retention::interval(&self.services);
                 if let Err(e) = photo_retention::schedule(&self.services).await {

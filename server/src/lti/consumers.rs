@@ -26,6 +26,25 @@ pub struct ConsumerInput {
     /// Its `frame-ancestors` policy (space-separated sources).
     #[serde(default)]
     pub frame_ancestors: String,
+    /// Open edX `use_lti_pii` (default off): launches fill an empty profile name and email.
+    #[serde(default)]
+    pub use_lti_pii: bool,
+    /// Open edX `require_user_account` (default off): an unmapped learner signs in with the
+    /// LMS and that account is linked to the LTI user.
+    #[serde(default)]
+    pub require_user_account: bool,
+}
+
+/// A change to a consumer's opt-ins; an absent field is left as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerUpdate {
+    /// See [`ConsumerInput::use_lti_pii`].
+    #[serde(default)]
+    pub use_lti_pii: Option<bool>,
+    /// See [`ConsumerInput::require_user_account`].
+    #[serde(default)]
+    pub require_user_account: Option<bool>,
 }
 
 /// A consumer as shown: everything but the secret.
@@ -41,6 +60,10 @@ pub struct ConsumerView {
     pub allowed_outcome_hosts: Vec<String>,
     /// frame-ancestors (empty: the global setting).
     pub frame_ancestors: String,
+    /// Launches fill an empty profile name and email.
+    pub use_lti_pii: bool,
+    /// Unmapped learners sign in with the LMS to be linked.
+    pub require_user_account: bool,
 }
 
 impl From<lti::Consumer> for ConsumerView {
@@ -51,6 +74,8 @@ impl From<lti::Consumer> for ConsumerView {
             instance_guid: c.instance_guid,
             allowed_outcome_hosts: c.allowed_outcome_hosts,
             frame_ancestors: c.frame_ancestors,
+            use_lti_pii: c.use_lti_pii,
+            require_user_account: c.require_user_account,
         }
     }
 }
@@ -82,6 +107,8 @@ pub fn validate(input: ConsumerInput) -> Result<lti::NewConsumer, String> {
         instance_guid: input.instance_guid.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()),
         allowed_outcome_hosts: input.allowed_outcome_hosts.0,
         frame_ancestors,
+        use_lti_pii: input.use_lti_pii,
+        require_user_account: input.require_user_account,
     })
 }
 
@@ -107,6 +134,31 @@ pub async fn add(services: &Services, staff: Staff, input: ConsumerInput) -> Ser
     tracing::info!(lti.consumer_key = %new.key, "LTI consumer added");
     let mut conn = services.store.conn().await?;
     lti::consumer_by_key(&mut conn, &new.key).await?.map(ConsumerView::from).ok_or(ServiceError::NotFound)
+}
+
+/// Changes a consumer's opt-ins (staff only); an update that changes nothing is refused, so
+/// a misspelt request is noticed.
+#[tracing::instrument(skip_all, fields(staff.id = %staff))]
+pub async fn update(
+    services: &Services,
+    staff: Staff,
+    key: &str,
+    update: ConsumerUpdate,
+) -> ServiceResult<ConsumerView> {
+    if update.use_lti_pii.is_none() && update.require_user_account.is_none() {
+        return Err(ServiceError::Invalid("Give use_lti_pii, require_user_account, or both.".into()));
+    }
+    let mut conn = services.store.conn().await?;
+    if !lti::set_consumer_flags(&mut conn, key, update.use_lti_pii, update.require_user_account).await? {
+        return Err(ServiceError::NotFound);
+    }
+    tracing::info!(
+        lti.consumer_key = %key,
+        use_lti_pii = ?update.use_lti_pii,
+        require_user_account = ?update.require_user_account,
+        "LTI consumer updated"
+    );
+    lti::consumer_by_key(&mut conn, key).await?.map(ConsumerView::from).ok_or(ServiceError::NotFound)
 }
 
 /// Removes a consumer and its LTI records (staff only).

@@ -2,16 +2,21 @@
 //! `store_outcome_parameters`). Everything that needs no write is checked first, and the
 //! signature before anything about the consumer is written: the nonce, a learnt instance
 //! GUID, the user mapping and the graded assignment are written in one transaction only
-//! for a launch that verified.
+//! for a launch that verified. For a consumer with `require_user_account`, an LTI user
+//! without a mapping gets no account: the launch ends at the sign-in-and-link step
+//! ([`super::account_link`]). The learner's status is then read through the attempts
+//! filters, like every other read.
 
 use super::{
+    account_link::PendingLink,
     oauth,
     outcome_url::{self, UrlError},
     outcomes,
     params::{self, ParamError},
+    pii::{self, Pii},
 };
 use crate::{
-    service::{ServiceError, Services},
+    service::{ServiceError, Services, idv},
     store::{self, StoreError, lti, users},
 };
 use app::domain::{UserId, id_verification};
@@ -30,7 +35,7 @@ pub struct LaunchRequest {
     pub params: Vec<(String, String)>,
 }
 
-/// A launch that verified.
+/// A learner signed in by a launch (or by linking their LMS account to one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launched {
     /// The Vouch user now to be signed in.
@@ -44,6 +49,22 @@ pub struct Launched {
     pub show_status: bool,
     /// The `frame-ancestors` policy for this consumer.
     pub frame_ancestors: String,
+}
+
+/// What a verified launch leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The launch's user is known (or was created): sign them in.
+    SignedIn(Launched),
+    /// The consumer requires a user account and this LTI user has none yet: the learner
+    /// must sign in with the LMS, then confirm the link ([`super::account_link`]). Nothing
+    /// was linked; only the nonce (and a learnt GUID) were recorded.
+    NeedsAccount {
+        /// What the link needs, to be kept in the browser's session until then.
+        pending: PendingLink,
+        /// The `frame-ancestors` policy for this consumer.
+        frame_ancestors: String,
+    },
 }
 
 /// Why a launch was refused. Nothing was written.
@@ -86,7 +107,7 @@ impl From<StoreError> for LaunchError {
 
 /// Verifies and records a launch; the caller then switches the session to the user.
 #[tracing::instrument(skip_all, fields(lti.course = %req.course_id))]
-pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Launched, LaunchError> {
+pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Outcome, LaunchError> {
     let launch = params::parse(&req.params)?;
     if launch.signature_method != oauth::HMAC_SHA1 {
         return Err(LaunchError::SignatureMethod(launch.signature_method));
@@ -119,27 +140,110 @@ pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Launched
         _ => None,
     };
 
+    let frame_ancestors = if consumer.frame_ancestors.is_empty() {
+        cfg.frame_ancestors.clone()
+    } else {
+        consumer.frame_ancestors.clone()
+    };
+    // Only a consumer that opted in has its learners' names and emails read at all.
+    let pii = if consumer.use_lti_pii { pii::from_person(&launch.person) } else { Pii::default() };
+
     // Two first launches of one LTI user at once: the loser's insert fails on the unique
     // mapping and its transaction wrote nothing; once more finds the winner's user.
     let mut tries = 0;
-    loop {
+    let recorded = loop {
         tries += 1;
-        match record(services, req, &launch, &consumer, outcome, now).await {
+        match record(services, req, &launch, &consumer, &pii, outcome, now).await {
             Err(LaunchError::Internal(ServiceError::Store(StoreError::Duplicate(_)))) if tries < 3 => continue,
             other => break other,
         }
+    }?;
+    match recorded {
+        Recorded::User { user, new_user, assignment } => {
+            let (verified, show_status) = settle(services, user, assignment).await?;
+            Ok(Outcome::SignedIn(Launched { user, new_user, verified, show_status, frame_ancestors }))
+        }
+        Recorded::NeedsAccount => Ok(Outcome::NeedsAccount {
+            pending: PendingLink {
+                consumer: consumer.id,
+                consumer_name: consumer.name.clone(),
+                lti_user_id: launch.user_id.clone(),
+                course_id: req.course_id.clone(),
+                usage_id: req.usage_id.clone(),
+                outcome: outcome.map(|(u, s)| (u.to_owned(), s.to_owned())),
+                pii,
+            },
+            frame_ancestors,
+        }),
     }
-    .map(|(user, new_user, verified, show_status)| Launched {
-        user,
-        new_user,
-        verified,
-        show_status,
-        frame_ancestors: if consumer.frame_ancestors.is_empty() {
-            cfg.frame_ancestors.clone()
-        } else {
-            consumer.frame_ancestors.clone()
-        },
-    })
+}
+
+/// What [`record`] wrote.
+enum Recorded {
+    /// The launch's user, and its graded assignment when the launch carried one.
+    User { user: UserId, new_user: bool, assignment: Option<i64> },
+    /// No user: the consumer requires an account, and the learner must link one.
+    NeedsAccount,
+}
+
+/// After the launch's writes: the learner's status, read like every other read through the
+/// `IDVerificationAttemptsRequested` filters ([`idv::verifications_for_user`]); and, for a
+/// learner verified already, the grade a graded resource is owed when no result was ever
+/// queued for it (its first launch; or a later one, if the process stopped between the
+/// launch's commit and this). Returns (verified, show_status).
+pub(super) async fn settle(
+    services: &Services,
+    user: UserId,
+    assignment: Option<i64>,
+) -> Result<(bool, bool), LaunchError> {
+    let attempts = idv::verifications_for_user(services, user).await?;
+    let (now, policy) = (services.clock.now(), services.policy());
+    let verified = id_verification::user_is_verified(&attempts, now, &policy);
+    let show_status = id_verification::user_has_valid_or_pending(&attempts, now, &policy);
+    if verified && let Some(assignment) = assignment {
+        let mut tx = services.store.begin().await?;
+        if lti::never_queued(&mut tx, assignment).await? {
+            outcomes::enqueue_assignment(&mut tx, &services.cfg.lti, assignment, now).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok((verified, show_status))
+}
+
+/// Records the graded assignment of `user` (when the launch carried an outcome service) in
+/// the caller's transaction; `None` when there is none, or the sourcedid is another
+/// learner's.
+pub(super) async fn record_assignment(
+    tx: &mut store::Conn,
+    consumer: i64,
+    user: UserId,
+    course_id: &str,
+    usage_id: &str,
+    outcome: Option<(&str, &str)>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<i64>, LaunchError> {
+    let Some((url, sourcedid)) = outcome else { return Ok(None) };
+    let service = lti::outcome_service(&mut *tx, consumer, url).await?;
+    let new =
+        lti::NewAssignment { user, course_key: course_id, usage_key: usage_id, outcome_service: service, sourcedid };
+    let (assignment, owner, _) = lti::record_assignment(&mut *tx, &new, now).await?;
+    if owner != user {
+        tracing::warn!(lti.assignment = assignment, "a launch reused another learner's sourcedid; ignored");
+        return Ok(None);
+    }
+    Ok(Some(assignment))
+}
+
+/// Fills the empty parts of the user's profile from the launch (consumers with
+/// `use_lti_pii` only: for the others `pii` is empty).
+pub(super) async fn fill_profile(tx: &mut store::Conn, user: UserId, pii: &Pii) -> Result<(), LaunchError> {
+    if pii.is_empty() {
+        return Ok(());
+    }
+    let (name, email) = lti::fill_empty_profile(tx, user, pii.full_name.as_deref(), pii.email.as_deref()).await?;
+    // Which fields, never their values (personal data stays out of logs).
+    tracing::info!(user.id = %user, filled_name = name, filled_email = email, "LTI profile filled");
+    Ok(())
 }
 
 /// The writes of a verified launch, in one transaction.
@@ -148,9 +252,10 @@ async fn record(
     req: &LaunchRequest,
     launch: &params::Launch,
     consumer: &lti::Consumer,
+    pii: &Pii,
     outcome: Option<(&str, &str)>,
     now: chrono::DateTime<Utc>,
-) -> Result<(UserId, bool, bool, bool), LaunchError> {
+) -> Result<Recorded, LaunchError> {
     let cfg = &services.cfg.lti;
     let mut tx = services.store.begin().await?;
     // A nonce must be kept as long as its timestamp could still pass the window.
@@ -170,32 +275,20 @@ async fn record(
     }
     let (user, new_user) = match lti::user_for(&mut tx, consumer.id, &launch.user_id).await? {
         Some(u) => (u, false),
+        // Open edX `require_user_account`: never an anonymous account, and never a link
+        // found by email; the learner signs in with the LMS and confirms the link.
+        None if consumer.require_user_account => {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(Recorded::NeedsAccount);
+        }
         None => {
             let user = users::create_lti_user(&mut tx, now).await?;
             lti::link_user(&mut tx, consumer.id, &launch.user_id, user.id, now).await?;
             (user.id, true)
         }
     };
-    let attempts = store::verifications::for_user(&mut tx, user).await?;
-    let verified = id_verification::user_is_verified(&attempts, now, &services.policy());
-    let show_status = id_verification::user_has_valid_or_pending(&attempts, now, &services.policy());
-    if let Some((url, sourcedid)) = outcome {
-        let service = lti::outcome_service(&mut tx, consumer.id, url).await?;
-        let new = lti::NewAssignment {
-            user,
-            course_key: &req.course_id,
-            usage_key: &req.usage_id,
-            outcome_service: service,
-            sourcedid,
-        };
-        let (assignment, owner, created) = lti::record_assignment(&mut tx, &new, now).await?;
-        if owner != user {
-            tracing::warn!(lti.assignment = assignment, "a launch reused another learner's sourcedid; ignored");
-        } else if created && verified {
-            // Verified before this resource was launched: the LMS gets the grade now.
-            outcomes::enqueue_assignment(&mut tx, cfg, assignment, now).await?;
-        }
-    }
+    fill_profile(&mut tx, user, pii).await?;
+    let assignment = record_assignment(&mut tx, consumer.id, user, &req.course_id, &req.usage_id, outcome, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok((user, new_user, verified, show_status))
+    Ok(Recorded::User { user, new_user, assignment })
 }

@@ -7,15 +7,19 @@
 //! - [`params`]: which launch parameters are required and which are read;
 //! - [`oauth`]: OAuth 1.0a HMAC-SHA1 signatures (launches in, grade passback out);
 //! - [`launch`]: the launch use case (verify, then consumer, nonce, user, assignment);
+//! - [`pii`]: `use_lti_pii`, the launch's name and email for an empty profile;
+//! - [`account_link`]: `require_user_account`, linking the learner's LMS account;
 //! - [`outcomes`]: the replaceResult message and queueing the passback;
 //! - [`outcome_url`]: where grades may be sent (no internal addresses, allowed hosts).
 
+pub mod account_link;
 pub mod consumers;
 pub mod launch;
 pub mod oauth;
 pub mod outcome_url;
 pub mod outcomes;
 pub mod params;
+pub mod pii;
 
 use serde::Deserialize;
 
@@ -39,6 +43,12 @@ pub struct LtiConfig {
     pub outcome_timeout_secs: u64,
     /// Tries of one grade passback before it is recorded as failed.
     pub outcome_max_attempts: i32,
+    /// The LMS's sign-in page, linked from the sign-in step of consumers with
+    /// `require_user_account` (e.g. `https://lms.example.edu/login`); unset: no link.
+    pub lms_login_url: Option<String>,
+    /// How often the job runners look for approvals of LTI learners that expired, to send
+    /// their 0.0 grade, in seconds.
+    pub expiry_check_interval_secs: u64,
 }
 
 impl Default for LtiConfig {
@@ -51,6 +61,8 @@ impl Default for LtiConfig {
             cross_site_cookies: false,
             outcome_timeout_secs: 10,
             outcome_max_attempts: 6,
+            lms_login_url: None,
+            expiry_check_interval_secs: 300,
         }
     }
 }

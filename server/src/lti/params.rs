@@ -66,6 +66,21 @@ pub struct Launch {
     pub instance_guid: Option<String>,
     /// Every `custom_*` parameter.
     pub custom: BTreeMap<String, String>,
+    /// The `lis_person_*` fields, as sent (used only for consumers with `use_lti_pii`).
+    pub person: Person,
+}
+
+/// The learner's `lis_person_*` launch fields (LTI 1.1 §B.3), as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    /// `lis_person_name_full`.
+    pub name_full: Option<String>,
+    /// `lis_person_name_given`.
+    pub name_given: Option<String>,
+    /// `lis_person_name_family`.
+    pub name_family: Option<String>,
+    /// `lis_person_contact_email_primary`.
+    pub email: Option<String>,
 }
 
 /// Why a launch's parameters are unusable (all 400s).
@@ -151,6 +166,12 @@ pub fn parse(params: &[(String, String)]) -> Result<Launch, ParamError> {
         result_sourcedid: get("lis_result_sourcedid")?,
         instance_guid: get("tool_consumer_instance_guid")?,
         custom,
+        person: Person {
+            name_full: get("lis_person_name_full")?,
+            name_given: get("lis_person_name_given")?,
+            name_family: get("lis_person_name_family")?,
+            email: get("lis_person_contact_email_primary")?,
+        },
     })
 }
 

@@ -1,7 +1,7 @@
 //! Key material, parsed once at start from the configuration.
 
 use crate::{
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, invalid},
     crypto::{self, PrivateKey, PublicKey},
 };
 
@@ -25,14 +25,26 @@ impl Keys {
             .filter(|k| !k.trim().is_empty())
             .map(|k| crypto::parse_public_key(k.trim()))
             .transpose()
-            .map_err(|e| ConfigError::Invalid(format!("software_secure.rsa_public_key: {e}")))?;
+            .map_err(|e| {
+                ConfigError::Invalid(invalid(
+                    "software_secure.rsa_public_key",
+                    &format!("it is not an RSA public key in PEM ({e})"),
+                    "set it to the vendor's public key, -----BEGIN PUBLIC KEY----- to -----END PUBLIC KEY-----",
+                ))
+            })?;
         let vendor_private = ss
             .rsa_private_key
             .as_ref()
             .filter(|k| !k.expose().trim().is_empty())
             .map(|k| crypto::parse_private_key(k.expose().trim()))
             .transpose()
-            .map_err(|e| ConfigError::Invalid(format!("software_secure.rsa_private_key: {e}")))?;
+            .map_err(|e| {
+                ConfigError::Invalid(invalid(
+                    "software_secure.rsa_private_key",
+                    &format!("it is not an RSA private key in PEM ({e})"),
+                    "set it to the PEM private key matching rsa_public_key, or unset it (staff decrypt tools only)",
+                ))
+            })?;
         let url_secret = match &cfg.vault.url_secret {
             Some(s) => s.expose().as_bytes().to_vec(),
             None => {

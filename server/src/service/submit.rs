@@ -87,7 +87,10 @@ pub async fn submit_photos(
     };
     let name = request.full_name.as_deref().map(validate_name).transpose()?;
     let Some(vendor_key) = services.keys.vendor_public.clone() else {
-        return Err(ServiceError::NotConfigured("software_secure.rsa_public_key"));
+        return Err(ServiceError::NotConfigured(
+            "software_secure.rsa_public_key (VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY) is missing: photos are encrypted \
+             for the vendor with it; set it to the vendor's RSA public key (PEM)",
+        ));
     };
 
     let (account, earlier) = {

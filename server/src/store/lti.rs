@@ -23,6 +23,11 @@ pub struct Consumer {
     pub allowed_outcome_hosts: Vec<String>,
     /// Its `frame-ancestors` policy (empty: the global setting).
     pub frame_ancestors: String,
+    /// Open edX `use_lti_pii`: the launch's name and email fill an empty profile.
+    pub use_lti_pii: bool,
+    /// Open edX `require_user_account`: an unmapped learner signs in with the LMS, and that
+    /// account is linked to the LTI user.
+    pub require_user_account: bool,
 }
 
 /// A consumer to add.
@@ -40,14 +45,19 @@ pub struct NewConsumer {
     pub allowed_outcome_hosts: Vec<String>,
     /// Its `frame-ancestors` policy.
     pub frame_ancestors: String,
+    /// See [`Consumer::use_lti_pii`].
+    pub use_lti_pii: bool,
+    /// See [`Consumer::require_user_account`].
+    pub require_user_account: bool,
 }
 
-type ConsumerRow = (i64, String, String, String, Option<String>, String, String);
+type ConsumerRow = (i64, String, String, String, Option<String>, String, String, i64, i64);
 
-const CONSUMER_COLUMNS: &str = "lti_consumer_id, consumer_name, consumer_key, consumer_secret, instance_guid, allowed_outcome_hosts, frame_ancestors";
+const CONSUMER_COLUMNS: &str = "lti_consumer_id, consumer_name, consumer_key, consumer_secret, instance_guid, \
+     allowed_outcome_hosts, frame_ancestors, use_lti_pii, require_user_account";
 
 fn consumer(row: ConsumerRow) -> Consumer {
-    let (id, name, key, secret, instance_guid, hosts, frame_ancestors) = row;
+    let (id, name, key, secret, instance_guid, hosts, frame_ancestors, use_lti_pii, require_user_account) = row;
     Consumer {
         id,
         name,
@@ -56,6 +66,8 @@ fn consumer(row: ConsumerRow) -> Consumer {
         instance_guid,
         allowed_outcome_hosts: HostList::parse(&hosts).0,
         frame_ancestors,
+        use_lti_pii: use_lti_pii != 0,
+        require_user_account: require_user_account != 0,
     }
 }
 
@@ -82,8 +94,8 @@ pub async fn consumers(conn: &mut Conn) -> StoreResult<Vec<Consumer>> {
 pub async fn insert_consumer(conn: &mut Conn, new: &NewConsumer, now: DateTime<Utc>) -> StoreResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "insert into lti_consumer (consumer_name, consumer_key, consumer_secret, instance_guid, \
-         allowed_outcome_hosts, frame_ancestors, created_at) values ($1, $2, $3, $4, $5, $6, $7) \
-         returning lti_consumer_id",
+         allowed_outcome_hosts, frame_ancestors, use_lti_pii, require_user_account, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning lti_consumer_id",
     )
     .bind(&new.name)
     .bind(&new.key)
@@ -91,10 +103,41 @@ pub async fn insert_consumer(conn: &mut Conn, new: &NewConsumer, now: DateTime<U
     .bind(new.instance_guid.as_deref())
     .bind(new.allowed_outcome_hosts.join(","))
     .bind(&new.frame_ancestors)
+    .bind(i64::from(new.use_lti_pii))
+    .bind(i64::from(new.require_user_account))
     .bind(to_micros(now))
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Sets the consumer's opt-ins (`None`: unchanged); returns whether the consumer exists.
+pub async fn set_consumer_flags(
+    conn: &mut Conn,
+    key: &str,
+    use_lti_pii: Option<bool>,
+    require_user_account: Option<bool>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "update lti_consumer set use_lti_pii = coalesce($1, use_lti_pii), \
+         require_user_account = coalesce($2, require_user_account) where consumer_key = $3",
+    )
+    .bind(use_lti_pii.map(i64::from))
+    .bind(require_user_account.map(i64::from))
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The consumer with this id.
+pub async fn consumer_by_id(conn: &mut Conn, id: i64) -> StoreResult<Option<Consumer>> {
+    let row: Option<ConsumerRow> =
+        sqlx::query_as(&format!("select {CONSUMER_COLUMNS} from lti_consumer where lti_consumer_id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(consumer))
 }
 
 /// Removes the consumer with this key and everything recorded for it (its LTI users'
@@ -175,6 +218,52 @@ pub async fn link_user(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Whether `user` is linked to an LTI user already (at any consumer).
+pub async fn is_linked(conn: &mut Conn, user: UserId) -> StoreResult<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("select lti_user_pk from lti_user where user_id = $1").bind(user.0).fetch_optional(conn).await?;
+    Ok(row.is_some())
+}
+
+/// Fills the user's profile name and email from an LTI launch, each only where it is empty
+/// (the checks sit in the statements, so a name set meanwhile is never overwritten); returns
+/// which of the two were filled.
+pub async fn fill_empty_profile(
+    conn: &mut Conn,
+    user: UserId,
+    full_name: Option<&str>,
+    email: Option<&str>,
+) -> StoreResult<(bool, bool)> {
+    let mut filled = (false, false);
+    if let Some(name) = full_name {
+        let done = sqlx::query("update app_user set full_name = $1 where user_id = $2 and full_name = ''")
+            .bind(name)
+            .bind(user.0)
+            .execute(&mut *conn)
+            .await?;
+        filled.0 = done.rows_affected() == 1;
+    }
+    if let Some(email) = email {
+        let done = sqlx::query("update app_user set email = $1 where user_id = $2 and email = ''")
+            .bind(email)
+            .bind(user.0)
+            .execute(&mut *conn)
+            .await?;
+        filled.1 = done.rows_affected() == 1;
+    }
+    Ok(filled)
+}
+
+/// Whether no result was ever queued for the assignment (its first grade is still owed).
+pub async fn never_queued(conn: &mut Conn, assignment: i64) -> StoreResult<bool> {
+    let (v,): (i64,) =
+        sqlx::query_as("select version_number from lti_graded_assignment where lti_graded_assignment_id = $1")
+            .bind(assignment)
+            .fetch_one(conn)
+            .await?;
+    Ok(v == 0)
 }
 
 /// The id of the consumer's outcome service at `url`, created if new.

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod kinds;
 pub mod lms_ids;
 pub mod lti;
+pub mod lti_expiry;
 pub mod outbox;
 pub mod photo_retention;
 pub mod replay;

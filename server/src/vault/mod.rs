@@ -77,7 +77,13 @@ pub struct ObjectInfo {
 impl Vault {
     /// A vault in a local folder (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Self, VaultError> {
-        std::fs::create_dir_all(dir).map_err(|e| VaultError::Setup(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            VaultError::Setup(crate::config::invalid(
+                "vault.local_dir",
+                &format!("{} cannot be created ({e})", dir.display()),
+                "point it at a folder this process may write",
+            ))
+        })?;
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| VaultError::Setup(e.to_string()))?;
         Ok(Self { store: Arc::new(fs) })
     }
@@ -85,7 +91,10 @@ impl Vault {
     /// A vault in an S3 bucket (or an S3-compatible server), under `s3_prefix`.
     pub fn s3(cfg: &VaultConfig) -> Result<Self, VaultError> {
         if cfg.s3_bucket.is_empty() {
-            return Err(VaultError::Setup("vault.s3_bucket is required with vault.backend = \"s3\"".into()));
+            return Err(VaultError::Setup(crate::config::missing(
+                "vault.s3_bucket",
+                "vault.backend is \"s3\"; set it to the bucket that keeps the photos",
+            )));
         }
         let mut b = AmazonS3Builder::from_env()
             .with_bucket_name(&cfg.s3_bucket)

@@ -72,7 +72,11 @@ impl IdvConfig {
     /// than at the first learner.
     pub fn validate(&self) -> Result<(), String> {
         if super::by_name(&self.vendor).is_none() {
-            return Err(format!("idv.vendor {:?} is not one of: {}", self.vendor, super::names().join(", ")));
+            return Err(crate::config::invalid(
+                "idv.vendor",
+                &format!("{:?} is not one of: {}", self.vendor, super::names().join(", ")),
+                "set it to one of those vendors (the default is software_secure)",
+            ));
         }
         if self.vendor == super::HOSTED {
             if self.hosted_api_key.is_none() {
@@ -86,13 +90,21 @@ impl IdvConfig {
                 ));
             }
             if !(self.hosted_api_url.starts_with("http://") || self.hosted_api_url.starts_with("https://")) {
-                return Err("idv.hosted_api_url must be an http(s) URL".into());
+                return Err(crate::config::invalid(
+                    "idv.hosted_api_url",
+                    "it is not an http(s) URL",
+                    "set it to the hosted vendor's API address (https://…)",
+                ));
             }
         }
         // Checked whatever the vendor: a short key is a mistake even while unused.
         check_secret_len("idv.hosted_webhook_secret", self.hosted_webhook_secret.as_ref(), MIN_SECRET)?;
         if self.hosted_webhook_tolerance_secs <= 0 {
-            return Err("idv.hosted_webhook_tolerance_secs must be positive".into());
+            return Err(crate::config::invalid(
+                "idv.hosted_webhook_tolerance_secs",
+                &format!("it is {}, it must be positive", self.hosted_webhook_tolerance_secs),
+                "set it to how many seconds a webhook's timestamp may be off (default 300)",
+            ));
         }
         Ok(())
     }

@@ -31,10 +31,17 @@ pub struct SignedRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
     /// `software_secure.api_secret_key` is not set.
-    #[error("software_secure.api_secret_key is not configured")]
+    #[error(
+        "software_secure.api_secret_key (VOUCH_SOFTWARE_SECURE__API_SECRET_KEY) is missing: requests to the \
+         vendor are signed with it; set it to the secret key Software Secure issued"
+    )]
     NoSecret,
     /// A migrated attempt needs `software_secure.face_image_aes_key` and the vendor's key.
-    #[error("a migrated face photo needs software_secure.face_image_aes_key and rsa_public_key")]
+    #[error(
+        "software_secure.face_image_aes_key (VOUCH_SOFTWARE_SECURE__FACE_IMAGE_AES_KEY) or rsa_public_key \
+         (VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY) is missing: a face photo migrated from Open edX needs both; set \
+         them to Open edX's FACE_IMAGE_AES_KEY and the vendor's RSA public key"
+    )]
     NoFaceKey,
     /// The attempt has no photo of this kind.
     #[error("the attempt has no {0} photo")]

@@ -126,6 +126,12 @@ const MATRIX: &[Row] = &[
     row("GET",    "/api/v1/lti/consumers",                                    "/api/v1/lti/consumers",                                        N,                        [401, 403, 403, 200, 401]),
     row("POST",   "/api/v1/lti/consumers",                                    "/api/v1/lti/consumers",                                        J(r#"{"name": "LMS", "key": "matrix-key", "secret": "matrix-secret-0123456789"}"#), [401, 403, 403, 201, 401]),
     row("DELETE", "/api/v1/lti/consumers/{key}",                              "/api/v1/lti/consumers/matrix-key",                             N,                        [401, 403, 403, 204, 401]),
+    row("PATCH",  "/api/v1/lti/consumers/{key}",                              "/api/v1/lti/consumers/lms-test-key",                           J(r#"{"use_lti_pii": false}"#), [401, 403, 403, 200, 401]),
+    // The link step of require_user_account: nobody here has a waiting launch (400; the
+    // vendor's signature header is not an LMS token: 401), and only the LMS's own sign-in (a
+    // JWT), never a Vouch session, may link (401).
+    row("GET",    "/lti_provider/link",                                       "/lti_provider/link",                                           N,                        [400, 400, 400, 400, 401]),
+    row("POST",   "/lti_provider/link",                                       "/lti_provider/link",                                           N,                        [401, 401, 401, 401, 401]),
     // ---- /api/v1: what an LMS asks (staff or an LMS service user) ----
     row("POST",   "/api/v1/verified_user_ids",                                "/api/v1/verified_user_ids",                                    J(r#"{"user_ids": [1, 2]}"#), [401, 403, 403, 200, 401]),
     row("POST",   "/api/v1/verification_statuses",                            "/api/v1/verification_statuses",                                J(r#"{"items": [{"username": "ada", "course_key": "course-v1:Org+X+1", "mode": "verified"}]}"#), [401, 403, 403, 200, 401]),

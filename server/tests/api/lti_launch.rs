@@ -84,6 +84,8 @@ async fn valid_launch(db: &TestDb) {
         instance_guid: None,
         allowed_outcome_hosts: vec![],
         frame_ancestors: String::new(),
+        use_lti_pii: false,
+        require_user_account: false,
     };
     lti::insert_consumer(&mut conn, &other, chrono::Utc::now()).await.expect("other consumer");
     drop(conn);

@@ -117,6 +117,8 @@ pub async fn add_consumer(store: &Store) {
         instance_guid: None,
         allowed_outcome_hosts: vec![],
         frame_ancestors: "https://lms.example.edu".into(),
+        use_lti_pii: false,
+        require_user_account: false,
     };
     lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await.expect("consumer added");
 }

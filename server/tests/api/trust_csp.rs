@@ -103,6 +103,8 @@ async fn pages_carry_their_policies(db: &TestDb) {
                 instance_guid: None,
                 allowed_outcome_hosts: vec![],
                 frame_ancestors: ancestors.into(),
+                use_lti_pii: false,
+                require_user_account: false,
             };
             let mut conn = store.conn().await.expect("conn");
             server::store::lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await.expect("add");

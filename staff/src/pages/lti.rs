@@ -1,4 +1,5 @@
-//! `/staff/lti`: the LTI consumers (LMSs that launch Vouch): list, add, remove. Secrets are
+//! `/staff/lti`: the LTI consumers (LMSs that launch Vouch): list, add, remove, and Open
+//! edX's two opt-ins per consumer (`use_lti_pii`, `require_user_account`). Secrets are
 //! written once and never shown again (the API never returns them).
 
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
@@ -20,15 +21,26 @@ pub fn LtiPage() -> impl IntoView {
     });
     let (name, key, secret) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (use_pii, require_account) = (RwSignal::new(false), RwSignal::new(false));
     let add = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body =
-            json!({ "name": name.get_untracked(), "key": key.get_untracked(), "secret": secret.get_untracked() });
+        let body = json!({ "name": name.get_untracked(), "key": key.get_untracked(), "secret": secret.get_untracked(),
+            "use_lti_pii": use_pii.get_untracked(), "require_user_account": require_account.get_untracked() });
         act(notice, refresh, async move { api::send("POST", "/api/v1/lti/consumers", body).await }, move |v| {
             name.set(String::new());
             key.set(String::new());
             secret.set(String::new());
+            use_pii.set(false);
+            require_account.set(false);
             format!("Consumer {} added.", text(&v, "key"))
+        });
+    };
+    // Flips one opt-in of consumer `k` (PATCH; the other is left as it is).
+    let toggle = move |k: String, field: &'static str, on: bool| {
+        let path = format!("/api/v1/lti/consumers/{}", segment(&k));
+        let body = json!({ field: on });
+        act(notice, refresh, async move { api::send("PATCH", &path, body).await }, move |_| {
+            format!("Consumer {k}: {field} is now {}.", if on { "on" } else { "off" })
         });
     };
     let remove = move |k: String| {
@@ -54,11 +66,29 @@ pub fn LtiPage() -> impl IntoView {
                         .map(|c| {
                             let k = text(&c, "key");
                             let label = format!("Remove consumer {k}");
-                            let k2 = k.clone();
+                            let (k2, k3, k4) = (k.clone(), k.clone(), k.clone());
+                            let pii = c["use_lti_pii"].as_bool().unwrap_or(false);
+                            let account = c["require_user_account"].as_bool().unwrap_or(false);
+                            let onoff = |b: bool| if b { "on" } else { "off" };
+                            let pii_label = format!("Turn LTI PII {} for {k}", onoff(!pii));
+                            let account_label = format!("Turn required LMS account {} for {k}", onoff(!account));
                             view! {
                                 <li>
                                     <h3>{text(&c, "name")}</h3>
                                     <p>"Key " <code>{k}</code> " · instance " {text(&c, "instance_guid")}</p>
+                                    <p>
+                                        "Profiles filled from launches (use_lti_pii): " {onoff(pii)}
+                                        " · LMS account required (require_user_account): " {onoff(account)}
+                                    </p>
+                                    <button type="button" on:click=move |_| toggle(k3.clone(), "use_lti_pii", !pii)>
+                                        {pii_label}
+                                    </button>
+                                    <button
+                                        type="button"
+                                        on:click=move |_| toggle(k4.clone(), "require_user_account", !account)
+                                    >
+                                        {account_label}
+                                    </button>
                                     <button type="button" on:click=move |_| remove(k2.clone())>{label}</button>
                                 </li>
                             }
@@ -86,6 +116,14 @@ pub fn LtiPage() -> impl IntoView {
                 <input id="lti-key" required autocomplete="off" bind:value=key/>
                 <label for="lti-secret">"Shared secret"</label>
                 <input id="lti-secret" type="password" required autocomplete="new-password" bind:value=secret/>
+                <label>
+                    <input type="checkbox" bind:checked=use_pii/>
+                    " Fill empty learner profiles from launches (use_lti_pii)"
+                </label>
+                <label>
+                    <input type="checkbox" bind:checked=require_account/>
+                    " Require an LMS sign-in to link learners (require_user_account)"
+                </label>
                 <button type="submit" class="primary">"Add consumer"</button>
             </form>
         </section>
