@@ -124,11 +124,22 @@ pub async fn photo(
 /// Open edX's flow pages, where pay-and-verify redirects (and the commerce service, after
 /// payment) send learners. Vouch's flow is the SPA: it gets the course and which page the
 /// learner came to (`flow`), so it knows an upgrade from a verify-later.
-pub async fn flow_page(uri: axum::http::Uri, Path(course_id): Path<String>) -> axum::response::Redirect {
+///
+/// The course id is the rest of the path, so old slash-separated ids
+/// (`/verify_student/start-flow/edX/DemoX/2014/`) work as Open edX's `COURSE_ID_PATTERN`
+/// accepts them; the trailing slash is Open edX's, not the id's.
+pub async fn flow_page(
+    uri: axum::http::Uri,
+    Path(course_id): Path<String>,
+) -> Result<axum::response::Redirect, ApiError> {
+    let course_id = course_id.strip_suffix('/').unwrap_or(&course_id);
+    if course_id.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound, "No course in the link."));
+    }
     let flow = uri.path().trim_start_matches("/verify_student/").split('/').next().unwrap_or_default();
     // Only the pages routed here; anything else is the first-time flow.
     let flow =
         if crate::service::course_flow::FLOWS.iter().any(|(name, _)| *name == flow) { flow } else { "start-flow" };
     let course = percent_encoding::utf8_percent_encode(&course_id, percent_encoding::NON_ALPHANUMERIC);
-    axum::response::Redirect::to(&format!("/id-verification?course_id={course}&flow={flow}"))
+    Ok(axum::response::Redirect::to(&format!("/id-verification?course_id={course}&flow={flow}")))
 }

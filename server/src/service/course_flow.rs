@@ -18,12 +18,11 @@ pub const FLOWS: [(&str, Message); 5] = [
     ("payment-confirmation", Message::PaymentConfirmation),
 ];
 
-fn message(flow: &str) -> ServiceResult<Message> {
-    FLOWS
-        .iter()
-        .find(|(name, _)| *name == flow)
-        .map(|(_, m)| *m)
-        .ok_or_else(|| super::ServiceError::Invalid("Unknown flow.".into()))
+/// The message of a flow page; an unknown or missing page is the first-time flow, as Open
+/// edX's pay-and-verify view falls back to `first-time-verify` (a stale or hand-edited link
+/// still verifies).
+fn message(flow: &str) -> Message {
+    FLOWS.iter().find(|(name, _)| *name == flow).map_or(Message::FirstTimeVerify, |(_, m)| *m)
 }
 
 fn name_of(message: Message) -> &'static str {
@@ -33,7 +32,7 @@ fn name_of(message: Message) -> &'static str {
 /// Decides the flow of `user` for the course in `request`.
 pub async fn course_flow(services: &Services, user: &User, request: &CourseFlowRequest) -> ServiceResult<CourseFlow> {
     deadlines::check_course_key(&request.course_key)?;
-    let mut message = message(if request.flow.is_empty() { "start-flow" } else { &request.flow })?;
+    let mut message = message(&request.flow);
     let course = request.course_key.as_str();
     let name = courses::run(services, course).await?.map(|r| r.display_name).filter(|n| !n.is_empty());
     let mut out = CourseFlow { name, ..CourseFlow::default() };
@@ -74,7 +73,11 @@ pub async fn course_flow(services: &Services, user: &User, request: &CourseFlowR
         }
         // A course without a paid track: verifying is all there is.
         Decision::NoPaidMode => out.verify = true,
-        Decision::Redirect(Redirect::Checkout { sku }) => out.pay_url = commerce::checkout_url(&services.cfg, &sku),
+        // Without a basket the LMS's dashboard (its upgrade links) is the way to pay, as below.
+        Decision::Redirect(Redirect::Checkout { sku }) => {
+            out.pay_url =
+                commerce::checkout_url(&services.cfg, &sku).or_else(|| services.cfg.commerce.dashboard_url.clone())
+        }
         // Paid and verified (or a loop of redirects): nothing to do but see the status.
         Decision::Redirect(_) => {}
         Decision::Show { display_steps, course_mode, .. } => {

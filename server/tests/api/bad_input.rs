@@ -412,7 +412,9 @@ async fn corpus(db: &TestDb) {
         case("course run: NUL in the course key", 400, with_json(as_user(at("PUT", "/api/v1/courses/a%00b"), &root), json!({"display_name": "X", "end": null}).to_string())),
         case("course run: as a learner", 403, with_json(as_user(at("PUT", "/api/v1/courses/course-v1:Org+X+1"), &ada), json!({"display_name": "X", "end": null}).to_string())),
         case("sfn: course_flow anonymous", 401, sfn("course_flow", None, json!({"request": {"course_key": "c", "flow": "start-flow"}}).to_string())),
-        case("sfn: course_flow unknown flow", 400, sfn("course_flow", Some(&ada), json!({"request": {"course_key": "c", "flow": "sideways"}}).to_string())),
+        // (An unknown flow page is the first-time flow, as in Open edX: not bad input.)
+        case("sfn: course_flow flow not a string", 400, sfn("course_flow", Some(&ada), json!({"request": {"course_key": "c", "flow": 7}}).to_string())),
+        case("sfn: course_flow key too long", 400, sfn("course_flow", Some(&ada), json!({"request": {"course_key": "c".repeat(300), "flow": "upgrade"}}).to_string())),
         case("sfn: course_flow as a form", 415, with_form(as_user(at("POST", "/sfn/course_flow"), &ada), "course_key=c")),
         case("pay-and-verify: anonymous", 401, empty(at("GET", "/api/v1/pay-and-verify/course-v1:Org+X+1"))),
         case("jobs: page size not a number", 400, empty(as_user(at("GET", "/api/v1/jobs?page_size=%3Cscript%3E"), &root))),

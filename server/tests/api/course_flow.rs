@@ -167,9 +167,14 @@ async fn deadline_binds_every_door(db: &TestDb) {
         (Value::Null, Value::Null, Some(true)),
         "{v}"
     );
-    // Bad input: an unknown flow, a NUL in the key; not signed in.
+    // An unknown flow page is the first-time flow, as in Open edX (a stale link still works).
     let (st, v) = course_flow(&app, &dora, OPEN, "sideways").await;
-    assert_eq!((st, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{v}");
+    assert_eq!(
+        (st, v["flow"].as_str(), v["verify"].as_bool()),
+        (StatusCode::OK, Some("start-flow"), Some(true)),
+        "{v}"
+    );
+    // Bad input: a NUL in the key; not signed in.
     let (st, _) = course_flow(&app, &dora, "a\u{0}b", "start-flow").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     let body = json!({"request": {"course_key": OPEN, "flow": "start-flow"}}).to_string();
@@ -312,5 +317,24 @@ async fn pay_and_verify_flow(db: &TestDb) {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let to = headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or_default();
     assert!(to.starts_with("/id-verification?course_id=course%2Dv1") && to.ends_with("&flow=upgrade"), "{to}");
+    // Old slash-separated course ids, as Open edX's links still carry them; no id is 404.
+    for (path, want) in [
+        (
+            "/verify_student/start-flow/edX/DemoX/2014/",
+            Some("/id-verification?course_id=edX%2FDemoX%2F2014&flow=start-flow"),
+        ),
+        (
+            "/verify_student/verify-now/edX/DemoX/2014",
+            Some("/id-verification?course_id=edX%2FDemoX%2F2014&flow=verify-now"),
+        ),
+        ("/verify_student/upgrade//", None),
+    ] {
+        let (st, headers, _) = app.send(Request::get(path).body(Body::empty()).expect("r")).await;
+        let to = headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).map(str::to_owned);
+        match want {
+            Some(want) => assert_eq!((st, to.as_deref()), (StatusCode::SEE_OTHER, Some(want)), "{path}"),
+            None => assert_eq!(st, StatusCode::NOT_FOUND, "{path}"),
+        }
+    }
 }
 on_both_backends!(the_course_flow_hands_payment_over_and_misses_deadlines, pay_and_verify_flow);
