@@ -166,7 +166,9 @@ async fn two_workers_drain_a_thousand() {
     }
 
     let workers: Vec<Proc> = (0..2).map(|_| d.spawn(&["worker"], &[("VOUCH_JOBS__CONCURRENCY", "8")])).collect();
-    until("every attempt approved", Duration::from_secs(240), || async {
+    // A hang guard, not a speed target (the drain takes ~70 s on a quiet 2-core machine and
+    // over 240 s while other builds share it); throughput is measured by the benches.
+    until("every attempt approved", Duration::from_secs(480), || async {
         let mut conn = db.store.conn().await.expect("conn");
         let (approved,): (i64,) = sqlx::query_as("select count(*) from photo_verification where status = 'approved'")
             .fetch_one(&mut *conn)
