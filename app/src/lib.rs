@@ -15,5 +15,6 @@ pub mod pages;
 pub mod ports;
 pub mod rpc;
 pub mod slot;
+pub mod wire_json;
 
 pub use pages::App;

@@ -45,7 +45,7 @@ pub fn course_flow(request: &CourseFlowRequest) -> Loaded<CourseFlow> {
         request: &'a CourseFlowRequest,
     }
     let loaded = RwSignal::new(None);
-    let body = serde_json::to_string(&Args { request }).ok();
+    let body = crate::wire_json::to_string(&Args { request });
     read_into(loaded, "course_flow", body);
     loaded
 }
@@ -88,12 +88,12 @@ pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationS
     struct Args {
         request: SubmitPhotosRequest,
     }
-    let body = serde_json::to_string(&Args { request }).map_err(|_| AppError::internal())?;
+    let body = crate::wire_json::to_string(&Args { request }).ok_or_else(AppError::internal)?;
     parse(&call("submit_photos", Some(body)).await?)
 }
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
-    serde_json::from_str(text).map_err(|_| unreadable())
+    crate::wire_json::from_str(text).ok_or_else(unreadable)
 }
 
 /// What server_fn reported for an answer it could not read.
@@ -123,7 +123,7 @@ async fn call(endpoint: &str, json: Option<String>) -> Result<String, AppError> 
     let text = JsFuture::from(response.text().map_err(unreachable)?).await.map_err(unreachable)?;
     let text = text.as_string().unwrap_or_default();
     if (400..=599).contains(&response.status()) {
-        return Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| unreadable()));
+        return Err(crate::wire_json::from_str::<AppError>(&text).unwrap_or_else(unreadable));
     }
     Ok(text)
 }

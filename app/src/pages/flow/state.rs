@@ -100,7 +100,7 @@ pub fn load() -> FlowState {
         }
         let stored = session_storage()
             .and_then(|st| st.get_item(STORAGE_KEY).ok().flatten())
-            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|json| crate::wire_json::from_str(&json))
             .unwrap_or_default();
         MEMORY.with(|m| *m.borrow_mut() = Some(FlowState::clone(&stored)));
         stored
@@ -146,7 +146,7 @@ pub fn save(state: &FlowState) {
         MEMORY.with(|m| *m.borrow_mut() = Some(state.clone()));
         let Some(storage) = session_storage() else { return };
         let put =
-            |s: &FlowState| serde_json::to_string(s).ok().is_some_and(|j| storage.set_item(STORAGE_KEY, &j).is_ok());
+            |s: &FlowState| crate::wire_json::to_string(s).is_some_and(|j| storage.set_item(STORAGE_KEY, &j).is_ok());
         if !put(state) {
             let light = FlowState { face: None, id_photo: None, ..state.clone() };
             let _ = put(&light);
