@@ -379,3 +379,21 @@ async fn retry_config(db: &TestDb) {
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
 on_both_backends!(retry_config_is_set_and_read_by_staff_only, retry_config);
+
+/// `auth.sso_verification_claim` cannot name a claim every Open edX token already carries
+/// (`email_verified` would make every learner SSO-verified): such a name stops the start.
+async fn sso_claim_names_refused(db: &TestDb) {
+    use crate::trust_config::{assert_refused, start};
+    let d = crate::process_support::Deployment::without_vendor(db);
+    for name in ["email_verified", "administrator", "user_id", "sub", "exp", " scopes "] {
+        let refused = start(&d, &["serve"], &[("VOUCH_AUTH__SSO_VERIFICATION_CLAIM", name)], &[]);
+        assert_refused(
+            name,
+            refused,
+            "auth.sso_verification_claim",
+            "VOUCH_AUTH__SSO_VERIFICATION_CLAIM",
+            "every token carries",
+        );
+    }
+}
+on_both_backends!(sso_claim_cannot_name_a_claim_every_token_carries, sso_claim_names_refused);
