@@ -397,3 +397,44 @@ async fn sso_claim_names_refused(db: &TestDb) {
     }
 }
 on_both_backends!(sso_claim_cannot_name_a_claim_every_token_carries, sso_claim_names_refused);
+
+/// After `vouch delete-attempt` removes an SSO record, the claim rule still records a new
+/// one when the learner's records have expired (the uuid it derives is not stuck on a
+/// record that exists).
+async fn sso_claim_after_delete(db: &TestDb) {
+    let mut cfg = config(db);
+    cfg.auth.sso_verification_claim = Some("idv_sso".into());
+    let app = TestApp::with_config(db, cfg).await;
+    let days = app.services.cfg.verification.days_good_for + 1;
+    let me = || {
+        let t = token(&app, 801, "ada", false, json!({"idv_sso": "uni-saml"}));
+        app.json(call("GET", "/api/v1/me", Some(&t), None))
+    };
+    assert_eq!(me().await.0, StatusCode::OK);
+    app.clock.advance(chrono::Duration::days(days));
+    assert_eq!(me().await.0, StatusCode::OK);
+    let ada = {
+        let mut conn = app.services.store.conn().await.expect("conn");
+        users::by_username(&mut conn, "ada").await.expect("q").expect("ada")
+    };
+    assert_eq!(sso_count(&app, ada.id).await, 2);
+    app.clock.advance(chrono::Duration::days(days));
+    let first: (String,) = {
+        let mut conn = app.services.store.conn().await.expect("conn");
+        sqlx::query_as("select uuid from sso_verification where user_id = $1 order by created_at, attempt_id limit 1")
+            .bind(ada.id.0)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("first")
+    };
+    server::service::attempt_delete::delete_attempt(&app.services, &first.0).await.expect("delete");
+    assert_eq!(sso_count(&app, ada.id).await, 1);
+    for _ in 0..2 {
+        assert_eq!(me().await.0, StatusCode::OK);
+    }
+    assert_eq!(sso_count(&app, ada.id).await, 2, "a fresh record, once");
+    let t = token(&app, 801, "ada", false, json!({}));
+    let (_, status) = app.json(call("GET", "/api/v1/users/ada/status", Some(&t), None)).await;
+    assert_eq!(status["status"], "approved", "{status}");
+}
+on_both_backends!(sso_claim_records_again_after_a_record_is_deleted, sso_claim_after_delete);
