@@ -68,20 +68,6 @@ impl Provider {
     }
 }
 
-/// Records an approved SSO verification of `user` by `provider` with `name` (staff or the
-/// LMS asking through the API): always a new record. Returns its id.
-pub async fn create(services: &Services, user: UserId, name: &str, provider: &Provider) -> ServiceResult<i64> {
-    api::create_sso_verification(
-        services,
-        user,
-        name,
-        &provider.identity_provider_type,
-        &provider.identity_provider_slug,
-        &services.cfg.platform.name,
-    )
-    .await
-}
-
 /// What [`record_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {

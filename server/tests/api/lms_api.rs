@@ -438,3 +438,36 @@ async fn sso_claim_after_delete(db: &TestDb) {
     assert_eq!(status["status"], "approved", "{status}");
 }
 on_both_backends!(sso_claim_records_again_after_a_record_is_deleted, sso_claim_after_delete);
+
+/// A retried POST (the LMS's request timed out, its answer lost) does not create a second
+/// approved record: while one from the same provider is valid, 200 with its id.
+async fn sso_route_idempotent(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    let (_, ada) = sign_in(&app, 901, "ada").await;
+    let post = |body: &Value| {
+        // A fresh token each time: the clock moves past an earlier one's expiry below.
+        call("POST", "/api/v1/users/ada/sso-verifications", Some(&service(&app)), Some(body.clone()))
+    };
+    let uni = json!({"identity_provider_type": "saml", "identity_provider_slug": "uni-saml"});
+    let (st, first) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::CREATED, "{first}");
+    let (st, again) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(sso_count(&app, ada.id).await, 1);
+    // Another provider (type or slug) is another record; an expired one is replaced.
+    for other in [
+        json!({"identity_provider_type": "saml", "identity_provider_slug": "gov-id"}),
+        json!({"identity_provider_type": "oauth2", "identity_provider_slug": "uni-saml"}),
+    ] {
+        let (st, v) = app.json(post(&other)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    assert_eq!(sso_count(&app, ada.id).await, 3);
+    app.clock.advance(chrono::Duration::days(app.services.cfg.verification.days_good_for + 1));
+    let (st, fresh) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::CREATED, "{fresh}");
+    assert_ne!(fresh["id"], first["id"]);
+    assert_eq!(sso_count(&app, ada.id).await, 4);
+}
+on_both_backends!(sso_verification_post_is_idempotent_while_valid, sso_route_idempotent);

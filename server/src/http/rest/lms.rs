@@ -218,11 +218,17 @@ pub struct SsoCreated {
 
 /// Records that an identity provider verified a learner (Open edX `SSOVerification`):
 /// approved now, expiring after the policy's days. Staff or an LMS service user.
+/// Idempotent while valid: when an approved record from the same provider (type and slug)
+/// is still valid, 200 with its id and nothing new (a retried POST is not a second
+/// verification); otherwise 201 with the new record's id.
 #[utoipa::path(post, path = "/api/v1/users/{username}/sso-verifications", tag = "vouch",
     params(("username" = String, Path, description = "The learner's username")), request_body = SsoVerificationRequest,
-    responses((status = 201, description = "Created", body = SsoCreated), (status = 400, description = "Bad input"),
+    responses((status = 201, description = "Created", body = SsoCreated),
+        (status = 200, description = "One from this provider is still valid: its id, nothing created", body = SsoCreated),
+        (status = 400, description = "Bad input"),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
-        (status = 404, description = "No such learner")))]
+        (status = 404, description = "No such learner"),
+        (status = 422, description = "A missing or mistyped field")))]
 pub async fn create_sso_verification(
     State(state): State<AppState>,
     who: Identity,
@@ -236,8 +242,10 @@ pub async fn create_sso_verification(
     }
     let learner = accounts::by_username(&state.services, &username).await?;
     let name = req.name.as_deref().unwrap_or(&learner.full_name).trim().to_owned();
-    let id = sso::create(&state.services, learner.id, &name, &provider).await?;
-    Ok((StatusCode::CREATED, Json(SsoCreated { id })))
+    Ok(match sso::record_once(&state.services, learner.id, &name, &provider).await? {
+        sso::Recorded::New(id) => (StatusCode::CREATED, Json(SsoCreated { id })),
+        sso::Recorded::Existing(id) => (StatusCode::OK, Json(SsoCreated { id })),
+    })
 }
 
 /// Retires a learner for the LMS's retirement pipeline, as `vouch retire-user` does: their
