@@ -471,3 +471,25 @@ async fn sso_route_idempotent(db: &TestDb) {
     assert_eq!(sso_count(&app, ada.id).await, 4);
 }
 on_both_backends!(sso_verification_post_is_idempotent_while_valid, sso_route_idempotent);
+
+/// A full batch of 10,000 grade-report rows with long course keys (well over axum's 2 MB
+/// default) is answered, not refused with 413.
+async fn full_status_batch(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    sign_in(&app, 1001, "ada").await;
+    let svc = service(&app);
+    let course = format!("course-v1:{}+{}+{}", "O".repeat(80), "C".repeat(80), "R".repeat(80));
+    let items: Vec<Value> = (0..10_000)
+        .map(|i| json!({"username": format!("learner-number-{i:05}-x"), "course_key": course, "mode": "verified"}))
+        .collect();
+    let body = json!({"items": items});
+    assert!(body.to_string().len() > 2 * 1024 * 1024, "{}", body.to_string().len());
+    let (st, v) = app.json(call("POST", "/api/v1/verification_statuses", Some(&svc), Some(body))).await;
+    assert_eq!(st, StatusCode::OK, "{}", v["error"]);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(10_000));
+    // The verified ids batch takes the same bound.
+    let ids = json!({"user_ids": (0..10_000).map(|i| i64::MAX - i).collect::<Vec<i64>>()});
+    let (st, _) = app.json(call("POST", "/api/v1/verified_user_ids", Some(&svc), Some(ids))).await;
+    assert_eq!(st, StatusCode::OK);
+}
+on_both_backends!(a_full_verification_statuses_batch_fits_the_body_limit, full_status_batch);
