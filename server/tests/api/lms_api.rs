@@ -173,7 +173,7 @@ async fn verify_location(db: &TestDb) {
     let app = TestApp::with_config(db, config(db)).await;
     let (st, v) = app.json(call("GET", "/api/v1/verify_location?course_id=course-v1%3AOrg%2BX%2B1", None, None)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(v, json!({"url": "https://verify.example/id-verification?course_id=course%2Dv1%3AOrg%2BX%2B1"}));
+    assert_eq!(v, json!({"url": "https://verify.example/id-verification?course_id=course-v1%3AOrg%2BX%2B1"}));
     let (_, v) = app.json(call("GET", "/api/v1/verify_location", None, None)).await;
     assert_eq!(v["url"], "https://verify.example/id-verification");
     let long = "c".repeat(300);
@@ -189,7 +189,7 @@ async fn verify_location(db: &TestDb) {
     let (st, v) =
         filtered.json(call("GET", "/api/v1/verify_location?course_id=course-v1%3AOrg%2BX%2B1", Some(&t), None)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(v["url"], "https://idv.example/start?course=course%2Dv1%3AOrg%2BX%2B1");
+    assert_eq!(v["url"], "https://idv.example/start?course=course-v1%3AOrg%2BX%2B1");
 }
 on_both_backends!(verify_location_answers_the_filtered_url, verify_location);
 
