@@ -493,3 +493,23 @@ async fn full_status_batch(db: &TestDb) {
     assert_eq!(st, StatusCode::OK);
 }
 on_both_backends!(a_full_verification_statuses_batch_fits_the_body_limit, full_status_batch);
+
+/// The OpenAPI document lists what the bad-input corpus shows these routes answer.
+async fn lms_openapi_responses(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    let (st, doc) = app.json(call("GET", "/api/v1/openapi.json", None, None)).await;
+    assert_eq!(st, StatusCode::OK);
+    for (method, path, codes) in [
+        ("post", "/api/v1/verified_user_ids", &["200", "400", "401", "403", "422"][..]),
+        ("post", "/api/v1/verification_statuses", &["200", "400", "401", "403", "422"]),
+        ("get", "/api/v1/verify_location", &["200", "400", "401"]),
+        ("post", "/api/v1/users/{username}/sso-verifications", &["200", "201", "400", "401", "403", "404", "422"]),
+        ("post", "/api/v1/users/{username}/retire", &["204", "400", "401", "403"]),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        for code in codes {
+            assert!(responses.get(code).is_some(), "{method} {path} does not list {code}: {responses}");
+        }
+    }
+}
+on_both_backends!(lms_routes_document_their_error_answers, lms_openapi_responses);

@@ -66,8 +66,9 @@ pub struct VerifiedUserIdsBody {
 /// ids are not verified. At most 10,000 ids per call.
 #[utoipa::path(post, path = "/api/v1/verified_user_ids", tag = "vouch", request_body = VerifiedUserIdsRequest,
     responses((status = 200, description = "OK", body = VerifiedUserIdsBody),
-        (status = 400, description = "More than 10,000 ids, or not a list of integers"),
-        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff")))]
+        (status = 400, description = "More than 10,000 ids, or not JSON"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 422, description = "Not a list of integers")))]
 pub async fn verified_user_ids(
     State(state): State<AppState>,
     who: Identity,
@@ -125,7 +126,8 @@ pub struct VerificationStatusesBody {
 #[utoipa::path(post, path = "/api/v1/verification_statuses", tag = "vouch", request_body = VerificationStatusesRequest,
     responses((status = 200, description = "OK", body = VerificationStatusesBody),
         (status = 400, description = "More than 10,000 items, or an item without exactly one of user_id and username"),
-        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff")))]
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 422, description = "An item with a missing or mistyped field")))]
 pub async fn verification_statuses(
     State(state): State<AppState>,
     who: Identity,
@@ -189,7 +191,8 @@ pub struct VerifyLocationBody {
 /// public page); a signed-in caller is passed to the filter, which may answer per learner.
 #[utoipa::path(get, path = "/api/v1/verify_location", tag = "vouch", params(VerifyLocationQuery),
     responses((status = 200, description = "OK", body = VerifyLocationBody),
-        (status = 400, description = "A course id that is too long or has control characters")))]
+        (status = 400, description = "A course id that is too long or has control characters"),
+        (status = 401, description = "A token that is forged or expired (no token is fine)")))]
 pub async fn verify_location(
     State(state): State<AppState>,
     who: Option<Identity>,
@@ -259,7 +262,8 @@ pub async fn create_sso_verification(
 /// answers 204 too (there is nothing of theirs left).
 #[utoipa::path(post, path = "/api/v1/users/{username}/retire", tag = "vouch",
     params(("username" = String, Path, description = "The learner's username")),
-    responses((status = 204, description = "Retired (or nothing to retire)"), (status = 401, description = "Not signed in"),
+    responses((status = 204, description = "Retired (or nothing to retire)"),
+        (status = 400, description = "A username with a control character"), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not staff")))]
 pub async fn retire_user(
     State(state): State<AppState>,
