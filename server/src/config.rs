@@ -463,6 +463,30 @@ pub fn missing(key: &str, fix: &str) -> String {
 }
 
 /// The start-up message for a key whose value is not usable.
+/// Claims that registered JWTs and Open edX's tokens already carry: never an SSO
+/// verification claim.
+const CLAIMS_EVERY_TOKEN_CARRIES: &[&str] = &[
+    "email_verified",
+    "administrator",
+    "user_id",
+    "is_restricted",
+    "preferred_username",
+    "email",
+    "name",
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "scopes",
+    "filters",
+    "version",
+    "given_name",
+    "family_name",
+];
+
 pub fn invalid(key: &str, why: &str, fix: &str) -> String {
     format!("{key} ({}) is invalid: {why}; {fix}", env_var(key))
 }
@@ -610,6 +634,17 @@ impl Config {
                 "auth.sso_verification_claim",
                 "it is blank or holds a control character",
                 "set the name of the JWT claim, or unset it",
+            )));
+        }
+        if let Some(c) = self.auth.sso_verification_claim.as_deref().map(str::trim)
+            && CLAIMS_EVERY_TOKEN_CARRIES.contains(&c)
+        {
+            // Every LMS token carries these (`email_verified` is true for most learners),
+            // so naming one would make every learner SSO-verified at sign-in.
+            return Err(ConfigError::Invalid(invalid(
+                "auth.sso_verification_claim",
+                &format!("`{c}` is a claim every token carries (a registered JWT or Open edX claim)"),
+                "set the name of a claim only your identity provider's sign-in adds (e.g. `idv_sso`), or unset it",
             )));
         }
         Ok(())

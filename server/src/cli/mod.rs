@@ -39,9 +39,9 @@ pub enum Command {
     Worker,
     /// Re-submit photo verifications that must be retried.
     RetryFailed {
-        /// Only these attempt ids.
+        /// Only these attempts: attempt ids or receipt ids (as Open edX's command takes).
         #[arg(long, num_args = 1.., conflicts_with = "args_from_database")]
-        verification_ids: Vec<i64>,
+        verification_ids: Vec<crate::service::retry::AttemptRef>,
         /// Take the ids from the stored retry configuration.
         #[arg(long)]
         args_from_database: bool,
@@ -240,7 +240,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else if verification_ids.is_empty() {
                 Selection::AllMustRetry { limit }
             } else {
-                Selection::Ids(verification_ids.into_iter().map(app::domain::AttemptId).collect())
+                Selection::Ids(verification_ids)
             };
             let bar = admin::progress(0, "retry-failed");
             let report = retry_failed(&services, selection, |done, total| {

@@ -16,7 +16,7 @@ use clap::Subcommand;
 pub enum RetryConfigCommand {
     /// Store the arguments, e.g. `--args "--verification-ids 12 15"`.
     Set {
-        /// The arguments: `--verification-ids <id> <id> ...`.
+        /// The arguments: `--verification-ids <id> <id> ...` (attempt ids or receipt ids).
         #[arg(long, allow_hyphen_values = true)]
         args: String,
         /// Store them disabled (`--args-from-database` then refuses to run).

@@ -7,7 +7,7 @@
 
 use crate::service::Services;
 use app::domain::{AttemptKind, UserId, Verification};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
@@ -196,7 +196,7 @@ impl UrlStep for VerifyUrlOverride {
             let course = data
                 .course_id
                 .as_deref()
-                .map(|c| utf8_percent_encode(c, NON_ALPHANUMERIC).to_string())
+                .map(|c| utf8_percent_encode(c, crate::service::idv::OPEN_EDX_QUOTE).to_string())
                 .unwrap_or_default();
             data.url = template.replace("{course_id}", &course);
         }

@@ -6,7 +6,8 @@
 //! goes once per attempt (the approval that expires), except that "expired" is sent again
 //! every `verification.expiry_email_resend_days` days while the learner has not verified
 //! again, up to `verification.expiry_email_default_emails` in all (Open edX's
-//! `RESEND_DAYS` and `DEFAULT_EMAILS`). Learners are handled in batches with a pause
+//! `RESEND_DAYS` and `DEFAULT_EMAILS`), and never once the expiry is `resend_days *
+//! (default_emails - 1)` days past (Open edX's bound). Learners are handled in batches with a pause
 //! between them, and a dry run counts without sending or recording anything.
 
 use super::{ServiceResult, Services, idv};
@@ -72,12 +73,36 @@ pub async fn candidates(services: &Services) -> ServiceResult<Vec<UserId>> {
         emails_sent::users_with_approvals_expiring(&mut conn, now - window, now + window, v.days_good_for).await?;
     if v.expiry_email_resend_days > 0 {
         let due_before = now - Duration::days(v.expiry_email_resend_days);
+        let first_after = now - resend_bound(v) - Duration::days(v.expiry_email_resend_days);
         let kind = Email::Expired { expired: now }.kind();
-        out.extend(emails_sent::users_due_a_resend(&mut conn, kind, v.expiry_email_default_emails, due_before).await?);
+        out.extend(
+            emails_sent::users_due_a_resend(&mut conn, kind, v.expiry_email_default_emails, due_before, first_after)
+                .await?,
+        );
         out.sort_unstable();
         out.dedup();
     }
     Ok(out)
+}
+
+/// Open edX's bound on resends: `resend_days * (default_emails - 1)` days after the expiry.
+fn resend_bound(v: &crate::config::VerificationConfig) -> Duration {
+    Duration::days(v.expiry_email_resend_days.max(0) * (v.expiry_email_default_emails - 1).max(0))
+}
+
+/// Whether an "expired" email is sent again. Open edX decides when it sends an email: if
+/// the days since the expiry have reached the bound, that email is the last. So a resend
+/// follows only an email sent before the bound, and is due `resend_days` after it: a run
+/// later than that (the first run after an upgrade, for an approval that expired years
+/// ago) finds it past its time and sends nothing.
+fn within_resend_bound(
+    v: &crate::config::VerificationConfig,
+    expires: chrono::DateTime<chrono::Utc>,
+    last_sent: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let bound = resend_bound(v);
+    last_sent - expires < bound && now - expires < bound + Duration::days(v.expiry_email_resend_days)
 }
 
 /// Which email one learner gets.
@@ -163,7 +188,8 @@ async fn one(
             Some(&last)
                 if v.expiry_email_resend_days > 0
                     && (sent.len() as i64) < v.expiry_email_default_emails
-                    && last <= now - Duration::days(v.expiry_email_resend_days) =>
+                    && last <= now - Duration::days(v.expiry_email_resend_days)
+                    && within_resend_bound(v, expires, last, now) =>
             {
                 (Sent::ExpiredAgain, format!("{kind}:{}#{}", approval.uuid, sent.len() + 1))
             }

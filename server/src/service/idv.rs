@@ -12,7 +12,13 @@ use app::domain::{
     id_verification::{self, Expiration},
     user_status::user_status as decide_status,
 };
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What Open edX's `urllib.parse.quote()` encodes in a course id: all but letters, digits,
+/// `-._~` and `/` (`course-v1:Org+X+1` becomes `course-v1%3AOrg%2BX%2B1`), so the LMS
+/// gets the URL it would build itself.
+pub const OPEN_EDX_QUOTE: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
 /// Every verification of `user`, of every kind, newest first, after the
 /// `IDVerificationAttemptsRequested` pipeline (every read below goes through here).
@@ -140,7 +146,7 @@ pub async fn get_verify_location(services: &Services, course_id: Option<&str>) -
 pub async fn get_verify_location_for(services: &Services, user: Option<UserId>, course_id: Option<&str>) -> String {
     let base = services.cfg.server.public_url.trim_end_matches('/');
     let url = match course_id {
-        Some(c) => format!("{base}/id-verification?course_id={}", utf8_percent_encode(c, NON_ALPHANUMERIC)),
+        Some(c) => format!("{base}/id-verification?course_id={}", utf8_percent_encode(c, OPEN_EDX_QUOTE)),
         None => format!("{base}/id-verification"),
     };
     let request = UrlRequested { url, course_id: course_id.map(str::to_owned), user };

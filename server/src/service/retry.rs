@@ -15,10 +15,36 @@ pub enum Selection {
         /// The most to queue in one run.
         limit: i64,
     },
-    /// These attempts (those not in must_retry are skipped).
-    Ids(Vec<AttemptId>),
+    /// These attempts (those not in must_retry, or unknown, are skipped).
+    Ids(Vec<AttemptRef>),
     /// The ids stored in the retry configuration (`--verification-ids 1 2 3`).
     FromConfig,
+}
+
+/// One attempt named on the command line or in the stored arguments: its numeric id, or
+/// the vendor receipt id Open edX's command filters by (`receipt_id__in`), which Vouch
+/// shows as `receipt_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptRef {
+    /// The attempt id.
+    Id(AttemptId),
+    /// The receipt id (a UUID).
+    Receipt(String),
+}
+
+impl std::str::FromStr for AttemptRef {
+    type Err = String;
+
+    fn from_str(w: &str) -> Result<Self, Self::Err> {
+        if let Ok(id) = w.parse::<i64>() {
+            return Ok(Self::Id(AttemptId(id)));
+        }
+        // Receipt ids are UUIDs; anything else cannot name an attempt.
+        match uuid::Uuid::try_parse(w) {
+            Ok(u) => Ok(Self::Receipt(u.hyphenated().to_string())),
+            Err(_) => Err(format!("not an attempt id: {w} (give attempt ids or receipt ids)")),
+        }
+    }
 }
 
 /// What a run did.
@@ -30,15 +56,11 @@ pub struct RetryReport {
     pub skipped: usize,
 }
 
-/// Parses the stored arguments: `--verification-ids 1 2 3`.
-pub fn parse_config_arguments(args: &str) -> ServiceResult<Vec<AttemptId>> {
+/// Parses the stored arguments: `--verification-ids 1 2 3` (attempt ids or receipt ids).
+pub fn parse_config_arguments(args: &str) -> ServiceResult<Vec<AttemptRef>> {
     let mut words = args.split_whitespace();
     match words.next() {
-        Some("--verification-ids") => words
-            .map(|w| {
-                w.parse::<i64>().map(AttemptId).map_err(|_| ServiceError::Invalid(format!("not an attempt id: {w}")))
-            })
-            .collect(),
+        Some("--verification-ids") => words.map(|w| w.parse::<AttemptRef>().map_err(ServiceError::Invalid)).collect(),
         _ => Err(ServiceError::Invalid("the stored arguments must be --verification-ids <ids>".into())),
     }
 }
@@ -50,13 +72,13 @@ pub async fn retry_failed(
     selection: Selection,
     mut progress: impl FnMut(usize, usize),
 ) -> ServiceResult<RetryReport> {
-    let ids: Vec<AttemptId> = {
+    let ids: Vec<AttemptRef> = {
         let mut conn = services.store.conn().await?;
         match selection {
             Selection::AllMustRetry { limit } => attempts::with_status(&mut conn, AttemptStatus::MustRetry, limit)
                 .await?
                 .into_iter()
-                .map(|a| a.id)
+                .map(|a| AttemptRef::Id(a.id))
                 .collect(),
             Selection::Ids(ids) => ids,
             Selection::FromConfig => {
@@ -71,9 +93,13 @@ pub async fn retry_failed(
     let total = ids.len();
     for (i, id) in ids.into_iter().enumerate() {
         let mut tx = services.store.begin().await?;
-        let queued = match attempts::by_id(&mut tx, id).await? {
+        let attempt = match &id {
+            AttemptRef::Id(id) => attempts::by_id(&mut tx, *id).await?,
+            AttemptRef::Receipt(r) => attempts::by_receipt_id(&mut tx, r).await?,
+        };
+        let queued = match attempt {
             Some(a) if a.status() == AttemptStatus::MustRetry => {
-                ss_submit::enqueue(&mut tx, services, id, a.status_changed_at).await?
+                ss_submit::enqueue(&mut tx, services, a.id, a.status_changed_at).await?
             }
             _ => false,
         };
@@ -96,7 +122,7 @@ pub async fn retry_one(services: &Services, id: AttemptId) -> ServiceResult<Retr
         let mut conn = services.store.conn().await?;
         attempts::by_id(&mut conn, id).await?.ok_or(ServiceError::NotFound)?;
     }
-    retry_failed(services, Selection::Ids(vec![id]), |_, _| {}).await
+    retry_failed(services, Selection::Ids(vec![AttemptRef::Id(id)]), |_, _| {}).await
 }
 
 #[cfg(test)]
@@ -105,9 +131,15 @@ mod tests {
 
     #[test]
     fn stored_arguments() {
+        let receipt = "6f1c2d3e-4b5a-4978-8a1b-0c2d3e4f5a6b";
         assert_eq!(
-            parse_config_arguments("--verification-ids 1 2  3").ok(),
-            Some(vec![AttemptId(1), AttemptId(2), AttemptId(3)])
+            parse_config_arguments(&format!("--verification-ids 1 2  3 {receipt}")).ok(),
+            Some(vec![
+                AttemptRef::Id(AttemptId(1)),
+                AttemptRef::Id(AttemptId(2)),
+                AttemptRef::Id(AttemptId(3)),
+                AttemptRef::Receipt(receipt.into())
+            ])
         );
         assert!(parse_config_arguments("--verification-ids 1 x").is_err());
         assert!(parse_config_arguments("--other 1").is_err());

@@ -16,7 +16,7 @@ pub async fn current(services: &Services) -> ServiceResult<Option<RetryConfigRow
 }
 
 /// Stores `arguments` (checked as `retry-failed` will read them: `--verification-ids` and
-/// attempt ids) as the configuration in force, or disables it, recording `changed_by`.
+/// attempt ids or receipt ids) as the configuration in force, or disables it, recording `changed_by`.
 /// Refused arguments change nothing.
 #[tracing::instrument(skip_all)]
 pub async fn set(

@@ -68,50 +68,78 @@ impl Provider {
     }
 }
 
-/// Records an approved SSO verification of `user` by `provider` with `name` (staff or the
-/// LMS asking through the API): always a new record. Returns its id.
-pub async fn create(services: &Services, user: UserId, name: &str, provider: &Provider) -> ServiceResult<i64> {
-    api::create_sso_verification(
-        services,
-        user,
-        name,
-        &provider.identity_provider_type,
-        &provider.identity_provider_slug,
-        &services.cfg.platform.name,
-    )
-    .await
+/// What [`record_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new approved record, with its id.
+    New(i64),
+    /// One from that provider was still valid (the newest's id): nothing recorded.
+    Existing(i64),
+}
+
+/// How many uuids a record tries before giving up. Each Duplicate that is not a race
+/// (no valid record is there to read) moves past one record the count no longer covers
+/// (e.g. after `vouch delete-attempt`), so a few tries always suffice in practice.
+const MAX_UUID_TRIES: i64 = 16;
+
+/// Records an approved SSO verification of `user` by `provider` with `name`, unless one
+/// from that provider (type and slug) is still valid. Used at sign-in (the claim rule) and
+/// by the LMS's POST, so a repeated sign-in or a retried POST records nothing new.
+#[tracing::instrument(skip_all, fields(user.id = %user, sso.slug = %provider.identity_provider_slug))]
+pub async fn record_once(
+    services: &Services,
+    user: UserId,
+    name: &str,
+    provider: &Provider,
+) -> ServiceResult<Recorded> {
+    let (t, s) = (&provider.identity_provider_type, &provider.identity_provider_slug);
+    let read = || async {
+        let now = services.clock.now();
+        let mut conn = services.store.conn().await?;
+        Ok::<_, ServiceError>(sso::provider_records(&mut conn, user, t, s, now, services.policy().days_good_for).await?)
+    };
+    let held = read().await?;
+    if let Some(id) = held.newest_valid {
+        return Ok(Recorded::Existing(id));
+    }
+    // A page of the LMS fires several requests with one token at once. Each derives the
+    // record's uuid from what one read showed (the learner, the provider, how many records
+    // exist), so requests that race make the same uuid and the store keeps one record; the
+    // losers read again and find the winner's. A Duplicate with no valid record to find
+    // means the count no longer names a free uuid (a record was deleted): try the next.
+    let platform = &services.cfg.platform.name;
+    let mut earlier = held.total;
+    for _ in 0..MAX_UUID_TRIES {
+        let uuid = sign_in_uuid(user, provider, earlier);
+        match api::create_sso_verification_as(services, uuid, user, name, t, s, platform).await {
+            Ok(id) => return Ok(Recorded::New(id)),
+            Err(ServiceError::Store(StoreError::Duplicate(_))) => {
+                let again = read().await?;
+                if let Some(id) = again.newest_valid {
+                    return Ok(Recorded::Existing(id));
+                }
+                earlier = (earlier + 1).max(again.total);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // Records are being created and deleted faster than this reads them: try again later.
+    Err(ServiceError::Raced)
 }
 
 /// At sign-in: records an approved SSO verification of `user` by `provider` (named as the
 /// account's profile name) unless one from that provider is still valid. Returns the new
 /// record's id, or None when none was needed.
-#[tracing::instrument(skip_all, fields(user.id = %user, sso.slug = %provider.identity_provider_slug))]
 pub async fn record_at_sign_in(
     services: &Services,
     user: UserId,
     name: &str,
     provider: &Provider,
 ) -> ServiceResult<Option<i64>> {
-    let now = services.clock.now();
-    let (t, s) = (&provider.identity_provider_type, &provider.identity_provider_slug);
-    let held = {
-        let mut conn = services.store.conn().await?;
-        sso::provider_records(&mut conn, user, t, s, now, services.policy().days_good_for).await?
-    };
-    if held.valid > 0 {
-        return Ok(None);
-    }
-    // A page of the LMS fires several requests with one token at once. Each derives the
-    // record's uuid from what one read showed (the learner, the provider, how many records
-    // exist), so sign-ins that race make the same uuid and the store keeps one record; one
-    // that reads after the winner's commit sees it valid.
-    let uuid = sign_in_uuid(user, provider, held.total);
-    let platform = &services.cfg.platform.name;
-    match api::create_sso_verification_as(services, uuid, user, name, t, s, platform).await {
-        Ok(id) => Ok(Some(id)),
-        Err(ServiceError::Store(StoreError::Duplicate(_))) => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(match record_once(services, user, name, provider).await? {
+        Recorded::New(id) => Some(id),
+        Recorded::Existing(_) => None,
+    })
 }
 
 /// The uuid of the `earlier + 1`th sign-in record of `user` by `provider`: a UUID-shaped

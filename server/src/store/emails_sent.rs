@@ -73,20 +73,25 @@ pub async fn sent_times(conn: &mut Conn, email_kind: &str, attempt_uuid: &str) -
 }
 
 /// The users with an attempt whose `email_kind` emails number fewer than `max_emails`, the
-/// last sent no later than `sent_before`: the candidates for a resend.
+/// last sent no later than `sent_before` and the first after `first_after`: the candidates
+/// for a resend. (An "expired" email goes out after the expiry, so a first email at or
+/// before `first_after` means the approval expired before it: past the resend bound.)
 pub async fn users_due_a_resend(
     conn: &mut Conn,
     email_kind: &str,
     max_emails: i64,
     sent_before: DateTime<Utc>,
+    first_after: DateTime<Utc>,
 ) -> StoreResult<Vec<UserId>> {
     let rows: Vec<(i64,)> = sqlx::query_as(
         "select distinct user_id from (select user_id from email_sent where email_kind = $1 \
-         group by user_id, attempt_uuid having count(*) < $2 and max(sent_at) <= $3) due order by user_id",
+         group by user_id, attempt_uuid having count(*) < $2 and max(sent_at) <= $3 and min(sent_at) > $4) due \
+         order by user_id",
     )
     .bind(email_kind)
     .bind(max_emails)
     .bind(to_micros(sent_before))
+    .bind(to_micros(first_after))
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())

@@ -12,6 +12,8 @@ pub struct ProviderRecords {
     /// Of those, approved ones still valid at the time asked (one without a stored
     /// expiration lasts `days_good_for` days).
     pub valid: i64,
+    /// The newest of the valid ones, if any.
+    pub newest_valid: Option<i64>,
 }
 
 /// The SSO verifications of `user` by this identity provider at `now`.
@@ -24,9 +26,11 @@ pub async fn provider_records(
     days_good_for: i64,
 ) -> StoreResult<ProviderRecords> {
     let span = days_good_for.saturating_mul(86_400_000_000);
-    let (total, valid): (i64, i64) = sqlx::query_as(
+    let (total, valid, newest_valid): (i64, i64, Option<i64>) = sqlx::query_as(
         "select count(*), coalesce(sum(case when status = 'approved' and coalesce(expires_at, created_at + $4) > $5 \
-         then 1 else 0 end), 0) from sso_verification \
+         then 1 else 0 end), 0), \
+         max(case when status = 'approved' and coalesce(expires_at, created_at + $4) > $5 then attempt_id end) \
+         from sso_verification \
          where user_id = $1 and identity_provider_type = $2 and identity_provider_slug = $3",
     )
     .bind(user.0)
@@ -36,5 +40,5 @@ pub async fn provider_records(
     .bind(to_micros(now))
     .fetch_one(conn)
     .await?;
-    Ok(ProviderRecords { total, valid })
+    Ok(ProviderRecords { total, valid, newest_valid })
 }

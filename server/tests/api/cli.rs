@@ -216,3 +216,49 @@ async fn retry_commands(db: &TestDb) {
     assert_ne!(vouch(db, &["retry-failed", "--args-from-database"]).status.code(), Some(0));
 }
 on_both_backends!(retry_config_and_retry_failed_from_the_command_line, retry_commands);
+
+/// Open edX's `retry_failed_photo_verifications --verification-ids` takes receipt ids
+/// (`receipt_id__in`): the command and the stored configuration take them as well as
+/// attempt ids; a value that is neither still exits 2 and stores nothing.
+async fn retry_by_receipt_id(db: &TestDb) {
+    let out = vouch(db, &["seed-attempts", "--users", "3", "--attempts", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut conn = db.store.conn().await.expect("conn");
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("select attempt_id, receipt_id from photo_verification order by attempt_id")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("ids");
+    sqlx::query("update photo_verification set status = 'must_retry'").execute(&mut *conn).await.expect("must_retry");
+    drop(conn);
+    let queued = |id: i64| async move {
+        let mut conn = db.store.conn().await.expect("conn");
+        let (n,): (i64,) =
+            sqlx::query_as("select count(*) from job where kind = 'software_secure.submit' and payload like $1")
+                .bind(format!("%\"attempt_id\":{id}}}%"))
+                .fetch_one(&mut *conn)
+                .await
+                .expect("jobs");
+        n
+    };
+
+    let out = vouch(db, &["retry-failed", "--verification-ids", &rows[0].1, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out), serde_json::json!({"queued": 1, "skipped": 0}));
+    assert_eq!((queued(rows[0].0).await, queued(rows[1].0).await), (1, 0));
+    let out = vouch(db, &["retry-failed", "--verification-ids", "not-a-receipt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let args = format!("--verification-ids {} {}", rows[1].1, rows[2].0);
+    let out = vouch(db, &["retry-config", "set", "--args", &args, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out)["arguments"].as_str(), Some(args.as_str()));
+    let out = vouch(db, &["retry-failed", "--args-from-database", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_of(&out), serde_json::json!({"queued": 2, "skipped": 0}));
+    assert_eq!((queued(rows[1].0).await, queued(rows[2].0).await), (1, 1));
+    let out = vouch(db, &["retry-config", "set", "--args", &format!("--verification-ids {} x-y", rows[0].1)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json_of(&vouch(db, &["retry-config", "show", "--json"]))["arguments"].as_str(), Some(args.as_str()));
+}
+on_both_backends!(retry_failed_takes_receipt_ids_like_open_edx, retry_by_receipt_id);

@@ -221,7 +221,7 @@ async fn every_kind_counts(db: &TestDb) {
     assert!(
         idv::get_verify_location(s, Some("course-v1:edX+DemoX+2026"))
             .await
-            .ends_with("/id-verification?course_id=course%2Dv1%3AedX%2BDemoX%2B2026")
+            .ends_with("/id-verification?course_id=course-v1%3AedX%2BDemoX%2B2026")
     );
 }
 on_both_backends!(attempt_kinds, every_kind_counts);

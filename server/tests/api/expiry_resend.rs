@@ -162,3 +162,62 @@ async fn resend(db: &TestDb) {
     assert_eq!(sink.mails().len(), 5);
 }
 on_both_backends!(expiry_emails_batch_dry_run_and_resend_as_open_edx, resend);
+
+/// Open edX's bound on resends: once the days since the expiry reach `resend_days *
+/// (default_emails - 1)`, no more "expired" emails. An approval that expired long ago and
+/// was emailed once (e.g. before resends existed) is not emailed again by a later run.
+async fn no_resend_past_the_bound(db: &TestDb) {
+    let sink = Sink::start(db.dir.path()).await;
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let now = chrono::Utc::now().timestamp_micros();
+    for who in ["old", "new"] {
+        let (_, u) = learner(&app, who, &format!("{who} Learner")).await;
+        let new = api::GenericAttempt {
+            user: u,
+            name: who.into(),
+            status: "approved".into(),
+            expiration: chrono::DateTime::from_timestamp_micros(now - 3 * DAY),
+            hide_status_from_user: false,
+            vendor: "hosted".into(),
+            vendor_reference: format!("inq_{who}"),
+        };
+        api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+    }
+    let run = || {
+        let (ok, out) = vouch_with(db, &sink, &["send-expiry-emails", "--json"], &[]);
+        assert!(ok, "{out}");
+        report(&out)
+    };
+    let r = run();
+    assert_eq!(r["sent_expired"], 2, "{r}");
+    assert_eq!(sink.wait_for(2).await.len(), 2);
+    // Old's approval expired (and was emailed) two years ago; New's expired 3 days ago and
+    // its email is made 16 days old. Both are due by resend_days; only New is within the bound.
+    s.store.exec_admin(&format!("update email_sent set sent_at = sent_at - {}", 16 * DAY)).await.expect("age");
+    s.store
+        .exec_admin(&format!(
+            "update email_sent set sent_at = sent_at - {d} where user_id = (select user_id from app_user where username = 'old')",
+            d = 700 * DAY
+        ))
+        .await
+        .expect("age old");
+    s.store
+        .exec_admin(&format!(
+            "update verification_attempt set expires_at = expires_at - {d} where name = 'old'",
+            d = 716 * DAY
+        ))
+        .await
+        .expect("expire old");
+    let r = run();
+    assert_eq!(r["resent_expired"], 1, "{r}");
+    assert_eq!(sink.wait_for(3).await.len(), 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let to_old = sink.mails().iter().filter(|m| m.to == "old@example.com").count();
+    assert_eq!(to_old, 1, "an approval that expired two years ago is not emailed again");
+    // A third run sends nothing more.
+    let r = run();
+    assert_eq!(r["resent_expired"], 0, "{r}");
+    assert_eq!(emails_recorded(&app).await, 3);
+}
+on_both_backends!(expired_email_resends_stop_at_open_edx_bound, no_resend_past_the_bound);

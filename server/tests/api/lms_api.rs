@@ -173,7 +173,7 @@ async fn verify_location(db: &TestDb) {
     let app = TestApp::with_config(db, config(db)).await;
     let (st, v) = app.json(call("GET", "/api/v1/verify_location?course_id=course-v1%3AOrg%2BX%2B1", None, None)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(v, json!({"url": "https://verify.example/id-verification?course_id=course%2Dv1%3AOrg%2BX%2B1"}));
+    assert_eq!(v, json!({"url": "https://verify.example/id-verification?course_id=course-v1%3AOrg%2BX%2B1"}));
     let (_, v) = app.json(call("GET", "/api/v1/verify_location", None, None)).await;
     assert_eq!(v["url"], "https://verify.example/id-verification");
     let long = "c".repeat(300);
@@ -189,7 +189,7 @@ async fn verify_location(db: &TestDb) {
     let (st, v) =
         filtered.json(call("GET", "/api/v1/verify_location?course_id=course-v1%3AOrg%2BX%2B1", Some(&t), None)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(v["url"], "https://idv.example/start?course=course%2Dv1%3AOrg%2BX%2B1");
+    assert_eq!(v["url"], "https://idv.example/start?course=course-v1%3AOrg%2BX%2B1");
 }
 on_both_backends!(verify_location_answers_the_filtered_url, verify_location);
 
@@ -379,3 +379,137 @@ async fn retry_config(db: &TestDb) {
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
 on_both_backends!(retry_config_is_set_and_read_by_staff_only, retry_config);
+
+/// `auth.sso_verification_claim` cannot name a claim every Open edX token already carries
+/// (`email_verified` would make every learner SSO-verified): such a name stops the start.
+async fn sso_claim_names_refused(db: &TestDb) {
+    use crate::trust_config::{assert_refused, start};
+    let d = crate::process_support::Deployment::without_vendor(db);
+    for name in ["email_verified", "administrator", "user_id", "sub", "exp", " scopes "] {
+        let refused = start(&d, &["serve"], &[("VOUCH_AUTH__SSO_VERIFICATION_CLAIM", name)], &[]);
+        assert_refused(
+            name,
+            refused,
+            "auth.sso_verification_claim",
+            "VOUCH_AUTH__SSO_VERIFICATION_CLAIM",
+            "every token carries",
+        );
+    }
+}
+on_both_backends!(sso_claim_cannot_name_a_claim_every_token_carries, sso_claim_names_refused);
+
+/// After `vouch delete-attempt` removes an SSO record, the claim rule still records a new
+/// one when the learner's records have expired (the uuid it derives is not stuck on a
+/// record that exists).
+async fn sso_claim_after_delete(db: &TestDb) {
+    let mut cfg = config(db);
+    cfg.auth.sso_verification_claim = Some("idv_sso".into());
+    let app = TestApp::with_config(db, cfg).await;
+    let days = app.services.cfg.verification.days_good_for + 1;
+    let me = || {
+        let t = token(&app, 801, "ada", false, json!({"idv_sso": "uni-saml"}));
+        app.json(call("GET", "/api/v1/me", Some(&t), None))
+    };
+    assert_eq!(me().await.0, StatusCode::OK);
+    app.clock.advance(chrono::Duration::days(days));
+    assert_eq!(me().await.0, StatusCode::OK);
+    let ada = {
+        let mut conn = app.services.store.conn().await.expect("conn");
+        users::by_username(&mut conn, "ada").await.expect("q").expect("ada")
+    };
+    assert_eq!(sso_count(&app, ada.id).await, 2);
+    app.clock.advance(chrono::Duration::days(days));
+    let first: (String,) = {
+        let mut conn = app.services.store.conn().await.expect("conn");
+        sqlx::query_as("select uuid from sso_verification where user_id = $1 order by created_at, attempt_id limit 1")
+            .bind(ada.id.0)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("first")
+    };
+    server::service::attempt_delete::delete_attempt(&app.services, &first.0).await.expect("delete");
+    assert_eq!(sso_count(&app, ada.id).await, 1);
+    for _ in 0..2 {
+        assert_eq!(me().await.0, StatusCode::OK);
+    }
+    assert_eq!(sso_count(&app, ada.id).await, 2, "a fresh record, once");
+    let t = token(&app, 801, "ada", false, json!({}));
+    let (_, status) = app.json(call("GET", "/api/v1/users/ada/status", Some(&t), None)).await;
+    assert_eq!(status["status"], "approved", "{status}");
+}
+on_both_backends!(sso_claim_records_again_after_a_record_is_deleted, sso_claim_after_delete);
+
+/// A retried POST (the LMS's request timed out, its answer lost) does not create a second
+/// approved record: while one from the same provider is valid, 200 with its id.
+async fn sso_route_idempotent(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    let (_, ada) = sign_in(&app, 901, "ada").await;
+    let post = |body: &Value| {
+        // A fresh token each time: the clock moves past an earlier one's expiry below.
+        call("POST", "/api/v1/users/ada/sso-verifications", Some(&service(&app)), Some(body.clone()))
+    };
+    let uni = json!({"identity_provider_type": "saml", "identity_provider_slug": "uni-saml"});
+    let (st, first) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::CREATED, "{first}");
+    let (st, again) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(sso_count(&app, ada.id).await, 1);
+    // Another provider (type or slug) is another record; an expired one is replaced.
+    for other in [
+        json!({"identity_provider_type": "saml", "identity_provider_slug": "gov-id"}),
+        json!({"identity_provider_type": "oauth2", "identity_provider_slug": "uni-saml"}),
+    ] {
+        let (st, v) = app.json(post(&other)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    assert_eq!(sso_count(&app, ada.id).await, 3);
+    app.clock.advance(chrono::Duration::days(app.services.cfg.verification.days_good_for + 1));
+    let (st, fresh) = app.json(post(&uni)).await;
+    assert_eq!(st, StatusCode::CREATED, "{fresh}");
+    assert_ne!(fresh["id"], first["id"]);
+    assert_eq!(sso_count(&app, ada.id).await, 4);
+}
+on_both_backends!(sso_verification_post_is_idempotent_while_valid, sso_route_idempotent);
+
+/// A full batch of 10,000 grade-report rows with long course keys (well over axum's 2 MB
+/// default) is answered, not refused with 413.
+async fn full_status_batch(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    sign_in(&app, 1001, "ada").await;
+    let svc = service(&app);
+    let course = format!("course-v1:{}+{}+{}", "O".repeat(80), "C".repeat(80), "R".repeat(80));
+    let items: Vec<Value> = (0..10_000)
+        .map(|i| json!({"username": format!("learner-number-{i:05}-x"), "course_key": course, "mode": "verified"}))
+        .collect();
+    let body = json!({"items": items});
+    assert!(body.to_string().len() > 2 * 1024 * 1024, "{}", body.to_string().len());
+    let (st, v) = app.json(call("POST", "/api/v1/verification_statuses", Some(&svc), Some(body))).await;
+    assert_eq!(st, StatusCode::OK, "{}", v["error"]);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(10_000));
+    // The verified ids batch takes the same bound.
+    let ids = json!({"user_ids": (0..10_000).map(|i| i64::MAX - i).collect::<Vec<i64>>()});
+    let (st, _) = app.json(call("POST", "/api/v1/verified_user_ids", Some(&svc), Some(ids))).await;
+    assert_eq!(st, StatusCode::OK);
+}
+on_both_backends!(a_full_verification_statuses_batch_fits_the_body_limit, full_status_batch);
+
+/// The OpenAPI document lists what the bad-input corpus shows these routes answer.
+async fn lms_openapi_responses(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    let (st, doc) = app.json(call("GET", "/api/v1/openapi.json", None, None)).await;
+    assert_eq!(st, StatusCode::OK);
+    for (method, path, codes) in [
+        ("post", "/api/v1/verified_user_ids", &["200", "400", "401", "403", "422"][..]),
+        ("post", "/api/v1/verification_statuses", &["200", "400", "401", "403", "422"]),
+        ("get", "/api/v1/verify_location", &["200", "400", "401"]),
+        ("post", "/api/v1/users/{username}/sso-verifications", &["200", "201", "400", "401", "403", "404", "422"]),
+        ("post", "/api/v1/users/{username}/retire", &["204", "400", "401", "403"]),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        for code in codes {
+            assert!(responses.get(code).is_some(), "{method} {path} does not list {code}: {responses}");
+        }
+    }
+}
+on_both_backends!(lms_routes_document_their_error_answers, lms_openapi_responses);

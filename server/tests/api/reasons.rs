@@ -129,3 +129,19 @@ async fn unknown_email_language(db: &TestDb) {
     assert_refused("email.language", refused, "email.language", "VOUCH_EMAIL__LANGUAGE", "set it to `en` or `fr`");
 }
 on_both_backends!(an_unknown_email_language_stops_the_start, unknown_email_language);
+
+/// Vouch's attempts list reads like the accounts API: a denied attempt's `message` is the
+/// sentences in the asked language, never the vendor's raw JSON.
+async fn readable_in_the_attempts_list(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = denied_learner(&app).await;
+    for (language, want) in [(None, EN), (Some("fr"), FR)] {
+        let (status, body) = app.json(get("/api/v1/users/ada/attempts", &ada, language)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["results"][0]["status"], "denied", "{body}");
+        let message = body["results"][0]["message"].as_str().expect("message");
+        assert_eq!(message, want.join(" "), "{language:?}");
+        no_raw_codes(message);
+    }
+}
+on_both_backends!(denial_reasons_read_as_sentences_in_the_attempts_list, readable_in_the_attempts_list);

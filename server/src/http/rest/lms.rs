@@ -29,6 +29,11 @@ use utoipa::{IntoParams, ToSchema};
 /// Longest course key, mode or name accepted in a request.
 const MAX_FIELD: usize = 255;
 
+/// The body limit of the two batch routes: 10,000 items (the batch bound) of about 1 KiB
+/// each, enough for a username, course key and mode of `MAX_FIELD` ASCII characters with
+/// their keys, quotes and spacing. axum's 2 MB default refuses a full batch of long keys.
+pub const BATCH_BODY_LIMIT: usize = 10_000 * 1024;
+
 fn check_field(field: &str, value: &str, required: bool) -> Result<(), ApiError> {
     if required && value.trim().is_empty() {
         return Err(ApiError::new(ErrorCode::InvalidRequest, format!("{field} is required.")));
@@ -61,8 +66,9 @@ pub struct VerifiedUserIdsBody {
 /// ids are not verified. At most 10,000 ids per call.
 #[utoipa::path(post, path = "/api/v1/verified_user_ids", tag = "vouch", request_body = VerifiedUserIdsRequest,
     responses((status = 200, description = "OK", body = VerifiedUserIdsBody),
-        (status = 400, description = "More than 10,000 ids, or not a list of integers"),
-        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff")))]
+        (status = 400, description = "More than 10,000 ids, or not JSON"),
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 422, description = "Not a list of integers")))]
 pub async fn verified_user_ids(
     State(state): State<AppState>,
     who: Identity,
@@ -120,7 +126,8 @@ pub struct VerificationStatusesBody {
 #[utoipa::path(post, path = "/api/v1/verification_statuses", tag = "vouch", request_body = VerificationStatusesRequest,
     responses((status = 200, description = "OK", body = VerificationStatusesBody),
         (status = 400, description = "More than 10,000 items, or an item without exactly one of user_id and username"),
-        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff")))]
+        (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
+        (status = 422, description = "An item with a missing or mistyped field")))]
 pub async fn verification_statuses(
     State(state): State<AppState>,
     who: Identity,
@@ -184,7 +191,8 @@ pub struct VerifyLocationBody {
 /// public page); a signed-in caller is passed to the filter, which may answer per learner.
 #[utoipa::path(get, path = "/api/v1/verify_location", tag = "vouch", params(VerifyLocationQuery),
     responses((status = 200, description = "OK", body = VerifyLocationBody),
-        (status = 400, description = "A course id that is too long or has control characters")))]
+        (status = 400, description = "A course id that is too long or has control characters"),
+        (status = 401, description = "A token that is forged or expired (no token is fine)")))]
 pub async fn verify_location(
     State(state): State<AppState>,
     who: Option<Identity>,
@@ -218,11 +226,17 @@ pub struct SsoCreated {
 
 /// Records that an identity provider verified a learner (Open edX `SSOVerification`):
 /// approved now, expiring after the policy's days. Staff or an LMS service user.
+/// Idempotent while valid: when an approved record from the same provider (type and slug)
+/// is still valid, 200 with its id and nothing new (a retried POST is not a second
+/// verification); otherwise 201 with the new record's id.
 #[utoipa::path(post, path = "/api/v1/users/{username}/sso-verifications", tag = "vouch",
     params(("username" = String, Path, description = "The learner's username")), request_body = SsoVerificationRequest,
-    responses((status = 201, description = "Created", body = SsoCreated), (status = 400, description = "Bad input"),
+    responses((status = 201, description = "Created", body = SsoCreated),
+        (status = 200, description = "One from this provider is still valid: its id, nothing created", body = SsoCreated),
+        (status = 400, description = "Bad input"),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
-        (status = 404, description = "No such learner")))]
+        (status = 404, description = "No such learner"),
+        (status = 422, description = "A missing or mistyped field")))]
 pub async fn create_sso_verification(
     State(state): State<AppState>,
     who: Identity,
@@ -236,8 +250,10 @@ pub async fn create_sso_verification(
     }
     let learner = accounts::by_username(&state.services, &username).await?;
     let name = req.name.as_deref().unwrap_or(&learner.full_name).trim().to_owned();
-    let id = sso::create(&state.services, learner.id, &name, &provider).await?;
-    Ok((StatusCode::CREATED, Json(SsoCreated { id })))
+    Ok(match sso::record_once(&state.services, learner.id, &name, &provider).await? {
+        sso::Recorded::New(id) => (StatusCode::CREATED, Json(SsoCreated { id })),
+        sso::Recorded::Existing(id) => (StatusCode::OK, Json(SsoCreated { id })),
+    })
 }
 
 /// Retires a learner for the LMS's retirement pipeline, as `vouch retire-user` does: their
@@ -246,7 +262,8 @@ pub async fn create_sso_verification(
 /// answers 204 too (there is nothing of theirs left).
 #[utoipa::path(post, path = "/api/v1/users/{username}/retire", tag = "vouch",
     params(("username" = String, Path, description = "The learner's username")),
-    responses((status = 204, description = "Retired (or nothing to retire)"), (status = 401, description = "Not signed in"),
+    responses((status = 204, description = "Retired (or nothing to retire)"),
+        (status = 400, description = "A username with a control character"), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not staff")))]
 pub async fn retire_user(
     State(state): State<AppState>,

@@ -40,11 +40,16 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::callback));
     let lti_launch =
         OpenApiRouter::new().routes(routes!(lti::launch)).layer(DefaultBodyLimit::max(lti::MAX_LAUNCH_BYTES));
+    let lms_batches = OpenApiRouter::new()
+        .routes(routes!(lms::verified_user_ids))
+        .routes(routes!(lms::verification_statuses))
+        .layer(DefaultBodyLimit::max(lms::BATCH_BODY_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(submit)
         .merge(callback)
         .merge(vendor_callbacks)
         .merge(lti_launch)
+        .merge(lms_batches)
         .routes(routes!(verified_names::list, verified_names::create))
         .routes(routes!(verified_names::history))
         .routes(routes!(webhooks::list))
@@ -73,8 +78,6 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(v1::list_jobs))
         .routes(routes!(v1::retry_job))
         .routes(routes!(super::staff::verified_names))
-        .routes(routes!(lms::verified_user_ids))
-        .routes(routes!(lms::verification_statuses))
         .routes(routes!(lms::verify_location))
         .routes(routes!(lms::create_sso_verification))
         .routes(routes!(lms::retire_user))

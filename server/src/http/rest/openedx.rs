@@ -133,7 +133,7 @@ pub fn request_language(headers: &axum::http::HeaderMap) -> &'static str {
 }
 
 /// The readable reasons of a denied verification, one sentence each, joined by spaces.
-fn denial_message(lang: &str, v: &Verification) -> String {
+pub(crate) fn denial_message(lang: &str, v: &Verification) -> String {
     if !matches!(v.status.as_str(), "denied") {
         return String::new();
     }

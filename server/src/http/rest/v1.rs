@@ -155,7 +155,8 @@ pub struct AttemptBody {
     pub updated_at: String,
     /// Expiry.
     pub expiration_datetime: Option<String>,
-    /// The vendor's or staff's message.
+    /// Why a denied attempt was denied, as sentences in the request's language (empty
+    /// otherwise; never the vendor's raw codes).
     pub message: String,
 }
 
@@ -167,6 +168,7 @@ pub struct AttemptBody {
 pub async fn user_attempts(
     State(state): State<AppState>,
     who: Identity,
+    headers: axum::http::HeaderMap,
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Paginated<AttemptBody>>, ApiError> {
@@ -177,6 +179,7 @@ pub async fn user_attempts(
     let mut all = idv::verifications_visible_to(services, user.id, who.staff).await?;
     all.sort_by_key(|v| std::cmp::Reverse((v.updated_at, v.id)));
     let receipts = accounts::photo_receipt_ids(services, user.id).await?;
+    let lang = super::openedx::request_language(&headers);
     let bodies = all
         .into_iter()
         .map(|v| AttemptBody {
@@ -189,7 +192,7 @@ pub async fn user_attempts(
             created_at: drf_time(v.created_at),
             updated_at: drf_time(v.updated_at),
             expiration_datetime: v.expiration_datetime(&policy).map(drf_time),
-            message: v.error_msg.clone(),
+            message: super::openedx::denial_message(lang, &v),
         })
         .collect();
     Ok(Json(Paginated::from_all(
