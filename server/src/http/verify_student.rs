@@ -140,6 +140,6 @@ pub async fn flow_page(
     // Only the pages routed here; anything else is the first-time flow.
     let flow =
         if crate::service::course_flow::FLOWS.iter().any(|(name, _)| *name == flow) { flow } else { "start-flow" };
-    let course = percent_encoding::utf8_percent_encode(&course_id, percent_encoding::NON_ALPHANUMERIC);
+    let course = percent_encoding::utf8_percent_encode(course_id, percent_encoding::NON_ALPHANUMERIC);
     Ok(axum::response::Redirect::to(&format!("/id-verification?course_id={course}&flow={flow}")))
 }
