@@ -473,3 +473,58 @@ crate::on_both_backends!(
     require_user_account_links_only_the_account_with_the_launch_email,
     link_needs_the_launch_email
 );
+
+// ---- use_lti_pii: an email from a launch is no proof of identity ----
+
+async fn lti_email_is_not_an_identity(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    add_consumer(&db.store).await;
+    let (status, v) = patch_consumer(&app, r#"{"use_lti_pii": true}"#).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // Mallory's LMS lets learners edit their email (or the consumer says what it likes): her
+    // launch carries the victim's address, and it fills her empty profile.
+    let (status, _, _) =
+        launch(&app, &with_pii(Launch::new(BASE, "mallory"), "Mallory", "victim@example.edu"), None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mallory = mapped_username(&db.store, "mallory").await.expect("mapped");
+    assert_eq!(profile(db, &mallory).await.1, "victim@example.edu", "kept, to send emails to");
+    let mallory_id =
+        users::by_username(&mut db.store.conn().await.expect("c"), &mallory).await.expect("q").expect("u").id;
+
+    // The operator verifies the victim by email: Mallory's account is not the victim.
+    let file = db.dir.path().join("victims.csv");
+    std::fs::write(&file, "email\nvictim@example.edu\n").expect("write");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .args(["manual-verifications", "--email-ids-file", file.to_str().expect("utf-8"), "--reason", "by email"])
+            .arg("--json")
+            .env("VOUCH_DATABASE__URL", &db.url)
+            .env("VOUCH_LOG", "warn")
+            .output()
+            .expect("vouch runs")
+    };
+    let out = run();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["failed"], json!(["victim@example.edu"]), "{report}");
+    assert_eq!(report["created"], json!([]), "{report}");
+    assert!(!server::service::idv::user_is_verified(&app.services, mallory_id).await.expect("status"));
+
+    // The victim's own account (its email from the LMS) is the one verified; Mallory's is not.
+    let victim =
+        users::ensure(&mut db.store.conn().await.expect("c"), "victim", Some("victim@example.edu"), chrono::Utc::now())
+            .await
+            .expect("victim");
+    let out = run();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["created"], json!(["victim@example.edu"]), "{report}");
+    assert!(server::service::idv::user_is_verified(&app.services, victim.id).await.expect("status"));
+    assert!(!server::service::idv::user_is_verified(&app.services, mallory_id).await.expect("status"));
+}
+crate::on_both_backends!(
+    manual_verifications_by_email_never_match_an_email_from_an_lti_launch,
+    lti_email_is_not_an_identity
+);
