@@ -28,9 +28,10 @@ impl From<LaunchError> for ApiError {
         let code = match e {
             // Logged and hidden by the service error mapping.
             LaunchError::Internal(inner) => return inner.into(),
-            LaunchError::Params(_) | LaunchError::SignatureMethod(_) | LaunchError::OutcomeUrl(_) => {
-                ErrorCode::InvalidRequest
-            }
+            LaunchError::Params(_)
+            | LaunchError::SignatureMethod(_)
+            | LaunchError::OutcomeUrl(_)
+            | LaunchError::LinkEmailMissing => ErrorCode::InvalidRequest,
             LaunchError::UnknownConsumer | LaunchError::BadSignature | LaunchError::Stale | LaunchError::Replayed => {
                 ErrorCode::Unauthenticated
             }

@@ -36,7 +36,7 @@ impl From<LinkError> for ApiError {
             LinkError::Launch(inner) => return inner.into(),
             LinkError::ConsumerGone => ErrorCode::NotFound,
             LinkError::AccountLinked | LinkError::LtiUserLinked => ErrorCode::Conflict,
-            LinkError::Staff => ErrorCode::Forbidden,
+            LinkError::Staff | LinkError::NotTheLaunchLearner => ErrorCode::Forbidden,
         };
         ApiError::new(code, message)
     }
@@ -111,6 +111,16 @@ pub async fn link_page(
         );
         return Ok(page("Sign in with your LMS account", &body));
     };
+    // A launch made for someone else (planted in this browser): no link to offer.
+    if !pending.is_for(&account.user) {
+        let body = format!(
+            "{asked_by}<p data-step=\"not-yours\">You are signed in to your LMS as <strong>{}</strong>, but this \
+             launch was made for another learner. Nothing was linked. Launch the activity again from your own \
+             course.</p>",
+            escape(&account.user.username)
+        );
+        return Ok(page("This launch is not yours", &body));
+    }
     let body = format!(
         "{asked_by}<p data-step=\"confirm\">You are signed in to your LMS as <strong>{}</strong>. Link this \
          account to the course's launches? Only link it if you launched this activity yourself.</p>\
@@ -127,7 +137,7 @@ pub async fn link_page(
     responses((status = 303, description = "Linked and signed in; to the flow"),
         (status = 400, description = "No launch is waiting"),
         (status = 401, description = "Not signed in with the LMS"),
-        (status = 403, description = "Cross-site, or a staff account"),
+        (status = 403, description = "Cross-site, a staff account, or an LMS account whose email is not the launch's"),
         (status = 404, description = "The consumer was removed"),
         (status = 409, description = "The account or the LTI user is linked already")))]
 pub async fn confirm_link(

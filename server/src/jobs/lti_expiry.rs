@@ -11,6 +11,10 @@
 //! one sends; one that committed is never repeated, across restarts and replicas. The
 //! passback job reads the learner's status when it runs (through the attempts filters), so a
 //! learner verified again meanwhile is sent 1.0, never a stale 0.0.
+//!
+//! Only expiries from the first check on are noticed ([`lti_expiry::watching_since`]): the
+//! first check after an upgrade must not send 0.0 for every approval that ever lapsed
+//! (years ago, in courses long closed, whose grades are final).
 
 use super::{JobError, JobHandler};
 use crate::{
@@ -45,7 +49,8 @@ pub fn interval(services: &Services) -> std::time::Duration {
 pub async fn schedule(services: &Services) -> ServiceResult<bool> {
     let now = services.clock.now();
     let mut conn = services.store.conn().await?;
-    if lti_expiry::unnoticed(&mut conn, now, services.cfg.verification.days_good_for, 1).await?.is_empty() {
+    let since = lti_expiry::watching_since(&mut conn, now).await?;
+    if lti_expiry::unnoticed(&mut conn, since, now, services.cfg.verification.days_good_for, 1).await?.is_empty() {
         return Ok(false);
     }
     let every = i64::try_from(interval(services).as_secs()).unwrap_or(i64::MAX);
@@ -66,7 +71,8 @@ pub async fn sweep(services: &Services) -> ServiceResult<usize> {
         let now = services.clock.now();
         let found = {
             let mut conn = services.store.conn().await?;
-            lti_expiry::unnoticed(&mut conn, now, services.cfg.verification.days_good_for, BATCH).await?
+            let since = lti_expiry::watching_since(&mut conn, now).await?;
+            lti_expiry::unnoticed(&mut conn, since, now, services.cfg.verification.days_good_for, BATCH).await?
         };
         if found.is_empty() {
             return Ok(noticed);

@@ -10,6 +10,14 @@
 //! is a same-site write the victim must make themself, and it shows which LMS and course
 //! asked. Never by email: the address the launch carries is the consumer's word, not proof.
 //!
+//! The confirmation alone does not stop a planted launch: an attacker can make the victim's
+//! browser POST the attacker's own launch, and the victim, signed in to the LMS, may well
+//! click "Link". So, as Open edX does, the launch must carry the learner's email
+//! (`lis_person_contact_email_primary`) and the link is made only when it is the email of
+//! the LMS account signed in (its JWT's `email` claim). This is a check, never a lookup:
+//! the email never chooses the account, it only refuses an account that is not the
+//! launch's learner.
+//!
 //! One LTI identity per account and one account per LTI identity: linking an account that
 //! is linked already, or an LTI user linked to another account, is a conflict. Staff
 //! accounts are never linked (a launch would then sign a browser in with staff rights).
@@ -41,6 +49,20 @@ pub struct PendingLink {
     pub outcome: Option<(String, String)>,
     /// The name and email the launch carried (empty unless the consumer uses LTI PII).
     pub pii: Pii,
+    /// The launch's `lis_person_contact_email_primary` (trimmed): only the LMS account with
+    /// this email may be linked. Empty (a session kept before it existed) links nobody.
+    #[serde(default)]
+    pub email: String,
+}
+
+impl PendingLink {
+    /// Whether `account` is the launch's learner by email (trimmed, case-insensitive; an
+    /// empty email on either side never matches).
+    pub fn is_for(&self, account: &User) -> bool {
+        let norm = |e: &str| e.trim().to_lowercase();
+        let (launch, lms) = (norm(&self.email), norm(&account.email));
+        !launch.is_empty() && launch == lms
+    }
 }
 
 /// Why a link was refused. Nothing was written.
@@ -58,6 +80,13 @@ pub enum LinkError {
     /// Staff accounts are not linked (403).
     #[error("Staff accounts cannot be linked to an LTI identity.")]
     Staff,
+    /// The LMS account signed in is not the launch's learner: its email is not the one the
+    /// launch carried (403).
+    #[error(
+        "This launch was made for another learner: the email of the LMS account you are signed in with is not \
+         the launch's. Sign in to your LMS as yourself and launch the activity again from your course."
+    )]
+    NotTheLaunchLearner,
     /// Our side failed.
     #[error(transparent)]
     Launch(#[from] LaunchError),
@@ -77,6 +106,10 @@ impl From<StoreError> for LinkError {
 pub async fn link(services: &Services, pending: &PendingLink, account: &User) -> Result<Launched, LinkError> {
     if account.is_staff {
         return Err(LinkError::Staff);
+    }
+    if !pending.is_for(account) {
+        tracing::warn!("LTI link refused: the LMS account's email is not the launch's");
+        return Err(LinkError::NotTheLaunchLearner);
     }
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;

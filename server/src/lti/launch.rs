@@ -61,7 +61,7 @@ pub enum Outcome {
     /// was linked; only the nonce (and a learnt GUID) were recorded.
     NeedsAccount {
         /// What the link needs, to be kept in the browser's session until then.
-        pending: PendingLink,
+        pending: Box<PendingLink>,
         /// The `frame-ancestors` policy for this consumer.
         frame_ancestors: String,
     },
@@ -88,6 +88,14 @@ pub enum LaunchError {
     /// The nonce was used before (401).
     #[error("This OAuth nonce was already used.")]
     Replayed,
+    /// The consumer requires a user account and this launch, which would need a link,
+    /// carries no usable learner email to check the LMS account against (400).
+    #[error(
+        "This LMS requires learners to link their LMS account, and a link is checked against the launch's \
+         lis_person_contact_email_primary, which this launch does not carry (or is not an email address). \
+         Ask the LMS administrator to send learners' emails with LTI launches."
+    )]
+    LinkEmailMissing,
     /// The launch's instance GUID is not the consumer's (403).
     #[error("The tool_consumer_instance_guid does not match this consumer.")]
     GuidMismatch,
@@ -147,6 +155,9 @@ pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Outcome,
     };
     // Only a consumer that opted in has its learners' names and emails read at all.
     let pii = if consumer.use_lti_pii { pii::from_person(&launch.person) } else { Pii::default() };
+    // `require_user_account`: the email the link is checked against (never a lookup), read
+    // whatever `use_lti_pii` says and kept in the browser's session only.
+    let link_email = if consumer.require_user_account { pii::from_person(&launch.person).email } else { None };
 
     // Two first launches of one LTI user at once: the loser's insert fails on the unique
     // mapping and its transaction wrote nothing; once more finds the winner's user.
@@ -164,7 +175,7 @@ pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Outcome,
             Ok(Outcome::SignedIn(Launched { user, new_user, verified, show_status, frame_ancestors }))
         }
         Recorded::NeedsAccount => Ok(Outcome::NeedsAccount {
-            pending: PendingLink {
+            pending: Box::new(PendingLink {
                 consumer: consumer.id,
                 consumer_name: consumer.name.clone(),
                 lti_user_id: launch.user_id.clone(),
@@ -172,7 +183,8 @@ pub async fn launch(services: &Services, req: &LaunchRequest) -> Result<Outcome,
                 usage_id: req.usage_id.clone(),
                 outcome: outcome.map(|(u, s)| (u.to_owned(), s.to_owned())),
                 pii,
-            },
+                email: link_email.unwrap_or_default(),
+            }),
             frame_ancestors,
         }),
     }
@@ -277,6 +289,11 @@ async fn record(
         Some(u) => (u, false),
         // Open edX `require_user_account`: never an anonymous account, and never a link
         // found by email; the learner signs in with the LMS and confirms the link.
+        // Without the launch's email no LMS account could be checked against it: refused
+        // before the commit, so nothing (not even the nonce) is stored.
+        None if consumer.require_user_account && pii::from_person(&launch.person).email.is_none() => {
+            return Err(LaunchError::LinkEmailMissing);
+        }
         None if consumer.require_user_account => {
             tx.commit().await.map_err(StoreError::from)?;
             return Ok(Recorded::NeedsAccount);

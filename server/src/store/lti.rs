@@ -229,7 +229,8 @@ pub async fn is_linked(conn: &mut Conn, user: UserId) -> StoreResult<bool> {
 
 /// Fills the user's profile name and email from an LTI launch, each only where it is empty
 /// (the checks sit in the statements, so a name set meanwhile is never overwritten); returns
-/// which of the two were filled.
+/// which of the two were filled. A filled email is marked as the launch's
+/// (`email_from_lti`): [`super::users::by_email`] never finds an account by it.
 pub async fn fill_empty_profile(
     conn: &mut Conn,
     user: UserId,
@@ -246,7 +247,8 @@ pub async fn fill_empty_profile(
         filled.0 = done.rows_affected() == 1;
     }
     if let Some(email) = email {
-        let done = sqlx::query("update app_user set email = $1 where user_id = $2 and email = ''")
+        // Remembered as the launch's: never an identity for lookups by email.
+        let done = sqlx::query("update app_user set email = $1, email_from_lti = 1 where user_id = $2 and email = ''")
             .bind(email)
             .bind(user.0)
             .execute(&mut *conn)

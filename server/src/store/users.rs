@@ -146,17 +146,20 @@ pub async fn upsert_from_lms(conn: &mut Conn, lms: &LmsProfile<'_>, now: DateTim
     };
     let full_name = if user.full_name.is_empty() { lms.full_name } else { user.full_name.as_str() };
     if user.username != lms.username || user.email != lms.email || user.full_name != full_name {
-        sqlx::query("update app_user set username = $1, email = $2, full_name = $3 where user_id = $4")
-            .bind(lms.username)
-            .bind(lms.email)
-            .bind(full_name)
-            .bind(user.id.0)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match super::StoreError::from(e) {
-                super::StoreError::Duplicate(_) => LmsUserError::UsernameTaken,
-                other => LmsUserError::Store(other),
-            })?;
+        // The email is now the LMS's word, no longer a launch's.
+        sqlx::query(
+            "update app_user set username = $1, email = $2, full_name = $3, email_from_lti = 0 where user_id = $4",
+        )
+        .bind(lms.username)
+        .bind(lms.email)
+        .bind(full_name)
+        .bind(user.id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match super::StoreError::from(e) {
+            super::StoreError::Duplicate(_) => LmsUserError::UsernameTaken,
+            other => LmsUserError::Store(other),
+        })?;
         return Ok(User {
             username: lms.username.to_owned(),
             email: lms.email.to_owned(),
@@ -192,13 +195,16 @@ pub async fn search(conn: &mut Conn, prefix: &str, offset: i64, limit: i64) -> S
     Ok((rows.into_iter().map(from_row).collect(), count))
 }
 
-/// The active users with this email (case-insensitive), by id.
+/// The users with this email (case-insensitive), by id: an identity lookup, so an email
+/// that came from an LTI launch (`email_from_lti`: the consumer's word, or a learner's where
+/// the LMS lets them edit it) never matches; it is still the address mail goes to.
 pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Vec<User>> {
-    let rows: Vec<UserRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from app_user where lower(email) = lower($1) order by user_id"))
-            .bind(email)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where lower(email) = lower($1) and email_from_lti = 0 order by user_id"
+    ))
+    .bind(email)
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 
@@ -207,7 +213,8 @@ pub async fn ensure(conn: &mut Conn, username: &str, email: Option<&str>, now: D
     let user = get_or_create(conn, username, now).await?;
     match email {
         Some(email) if email != user.email => {
-            sqlx::query("update app_user set email = $1 where user_id = $2")
+            // Set by the operator: no longer a launch's.
+            sqlx::query("update app_user set email = $1, email_from_lti = 0 where user_id = $2")
                 .bind(email)
                 .bind(user.id.0)
                 .execute(&mut *conn)

@@ -83,6 +83,13 @@ async fn patch_consumer(app: &TestApp, body: &str) -> (StatusCode, Value) {
     app.json(req).await
 }
 
+/// The email of `ada_lms`'s LMS account (see [`token`]).
+const ADA_LMS_EMAIL: &str = "ada_lms@lms.example.edu";
+
+fn with_email(l: Launch, email: &str) -> Launch {
+    l.with("lis_person_contact_email_primary", email)
+}
+
 fn with_pii(l: Launch, name: &str, email: &str) -> Launch {
     l.with("lis_person_name_full", name).with("lis_person_contact_email_primary", email)
 }
@@ -150,13 +157,14 @@ async fn require_account(db: &TestDb) {
     let (status, v) = patch_consumer(&app, r#"{"require_user_account": true, "use_lti_pii": true}"#).await;
     assert_eq!((status, v["require_user_account"].clone()), (StatusCode::OK, json!(true)), "{v}");
     // An account with the very email the launch carries: it must never be linked by it.
-    users::ensure(&mut db.store.conn().await.expect("c"), "ada_by_email", Some("ada@example.edu"), chrono::Utc::now())
+    // (The launch carries the email of Ada's LMS account: a link is checked against it.)
+    users::ensure(&mut db.store.conn().await.expect("c"), "ada_by_email", Some(ADA_LMS_EMAIL), chrono::Utc::now())
         .await
         .expect("user");
     let users_before = count(db, "select count(*) from app_user").await;
 
     // No LMS sign-in on this browser: the sign-in step, and nothing linked or created.
-    let first = with_pii(Launch::new(BASE, "u1"), "Ada Lovelace", "ada@example.edu");
+    let first = with_pii(Launch::new(BASE, "u1"), "Ada Lovelace", ADA_LMS_EMAIL);
     let (status, headers, _) = launch(&app, &first, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/lti_provider/link");
@@ -222,7 +230,7 @@ async fn require_account(db: &TestDb) {
     assert_eq!(v["user"]["username"], "ada_lms");
 
     // A second LTI user cannot be linked to the account already linked.
-    let (status, headers, _) = launch(&app, &Launch::new(BASE, "u2"), None).await;
+    let (status, headers, _) = launch(&app, &with_email(Launch::new(BASE, "u2"), ADA_LMS_EMAIL), None).await;
     assert_eq!((status, headers[header::LOCATION].to_str().expect("a")), (StatusCode::SEE_OTHER, "/lti_provider/link"));
     let second = session_of(&headers);
     let (status, _, body) = app.send(confirm(format!("{second}; {ada_lms}"))).await;
@@ -232,7 +240,8 @@ async fn require_account(db: &TestDb) {
     assert_eq!(mapped_username(&db.store, "u2").await, None);
     assert_eq!(count(db, "select count(*) from lti_user").await, 1);
     // Nor can a linked LTI user be moved to another account.
-    let (status, headers, _) = launch(&app, &Launch::new(BASE, "u3"), None).await;
+    let (status, headers, _) =
+        launch(&app, &with_email(Launch::new(BASE, "u3"), "bob_lms@lms.example.edu"), None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let third = session_of(&headers);
     let bob_lms = lms_cookies(&token(&app, 42, "bob_lms", false));
@@ -240,7 +249,7 @@ async fn require_account(db: &TestDb) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(mapped_username(&db.store, "u3").await.as_deref(), Some("bob_lms"));
     // And an LMS administrator's account (staff) is never linked.
-    let (_, headers, _) = launch(&app, &Launch::new(BASE, "u4"), None).await;
+    let (_, headers, _) = launch(&app, &with_email(Launch::new(BASE, "u4"), "root@lms.example.edu"), None).await;
     let fourth = session_of(&headers);
     let staff =
         users::ensure(&mut db.store.conn().await.expect("c"), "root", None, chrono::Utc::now()).await.expect("u");
@@ -392,3 +401,130 @@ async fn cli_flags(db: &TestDb) {
     assert_eq!(flags(&listed(db), "plain"), (false, true));
 }
 crate::on_both_backends!(cli_sets_the_consumer_opt_ins, cli_flags);
+
+// ---- require_user_account: a launch links only the LMS account of its own email ----
+
+async fn link_needs_the_launch_email(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    add_consumer(&db.store).await;
+    let (status, v) = patch_consumer(&app, r#"{"require_user_account": true}"#).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let confirm = |cookie: String| {
+        Request::post("/lti_provider/link").header(header::COOKIE, cookie).body(Body::empty()).expect("req")
+    };
+    let page = |cookie: String| {
+        Request::get("/lti_provider/link").header(header::COOKIE, cookie).body(Body::empty()).expect("req")
+    };
+    let users_before = count(db, "select count(*) from app_user").await;
+
+    // A launch without the learner's email cannot be linked by anyone: refused, nothing stored
+    // (not even its nonce), no session.
+    let (status, headers, body) = launch(&app, &Launch::new(BASE, "mallory-lti"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    let v: Value = serde_json::from_slice(&body).expect("JSON error");
+    assert_eq!(v["error"]["code"], "invalid_request", "{v}");
+    assert!(v["error"]["message"].as_str().expect("message").contains("lis_person_contact_email_primary"), "{v}");
+    assert!(headers.get(header::SET_COOKIE).is_none(), "no pending link kept");
+    assert_eq!(count(db, "select count(*) from lti_nonce").await, 0, "nothing stored");
+    assert_eq!(count(db, "select count(*) from lti_user").await, 0);
+    assert_eq!(count(db, "select count(*) from app_user").await, users_before);
+
+    // The attack: Mallory saves her own signed launch (it carries her email, as her LMS
+    // knows it) and makes the victim's browser POST it. The victim is signed in to the LMS.
+    let victim = lms_cookies(&token(&app, 61, "victim", false));
+    let mallory_launch = with_email(Launch::new(BASE, "mallory-lti"), "mallory@lms.example.edu");
+    let (status, headers, _) = launch(&app, &mallory_launch, Some(&victim)).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().expect("a")), (StatusCode::SEE_OTHER, "/lti_provider/link"));
+    let planted = session_of(&headers);
+    // The step offers the victim no link: the launch is not theirs.
+    let (status, _, body) = app.send(page(format!("{planted}; {victim}"))).await;
+    let html = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("data-step=\"not-yours\"") && !html.contains("<form"), "{html}");
+    // The victim clicks anyway (or the attacker's page submits the same-site form): refused.
+    let (status, headers, body) = app.send(confirm(format!("{planted}; {victim}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&body));
+    let v: Value = serde_json::from_slice(&body).expect("JSON error");
+    assert_eq!(v["error"]["code"], "forbidden", "{v}");
+    assert!(headers.get(header::LOCATION).is_none());
+    assert_eq!(mapped_username(&db.store, "mallory-lti").await, None, "the victim's account is not linked");
+    assert_eq!(count(db, "select count(*) from lti_user").await, 0);
+    // Mallory's next launch still has no account to sign in as.
+    let again = with_email(Launch::new(BASE, "mallory-lti"), "mallory@lms.example.edu");
+    let (status, headers, _) = launch(&app, &again, None).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().expect("a")), (StatusCode::SEE_OTHER, "/lti_provider/link"));
+    let (_, v) = app.json(sfn("session_info", Some(&session_of(&headers)), "{}".into())).await;
+    assert_ne!(v["user"]["username"], "victim", "{v}");
+
+    // The victim's own launch (their email, in another case and padded) links their account.
+    let own = with_email(Launch::new(BASE, "victim-lti"), " Victim@LMS.example.edu ");
+    let (_, headers, _) = launch(&app, &own, None).await;
+    let pending = session_of(&headers);
+    let (_, _, body) = app.send(page(format!("{pending}; {victim}"))).await;
+    assert!(String::from_utf8_lossy(&body).contains("data-step=\"confirm\""));
+    let (status, headers, body) = app.send(confirm(format!("{pending}; {victim}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers[header::LOCATION], "/id-verification");
+    assert_eq!(mapped_username(&db.store, "victim-lti").await.as_deref(), Some("victim"));
+    assert_eq!(mapped_username(&db.store, "mallory-lti").await, None);
+    assert_eq!(count(db, "select count(*) from lti_user").await, 1);
+}
+crate::on_both_backends!(
+    require_user_account_links_only_the_account_with_the_launch_email,
+    link_needs_the_launch_email
+);
+
+// ---- use_lti_pii: an email from a launch is no proof of identity ----
+
+async fn lti_email_is_not_an_identity(db: &TestDb) {
+    let app = TestApp::with_config(db, config(db)).await;
+    add_consumer(&db.store).await;
+    let (status, v) = patch_consumer(&app, r#"{"use_lti_pii": true}"#).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // Mallory's LMS lets learners edit their email (or the consumer says what it likes): her
+    // launch carries the victim's address, and it fills her empty profile.
+    let (status, _, _) =
+        launch(&app, &with_pii(Launch::new(BASE, "mallory"), "Mallory", "victim@example.edu"), None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mallory = mapped_username(&db.store, "mallory").await.expect("mapped");
+    assert_eq!(profile(db, &mallory).await.1, "victim@example.edu", "kept, to send emails to");
+    let mallory_id =
+        users::by_username(&mut db.store.conn().await.expect("c"), &mallory).await.expect("q").expect("u").id;
+
+    // The operator verifies the victim by email: Mallory's account is not the victim.
+    let file = db.dir.path().join("victims.csv");
+    std::fs::write(&file, "email\nvictim@example.edu\n").expect("write");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .args(["manual-verifications", "--email-ids-file", file.to_str().expect("utf-8"), "--reason", "by email"])
+            .arg("--json")
+            .env("VOUCH_DATABASE__URL", &db.url)
+            .env("VOUCH_LOG", "warn")
+            .output()
+            .expect("vouch runs")
+    };
+    let out = run();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["failed"], json!(["victim@example.edu"]), "{report}");
+    assert_eq!(report["created"], json!([]), "{report}");
+    assert!(!server::service::idv::user_is_verified(&app.services, mallory_id).await.expect("status"));
+
+    // The victim's own account (its email from the LMS) is the one verified; Mallory's is not.
+    let victim =
+        users::ensure(&mut db.store.conn().await.expect("c"), "victim", Some("victim@example.edu"), chrono::Utc::now())
+            .await
+            .expect("victim");
+    let out = run();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["created"], json!(["victim@example.edu"]), "{report}");
+    assert!(server::service::idv::user_is_verified(&app.services, victim.id).await.expect("status"));
+    assert!(!server::service::idv::user_is_verified(&app.services, mallory_id).await.expect("status"));
+}
+crate::on_both_backends!(
+    manual_verifications_by_email_never_match_an_email_from_an_lti_launch,
+    lti_email_is_not_an_identity
+);

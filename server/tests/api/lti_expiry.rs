@@ -133,3 +133,54 @@ async fn expiry_sends_zero(db: &TestDb) {
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0", "0.0", "1.0"]);
 }
 crate::on_both_backends!(an_expired_approval_sends_zero_to_every_lti_assignment_once, expiry_sends_zero);
+
+/// Issue 16 item 13, after upgrade: the sweep starts watching at its first run. An approval
+/// that lapsed before that (a closed course, years ago) is never sent 0.0; one that lapses
+/// after is, once, whatever the restarts.
+async fn old_expiries_are_not_sent(db: &TestDb) {
+    let rx = Receiver::start(0, "500");
+    let a = app(db).await;
+    add_consumer(&db.store).await;
+    let ada = launch(&a, db, "ada", &rx, "sid-ada").await;
+    let bob = launch(&a, db, "bob", &rx, "sid-bob").await;
+    let days = Duration::days(a.services.cfg.verification.days_good_for);
+
+    // Before the upgrade: Ada was verified by hand two lifetimes ago (her approval lapsed a
+    // lifetime ago); Bob a lifetime ago less five minutes (his lapses in five minutes).
+    a.clock.advance(-days - days);
+    api::create_manual_verification(&a.services, ada, "Ada", "seen", None).await.expect("ada");
+    a.clock.advance(days + Duration::minutes(5));
+    api::create_manual_verification(&a.services, bob, "Bob", "seen", None).await.expect("bob");
+    a.clock.advance(days - Duration::minutes(5));
+    Runner::new(a.services.clone(), "test").run_until_idle().await;
+    let ada_before = scores(&rx, "sid-ada").await;
+    assert_eq!(scores(&rx, "sid-bob").await, ["1.0"]);
+
+    // The first check after the upgrade: Ada's old expiry is not news.
+    assert!(!lti_expiry::schedule(&a.services).await.expect("schedule"), "an expiry from before is not swept");
+    assert_eq!(lti_expiry::sweep(&a.services).await.expect("sweep"), 0);
+    Runner::new(a.services.clone(), "test").run_until_idle().await;
+    assert_eq!(scores(&rx, "sid-ada").await, ada_before, "no 0.0 for an approval that lapsed long ago");
+    drop(a);
+
+    // Another process (a restart, or a replica) later: Bob's lapse is swept, once; Ada's
+    // still is not (the watermark is in the database, not in a process).
+    let b = app(db).await;
+    b.clock.advance(Duration::minutes(6));
+    assert!(lti_expiry::schedule(&b.services).await.expect("schedule"));
+    Runner::new(b.services.clone(), "restarted").run_until_idle().await;
+    assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
+    assert_eq!(scores(&rx, "sid-ada").await, ada_before);
+    b.clock.advance(Duration::minutes(10));
+    assert!(!lti_expiry::schedule(&b.services).await.expect("schedule"));
+    assert_eq!(lti_expiry::sweep(&b.services).await.expect("sweep"), 0);
+    Runner::new(b.services.clone(), "again").run_until_idle().await;
+    assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
+    assert_eq!(scores(&rx, "sid-ada").await, ada_before);
+    let (noticed,): (i64,) = sqlx::query_as("select count(*) from lti_expiry_notice")
+        .fetch_one(&mut *db.store.conn().await.expect("conn"))
+        .await
+        .expect("count");
+    assert_eq!(noticed, 1, "only Bob's expiry was noticed");
+}
+crate::on_both_backends!(an_approval_that_expired_before_the_first_sweep_sends_nothing, old_expiries_are_not_sent);
