@@ -341,6 +341,50 @@ pub async fn deliveries_by_status(db: &TestDb) -> HashMap<String, i64> {
         .collect()
 }
 
+/// A job row as the drain report prints it: id, kind, status, tries, max tries, run_at,
+/// locked_until, last error.
+type UnfinishedJob = (i64, String, String, i32, i32, i64, Option<i64>, String);
+
+/// What is still unfinished when a drain times out: attempts not approved (with their
+/// trails), jobs not done and deliveries not delivered. A soak that fails in CI once cannot
+/// be rerun with a debugger; this is what tells the next reader where it stuck.
+pub async fn unfinished_report(db: &TestDb) -> String {
+    let mut conn = db.store.conn().await.expect("conn");
+    let attempts: Vec<(i64, String, String)> = sqlx::query_as(
+        "select attempt_id, status, receipt_id from photo_verification where status <> 'approved' order by attempt_id limit 20",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("q");
+    let mut out = String::new();
+    for (id, status, receipt) in attempts {
+        let trail = server::store::transitions::history(&mut conn, app::domain::AttemptKind::Photo, id)
+            .await
+            .expect("history")
+            .into_iter()
+            .map(|t| t.to)
+            .collect::<Vec<_>>();
+        out.push_str(&format!("attempt {id} ({receipt}) {status}: {trail:?}\n"));
+    }
+    let jobs: Vec<UnfinishedJob> = sqlx::query_as(
+        "select job_id, kind, status, attempts, max_attempts, run_at, locked_until, last_error from job \
+         where status not in ('done', 'failed') order by job_id limit 20",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("q");
+    for j in jobs {
+        out.push_str(&format!("job {j:?}\n"));
+    }
+    let deliveries: Vec<(String, i64)> =
+        sqlx::query_as("select status, count(*) from webhook_delivery where status <> 'delivered' group by status")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("q");
+    out.push_str(&format!("deliveries not delivered: {deliveries:?}; now {}\n", chrono::Utc::now().timestamp()));
+    out
+}
+
 /// One memory figure of a process in KiB, from `/proc/<pid>/status`: `"VmRSS"` (all
 /// resident pages) or `"RssAnon"` (heap and stacks only, without file-backed pages).
 pub fn memory_kib(pid: u32, field: &str) -> Option<u64> {

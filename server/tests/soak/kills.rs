@@ -6,10 +6,10 @@
 use crate::{
     harness::{
         Learner, Outcome, Rng, SESSION_SECRET, WEBHOOK_SECRET, WebhookReceiver, attempts_by_status,
-        deliveries_by_status, event_ids, jobs_by_status, learner_client,
+        deliveries_by_status, event_ids, jobs_by_status, learner_client, unfinished_report,
     },
     process_support::{Deployment, fake_vendor, vendor_record},
-    support::{TestDb, assert_no_plaintext_photos, free_port, until},
+    support::{TestDb, assert_no_plaintext_photos, free_port},
 };
 use app::domain::AttemptKind;
 use server::store::{attempts, transitions};
@@ -30,6 +30,8 @@ const LEARNER_PAUSE: Duration = Duration::from_millis(300);
 /// Jobs one worker runs at once: the most submissions a worker's death can leave sent but
 /// unrecorded.
 const CONCURRENCY: u64 = 4;
+/// How long the system may take to finish everything once the kills stop.
+const DRAIN_LIMIT: Duration = Duration::from_secs(150);
 
 async fn kill_soak(db: &TestDb) {
     let started = Instant::now();
@@ -103,16 +105,25 @@ async fn kill_soak(db: &TestDb) {
 
     // Drain: every attempt decided, every job finished, every webhook delivered.
     let drain = Instant::now();
-    until("every attempt approved and every event delivered", Duration::from_secs(150), || async {
+    loop {
         let a = attempts_by_status(db).await;
         let j = jobs_by_status(db).await;
         let w = deliveries_by_status(db).await;
         let approved = a.get("approved").copied().unwrap_or(0) == learners && a.len() == 1;
         let jobs_idle = j.keys().all(|s| s == "done" || s == "failed");
         let delivered = w.keys().all(|s| s == "delivered");
-        (approved && jobs_idle && delivered).then_some(())
-    })
-    .await;
+        if approved && jobs_idle && delivered {
+            break;
+        }
+        if drain.elapsed() > DRAIN_LIMIT {
+            panic!(
+                "timed out waiting for every attempt approved and every event delivered \
+                 ({learners} learners; attempts {a:?}, jobs {j:?}, deliveries {w:?}):\n{}",
+                unfinished_report(db).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let drain = drain.elapsed();
     let jobs = jobs_by_status(db).await;
     assert_eq!(jobs.get("failed"), None, "no job gave up: {jobs:?}");
