@@ -5,6 +5,8 @@
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
+//! - `modules`: the import graph of the server's top-level modules, its cycles and the
+//!   largest files (`test` fails on a new cycle; see `modgraph`).
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
 //! - `bench`: benchmark figures (see BENCHMARKS.md).
 //! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
@@ -16,6 +18,7 @@ mod bench;
 mod bench_frontend;
 mod bench_http;
 mod deny;
+mod modgraph;
 mod pg;
 mod soak;
 mod tools;
@@ -34,9 +37,11 @@ fn main() -> ExitCode {
         Some("bench") => bench::cmd_bench(&args[1..]),
         Some("deny") => deny::check(),
         Some("soak") => soak::cmd_soak(None),
+        Some("modules") if args.get(1).is_some_and(|a| a == "--check") => modgraph::check(),
+        Some("modules") => modgraph::print(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|frontend|pg|deny|soak|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
+                "usage: cargo xtask <run|test|frontend|pg|deny|soak|modules [--check]|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
             );
             return ExitCode::from(2);
         }
@@ -127,6 +132,10 @@ fn cmd_test() -> util::Result<()> {
 
     let step = Step::start("cargo fmt --check");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    step.done();
+
+    let step = Step::start("module graph of server/src (no new import cycle)");
+    modgraph::check()?;
     step.done();
 
     tools::ensure_frontend_tools()?;

@@ -1,0 +1,458 @@
+//! The import graph of the server's top-level modules, and the check that it gains no
+//! cycle.
+//!
+//! Why our own scanner instead of `cargo modules`: that tool needs rust-analyzer's crates
+//! (minutes of compile on this machine, for every fresh CI) and reports item-level graphs;
+//! the layering rule we keep is between top-level modules, which a small lexer over
+//! `crate::…` and `super::…` paths answers exactly. Comments and string literals are blanked
+//! first, so a URL or a doc example never counts as an import.
+//!
+//! `cargo xtask modules` prints the graph; `cargo xtask test` fails when a pair of modules
+//! imports each other that `xtask/module_cycles.txt` does not list, when a listed pair no
+//! longer does (so the list only ever shrinks), and likewise for `store` importing a layer
+//! above it (`store -> x` lines).
+
+use crate::util::{Result, root};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fs,
+    path::{Path, PathBuf},
+};
+
+/// Modules `store` must never import: the store is the bottom layer, and every one of these
+/// is built on it.
+const ABOVE_STORE: &[&str] = &["service", "reactions", "lti", "jobs", "http", "cli", "vendors", "serve"];
+
+/// Top-level module → the top-level modules it imports.
+pub type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The graph of `server/src`, and each top-level module's largest files (lines, path).
+pub fn server_graph() -> Result<(Graph, Vec<(usize, String)>)> {
+    let src = root().join("server/src");
+    let modules = top_level_modules(&src.join("lib.rs"))?;
+    let mut graph: Graph = modules.iter().map(|m| (m.clone(), BTreeSet::new())).collect();
+    let mut sizes = Vec::new();
+    for file in rust_files(&src)? {
+        let rel = file.strip_prefix(&src).map_err(|e| e.to_string())?;
+        let Some(path) = module_path(rel) else { continue };
+        let Some(top) = path.first().filter(|m| modules.contains(*m)).cloned() else { continue };
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        sizes.push((text.lines().count(), rel.display().to_string()));
+        let code = blank_comments_and_strings(&text);
+        for dep in imports(&code, &path) {
+            if dep != top && modules.contains(&dep) {
+                graph.entry(top.clone()).or_default().insert(dep);
+            }
+        }
+    }
+    sizes.sort_by(|a, b| b.cmp(a));
+    Ok((graph, sizes))
+}
+
+/// Pairs of modules that import each other, as `a <-> b` with `a < b`.
+pub fn mutual_pairs(graph: &Graph) -> BTreeSet<String> {
+    let mut pairs = BTreeSet::new();
+    for (a, deps) in graph {
+        for b in deps {
+            if a < b && graph.get(b).is_some_and(|d| d.contains(a)) {
+                pairs.insert(format!("{a} <-> {b}"));
+            }
+        }
+    }
+    pairs
+}
+
+/// Strongly connected components with more than one module (Tarjan's algorithm): every
+/// cycle, however long, lies inside one of them.
+pub fn cycles(graph: &Graph) -> Vec<Vec<String>> {
+    struct State<'g> {
+        graph: &'g Graph,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: BTreeSet<&'g str>,
+        next: usize,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, v: &'g str) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let graph = s.graph;
+        for w in graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w.to_owned());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.out.push(component);
+            }
+        }
+    }
+    let mut s = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        out: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !s.index.contains_key(v.as_str()) {
+            visit(&mut s, v);
+        }
+    }
+    s.out.sort();
+    s.out
+}
+
+/// `cargo xtask modules`: the graph, its cycles and the largest files.
+pub fn print() -> Result<()> {
+    let (graph, sizes) = server_graph()?;
+    println!("server/src top-level modules and what each imports:");
+    for (m, deps) in &graph {
+        println!("  {m:<12} -> {}", deps.iter().cloned().collect::<Vec<_>>().join(", "));
+    }
+    let pairs = mutual_pairs(&graph);
+    println!("\npairs importing each other ({}):", pairs.len());
+    for p in &pairs {
+        println!("  {p}");
+    }
+    let sccs = cycles(&graph);
+    println!("\nmodules on a cycle ({} strongly connected group(s)):", sccs.len());
+    for c in &sccs {
+        println!("  {}", c.join(", "));
+    }
+    println!("\nlargest files:");
+    for (lines, path) in sizes.iter().take(10) {
+        println!("  {lines:>5}  server/src/{path}");
+    }
+    Ok(())
+}
+
+/// The check `cargo xtask test` runs.
+pub fn check() -> Result<()> {
+    let (graph, _) = server_graph()?;
+    let baseline_file = root().join("xtask/module_cycles.txt");
+    let baseline: BTreeSet<String> = fs::read_to_string(&baseline_file)
+        .map_err(|e| format!("{}: {e}", baseline_file.display()))?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let pairs = mutual_pairs(&graph);
+    let store_deps = graph.get("store").cloned().unwrap_or_default();
+    let layering: BTreeSet<String> =
+        ABOVE_STORE.iter().filter(|m| store_deps.contains(**m)).map(|m| format!("store -> {m}")).collect();
+    let found: BTreeSet<String> = pairs.union(&layering).cloned().collect();
+    let mut problems = Vec::new();
+    for p in found.difference(&baseline) {
+        problems.push(if p.contains("<->") {
+            format!("new import cycle: {p} (modules must not import each other)")
+        } else {
+            format!("{p}: the store is the bottom layer and imports nothing above it")
+        });
+    }
+    for p in baseline.difference(&found) {
+        problems.push(format!("`{p}` is gone: remove its line from xtask/module_cycles.txt"));
+    }
+    if problems.is_empty() {
+        println!(
+            "module graph: {} known cycle pair(s) and {} known layering exception(s), nothing new",
+            pairs.len(),
+            layering.len()
+        );
+        Ok(())
+    } else {
+        Err(format!("module graph of server/src:\n  {}", problems.join("\n  ")))
+    }
+}
+
+/// The `pub mod`/`mod` names declared in `lib.rs`.
+fn top_level_modules(lib: &Path) -> Result<BTreeSet<String>> {
+    let text = fs::read_to_string(lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    let code = blank_comments_and_strings(&text);
+    Ok(code
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod "))?;
+            rest.strip_suffix(';').map(|m| m.trim().to_owned())
+        })
+        .collect())
+}
+
+fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The module path of a file under `src/` (`store/users.rs` → `[store, users]`,
+/// `store/mod.rs` → `[store]`); `None` for the crate roots and the binaries, which are
+/// other crates.
+fn module_path(rel: &Path) -> Option<Vec<String>> {
+    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    if parts.first().is_some_and(|p| p == "bin") {
+        return None;
+    }
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".rs")?;
+    if stem != "mod" {
+        parts.push(stem.to_owned());
+    }
+    if parts.is_empty() || (parts.len() == 1 && (parts[0] == "lib" || parts[0] == "main")) {
+        return None;
+    }
+    Some(parts)
+}
+
+/// The top-level modules named by `crate::…` and `super::…` paths in `code` (a file whose
+/// module path is `path`).
+fn imports(code: &str, path: &[String]) -> BTreeSet<String> {
+    let bytes = code.as_bytes();
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word_start = i == 0 || !is_ident(bytes[i - 1]);
+        if at_word_start && code[i..].starts_with("crate::") {
+            i += "crate::".len();
+            first_segments(code, &mut i, &mut out);
+            continue;
+        }
+        if at_word_start && code[i..].starts_with("super::") {
+            // Count the `super::`s: from `a/b.rs` one goes to `a`, two to the crate root.
+            let mut ups = 0;
+            while code[i..].starts_with("super::") {
+                ups += 1;
+                i += "super::".len();
+            }
+            if ups >= path.len() {
+                first_segments(code, &mut i, &mut out);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Reads the path segment(s) at `*i`: one identifier, or a `{a::x, b}` group's first
+/// identifiers.
+fn first_segments(code: &str, i: &mut usize, out: &mut BTreeSet<String>) {
+    let bytes = code.as_bytes();
+    skip_space(bytes, i);
+    if *i < bytes.len() && bytes[*i] == b'{' {
+        *i += 1;
+        let mut depth = 1;
+        let mut expect_name = true;
+        while *i < bytes.len() && depth > 0 {
+            let c = bytes[*i];
+            match c {
+                b'{' => depth += 1,
+                b'}' => depth -= 1,
+                b',' if depth == 1 => expect_name = true,
+                _ if depth == 1 && expect_name && is_ident(c) => {
+                    out.insert(ident(code, i));
+                    expect_name = false;
+                    continue;
+                }
+                _ if !c.is_ascii_whitespace() && depth == 1 => expect_name = false,
+                _ => {}
+            }
+            *i += 1;
+        }
+    } else if *i < bytes.len() && is_ident(bytes[*i]) {
+        out.insert(ident(code, i));
+    }
+}
+
+fn ident(code: &str, i: &mut usize) -> String {
+    let start = *i;
+    while *i < code.len() && is_ident(code.as_bytes()[*i]) {
+        *i += 1;
+    }
+    code[start..*i].to_owned()
+}
+
+fn skip_space(bytes: &[u8], i: &mut usize) {
+    while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+        *i += 1;
+    }
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `text` with every comment and the inside of every string and char literal replaced by
+/// spaces (newlines kept), so only code is scanned.
+fn blank_comments_and_strings(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut out[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let (mut depth, mut j) = (1, i + 2);
+                while j < b.len() && depth > 0 {
+                    if b[j] == b'/' && b.get(j + 1) == Some(&b'*') {
+                        depth += 1;
+                        j += 2;
+                    } else if b[j] == b'*' && b.get(j + 1) == Some(&b'/') {
+                        depth -= 1;
+                        j += 2;
+                    } else {
+                        j += 1;
+                    }
+                }
+                blank(&mut out, i, j);
+                i = j;
+            }
+            b'r' if (i == 0 || !is_ident(b[i - 1])) && matches!(b.get(i + 1), Some(b'"' | b'#')) => {
+                // A raw string: r"…", r#"…"#, …
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
+                let body = i + 2 + hashes;
+                let end =
+                    b[body..].windows(close.len()).position(|w| w == close.as_slice()).map_or(b.len(), |p| body + p);
+                blank(&mut out, body, end);
+                i = (end + close.len()).min(b.len());
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                blank(&mut out, i + 1, j.min(b.len()));
+                i = j + 1;
+            }
+            b'\'' => {
+                // A char literal ('x', '\n', '\u{..}') or a lifetime ('a): only the first
+                // is blanked.
+                let end = if b.get(i + 1) == Some(&b'\\') {
+                    b.get(i + 3..).and_then(|rest| rest.iter().position(|&c| c == b'\'')).map(|p| i + 3 + p)
+                } else if b.get(i + 2) == Some(&b'\'') {
+                    Some(i + 2)
+                } else {
+                    // A multi-byte char literal: find a closing quote within 4 bytes.
+                    (2..=5).find(|k| b.get(i + k) == Some(&b'\'') && !b[i + 1..i + k].is_ascii()).map(|k| i + k)
+                };
+                match end {
+                    Some(end) => {
+                        blank(&mut out, i + 1, end);
+                        i = end + 1;
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &str)]) -> Graph {
+        let mut g = Graph::new();
+        for (a, b) in edges {
+            g.entry((*a).to_owned()).or_default().insert((*b).to_owned());
+            g.entry((*b).to_owned()).or_default();
+        }
+        g
+    }
+
+    #[test]
+    fn paths_in_use_groups_code_and_super_are_found() {
+        let code = blank_comments_and_strings(
+            "use crate::{store::users, events::{Event, hooks}, self};\n\
+             use super::super::jobs::x;\n\
+             fn f() { crate::vault::open(); let s = \"crate::http\"; } // crate::lti\n\
+             /* crate::cli */ let c = '\"'; let l: &'static str = \"x\"; crate::email::send();",
+        );
+        let found = imports(&code, &["service".to_owned(), "submit".to_owned()]);
+        let want: BTreeSet<String> =
+            ["store", "events", "self", "jobs", "vault", "email"].into_iter().map(str::to_owned).collect();
+        assert_eq!(found, want);
+    }
+
+    #[test]
+    fn super_inside_a_module_stays_inside_it() {
+        let code = blank_comments_and_strings("use super::users; use super::super::http;");
+        let found = imports(&code, &["store".to_owned(), "x".to_owned()]);
+        assert_eq!(found, ["http".to_owned()].into_iter().collect());
+    }
+
+    #[test]
+    fn raw_strings_are_blanked() {
+        let code = blank_comments_and_strings("let q = r#\"crate::store \"quoted\"\"#; crate::jobs::run();");
+        assert_eq!(imports(&code, &["x".to_owned()]), ["jobs".to_owned()].into_iter().collect());
+    }
+
+    #[test]
+    fn cycles_and_pairs() {
+        let g = graph(&[("a", "b"), ("b", "a"), ("b", "c"), ("c", "d"), ("d", "b"), ("e", "a")]);
+        assert_eq!(mutual_pairs(&g), ["a <-> b".to_owned()].into_iter().collect());
+        assert_eq!(cycles(&g), vec![vec!["a", "b", "c", "d"]]);
+        assert!(cycles(&graph(&[("a", "b"), ("b", "c")])).is_empty());
+    }
+
+    #[test]
+    fn module_paths() {
+        assert_eq!(module_path(Path::new("store/users.rs")), Some(vec!["store".into(), "users".into()]));
+        assert_eq!(module_path(Path::new("store/mod.rs")), Some(vec!["store".into()]));
+        assert_eq!(module_path(Path::new("config.rs")), Some(vec!["config".into()]));
+        assert_eq!(module_path(Path::new("lib.rs")), None);
+        assert_eq!(module_path(Path::new("bin/fake-vendor.rs")), None);
+    }
+}
