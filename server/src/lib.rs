@@ -7,7 +7,6 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod crypto;
 pub mod email;
 pub mod events;
 pub mod fake_vendor;

@@ -49,7 +49,7 @@ pub fn cmd_bench(args: &[String]) -> Result<()> {
 /// Photo encryption against OpenSSL.
 fn crypto() -> Result<()> {
     let step = Step::start("criterion: encrypt_and_encode (cargo bench, release)");
-    run(cargo().args(["bench", "-p", "server", "--bench", "crypto", "--", "encrypt_and_encode"]))?;
+    run(cargo().args(["bench", "-p", "ssencrypt", "--bench", "crypto", "--", "encrypt_and_encode"]))?;
     step.done();
     let step =
         Step::start("reference: openssl speed -elapsed -evp aes-256-cbc (16 KiB blocks, wall clock like criterion)");

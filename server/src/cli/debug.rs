@@ -5,13 +5,11 @@
 //! check them without a process; the commands read files and configuration, print, and
 //! exit with 2 when an input cannot be used (main maps every other error to 1).
 
-use crate::{
-    config::Config,
-    crypto::{self, PublicKey, SignedHeaders},
-};
+use crate::config::Config;
 use anyhow::Context as _;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+use ssencrypt::{PublicKey, SignedHeaders};
 use std::{io::Read as _, path::PathBuf};
 
 /// Arguments of `vouch debug sign`.
@@ -87,13 +85,14 @@ pub fn sign(body: &[u8], method: &str, date: &str, access_key: &str, secret_key:
     if httpdate::parse_http_date(date).is_err() {
         return Err(BadInput(format!("--date {date:?} is not an HTTP date such as \"Tue, 15 Nov 1994 08:12:31 GMT\"")));
     }
-    let parsed = crypto::python::loads_bytes(body).map_err(|e| BadInput(format!("the body is not valid JSON: {e}")))?;
+    let parsed =
+        ssencrypt::python::loads_bytes(body).map_err(|e| BadInput(format!("the body is not valid JSON: {e}")))?;
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date)]);
-    let signing_string = crypto::signing_string(method, &headers, &parsed)
+    let signing_string = ssencrypt::signing_string(method, &headers, &parsed)
         .map_err(|_| BadInput("the body is not a JSON object".into()))?;
-    let signature = crypto::sign_message(secret_key, &signing_string);
+    let signature = ssencrypt::sign_message(secret_key, &signing_string);
     Ok(SignOutput {
-        authorization: crypto::authorization_header(access_key, &signature),
+        authorization: ssencrypt::authorization_header(access_key, &signature),
         date: date.to_owned(),
         signing_string,
     })
@@ -103,17 +102,17 @@ pub fn sign(body: &[u8], method: &str, date: &str, access_key: &str, secret_key:
 /// and wraps the key for `vendor` when given.
 pub fn encrypt(photo: &[u8], key_hex: Option<&str>, vendor: Option<&PublicKey>) -> Result<EncryptOutput, BadInput> {
     let key = match key_hex {
-        Some(hex) => crypto::key_from_hex(hex.trim())
+        Some(hex) => ssencrypt::key_from_hex(hex.trim())
             .map_err(|_| BadInput("--key-hex must be 32, 48 or 64 hex digits (an AES-128/192/256 key)".into()))?,
         None => rand::random::<[u8; 32]>().to_vec(),
     };
-    let wrap_error = |e: crypto::CryptoError| BadInput(format!("wrapping the key for the vendor failed: {e}"));
-    let encoded = crypto::encrypt_and_encode(photo, &key).map_err(|e| BadInput(e.to_string()))?;
+    let wrap_error = |e: ssencrypt::CryptoError| BadInput(format!("wrapping the key for the vendor failed: {e}"));
+    let encoded = ssencrypt::encrypt_and_encode(photo, &key).map_err(|e| BadInput(e.to_string()))?;
     Ok(EncryptOutput {
         key_hex: key.iter().map(|b| format!("{b:02x}")).collect(),
         encoded,
-        photo_id_key: vendor.map(|v| crypto::photo_id_key(&key, v)).transpose().map_err(wrap_error)?,
-        user_photo_key: vendor.map(|v| crypto::user_photo_key(&key, v)).transpose().map_err(wrap_error)?,
+        photo_id_key: vendor.map(|v| ssencrypt::photo_id_key(&key, v)).transpose().map_err(wrap_error)?,
+        user_photo_key: vendor.map(|v| ssencrypt::user_photo_key(&key, v)).transpose().map_err(wrap_error)?,
     })
 }
 
@@ -191,7 +190,7 @@ pub fn sign_command(cfg: &Config, args: &SignArgs) -> anyhow::Result<()> {
         ));
     }
     let body = read_input(&args.body)?;
-    let date = args.date.clone().unwrap_or_else(|| crypto::http_date(chrono::Utc::now()));
+    let date = args.date.clone().unwrap_or_else(|| ssencrypt::http_date(chrono::Utc::now()));
     let out = sign(&body, &args.method, &date, &ss.api_access_key, secret.expose())?;
     if args.json {
         println!("{}", serde_json::json!(out));
@@ -208,7 +207,7 @@ pub fn encrypt_command(cfg: &Config, args: &EncryptArgs) -> anyhow::Result<()> {
         .rsa_public_key
         .as_deref()
         .filter(|k| !k.trim().is_empty())
-        .map(|k| crypto::parse_public_key(k.trim()))
+        .map(|k| ssencrypt::parse_public_key(k.trim()))
         .transpose()
         .map_err(|e| {
             anyhow::anyhow!(crate::config::invalid(

@@ -12,8 +12,8 @@ use chrono::Utc;
 use super::Vendor;
 use super::intake::Submission;
 use super::process::Decision;
-use crate::crypto::python::{PyValue, loads_bytes};
-use crate::crypto::{CryptoError, SignedHeaders, authorization_header, http_date, sign_message, signing_string};
+use ssencrypt::python::{PyValue, loads_bytes};
+use ssencrypt::{CryptoError, SignedHeaders, authorization_header, http_date, sign_message, signing_string};
 
 /// First pause between attempts; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);

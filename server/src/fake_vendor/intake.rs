@@ -18,8 +18,8 @@ use serde_json::json;
 
 use super::registry::Registry;
 use super::{Vendor, process};
-use crate::crypto::python::{PyValue, loads_bytes};
-use crate::crypto::{SignedHeaders, verify_authorization};
+use ssencrypt::python::{PyValue, loads_bytes};
+use ssencrypt::{SignedHeaders, verify_authorization};
 
 /// How far a request's `Date` may be from our clock, either way.
 const DATE_WINDOW: Duration = Duration::from_secs(5 * 60);

@@ -50,7 +50,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::task::JoinHandle;
 
-use crate::crypto::{PrivateKey, parse_private_key};
+use ssencrypt::{PrivateKey, parse_private_key};
 
 /// Everything the fake vendor needs; [`cli::Args`] builds it from flags.
 #[derive(Clone)]

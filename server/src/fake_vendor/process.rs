@@ -10,9 +10,9 @@ use serde_json::json;
 
 use super::intake::Submission;
 use super::{FakeVendorConfig, Vendor, callback};
-use crate::crypto::python::PyValue;
-use crate::crypto::{PrivateKey, decode_and_decrypt, unwrap_photo_key};
 use crate::service::images::sniff;
+use ssencrypt::python::PyValue;
+use ssencrypt::{PrivateKey, decode_and_decrypt, unwrap_photo_key};
 
 /// Larger photo objects are refused: real ones are a few megabytes of base64 at most.
 const MAX_PHOTO_BYTES: usize = 32 * 1024 * 1024;

@@ -10,7 +10,6 @@ use crate::{
         hosted::{
             Hosted,
             client::{self, NewInquiry, Resumed},
-            signature,
         },
     },
 };
@@ -18,6 +17,7 @@ use app::domain::{GenericStatus, UserId};
 use axum::http::HeaderMap;
 use chrono::Duration;
 use serde::Deserialize;
+use ssencrypt::webhook_signature;
 
 /// The path of the vendors' callbacks, under `server.public_url` (`{vendor}` is the name).
 pub const CALLBACK_PATH: &str = "/callbacks/hosted";
@@ -103,13 +103,20 @@ const MAX_RACE_RETRIES: usize = 5;
 pub async fn receive_webhook(services: &Services, headers: &HeaderMap, body: &[u8]) -> Result<(), VendorError> {
     let cfg = &services.cfg.idv;
     let secret = cfg.hosted_webhook_secret.as_ref().ok_or(VendorError::Unauthorized)?;
-    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok()).ok_or(VendorError::Unauthorized)?;
+    let header =
+        headers.get(webhook_signature::HEADER).and_then(|v| v.to_str().ok()).ok_or(VendorError::Unauthorized)?;
     let now = services.clock.now();
-    signature::verify(header, secret.expose().as_bytes(), body, now.timestamp(), cfg.hosted_webhook_tolerance_secs)
-        .map_err(|e| match e {
-            signature::SignatureError::Stale => VendorError::Stale,
-            _ => VendorError::Unauthorized,
-        })?;
+    webhook_signature::verify(
+        header,
+        secret.expose().as_bytes(),
+        body,
+        now.timestamp(),
+        cfg.hosted_webhook_tolerance_secs,
+    )
+    .map_err(|e| match e {
+        webhook_signature::SignatureError::Stale => VendorError::Stale,
+        _ => VendorError::Unauthorized,
+    })?;
     let event: Event =
         serde_json::from_slice(body).map_err(|_| VendorError::BadRequest("Invalid event JSON.".into()))?;
     if event.id.is_empty() || event.id.len() > 200 {

@@ -1,9 +1,7 @@
 //! Key material, parsed once at start from the configuration.
 
-use crate::{
-    config::{Config, ConfigError, invalid},
-    crypto::{self, PrivateKey, PublicKey},
-};
+use crate::config::{Config, ConfigError, invalid};
+use ssencrypt::{PrivateKey, PublicKey};
 
 /// The keys the services use.
 pub struct Keys {
@@ -23,7 +21,7 @@ impl Keys {
             .rsa_public_key
             .as_deref()
             .filter(|k| !k.trim().is_empty())
-            .map(|k| crypto::parse_public_key(k.trim()))
+            .map(|k| ssencrypt::parse_public_key(k.trim()))
             .transpose()
             .map_err(|e| {
                 ConfigError::Invalid(invalid(
@@ -36,7 +34,7 @@ impl Keys {
             .rsa_private_key
             .as_ref()
             .filter(|k| !k.expose().trim().is_empty())
-            .map(|k| crypto::parse_private_key(k.expose().trim()))
+            .map(|k| ssencrypt::parse_private_key(k.expose().trim()))
             .transpose()
             .map_err(|e| {
                 ConfigError::Invalid(invalid(

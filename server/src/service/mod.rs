@@ -113,7 +113,7 @@ pub enum ServiceError {
     Vault(#[from] VaultError),
     /// Encryption or signing failed.
     #[error(transparent)]
-    Crypto(#[from] crate::crypto::CryptoError),
+    Crypto(#[from] ssencrypt::CryptoError),
     /// A feature is not configured on this deployment.
     #[error("{0}")]
     NotConfigured(&'static str),

@@ -5,7 +5,6 @@
 use super::{ServiceError, Services, lifecycle};
 use crate::{
     config::CallbackAuth,
-    crypto::{self, PyValue, SignedHeaders},
     store::{StoreError, attempts, replay, transitions::Actor},
     vendors::software_secure::SERVICE_NAME,
 };
@@ -16,6 +15,7 @@ use app::domain::{
 use axum::http::HeaderMap;
 use chrono::Duration;
 use sha2::{Digest, Sha256};
+use ssencrypt::{PyValue, SignedHeaders};
 use subtle::ConstantTimeEq;
 
 /// Open edX keeps at most 50 characters of `MessageType` as the error code.
@@ -68,7 +68,7 @@ fn holds_nul(v: &PyValue) -> bool {
 #[tracing::instrument(skip_all)]
 pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Result<(), CallbackError> {
     let cfg = &services.cfg.software_secure;
-    let parsed = crypto::python::loads_bytes(body).map_err(|_| CallbackError::BadRequest("Invalid JSON.".into()))?;
+    let parsed = ssencrypt::python::loads_bytes(body).map_err(|_| CallbackError::BadRequest("Invalid JSON.".into()))?;
     if parsed.as_dict().is_none() {
         return Err(CallbackError::BadRequest("JSON should be dict.".into()));
     }
@@ -91,8 +91,15 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
             }
             let secret = cfg.api_secret_key.as_ref().ok_or(CallbackError::Unauthorized)?;
             let signed = SignedHeaders::from_header_map(headers).map_err(|_| CallbackError::Unauthorized)?;
-            crypto::verify_authorization(authorization, "POST", &signed, &parsed, &cfg.api_access_key, secret.expose())
-                .map_err(|_| CallbackError::Unauthorized)?;
+            ssencrypt::verify_authorization(
+                authorization,
+                "POST",
+                &signed,
+                &parsed,
+                &cfg.api_access_key,
+                secret.expose(),
+            )
+            .map_err(|_| CallbackError::Unauthorized)?;
             // Keyed on what was verified, not on the header's spelling: the signature (one
             // valid spelling, byte-equal to ours) and the instant the `Date` names.
             let signature = authorization.rsplit_once(':').map_or("", |(_, s)| s);
@@ -100,7 +107,7 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
             Some(digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
         }
         CallbackAuth::AccessKey => {
-            let key = crypto::legacy_access_key(authorization).map_err(|_| CallbackError::Unauthorized)?;
+            let key = ssencrypt::legacy_access_key(authorization).map_err(|_| CallbackError::Unauthorized)?;
             let ok: bool = key.as_bytes().ct_eq(cfg.api_access_key.as_bytes()).into();
             if !ok || cfg.api_access_key.is_empty() {
                 return Err(CallbackError::Unauthorized);

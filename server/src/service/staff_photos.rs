@@ -11,7 +11,6 @@
 
 use super::{ServiceError, ServiceResult, Services, images::ImageKind, staff::Staff};
 use crate::{
-    crypto,
     store::{
         attempts::{self, PhotoVerification},
         staff_actions::{self, Action, NewStaffAction},
@@ -114,7 +113,7 @@ fn user_photo_key(services: &Services, attempt: &PhotoVerification) -> String {
     let (Some(hex), Some(vendor)) = (cfg.face_image_aes_key.as_ref(), services.keys.vendor_public.as_ref()) else {
         return String::new();
     };
-    crypto::key_from_hex(hex.expose()).and_then(|k| crypto::user_photo_key(&k, vendor)).unwrap_or_default()
+    ssencrypt::key_from_hex(hex.expose()).and_then(|k| ssencrypt::user_photo_key(&k, vendor)).unwrap_or_default()
 }
 
 /// The decrypted `kind` photo of the attempt `receipt_id`, for `staff`. Not found unless
@@ -149,13 +148,13 @@ pub async fn decrypt_photo(
     };
     let keys = services.keys.clone();
     // RSA and AES over a multi-megabyte photo are CPU work: keep them off the async workers.
-    let decrypted = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, crypto::CryptoError> {
+    let decrypted = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ssencrypt::CryptoError> {
         let aes_key = match (legacy_face_key, keys.vendor_private.as_ref()) {
-            (Some(hex), _) => crypto::key_from_hex(&hex)?,
-            (None, Some(private)) => crypto::unwrap_photo_key(&wrapped, private)?,
-            (None, None) => return Err(crypto::CryptoError::InvalidPrivateKey("not configured".into())),
+            (Some(hex), _) => ssencrypt::key_from_hex(&hex)?,
+            (None, Some(private)) => ssencrypt::unwrap_photo_key(&wrapped, private)?,
+            (None, None) => return Err(ssencrypt::CryptoError::InvalidPrivateKey("not configured".into())),
         };
-        crypto::decode_and_decrypt(&text, &aes_key)
+        ssencrypt::decode_and_decrypt(&text, &aes_key)
     })
     .await
     .map_err(|_| ServiceError::NotConfigured("photo decryption task"))?;

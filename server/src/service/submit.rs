@@ -117,7 +117,7 @@ pub async fn submit_photos(
 
     // Sealing a multi-megabyte photo is CPU work: keep it off the async workers.
     let (face, id) =
-        tokio::task::spawn_blocking(move || -> Result<(Sealed, Option<Sealed>), crate::crypto::CryptoError> {
+        tokio::task::spawn_blocking(move || -> Result<(Sealed, Option<Sealed>), ssencrypt::CryptoError> {
             let face = sealed::seal(&face, PhotoKind::Face, &vendor_key)?;
             let id = photo_id.map(|p| sealed::seal(&p, PhotoKind::PhotoId, &vendor_key)).transpose()?;
             Ok((face, id))

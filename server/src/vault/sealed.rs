@@ -6,7 +6,7 @@
 //! IV makes equal photos encrypt to equal bytes; Vouch uses a fresh key for the face photo
 //! too. The vendor unwraps `UserPhotoKey` either way, so the wire format is unchanged.
 
-use crate::crypto::{self, CryptoError, PublicKey};
+use ssencrypt::{CryptoError, PublicKey};
 
 /// Which photo, deciding the text form of its wrapped key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +40,10 @@ pub struct Sealed {
 /// CPU-bound on large photos: call it from `spawn_blocking`.
 pub fn seal(photo: &[u8], kind: PhotoKind, vendor_key: &PublicKey) -> Result<Sealed, CryptoError> {
     let key: [u8; 32] = rand::random();
-    let text = crypto::encrypt_and_encode(photo, &key)?;
+    let text = ssencrypt::encrypt_and_encode(photo, &key)?;
     let wrapped_key = match kind {
-        PhotoKind::Face => crypto::user_photo_key(&key, vendor_key)?,
-        PhotoKind::PhotoId => crypto::photo_id_key(&key, vendor_key)?,
+        PhotoKind::Face => ssencrypt::user_photo_key(&key, vendor_key)?,
+        PhotoKind::PhotoId => ssencrypt::photo_id_key(&key, vendor_key)?,
     };
     Ok(Sealed { text, wrapped_key })
 }

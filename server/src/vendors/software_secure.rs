@@ -1,12 +1,9 @@
 //! The Software Secure request (spec §5–§7): the body fields, the `Date` header and the
 //! `Authorization: SSI <access key>:<signature>` header, byte-compatible with Open edX.
 
-use crate::{
-    crypto::{self, CryptoError, PyValue, SignedHeaders},
-    service::Services,
-    store::attempts::PhotoVerification,
-};
+use crate::{service::Services, store::attempts::PhotoVerification};
 use chrono::{DateTime, Duration, Utc};
+use ssencrypt::{CryptoError, PyValue, SignedHeaders};
 
 /// The path of the results callback, under `server.public_url`.
 pub const CALLBACK_PATH: &str = "/verify_student/results_callback";
@@ -76,13 +73,13 @@ pub async fn build_request(
         ("UserPhoto".into(), PyValue::Str(face_url)),
         ("UserPhotoKey".into(), PyValue::Str(user_photo_key(services, attempt)?)),
     ]);
-    let date = crypto::http_date(now);
+    let date = ssencrypt::http_date(now);
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
-    let message = crypto::signing_string("POST", &headers, &body)?;
-    let signature = crypto::sign_message(secret.expose(), &message);
+    let message = ssencrypt::signing_string("POST", &headers, &body)?;
+    let signature = ssencrypt::sign_message(secret.expose(), &message);
     Ok(SignedRequest {
         url: cfg.api_url.clone(),
-        authorization: crypto::authorization_header(&cfg.api_access_key, &signature),
+        authorization: ssencrypt::authorization_header(&cfg.api_access_key, &signature),
         date,
         body: body.wire_json().into_bytes(),
     })
@@ -97,8 +94,8 @@ fn user_photo_key(services: &Services, attempt: &PhotoVerification) -> Result<St
     }
     let hex = services.cfg.software_secure.face_image_aes_key.as_ref().ok_or(RequestError::NoFaceKey)?;
     let vendor = services.keys.vendor_public.as_ref().ok_or(RequestError::NoFaceKey)?;
-    let key = crypto::key_from_hex(hex.expose())?;
-    Ok(crypto::user_photo_key(&key, vendor)?)
+    let key = ssencrypt::key_from_hex(hex.expose())?;
+    Ok(ssencrypt::user_photo_key(&key, vendor)?)
 }
 
 /// The expiring URL of a stored photo, for the vendor.

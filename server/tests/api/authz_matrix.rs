@@ -18,10 +18,8 @@ use axum::{
     http::{Request, header},
 };
 use serde_json::{Value, json};
-use server::{
-    crypto::{self, SignedHeaders},
-    vendors::hosted::signature,
-};
+use ssencrypt::SignedHeaders;
+use ssencrypt::webhook_signature;
 use std::collections::BTreeSet;
 
 const HOSTED_SECRET: &str = "authz-hosted-webhook-secret";
@@ -256,7 +254,7 @@ async fn matrix(db: &TestDb) {
                 "root" => b = b.header(header::COOKIE, &root),
                 _ => {}
             }
-            let date = crypto::http_date(now);
+            let date = ssencrypt::http_date(now);
             let path = fill(r.path, vendor);
             let (content_type, bytes): (Option<&str>, Vec<u8>) = match r.body {
                 N => (None, Vec::new()),
@@ -264,7 +262,7 @@ async fn matrix(db: &TestDb) {
                 Form(s) => (Some("application/x-www-form-urlencoded"), s.as_bytes().to_vec()),
                 Verdict => {
                     let v = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": "", "MessageType": ""});
-                    (Some("application/json"), crypto::PyValue::from(&v).wire_json().into_bytes())
+                    (Some("application/json"), ssencrypt::PyValue::from(&v).wire_json().into_bytes())
                 }
                 Launch => {
                     let secret = if vendor { crate::lti_support::SECRET } else { "a-guessed-secret-0123456789" };
@@ -281,17 +279,21 @@ async fn matrix(db: &TestDb) {
             }
             if vendor {
                 // The vendor signs whatever it sends with its own credentials.
-                let py = crypto::python::loads_bytes(&bytes).unwrap_or_else(|_| crypto::PyValue::from(&json!({})));
+                let py =
+                    ssencrypt::python::loads_bytes(&bytes).unwrap_or_else(|_| ssencrypt::PyValue::from(&json!({})));
                 let headers =
                     SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
-                let sig = crypto::sign_message(
+                let sig = ssencrypt::sign_message(
                     &keys.secret_key,
-                    &crypto::signing_string("POST", &headers, &py).expect("signing string"),
+                    &ssencrypt::signing_string("POST", &headers, &py).expect("signing string"),
                 );
                 b = b
                     .header(header::DATE, &date)
-                    .header(header::AUTHORIZATION, crypto::authorization_header(&keys.access_key, &sig))
-                    .header(signature::HEADER, signature::sign(HOSTED_SECRET.as_bytes(), now.timestamp(), &bytes));
+                    .header(header::AUTHORIZATION, ssencrypt::authorization_header(&keys.access_key, &sig))
+                    .header(
+                        webhook_signature::HEADER,
+                        webhook_signature::sign(HOSTED_SECRET.as_bytes(), now.timestamp(), &bytes),
+                    );
             }
             let (status, headers, body) = app.send(b.body(Body::from(bytes)).expect("request")).await;
             got[col] = status.as_u16();

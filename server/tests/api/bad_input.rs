@@ -179,16 +179,15 @@ fn signed_launch_with(edit: impl FnOnce(&mut Vec<(String, String)>)) -> String {
 /// Software Secure's callback with `body`, signed with the fixture keys.
 fn signed_callback(body: &Value) -> Request<Body> {
     let keys = crate::support::fixture_keys();
-    let py = server::crypto::PyValue::from(body);
-    let date = server::crypto::http_date(chrono::Utc::now());
-    let headers =
-        server::crypto::SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
-    let message = server::crypto::signing_string("POST", &headers, &py).expect("signing string");
-    let sig = server::crypto::sign_message(&keys.secret_key, &message);
+    let py = ssencrypt::PyValue::from(body);
+    let date = ssencrypt::http_date(chrono::Utc::now());
+    let headers = ssencrypt::SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
+    let message = ssencrypt::signing_string("POST", &headers, &py).expect("signing string");
+    let sig = ssencrypt::sign_message(&keys.secret_key, &message);
     Request::post("/verify_student/results_callback")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::DATE, date)
-        .header(header::AUTHORIZATION, server::crypto::authorization_header(&keys.access_key, &sig))
+        .header(header::AUTHORIZATION, ssencrypt::authorization_header(&keys.access_key, &sig))
         .body(Body::from(py.wire_json()))
         .expect("request")
 }
@@ -201,14 +200,11 @@ fn signed_webhook(body: &Value) -> Request<Body> {
 /// The hosted vendor's webhook with the raw `text`, signed.
 fn signed_webhook_text(text: &str) -> Request<Body> {
     let text = text.to_owned();
-    let sig = server::vendors::hosted::signature::sign(
-        HOSTED_SECRET.as_bytes(),
-        chrono::Utc::now().timestamp(),
-        text.as_bytes(),
-    );
+    let sig =
+        ssencrypt::webhook_signature::sign(HOSTED_SECRET.as_bytes(), chrono::Utc::now().timestamp(), text.as_bytes());
     Request::post("/callbacks/hosted")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(server::vendors::hosted::signature::HEADER, sig)
+        .header(ssencrypt::webhook_signature::HEADER, sig)
         .body(Body::from(text))
         .expect("request")
 }

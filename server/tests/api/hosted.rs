@@ -15,8 +15,8 @@ use server::{
     config::Config,
     fake_vendor::hosted::{HostedConfig, Outcome, serve},
     store::{kinds, transitions},
-    vendors::hosted::signature,
 };
+use ssencrypt::webhook_signature as signature;
 
 const API_KEY: &str = "hosted-api-key-for-tests";
 const SECRET: &str = "hosted-webhook-secret-for-tests-0123456789";

@@ -15,11 +15,9 @@ use crate::{
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::json;
-use server::{
-    crypto::{self, SignedHeaders},
-    lti::oauth,
-    vendors::hosted::signature,
-};
+use server::lti::oauth;
+use ssencrypt::SignedHeaders;
+use ssencrypt::webhook_signature;
 use std::{path::Path, time::Duration};
 
 const JWT_SECRET: &str = "flow-log-jwt-secret-value";
@@ -137,17 +135,17 @@ async fn full_flow(db: &TestDb) {
 
     // Software Secure calls back: forged first, then signed.
     let verdict = json!({"EdX-ID": receipt, "Result": "PASS", "Reason": "", "MessageType": ""});
-    let py = crypto::PyValue::from(&verdict);
-    let date = crypto::http_date(chrono::Utc::now());
+    let py = ssencrypt::PyValue::from(&verdict);
+    let date = ssencrypt::http_date(chrono::Utc::now());
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date.as_str())]);
-    let message = crypto::signing_string("POST", &headers, &py).expect("signing string");
-    let callback_sig = crypto::sign_message(&keys.secret_key, &message);
-    for sig in [crypto::sign_message("forged secret", &message), callback_sig.clone()] {
+    let message = ssencrypt::signing_string("POST", &headers, &py).expect("signing string");
+    let callback_sig = ssencrypt::sign_message(&keys.secret_key, &message);
+    for sig in [ssencrypt::sign_message("forged secret", &message), callback_sig.clone()] {
         let res = http
             .post(format!("{base}/verify_student/results_callback"))
             .header("Content-Type", "application/json")
             .header("Date", &date)
-            .header("Authorization", crypto::authorization_header(&keys.access_key, &sig))
+            .header("Authorization", ssencrypt::authorization_header(&keys.access_key, &sig))
             .body(py.wire_json())
             .send()
             .await
@@ -192,11 +190,12 @@ async fn full_flow(db: &TestDb) {
     let event = json!({"id": "evt_flow", "type": "inquiry.status_changed", "created_at": 0,
         "data": {"inquiry_id": "inq_flow", "status": "approved"}})
     .to_string();
-    let hosted_sig = signature::sign(HOSTED_SECRET.as_bytes(), chrono::Utc::now().timestamp(), event.as_bytes());
+    let hosted_sig =
+        webhook_signature::sign(HOSTED_SECRET.as_bytes(), chrono::Utc::now().timestamp(), event.as_bytes());
     let res = http
         .post(format!("{base}/callbacks/hosted"))
         .header("Content-Type", "application/json")
-        .header(signature::HEADER, &hosted_sig)
+        .header(webhook_signature::HEADER, &hosted_sig)
         .body(event)
         .send()
         .await

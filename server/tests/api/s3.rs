@@ -7,7 +7,7 @@ use crate::{
     on_both_backends,
     support::{TestApp, TestDb, data_url, fixture_keys, jpeg_bytes, sfn},
 };
-use server::{crypto, store::attempts, vendors::software_secure};
+use server::{store::attempts, vendors::software_secure};
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -98,14 +98,14 @@ async fn photos_on_s3_with_signed_urls() {
     let request =
         software_secure::build_request(&app.services, &attempt, app.services.clock.now()).await.expect("request");
     let sent: serde_json::Value = serde_json::from_slice(&request.body).expect("json");
-    let private = crypto::parse_private_key(fixture_keys().private_pem).expect("key");
+    let private = ssencrypt::parse_private_key(fixture_keys().private_pem).expect("key");
     for (url_field, key_field) in [("UserPhoto", "UserPhotoKey"), ("PhotoID", "PhotoIDKey")] {
         let url = sent[url_field].as_str().expect("url");
         assert!(url.starts_with(&format!("{base}/verify_student/photos/")) && !url.contains("X-Amz"), "{url}");
         let text =
             reqwest::get(url).await.expect("fetch").error_for_status().expect("200").bytes().await.expect("body");
-        let aes = crypto::unwrap_photo_key(sent[key_field].as_str().expect("key"), &private).expect("unwrap");
-        assert_eq!(crypto::decode_and_decrypt(&text, &aes).expect("decrypt"), jpeg_bytes(400));
+        let aes = ssencrypt::unwrap_photo_key(sent[key_field].as_str().expect("key"), &private).expect("unwrap");
+        assert_eq!(ssencrypt::decode_and_decrypt(&text, &aes).expect("decrypt"), jpeg_bytes(400));
     }
 
     // Once the attempt is decided, the same URLs are refused (a JSON 404).

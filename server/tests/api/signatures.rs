@@ -16,14 +16,9 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::{
-    crypto::{self, SignedHeaders},
-    jobs::Runner,
-    lti::oauth,
-    service::api,
-    store::transitions::Actor,
-    vendors::hosted::signature,
-};
+use server::{jobs::Runner, lti::oauth, service::api, store::transitions::Actor};
+use ssencrypt::SignedHeaders;
+use ssencrypt::webhook_signature as signature;
 use std::io::Write;
 
 const HOSTED_SECRET: &str = "signatures-hosted-webhook-secret";
@@ -32,13 +27,14 @@ const BASE: &str = "http://127.0.0.1:8000";
 /// Software Secure's callback to `path`, signed with `secret`, dated `date`.
 fn ss_callback(path: &str, body: &Value, date: &str, secret: &str) -> Request<Body> {
     let keys = fixture_keys();
-    let py = crypto::PyValue::from(body);
+    let py = ssencrypt::PyValue::from(body);
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date)]);
-    let sig = crypto::sign_message(secret, &crypto::signing_string("POST", &headers, &py).expect("signing string"));
+    let sig =
+        ssencrypt::sign_message(secret, &ssencrypt::signing_string("POST", &headers, &py).expect("signing string"));
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::DATE, date)
-        .header(header::AUTHORIZATION, crypto::authorization_header(&keys.access_key, &sig))
+        .header(header::AUTHORIZATION, ssencrypt::authorization_header(&keys.access_key, &sig))
         .body(Body::from(py.wire_json()))
         .expect("request")
 }
@@ -96,9 +92,9 @@ async fn inbound(db: &TestDb) {
         .expect("submitted");
     drop(conn);
     let keys = fixture_keys();
-    let date = crypto::http_date(now);
-    let stale = crypto::http_date(now - chrono::Duration::minutes(6));
-    let future = crypto::http_date(now + chrono::Duration::minutes(6));
+    let date = ssencrypt::http_date(now);
+    let stale = ssencrypt::http_date(now - chrono::Duration::minutes(6));
+    let future = ssencrypt::http_date(now + chrono::Duration::minutes(6));
     let verdict = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": "", "MessageType": ""});
     for path in ["/verify_student/results_callback", "/callbacks/software_secure"] {
         let forged = ss_callback(path, &verdict, &date, "not the vendor's secret");

@@ -17,11 +17,11 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    crypto::{self, SignedHeaders},
     jobs::Runner,
     service::{idv, retry},
     store::{attempts, jobs, transitions},
 };
+use ssencrypt::SignedHeaders;
 use std::sync::{Arc, Mutex};
 
 /// What the test vendor saw.
@@ -33,10 +33,10 @@ struct Vendor {
 
 async fn vendor_endpoint(State(v): State<Arc<Vendor>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let keys = fixture_keys();
-    let parsed = crypto::python::loads_bytes(&body).expect("the request body is JSON");
+    let parsed = ssencrypt::python::loads_bytes(&body).expect("the request body is JSON");
     let signed = SignedHeaders::from_header_map(&headers).expect("signed headers");
     let auth = headers.get("authorization").and_then(|h| h.to_str().ok()).expect("Authorization");
-    crypto::verify_authorization(auth, "POST", &signed, &parsed, &keys.access_key, &keys.secret_key)
+    ssencrypt::verify_authorization(auth, "POST", &signed, &parsed, &keys.access_key, &keys.secret_key)
         .expect("the request signature verifies");
     v.received.lock().expect("lock").push(serde_json::from_slice(&body).expect("json"));
     StatusCode::from_u16(*v.answer.lock().expect("lock")).expect("status")
@@ -61,19 +61,20 @@ fn submit_body(with_id: bool, name: Option<&str>) -> String {
 
 /// A callback signed with `secret` (the fixture secret unless forged), dated `date`.
 fn callback(body: &Value, date: &str, access: &str, secret: &str) -> Request<Body> {
-    let py = crypto::PyValue::from(body);
+    let py = ssencrypt::PyValue::from(body);
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date)]);
-    let sig = crypto::sign_message(secret, &crypto::signing_string("POST", &headers, &py).expect("signing string"));
+    let sig =
+        ssencrypt::sign_message(secret, &ssencrypt::signing_string("POST", &headers, &py).expect("signing string"));
     Request::post("/verify_student/results_callback")
         .header("content-type", "application/json")
         .header("date", date)
-        .header("authorization", crypto::authorization_header(access, &sig))
+        .header("authorization", ssencrypt::authorization_header(access, &sig))
         .body(Body::from(py.wire_json()))
         .expect("request")
 }
 
 fn now_date(app: &TestApp) -> String {
-    crypto::http_date(app.services.clock.now())
+    ssencrypt::http_date(app.services.clock.now())
 }
 
 async fn the_attempt(app: &TestApp, username: &str) -> attempts::PhotoVerification {
@@ -107,14 +108,14 @@ async fn full_path(db: &TestDb) {
     assert_eq!(the_attempt(&app, "ada").await.status(), AttemptStatus::Submitted);
 
     // The vendor fetches both photos through their URLs and decrypts them with its key.
-    let private = crypto::parse_private_key(&keys.private_pem).expect("key");
+    let private = ssencrypt::parse_private_key(&keys.private_pem).expect("key");
     let http = reqwest::Client::new();
     for (url_field, key_field) in [("UserPhoto", "UserPhotoKey"), ("PhotoID", "PhotoIDKey")] {
         let url = req[url_field].as_str().expect("url");
         let text =
             http.get(url).send().await.expect("fetch").error_for_status().expect("200").bytes().await.expect("body");
-        let aes = crypto::unwrap_photo_key(req[key_field].as_str().expect("key"), &private).expect("unwrap");
-        assert_eq!(crypto::decode_and_decrypt(&text, &aes).expect("decrypt"), jpeg_bytes(300));
+        let aes = ssencrypt::unwrap_photo_key(req[key_field].as_str().expect("key"), &private).expect("unwrap");
+        assert_eq!(ssencrypt::decode_and_decrypt(&text, &aes).expect("decrypt"), jpeg_bytes(300));
         // A URL altered to reach another photo, or without its signature, is refused.
         let tampered = url.replace("signature=", "signature=0");
         assert_eq!(http.get(&tampered).send().await.expect("fetch").status(), 404);
@@ -198,8 +199,8 @@ async fn refused_callbacks_change_nothing(db: &TestDb) {
     Runner::new(app.services.clone(), "test").run_until_idle().await;
     let attempt = the_attempt(&app, "ada").await;
     let pass = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": ""});
-    let stale = crypto::http_date(app.services.clock.now() - chrono::Duration::minutes(6));
-    let future = crypto::http_date(app.services.clock.now() + chrono::Duration::minutes(6));
+    let stale = ssencrypt::http_date(app.services.clock.now() - chrono::Duration::minutes(6));
+    let future = ssencrypt::http_date(app.services.clock.now() + chrono::Duration::minutes(6));
     let unknown = json!({"EdX-ID": "00000000-0000-0000-0000-000000000000", "Result": "PASS"});
     let odd = json!({"EdX-ID": attempt.receipt_id, "Result": "MAYBE"});
     let date = now_date(&app);
@@ -455,7 +456,7 @@ async fn migrated_face_photo_uses_the_site_key() {
     let attempt = the_attempt(&app, "ada").await;
     // Make it look migrated: face re-encrypted under the site key, no per-attempt face key.
     let face = attempt.face_image_ref.clone().expect("face");
-    let text = crypto::encrypt_and_encode(&jpeg_bytes(300), &site_key).expect("encrypt");
+    let text = ssencrypt::encrypt_and_encode(&jpeg_bytes(300), &site_key).expect("encrypt");
     app.services.vault.put(&face, text.into_bytes()).await.expect("put");
     let mut conn = app.services.store.conn().await.expect("conn");
     sqlx::query("update photo_verification set user_photo_key = '' where attempt_id = $1")
@@ -465,7 +466,7 @@ async fn migrated_face_photo_uses_the_site_key() {
         .expect("update");
     let migrated = attempts::by_id(&mut conn, attempt.id).await.expect("q").expect("row");
     drop(conn);
-    let private = crypto::parse_private_key(&keys.private_pem).expect("key");
+    let private = ssencrypt::parse_private_key(&keys.private_pem).expect("key");
     let now = app.services.clock.now();
     let first = server::vendors::software_secure::build_request(&app.services, &migrated, now).await.expect("request");
     let second = server::vendors::software_secure::build_request(&app.services, &migrated, now).await.expect("request");
@@ -474,9 +475,9 @@ async fn migrated_face_photo_uses_the_site_key() {
         v["UserPhotoKey"].as_str().expect("key").to_owned()
     };
     assert_ne!(field(&first), field(&second), "fresh OAEP randomness on every request");
-    assert_eq!(crypto::unwrap_photo_key(&field(&first), &private).expect("unwrap"), site_key);
+    assert_eq!(ssencrypt::unwrap_photo_key(&field(&first), &private).expect("unwrap"), site_key);
     let stored = app.services.vault.get(&face).await.expect("get");
-    assert_eq!(crypto::decode_and_decrypt(&stored, &site_key).expect("decrypt"), jpeg_bytes(300));
+    assert_eq!(ssencrypt::decode_and_decrypt(&stored, &site_key).expect("decrypt"), jpeg_bytes(300));
 }
 
 /// The submission job records `submitted` while the vendor's verdict arrives at the same

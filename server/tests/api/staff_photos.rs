@@ -13,13 +13,13 @@ use axum::{
 use serde_json::{Value, json};
 use server::{
     cli::debug,
-    crypto::{self, PyValue},
     store::{
         attempts::{self, PhotoVerification},
         staff_actions::{self, Action, StaffAction},
         users,
     },
 };
+use ssencrypt::PyValue;
 
 /// The face photo and the ID photo differ, so a mix-up shows.
 fn face() -> Vec<u8> {
@@ -120,7 +120,7 @@ async fn photo_urls(db: &TestDb) {
     // Each URL expires after the configured lifetime and serves the sealed photo, which the
     // vendor's key opens to the original.
     let expires = app.services.clock.now().timestamp() + app.services.cfg.software_secure.photo_url_ttl_secs;
-    let private = crypto::parse_private_key(fixture_keys().private_pem).expect("private key");
+    let private = ssencrypt::parse_private_key(fixture_keys().private_pem).expect("private key");
     let http = reqwest::Client::new();
     for (field, key_field, object, original) in [
         ("PhotoID", "PhotoIDKey", format!("photo_id/{rid}"), id_photo()),
@@ -132,8 +132,8 @@ async fn photo_urls(db: &TestDb) {
         let text = http.get(url).send().await.expect("fetch").error_for_status().expect("200").bytes().await;
         let text = text.expect("body");
         assert_eq!(text, app.services.vault.get(&object).await.expect("sealed photo"), "{field}");
-        let aes = crypto::unwrap_photo_key(v[key_field].as_str().expect("key"), &private).expect("unwrap");
-        assert_eq!(crypto::decode_and_decrypt(&text, &aes).expect("decrypt"), original, "{field}");
+        let aes = ssencrypt::unwrap_photo_key(v[key_field].as_str().expect("key"), &private).expect("unwrap");
+        assert_eq!(ssencrypt::decode_and_decrypt(&text, &aes).expect("decrypt"), original, "{field}");
     }
 
     let log = audit_log(&app).await;
@@ -206,10 +206,11 @@ on_both_backends!(staff_decrypt, decrypt);
 /// The signing vectors' bodies as Python decoded them (big integers included), with the
 /// vectors themselves.
 fn signing_vectors() -> Vec<(Value, PyValue)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssencrypt.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ssencrypt/tests/fixtures/ssencrypt.json");
     let text = std::fs::read_to_string(path).expect("fixtures");
     let doc: Value = serde_json::from_str(&text).expect("JSON");
-    let Some(PyValue::List(bodies)) = crypto::python::loads(&text).expect("Python JSON").get("signing").cloned() else {
+    let Some(PyValue::List(bodies)) = ssencrypt::python::loads(&text).expect("Python JSON").get("signing").cloned()
+    else {
         panic!("signing is a list");
     };
     let vectors = doc["signing"].as_array().expect("signing").clone();
@@ -244,7 +245,7 @@ fn debug_sign_reproduces_the_signing_vectors() {
     assert_eq!(checked, 19, "every vector that signs just Content-Type and Date");
 
     // The full outbound request vector: its body bytes sign to its Authorization header.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssencrypt.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ssencrypt/tests/fixtures/ssencrypt.json");
     let doc: Value = serde_json::from_slice(&std::fs::read(path).expect("fixtures")).expect("JSON");
     let r = &doc["full_request"];
     let keys = fixture_keys();
@@ -278,23 +279,23 @@ fn debug_sign_refuses_bad_input() {
 #[test]
 fn debug_encrypt_round_trips() {
     let keys = fixture_keys();
-    let public = crypto::parse_public_key(&keys.public_pem).expect("public key");
-    let private = crypto::parse_private_key(&keys.private_pem).expect("private key");
+    let public = ssencrypt::parse_public_key(&keys.public_pem).expect("public key");
+    let private = ssencrypt::parse_private_key(&keys.private_pem).expect("private key");
     let photo = jpeg_bytes(1000);
     let out = debug::encrypt(&photo, None, Some(&public)).expect("encrypts");
-    let key = crypto::key_from_hex(&out.key_hex).expect("hex key");
+    let key = ssencrypt::key_from_hex(&out.key_hex).expect("hex key");
     assert_eq!(key.len(), 32, "a fresh AES-256 key");
-    assert_eq!(crypto::decode_and_decrypt(&out.encoded, &key).expect("decrypts"), photo);
+    assert_eq!(ssencrypt::decode_and_decrypt(&out.encoded, &key).expect("decrypts"), photo);
     let (id_key, face_key) = (out.photo_id_key.clone().expect("PhotoIDKey"), out.user_photo_key.clone().expect("key"));
     assert_eq!((id_key.len(), face_key.len()), (349, 344), "the two field forms");
-    assert_eq!(crypto::unwrap_photo_key(&id_key, &private).expect("unwrap"), key);
-    assert_eq!(crypto::unwrap_photo_key(&face_key, &private).expect("unwrap"), key);
+    assert_eq!(ssencrypt::unwrap_photo_key(&id_key, &private).expect("unwrap"), key);
+    assert_eq!(ssencrypt::unwrap_photo_key(&face_key, &private).expect("unwrap"), key);
     assert_ne!(debug::encrypt(&photo, None, None).expect("encrypts").key_hex, out.key_hex, "random keys");
 
     // A given key (AES-128 here) is used as is: the output is Open edX's encrypt_and_encode.
     let hex = "f824f4c6c9cd5f1a2d7e7c8d3b1e8292";
     let given = debug::encrypt(&photo, Some(hex), None).expect("encrypts");
-    let expected = crypto::encrypt_and_encode(&photo, &crypto::key_from_hex(hex).expect("hex")).expect("encrypt");
+    let expected = ssencrypt::encrypt_and_encode(&photo, &ssencrypt::key_from_hex(hex).expect("hex")).expect("encrypt");
     assert_eq!((given.key_hex.as_str(), given.encoded.as_str()), (hex, expected.as_str()));
     assert_eq!((&given.photo_id_key, &given.user_photo_key), (&None, &None), "no vendor key, nothing wrapped");
     let json: Value = serde_json::from_str(&debug::render_encrypt_json(&given, None)).expect("JSON");

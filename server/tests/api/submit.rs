@@ -38,9 +38,9 @@ async fn good_path(db: &TestDb) {
     let key = mine[0].face_image_ref.clone().expect("face ref");
     // Stored sealed: the vault holds encrypted text that decrypts, with the vendor's key, to the photo.
     let stored = app.services.vault.get(&key).await.expect("stored");
-    let private = server::crypto::parse_private_key(crate::support::fixture_keys().private_pem).expect("key");
-    let aes_key = server::crypto::unwrap_photo_key(&mine[0].user_photo_key, &private).expect("unwrap");
-    assert_eq!(server::crypto::decode_and_decrypt(&stored, &aes_key).expect("decrypt"), jpeg_bytes(100));
+    let private = ssencrypt::parse_private_key(crate::support::fixture_keys().private_pem).expect("key");
+    let aes_key = ssencrypt::unwrap_photo_key(&mine[0].user_photo_key, &private).expect("unwrap");
+    assert_eq!(ssencrypt::decode_and_decrypt(&stored, &aes_key).expect("decrypt"), jpeg_bytes(100));
     assert_eq!(db.photo_files().len(), 2, "face and ID photo");
     crate::support::assert_no_plaintext_photos(db);
 

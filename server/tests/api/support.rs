@@ -125,9 +125,9 @@ pub struct FixtureKeys {
     pub secret_key: String,
 }
 
-/// Reads the keys from `tests/fixtures/ssencrypt.json`.
+/// Reads the keys from `ssencrypt/tests/fixtures/ssencrypt.json` (the vectors live with the crate).
 pub fn fixture_keys() -> FixtureKeys {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssencrypt.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ssencrypt/tests/fixtures/ssencrypt.json");
     let json: Value = serde_json::from_slice(&std::fs::read(path).expect("fixtures")).expect("json");
     let k = &json["keys"];
     let s = |name: &str| k[name].as_str().expect("key field").to_owned();

@@ -13,7 +13,8 @@ use axum::{
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
-use server::{config::Config, store::users, vendors::hosted::signature};
+use server::{config::Config, store::users};
+use ssencrypt::webhook_signature as signature;
 use std::time::Duration;
 
 const JWT_SECRET: &str = "trust-auth-lms-jwt-secret-0123456789";

@@ -10,20 +10,21 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    crypto::{self, SignedHeaders},
     store::{attempts, users},
     vendors::{self, VendorError},
 };
+use ssencrypt::SignedHeaders;
 
 fn callback(body: &Value, date: &str, secret: &str) -> Request<Body> {
     let keys = fixture_keys();
-    let py = crypto::PyValue::from(body);
+    let py = ssencrypt::PyValue::from(body);
     let headers = SignedHeaders::from_pairs([("Content-Type", "application/json"), ("Date", date)]);
-    let sig = crypto::sign_message(secret, &crypto::signing_string("POST", &headers, &py).expect("signing string"));
+    let sig =
+        ssencrypt::sign_message(secret, &ssencrypt::signing_string("POST", &headers, &py).expect("signing string"));
     Request::post("/callbacks/software_secure")
         .header("content-type", "application/json")
         .header("date", date)
-        .header("authorization", crypto::authorization_header(&keys.access_key, &sig))
+        .header("authorization", ssencrypt::authorization_header(&keys.access_key, &sig))
         .body(Body::from(py.wire_json()))
         .expect("request")
 }
@@ -51,7 +52,7 @@ async fn software_secure_through_the_plugin(db: &TestDb) {
     assert_eq!(attempt.status(), AttemptStatus::Ready);
 
     // The generic route hands the callback to the plugin, which verifies it as before.
-    let date = crypto::http_date(app.services.clock.now());
+    let date = ssencrypt::http_date(app.services.clock.now());
     let body = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": "", "MessageType": "ok"});
     let (s, _) = app.json(callback(&body, &date, "a forged secret")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Vendor, token};
-use crate::vendors::hosted::signature;
+use ssencrypt::webhook_signature;
 
 /// Tries per webhook.
 const TRIES: u32 = 5;
@@ -30,13 +30,16 @@ pub(super) async fn send(vendor: &Vendor, id: &str, status: &str) {
             tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
         }
         // Signed at each try, so a late retry is not refused as stale.
-        let header =
-            signature::sign(vendor.config.webhook_secret.as_bytes(), chrono::Utc::now().timestamp(), body.as_bytes());
+        let header = webhook_signature::sign(
+            vendor.config.webhook_secret.as_bytes(),
+            chrono::Utc::now().timestamp(),
+            body.as_bytes(),
+        );
         let res = vendor
             .client
             .post(&url)
             .header("content-type", "application/json")
-            .header(signature::HEADER, header)
+            .header(webhook_signature::HEADER, header)
             .body(body.clone())
             .send()
             .await;

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::Harness;
-use crate::crypto::http_date;
+use ssencrypt::http_date;
 
 /// Long enough for a wrongly started background task to have called back.
 const QUIET: Duration = Duration::from_millis(400);
@@ -68,7 +68,7 @@ async fn unusable_photos_fail() {
     let mut garbage = h.submission("r-garbage", "Ada");
     let (url, key) = h.add_photo("not-an-image", b"plain text, not a JPEG");
     garbage["UserPhoto"] = json!(url);
-    garbage["UserPhotoKey"] = json!(crate::crypto::user_photo_key(&key, &h.keys.public).unwrap());
+    garbage["UserPhotoKey"] = json!(ssencrypt::user_photo_key(&key, &h.keys.public).unwrap());
     assert_eq!(h.post(&garbage).await.0, 200);
     assert_eq!(h.finished("r-garbage").await["result"], "FAIL");
 

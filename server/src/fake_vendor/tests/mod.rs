@@ -1,7 +1,7 @@
 //! End-to-end tests of the fake vendor, in process: the vendor on an ephemeral port, and a
 //! "peer" axum server playing Vouch's side (the photo URLs and the results callback).
 //!
-//! The RSA key pair and API keys are the fixtures' (`tests/fixtures/ssencrypt.json`).
+//! The RSA key pair and API keys are the fixtures' (`ssencrypt/tests/fixtures/ssencrypt.json`).
 
 mod cases;
 
@@ -19,8 +19,8 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{FakeVendorConfig, spawn};
-use crate::crypto::python::{PyValue, loads_bytes};
-use crate::crypto::{
+use ssencrypt::python::{PyValue, loads_bytes};
+use ssencrypt::{
     PublicKey, SignedHeaders, authorization_header, encrypt_and_encode, http_date, parse_public_key, photo_id_key,
     sign_message, signing_string, user_photo_key, verify_authorization,
 };
@@ -40,7 +40,7 @@ struct Keys {
 }
 
 fn keys() -> Keys {
-    let doc: Value = serde_json::from_str(include_str!("../../../tests/fixtures/ssencrypt.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../../../../ssencrypt/tests/fixtures/ssencrypt.json")).unwrap();
     let text = |name: &str| doc["keys"][name].as_str().unwrap().to_owned();
     Keys {
         private_pem: text("rsa_private_pkcs8_pem"),

@@ -12,7 +12,6 @@
 //!    attempt through `service::api::update_verification_attempt`.
 
 pub mod client;
-pub mod signature;
 
 use super::{HOSTED, Handoff, IdvVendor, VendorError};
 use crate::service::{Services, hosted as flow};

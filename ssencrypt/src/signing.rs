@@ -174,7 +174,7 @@ pub fn http_date(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::python::loads;
+    use crate::python::loads;
 
     const DATE: &str = "Tue, 15 Nov 1994 08:12:31 GMT";
 

@@ -2,7 +2,7 @@
 //! CPython's `str()`, `repr()` and `json.dumps()`. Expected texts were produced by
 //! CPython 3.11.
 
-use crate::crypto::python::{MAX_DEPTH, PyValue, float_repr, loads, loads_bytes};
+use crate::python::{MAX_DEPTH, PyValue, float_repr, loads, loads_bytes};
 
 fn int(s: &str) -> PyValue {
     PyValue::Int(s.to_owned())

@@ -12,6 +12,9 @@
 //! - [`python`]: JSON parsed and rendered the way Python does it, because the signing
 //!   string depends on Python's `str()`/`repr()` of the decoded body.
 //! - [`b64`]: the base64 variants in play, including Python's lenient decoder.
+//! - [`webhook_signature`]: not Software Secure's: the timestamped HMAC signature of the
+//!   hosted vendor's webhooks (Stripe/Persona style), here so that every signature Vouch
+//!   checks lives in one crate that depends on nothing of Vouch.
 //!
 //! These are compatibility primitives, not a modern design: the IV is deterministic, CBC
 //! has no MAC and OAEP uses SHA-1 (spec §9). Callers add what the wire format cannot.
@@ -22,6 +25,7 @@ pub mod b64;
 pub mod python;
 pub mod rsa;
 pub mod signing;
+pub mod webhook_signature;
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::PyValue;
-use crate::crypto::CryptoError;
+use crate::CryptoError;
 
 /// Deepest nesting [`loads`] accepts. CPython stops near 1000 with a `RecursionError`
 /// (a 500 in Open edX); a fixed, lower limit keeps our stack safe on hostile bodies.

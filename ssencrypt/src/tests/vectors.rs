@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use sha2::{Digest as _, Sha256};
 
 use super::{assert_fields, doc, hex, list, s, sha256_hex, unhex};
-use crate::crypto::b64::{b64encode, encodebytes, lenient_b64decode, urlsafe_b64encode};
-use crate::crypto::rsa::rsa_encrypt_with_seed;
-use crate::crypto::*;
+use crate::b64::{b64encode, encodebytes, lenient_b64decode, urlsafe_b64encode};
+use crate::rsa::rsa_encrypt_with_seed;
+use crate::*;
 
 /// `det_bytes(label, n)`: SHA-256(label || u32be(i)) blocks, truncated to `n`.
 fn det_bytes(label: &str, n: usize) -> Vec<u8> {

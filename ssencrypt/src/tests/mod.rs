@@ -1,7 +1,7 @@
 //! Tests of the crypto module beyond each file's unit tests.
 //!
 //! `vectors` and `vectors_signing` reproduce every vector of
-//! `server/tests/fixtures/ssencrypt.json` (a copy of `shared/vectors/ssencrypt.json`,
+//! `ssencrypt/tests/fixtures/ssencrypt.json` (a copy of `shared/vectors/ssencrypt.json`,
 //! generated against edx-platform's `ssencrypt.py`). Each section has one test, and each
 //! test first asserts the exact field names of its entries, so a field or section added
 //! to the file fails until it is checked. `props` holds the property tests and `python`
@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-pub(super) const FILE: &str = include_str!("../../../tests/fixtures/ssencrypt.json");
+pub(super) const FILE: &str = include_str!("../../tests/fixtures/ssencrypt.json");
 
 pub(super) fn doc() -> Value {
     serde_json::from_str(FILE).expect("fixture is JSON")

@@ -1,14 +1,14 @@
 //! Throughput of photo encryption (`encrypt_and_encode`: PKCS#7, AES-256-CBC, URL-safe
 //! base64) at the sizes photos have: 1 MiB and the 5 MiB upload limit.
 //!
-//! Run: `cargo bench -p server --bench crypto -- --quick`. Compare with
+//! Run: `cargo bench -p ssencrypt --bench crypto -- --quick`. Compare with
 //! `openssl speed -evp aes-256-cbc`: CBC encryption is sequential, so expect the AES part
 //! to be bound by one core, with base64 and the copies on top.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use server::crypto::{aes_encrypt, decode_and_decrypt, encrypt_and_encode};
+use ssencrypt::{aes_encrypt, decode_and_decrypt, encrypt_and_encode};
 
 /// Sizes measured, in bytes.
 const SIZES: [usize; 2] = [1 << 20, 5 << 20];

@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 
-use crate::crypto::b64::{encodebytes, lenient_b64decode, urlsafe_b64encode};
-use crate::crypto::python::{self, PyValue, float_repr};
-use crate::crypto::*;
+use crate::b64::{encodebytes, lenient_b64decode, urlsafe_b64encode};
+use crate::python::{self, PyValue, float_repr};
+use crate::*;
 
 /// A random AES key of each allowed length.
 fn aes_key() -> impl Strategy<Value = Vec<u8>> {
@@ -18,7 +18,7 @@ fn aes_key() -> impl Strategy<Value = Vec<u8>> {
 
 /// The test-only RSA key pair of the vectors file (never used outside tests).
 fn test_keys() -> (PublicKey, PrivateKey) {
-    let doc: serde_json::Value = serde_json::from_str(include_str!("../../../tests/fixtures/ssencrypt.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/ssencrypt.json")).unwrap();
     let keys = &doc["keys"];
     (
         parse_public_key(keys["rsa_public_spki_pem"].as_str().unwrap()).unwrap(),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{FILE, assert_fields, doc, list, s, sha256_hex, unhex};
-use crate::crypto::python::{self, PyValue};
-use crate::crypto::*;
+use crate::python::{self, PyValue};
+use crate::*;
 
 /// The signing vectors' bodies as Python decoded them: parsed with [`python::loads`]
 /// from the file text, because `serde_json` turns integers beyond 64 bits into floats.
