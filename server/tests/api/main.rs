@@ -37,6 +37,7 @@ mod reasons;
 mod rest;
 mod retention;
 mod retention_process;
+mod review_concurrency;
 mod review_flow;
 mod review_rules;
 mod review_support;
