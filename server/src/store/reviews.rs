@@ -347,3 +347,15 @@ pub async fn end_alert_episode(conn: &mut Conn, now: DateTime<Utc>) -> StoreResu
         .await?;
     Ok(())
 }
+
+/// Clears reviewers' notes about a retired learner's attempts (free text that may name them).
+pub async fn scrub_user(conn: &mut Conn, user: UserId) -> StoreResult<()> {
+    sqlx::query(
+        "update review_decision set note = '' where attempt_id in (select attempt_id from review_item where user_id = $1)",
+    )
+    .bind(user.0)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("update review_item set first_note = '' where user_id = $1").bind(user.0).execute(conn).await?;
+    Ok(())
+}

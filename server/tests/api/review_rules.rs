@@ -183,3 +183,33 @@ async fn second_look(db: &TestDb) {
     assert_eq!(decisions, 5, "every decision is recorded, first denials included");
 }
 on_both_backends!(second_look_makes_a_denial_final_only_with_a_different_reviewer, second_look);
+
+async fn retired_notes(db: &TestDb) {
+    let mut cfg = in_house_config(db);
+    cfg.review.second_review_for_denials = true;
+    let app = TestApp::with_config(db, cfg).await;
+    let rita = reviewer(&app, "rita").await;
+    let (_, receipt) = learner_submits(&app, "ada").await;
+    claim(&app, &rita).await;
+    let note = "looks like Ada King from the 2019 cohort";
+    decide(&app, &rita, &receipt, json!({"decision": "deny", "reasons": two_reasons(), "note": note})).await;
+    let notes = |app: &TestApp| {
+        let store = app.services.store.clone();
+        async move {
+            let mut conn = store.conn().await.expect("conn");
+            let d: Vec<(String,)> =
+                sqlx::query_as("select note from review_decision").fetch_all(&mut *conn).await.expect("q");
+            let i: Vec<(String,)> =
+                sqlx::query_as("select first_note from review_item").fetch_all(&mut *conn).await.expect("q");
+            (d, i)
+        }
+    };
+    assert_eq!(notes(&app).await, (vec![(note.to_owned(),)], vec![(note.to_owned(),)]));
+    let ada = server::store::users::by_username(&mut app.services.store.conn().await.expect("c"), "ada")
+        .await
+        .expect("q")
+        .expect("ada");
+    server::service::retire::retire_user(&app.services, ada.id).await.expect("retired");
+    assert_eq!(notes(&app).await, (vec![(String::new(),)], vec![(String::new(),)]), "reviewers' notes are scrubbed");
+}
+on_both_backends!(retiring_a_learner_scrubs_reviewers_notes, retired_notes);
