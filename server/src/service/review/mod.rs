@@ -87,16 +87,19 @@ impl From<StoreError> for ReviewError {
 
 impl From<ReviewError> for AppError {
     fn from(e: ReviewError) -> Self {
-        let code = match &e {
+        let code = match e {
+            ReviewError::Service(inner) => return inner.into(),
             ReviewError::NotFound => ErrorCode::NotFound,
             ReviewError::NotClaimHolder => ErrorCode::NotClaimHolder,
             ReviewError::OwnAttempt => ErrorCode::OwnAttempt,
             ReviewError::AlreadyDecided => ErrorCode::AlreadyDecided,
-            ReviewError::InvalidReasons(_) => ErrorCode::InvalidReasons,
-            ReviewError::Invalid(_) => ErrorCode::InvalidRequest,
-            ReviewError::Service(_) => {
-                let ReviewError::Service(inner) = e else { unreachable!("matched above") };
-                return inner.into();
+            ReviewError::InvalidReasons(ref m) | ReviewError::Invalid(ref m) => {
+                let code = if matches!(e, ReviewError::InvalidReasons(_)) {
+                    ErrorCode::InvalidReasons
+                } else {
+                    ErrorCode::InvalidRequest
+                };
+                return AppError::new(code, m.clone());
             }
         };
         AppError::new(code, capitalised(&e.to_string()))
