@@ -38,5 +38,7 @@ pub async fn scrub(conn: &mut Conn, user: UserId) -> StoreResult<u64> {
     // Events and verified names carry names and the email too.
     super::outbox::scrub_user(conn, user).await?;
     super::verified_names::scrub_user(conn, user).await?;
+    // Reviewers' notes are free text about the learner.
+    super::reviews::scrub_user(conn, user).await?;
     Ok(n)
 }
