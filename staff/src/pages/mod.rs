@@ -79,8 +79,24 @@ fn NotAllowed(username: Option<String>) -> impl IntoView {
 /// `/staff`) for a reviewer who is not staff.
 #[component]
 fn Console(username: String, staff: bool) -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <a class="brand" href="/staff">"Vouch staff"</a>
+                <Nav staff=staff/>
+                <span class="whoami">"Signed in as " {username}</span>
+            </header>
+            <main id="main" class="container console" tabindex="-1"><Pages staff=staff/></main>
+        </Router>
+    }
+}
+
+/// The routes (inside the router): all of them for staff, the Review page for reviewers.
+#[component]
+fn Pages(staff: bool) -> impl IntoView {
     let not_found = || view! { <PageTitle>"Not found"</PageTitle><p>"No such page in the console."</p> };
-    let routes = if staff {
+    if staff {
         view! {
             <Routes fallback=not_found>
                 <Route path=path!("/staff") view=search::SearchPage/>
@@ -100,17 +116,6 @@ fn Console(username: String, staff: bool) -> impl IntoView {
             </Routes>
         }
         .into_any()
-    };
-    view! {
-        <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
-            <header class="topbar">
-                <a class="brand" href="/staff">"Vouch staff"</a>
-                <Nav staff=staff/>
-                <span class="whoami">"Signed in as " {username}</span>
-            </header>
-            <main id="main" class="container console" tabindex="-1">{routes}</main>
-        </Router>
     }
 }
 

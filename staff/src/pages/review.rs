@@ -58,13 +58,17 @@ impl Review {
 
     /// Ends the claim on screen and puts the focus on "Claim next", the next thing to do.
     fn done(self, message: String) {
+        self.step.set(Step::Idle);
         self.details.set(None);
         self.selected.set(Vec::new());
         self.note.set(String::new());
         self.notice.set(Some((true, message)));
-        if let Some(b) = self.claim_button.get_untracked() {
-            let _ = b.focus();
-        }
+        // After the button is enabled again on screen (a disabled button takes no focus).
+        request_animation_frame(move || {
+            if let Some(b) = self.claim_button.get_untracked() {
+                let _ = b.focus();
+            }
+        });
     }
 
     fn claim(self) {

@@ -1,6 +1,7 @@
 //! One photo of the attempt under review, with zoom and rotate controls. The steps are CSS
-//! classes (the console's Content Security Policy allows no inline style), and the frame
-//! scrolls, so a zoomed photo can be panned with the mouse, touch or the arrow keys.
+//! classes (the console's Content Security Policy allows no inline style): the zoom sizes a
+//! canvas inside a scrolling frame, so a zoomed photo can be panned with the mouse, touch or
+//! the arrow keys; the rotation turns the photo inside that canvas, fitted to it.
 
 use leptos::prelude::*;
 
@@ -12,7 +13,8 @@ const ZOOMS: [u32; 4] = [100, 150, 200, 300];
 pub fn ReviewPhoto(what: &'static str, src: String, id: &'static str) -> impl IntoView {
     let zoom = RwSignal::new(0usize);
     let turns = RwSignal::new(0u32);
-    let class = move || format!("z{} r{}", zoom.get(), turns.get());
+    let zoom_class = move || format!("photo-canvas z{}", zoom.get());
+    let turn_class = move || format!("r{}", turns.get());
     let zoom_text = move || format!("{} %", ZOOMS[zoom.get()]);
     let capital = {
         let mut c = what.to_owned();
@@ -26,7 +28,9 @@ pub fn ReviewPhoto(what: &'static str, src: String, id: &'static str) -> impl In
             <figcaption>{capital.clone()}</figcaption>
             // Focusable, so a keyboard can scroll a zoomed photo.
             <div class="photo-frame" tabindex="0" role="group" aria-label=format!("{capital}, scroll to pan")>
-                <img id=id src=src alt=format!("The learner's {what}") class=class/>
+                <div class=zoom_class>
+                    <img id=id src=src alt=format!("The learner's {what}") class=turn_class/>
+                </div>
             </div>
             <div class="photo-tools" role="group" aria-label=format!("{capital} controls")>
                 <button type="button" aria-label=format!("Zoom out of the {what}")

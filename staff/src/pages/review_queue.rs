@@ -36,7 +36,13 @@ pub fn QueueCounter(refresh: RwSignal<u32>) -> impl IntoView {
             Err(e) => view! { <span class="error">{e.message}</span> }.into_any(),
         })
     };
-    view! { <p id="queue-counter" class="queue-counter" aria-live="polite">{line}</p> }
+    // Inside a Transition: a resource read outside one would hold the whole page back (the
+    // console's Suspense), and the page title could not take the focus.
+    view! {
+        <p id="queue-counter" class="queue-counter" aria-live="polite">
+            <Transition fallback=|| "Reading the queue…">{line}</Transition>
+        </p>
+    }
 }
 
 /// The queue's figures as a card of the Operations page.
