@@ -39,6 +39,14 @@ pub enum ErrorCode {
     Internal,
     /// The course's verification deadline has passed: nothing can be submitted for it.
     DeadlinePassed,
+    /// In-house review: the caller does not hold a live claim on the attempt.
+    NotClaimHolder,
+    /// In-house review: a denial's reasons are missing or not Open edX's reason codes.
+    InvalidReasons,
+    /// In-house review: a reviewer may not claim or decide their own attempt.
+    OwnAttempt,
+    /// In-house review: the attempt was decided already.
+    AlreadyDecided,
 }
 
 impl ErrorCode {
@@ -49,7 +57,13 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::InvalidRequest | Self::InvalidImage | Self::CannotVerifyNow | Self::DeadlinePassed => 400,
+            Self::InvalidRequest
+            | Self::InvalidImage
+            | Self::CannotVerifyNow
+            | Self::DeadlinePassed
+            | Self::InvalidReasons => 400,
+            Self::NotClaimHolder | Self::OwnAttempt => 403,
+            Self::AlreadyDecided => 409,
             Self::PayloadTooLarge => 413,
             Self::Conflict => 409,
             Self::RateLimited => 429,

@@ -40,6 +40,8 @@ pub struct Config {
     pub idv: crate::vendors::config::IdvConfig,
     /// `[lti]`: the LTI 1.1 tool provider.
     pub lti: crate::lti::LtiConfig,
+    /// `[review]`: the in-house review queue (vendor `in_house`).
+    pub review: crate::service::review::config::ReviewConfig,
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
@@ -596,6 +598,7 @@ impl Config {
         }
         self.events.validate().map_err(ConfigError::Invalid)?;
         self.idv.validate().map_err(ConfigError::Invalid)?;
+        self.review.validate(&self.idv.vendor).map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid(invalid(
                 "verification.days_good_for",

@@ -7,6 +7,7 @@ pub mod lti;
 pub mod needs;
 pub mod photos;
 pub mod retry_config;
+pub mod review;
 pub mod serve_constant;
 
 use crate::{config::Config, store::Store};
@@ -190,6 +191,9 @@ pub enum Command {
     /// LTI 1.1: manage the consumers (LMSs) allowed to launch Vouch.
     #[command(subcommand)]
     Lti(lti::LtiCommand),
+    /// In-house review: the reviewer role and the queue's figures.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
     /// Set (or remove) a course's verification deadline.
     SetDeadline {
         /// The course key.
@@ -342,6 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PurgePhotos { dry_run, json } => photos::purge(cfg, dry_run, json).await,
         Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, dry_run, grace_secs, json).await,
         Command::Lti(command) => lti::run(&cfg, command).await,
+        Command::Review(command) => exit_with(review::run(cfg, command).await?),
         Command::Serve => crate::serve::serve(cfg).await,
         Command::Migrate => {
             let store = Store::connect(&cfg.database.url, 1)

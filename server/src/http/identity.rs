@@ -59,6 +59,21 @@ impl Identity {
         }
     }
 
+    /// Refuses callers who are neither staff nor holders of the `reviewer` role; for
+    /// reviewers, the proof the review services take.
+    pub fn require_reviewer(&self) -> Result<crate::service::review::ReviewerRole, ApiError> {
+        if self.staff || self.user.is_reviewer {
+            Ok(crate::service::review::ReviewerRole::checked(self.user.id, self.staff))
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden, "Only reviewers and staff may do this."))
+        }
+    }
+
+    /// Whether the caller is a reviewer (staff are).
+    pub fn is_reviewer(&self) -> bool {
+        self.staff || self.user.is_reviewer
+    }
+
     /// Whether the caller may see `username`'s data: their own, or any as staff.
     pub fn may_see(&self, username: &str) -> bool {
         self.staff || self.user.username == username

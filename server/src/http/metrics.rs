@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: request latency by route, attempts by status, the job
-//! queue, and vendor latency (recorded where the vendor is called). Gauges that come from
+//! queue, the in-house review queue, and vendor latency (recorded where the vendor is called). Gauges that come from
 //! the database are read when scraped, so they are right whichever process changed them,
 //! but at most once per [`GAUGE_TTL`] and by one request at a time: the counts are a
 //! `GROUP BY` over every attempt table, which a flood of scrapes must not turn into a
@@ -126,6 +126,30 @@ async fn record_database_gauges(state: &AppState) -> Result<(), store::StoreErro
     }
     for (kind, status, n) in store::verifications::counts_by_status(&mut conn).await? {
         metrics::gauge!("vouch_attempts", "kind" => kind, "status" => status).set(n as f64);
+    }
+    drop(conn);
+    record_review_gauges(state).await
+}
+
+/// The in-house review queue: size, oldest age, live claims, and the time from queue to
+/// decision over the last 24 hours (p50, p95; absent until something was decided).
+async fn record_review_gauges(state: &AppState) -> Result<(), store::StoreError> {
+    let s = match crate::service::review::stats::stats(&state.services).await {
+        Ok(s) => s,
+        Err(crate::service::review::ReviewError::Service(crate::service::ServiceError::Store(e))) => return Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: review gauges unavailable");
+            return Ok(());
+        }
+    };
+    metrics::gauge!("vouch_review_queue_size").set(s.size as f64);
+    metrics::gauge!("vouch_review_queue_oldest_age_seconds").set(s.oldest_age_secs as f64);
+    metrics::gauge!("vouch_review_queue_claimed").set(s.claimed as f64);
+    metrics::gauge!("vouch_review_decided_last_24h").set(s.decided_last_24h as f64);
+    for (quantile, v) in [("0.5", s.time_to_decision_p50_secs), ("0.95", s.time_to_decision_p95_secs)] {
+        if let Some(v) = v {
+            metrics::gauge!("vouch_review_time_to_decision_seconds", "quantile" => quantile).set(v as f64);
+        }
     }
     Ok(())
 }

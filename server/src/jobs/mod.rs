@@ -10,6 +10,7 @@ pub mod event_hook;
 pub mod lti_expiry;
 pub mod lti_outcome;
 pub mod photo_retention;
+pub mod review_alert;
 pub mod ss_submit;
 pub mod webhook_deliver;
 
@@ -51,6 +52,7 @@ pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
         Arc::new(lti_outcome::SendLtiOutcome),
         Arc::new(photo_retention::PhotoRetentionSweep),
         Arc::new(lti_expiry::LtiExpirySweep),
+        Arc::new(review_alert::ReviewAlert),
     ]
 }
 
@@ -113,7 +115,15 @@ impl Runner {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
         let mut next_retention = tokio::time::Instant::now();
         let mut next_lti_expiry = tokio::time::Instant::now();
+        let mut next_review_check = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_review_check {
+                let every = self.services.cfg.review.alert_check_secs.max(1);
+                next_review_check = tokio::time::Instant::now() + std::time::Duration::from_secs(every);
+                if let Err(e) = crate::service::review::alert::check(&self.services).await {
+                    tracing::warn!(error = %e, "could not check the review queue's age");
+                }
+            }
             if tokio::time::Instant::now() >= next_lti_expiry {
                 next_lti_expiry = tokio::time::Instant::now() + lti_expiry::interval(&self.services);
                 if let Err(e) = lti_expiry::schedule(&self.services).await {

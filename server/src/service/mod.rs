@@ -23,6 +23,7 @@ pub mod retention;
 pub mod retire;
 pub mod retry;
 pub mod retry_config;
+pub mod review;
 pub mod slot;
 pub mod sso;
 pub mod staff;

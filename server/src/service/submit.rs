@@ -73,6 +73,28 @@ pub async fn submit_photos(
     user: UserId,
     request: SubmitPhotosRequest,
 ) -> ServiceResult<AttemptId> {
+    submit_photos_to(services, user, request, Destination::SoftwareSecure).await
+}
+
+/// Who decides a submitted attempt, which decides the key its photos are sealed for and
+/// what happens once it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// Software Secure: sealed for the vendor's key, its submission queued as a job.
+    SoftwareSecure,
+    /// In-house review: sealed for the review key pair, `submitted` at once and queued for
+    /// a reviewer (`service::review`).
+    InHouse,
+}
+
+/// [`submit_photos`] for `destination`.
+#[tracing::instrument(skip_all, fields(user.id = %user))]
+pub async fn submit_photos_to(
+    services: &Services,
+    user: UserId,
+    request: SubmitPhotosRequest,
+    destination: Destination,
+) -> ServiceResult<AttemptId> {
     // A course whose verification deadline has passed takes nothing: refused before a photo
     // is even decoded.
     let course_key = request.course_key.clone().filter(|c| !c.is_empty());
@@ -86,11 +108,20 @@ pub async fn submit_photos(
         None => None,
     };
     let name = request.full_name.as_deref().map(validate_name).transpose()?;
-    let Some(vendor_key) = services.keys.vendor_public.clone() else {
-        return Err(ServiceError::NotConfigured(
-            "software_secure.rsa_public_key (VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY) is missing: photos are encrypted \
-             for the vendor with it; set it to the vendor's RSA public key (PEM)",
-        ));
+    let sealing_key = match destination {
+        Destination::SoftwareSecure => services.keys.vendor_public.clone(),
+        Destination::InHouse => services.keys.review_public.clone(),
+    };
+    let Some(vendor_key) = sealing_key else {
+        return Err(ServiceError::NotConfigured(match destination {
+            Destination::SoftwareSecure => {
+                "software_secure.rsa_public_key (VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY) is missing: photos are \
+                 encrypted for the vendor with it; set it to the vendor's RSA public key (PEM)"
+            }
+            Destination::InHouse => {
+                "review.rsa_public_key (VOUCH_REVIEW__RSA_PUBLIC_KEY) is missing: in_house photos are sealed with it"
+            }
+        }));
     };
 
     let (account, earlier) = {
@@ -153,7 +184,7 @@ pub async fn submit_photos(
         copy_id_photo_from,
         course_key,
     };
-    match create_ready(services, &new, name_changed.then_some(name.as_str())).await {
+    match create_ready(services, &new, name_changed.then_some(name.as_str()), destination).await {
         Ok(id) => {
             services.jobs_wake.notify_one();
             Ok(id)
@@ -182,6 +213,7 @@ async fn create_ready(
     services: &Services,
     new: &NewPhotoVerification,
     new_name: Option<&str>,
+    destination: Destination,
 ) -> ServiceResult<AttemptId> {
     let now = services.clock.now();
     let actor = Actor::Learner(new.user_id);
@@ -197,7 +229,22 @@ async fn create_ready(
     if let Some(name) = new_name {
         users::set_full_name(&mut tx, new.user_id, name).await?;
     }
-    ss_submit::enqueue(&mut tx, services, id, now).await?;
+    match destination {
+        Destination::SoftwareSecure => {
+            ss_submit::enqueue(&mut tx, services, id, now).await?;
+        }
+        Destination::InHouse => {
+            // Nothing to send anywhere: the attempt is with its reviewers as soon as it is stored.
+            let submitted = photo_lifecycle::apply(&PhotoOp::MarkSubmit, &ready, now, &services.policy())
+                .map_err(|e| ServiceError::Conflict(e.to_string()))?
+                .ok_or_else(|| ServiceError::Conflict("a ready attempt must become submitted".into()))?;
+            let vendor = Actor::Vendor(crate::vendors::IN_HOUSE.into());
+            if !attempts::save_review(&mut tx, id, ready.status, &submitted, &vendor, "queued for review", now).await? {
+                return Err(ServiceError::Conflict("the new attempt changed before it was queued".into()));
+            }
+            crate::store::reviews::enqueue(&mut tx, id, &new.receipt_id, new.user_id, now).await?;
+        }
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }

@@ -22,6 +22,7 @@ pub mod photo_retention;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;
+pub mod reviews;
 pub mod seed;
 pub mod sessions;
 pub mod sso;

@@ -18,6 +18,14 @@ pub enum Action {
     ViewPhotoUrls,
     /// Downloaded a decrypted photo of an attempt.
     DecryptPhoto,
+    /// Claimed an attempt from the in-house review queue.
+    ReviewClaim,
+    /// Read a claimed attempt's review details (names, history).
+    ReviewView,
+    /// Decided an attempt (detail: `approve`, `deny`, or `deny_first` awaiting a second look).
+    ReviewDecide,
+    /// Gave a claim back.
+    ReviewRelease,
 }
 
 impl Action {
@@ -26,6 +34,10 @@ impl Action {
         match self {
             Self::ViewPhotoUrls => "view_photo_urls",
             Self::DecryptPhoto => "decrypt_photo",
+            Self::ReviewClaim => "review_claim",
+            Self::ReviewView => "review_view",
+            Self::ReviewDecide => "review_decide",
+            Self::ReviewRelease => "review_release",
         }
     }
 }
@@ -37,6 +49,10 @@ impl std::str::FromStr for Action {
         match s {
             "view_photo_urls" => Ok(Self::ViewPhotoUrls),
             "decrypt_photo" => Ok(Self::DecryptPhoto),
+            "review_claim" => Ok(Self::ReviewClaim),
+            "review_view" => Ok(Self::ReviewView),
+            "review_decide" => Ok(Self::ReviewDecide),
+            "review_release" => Ok(Self::ReviewRelease),
             other => Err(StoreError::Corrupt(format!("unknown staff action {other:?}"))),
         }
     }

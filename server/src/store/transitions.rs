@@ -17,6 +17,8 @@ pub enum Actor {
     Staff(UserId),
     /// A vendor, by name.
     Vendor(String),
+    /// An in-house reviewer (a user with the reviewer role, or staff reviewing).
+    Reviewer(UserId),
     /// Vouch itself (jobs, commands).
     System,
 }
@@ -27,6 +29,7 @@ impl Actor {
             Self::Learner(u) => ("learner", u.to_string()),
             Self::Staff(u) => ("staff", u.to_string()),
             Self::Vendor(v) => ("vendor", v.clone()),
+            Self::Reviewer(u) => ("reviewer", u.to_string()),
             Self::System => ("system", String::new()),
         }
     }
@@ -39,7 +42,7 @@ pub struct Transition {
     pub from: Option<String>,
     /// The status after.
     pub to: String,
-    /// `learner`, `staff`, `vendor` or `system`.
+    /// `learner`, `staff`, `reviewer`, `vendor` or `system`.
     pub actor_kind: String,
     /// The actor's id or name.
     pub actor_id: String,

@@ -19,14 +19,24 @@ pub struct User {
     pub is_staff: bool,
     /// Can sign in.
     pub is_active: bool,
+    /// Holds the `reviewer` role (in-house review queue); staff are reviewers without it.
+    pub is_reviewer: bool,
 }
 
-type UserRow = (i64, String, String, String, i64, i64);
+type UserRow = (i64, String, String, String, i64, i64, i64);
 
-const COLUMNS: &str = "user_id, username, email, full_name, is_staff, is_active";
+const COLUMNS: &str = "user_id, username, email, full_name, is_staff, is_active, is_reviewer";
 
-fn from_row((id, username, email, full_name, is_staff, is_active): UserRow) -> User {
-    User { id: UserId(id), username, email, full_name, is_staff: is_staff != 0, is_active: is_active != 0 }
+fn from_row((id, username, email, full_name, is_staff, is_active, is_reviewer): UserRow) -> User {
+    User {
+        id: UserId(id),
+        username,
+        email,
+        full_name,
+        is_staff: is_staff != 0,
+        is_active: is_active != 0,
+        is_reviewer: is_reviewer != 0,
+    }
 }
 
 /// The user with this id.
@@ -73,6 +83,16 @@ pub async fn set_staff(conn: &mut Conn, user: UserId, is_staff: bool) -> StoreRe
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Grants (or revokes) the `reviewer` role; returns whether the user exists.
+pub async fn set_reviewer(conn: &mut Conn, user: UserId, is_reviewer: bool) -> StoreResult<bool> {
+    let done = sqlx::query("update app_user set is_reviewer = $1 where user_id = $2")
+        .bind(i64::from(is_reviewer))
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// What the LMS says about a user (the claims of its JWT).

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod hosted;
+pub mod in_house;
 pub mod manual;
 pub mod software_secure;
 pub mod software_secure_plugin;
@@ -21,10 +22,16 @@ pub const SOFTWARE_SECURE: &str = "software_secure";
 pub const HOSTED: &str = "hosted";
 /// The registry name of staff (manual) verification.
 pub const MANUAL: &str = "manual";
+/// The registry name of in-house review (Vouch's camera flow, decided by reviewers).
+pub const IN_HOUSE: &str = "in_house";
 
 /// Every vendor compiled in, by the name `[idv] vendor` uses.
-pub const REGISTRY: &[(&str, &dyn IdvVendor)] =
-    &[(SOFTWARE_SECURE, &software_secure_plugin::SoftwareSecure), (HOSTED, &hosted::Hosted), (MANUAL, &manual::Manual)];
+pub const REGISTRY: &[(&str, &dyn IdvVendor)] = &[
+    (SOFTWARE_SECURE, &software_secure_plugin::SoftwareSecure),
+    (HOSTED, &hosted::Hosted),
+    (MANUAL, &manual::Manual),
+    (IN_HOUSE, &in_house::InHouse),
+];
 
 /// The vendor registered as `name`.
 pub fn by_name(name: &str) -> Option<&'static dyn IdvVendor> {

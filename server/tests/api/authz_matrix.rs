@@ -140,6 +140,14 @@ const MATRIX: &[Row] = &[
     row("POST",   "/api/v1/users/{username}/retire",                          "/api/v1/users/matrix-never-here/retire",                       N,                        [401, 403, 403, 204, 401]),
     row("GET",    "/api/v1/retry-config",                                     "/api/v1/retry-config",                                         N,                        [401, 403, 403, 200, 401]),
     row("PUT",    "/api/v1/retry-config",                                     "/api/v1/retry-config",                                         J(r#"{"arguments": "--verification-ids 1"}"#), [401, 403, 403, 200, 401]),
+    // ---- /api/v1/reviews: the in-house review queue (reviewers and staff; the full matrix
+    // with a claim holder and a reviewer without the claim is in review_authz.rs) ----
+    row("POST",   "/api/v1/reviews/claim",                                    "/api/v1/reviews/claim",                                        N,                        [401, 403, 403, 204, 401]),
+    row("GET",    "/api/v1/reviews/stats",                                    "/api/v1/reviews/stats",                                        N,                        [401, 403, 403, 200, 401]),
+    row("GET",    "/api/v1/reviews/reasons",                                  "/api/v1/reviews/reasons",                                      N,                        [401, 403, 403, 200, 401]),
+    row("GET",    "/api/v1/reviews/{receipt_id}",                             "/api/v1/reviews/{receipt}",                                    N,                        [401, 403, 403, 404, 401]),
+    row("POST",   "/api/v1/reviews/{receipt_id}/decision",                    "/api/v1/reviews/{receipt}/decision",                           J(r#"{"decision": "approve"}"#), [401, 403, 403, 404, 401]),
+    row("POST",   "/api/v1/reviews/{receipt_id}/release",                     "/api/v1/reviews/{receipt}/release",                            N,                        [401, 403, 403, 404, 401]),
     // ---- outside the OpenAPI document ----
     row("GET",    "/healthz",                                                 "/healthz",                                                     N,                        [200, 200, 200, 200, 200]),
     row("GET",    "/readyz",                                                  "/readyz",                                                      N,                        [200, 200, 200, 200, 200]),

@@ -105,6 +105,11 @@ fn case(name: &'static str, status: u16, req: Request<Body>) -> Case {
     Case { name, req, status, code: None }
 }
 
+/// A refused denial: 400 `invalid_reasons`.
+fn reasons_case(name: &'static str, req: Request<Body>) -> Case {
+    Case { name, req, status: 400, code: Some("invalid_reasons") }
+}
+
 /// A refused photo upload: 400 `invalid_image`.
 fn image_case(name: &'static str, req: Request<Body>) -> Case {
     Case { name, req, status: 400, code: Some("invalid_image") }
@@ -436,6 +441,20 @@ async fn corpus(db: &TestDb) {
         case("photos: forged signature", 404, empty(at("GET", &format!("/verify_student/photos/face/{receipt}?expires=99999999999&signature=AAAA")))),
         case("photos: traversal", 404, empty(at("GET", "/verify_student/photos/face/..%2f..%2fvouch.db?expires=99999999999&signature=AAAA"))),
         case("photos: dot segments", 404, empty(at("GET", "/verify_student/photos/%2e%2e/%2e%2e/vouch.db?expires=99999999999&signature=AAAA"))),
+        // ---- the in-house review queue (more, with a claimed attempt, in review_queue.rs) ----
+        case("reviews claim: as a learner", 403, empty(as_user(at("POST", "/api/v1/reviews/claim"), &ada))),
+        case("reviews claim: GET", 405, empty(as_user(at("GET", "/api/v1/reviews/claim"), &root))),
+        case("reviews detail: SQL receipt", 404, empty(as_user(at("GET", &format!("/api/v1/reviews/{}", enc(SQL))), &root))),
+        case("reviews detail: traversal", 404, empty(as_user(at("GET", "/api/v1/reviews/..%2f..%2fvouch.db"), &root))),
+        case("reviews decision: broken JSON", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), "{\"decision\": ")),
+        case("reviews decision: text/plain", 415, with_type(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), "text/plain", "approve")),
+        case("reviews decision: unknown decision", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": SCRIPT}).to_string())),
+        case("reviews decision: reasons not a list", 422, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "deny", "reasons": "Name mismatch"}).to_string())),
+        reasons_case("reviews decision: deny without reasons", with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "deny", "reasons": []}).to_string())),
+        reasons_case("reviews decision: unknown category", with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "deny", "reasons": [{"category": SQL, "reason": "Not provided"}]}).to_string())),
+        case("reviews decision: NUL in the note", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "approve", "note": "a\u{0}b"}).to_string())),
+        case("reviews release: as a learner", 403, empty(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/release")), &ada))),
+        case("reviews stats: anonymous", 401, empty(at("GET", "/api/v1/reviews/stats"))),
         // ---- everything else ----
         case("api: unknown path", 404, empty(at("GET", "/api/v2/everything"))),
         case("healthz: POST", 405, empty(at("POST", "/healthz"))),

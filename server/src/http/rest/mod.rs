@@ -6,6 +6,7 @@ pub mod courses;
 pub mod lms;
 pub mod openapi;
 pub mod openedx;
+pub mod reviews;
 pub mod staff;
 pub mod v1;
 

@@ -82,6 +82,12 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(lms::create_sso_verification))
         .routes(routes!(lms::retire_user))
         .routes(routes!(lms::get_retry_config, lms::set_retry_config))
+        .routes(routes!(super::reviews::claim))
+        .routes(routes!(super::reviews::stats))
+        .routes(routes!(super::reviews::reasons))
+        .routes(routes!(super::reviews::detail))
+        .routes(routes!(super::reviews::decision))
+        .routes(routes!(super::reviews::release))
 }
 
 /// The document as served (JSON text, built once).

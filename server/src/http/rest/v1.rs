@@ -39,13 +39,22 @@ pub struct Me {
     pub full_name: String,
     /// Staff rights.
     pub is_staff: bool,
+    /// May use the in-house review queue (staff, or the `reviewer` role).
+    pub is_reviewer: bool,
 }
 
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "vouch",
     responses((status = 200, description = "OK", body = Me), (status = 401, description = "Not signed in")))]
 pub async fn me(who: Identity) -> Json<Me> {
-    Json(Me { username: who.user.username, email: who.user.email, full_name: who.user.full_name, is_staff: who.staff })
+    let is_reviewer = who.is_reviewer();
+    Json(Me {
+        username: who.user.username,
+        email: who.user.email,
+        full_name: who.user.full_name,
+        is_staff: who.staff,
+        is_reviewer,
+    })
 }
 
 /// `?search=` for the learner search.
@@ -73,7 +82,13 @@ pub async fn search_users(
     let (p, size) = page.resolve()?;
     let results = users
         .into_iter()
-        .map(|u| Me { username: u.username, email: u.email, full_name: u.full_name, is_staff: u.is_staff })
+        .map(|u| Me {
+            is_reviewer: u.is_staff || u.is_reviewer,
+            username: u.username,
+            email: u.email,
+            full_name: u.full_name,
+            is_staff: u.is_staff,
+        })
         .collect();
     let base = url(&state, &format!("/api/v1/users?search={}", urlencode(search.search.trim())));
     Ok(Json(Paginated::from_page(results, count as usize, p, size, &base)))

@@ -1,0 +1,71 @@
+//! Sends the review queue's "waits too long" email to every `review.alert_emails` address
+//! (queued once per episode by `service::review::alert`). A retried job may mail an address
+//! twice, never none.
+
+use super::{JobError, JobHandler};
+use crate::{
+    email::{self, templates::Rendered},
+    service::{Services, review::stats::QueueNow},
+    store::{Conn, StoreResult, jobs},
+};
+use serde::{Deserialize, Serialize};
+
+/// The job kind.
+pub const KIND: &str = "review.alert";
+
+/// Tries before the alert is given up.
+const MAX_ATTEMPTS: i32 = 5;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    size: i64,
+    oldest_age_secs: i64,
+}
+
+/// Queues the alert about `queue` (keyed by the moment, so each episode's is queued once).
+pub async fn enqueue(conn: &mut Conn, queue: QueueNow, now: chrono::DateTime<chrono::Utc>) -> StoreResult<bool> {
+    let payload = serde_json::to_string(&Payload { size: queue.size, oldest_age_secs: queue.oldest_age_secs })
+        .unwrap_or_default();
+    jobs::enqueue(conn, KIND, &payload, &format!("{KIND}:{}", now.timestamp_micros()), MAX_ATTEMPTS, now).await
+}
+
+/// The email: no learner data, only the queue's figures and where to review.
+fn render(services: &Services, p: &Payload) -> Rendered {
+    let minutes = p.oldest_age_secs / 60;
+    let url = format!("{}/staff/review", services.cfg.server.public_url.trim_end_matches('/'));
+    let subject = format!("Review queue: the oldest verification has waited {minutes} minutes");
+    let text = format!(
+        "{} verifications are waiting for review; the oldest has waited {minutes} minutes (the alert threshold is \
+         {} minutes).\n\nReview them at {url}\n",
+        p.size, services.cfg.review.alert_after_mins
+    );
+    let html = format!("<p>{}</p>", email::templates::escape(&text).replace('\n', "<br>"));
+    Rendered { subject, text, html }
+}
+
+/// The job handler.
+pub struct ReviewAlert;
+
+#[async_trait::async_trait]
+impl JobHandler for ReviewAlert {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
+        let p: Payload = serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        if !services.cfg.email.enabled() {
+            return Err(JobError::Fail("email is not configured (email.smtp_host)".into()));
+        }
+        let mail = render(services, &p);
+        for to in services.cfg.review.alert_addresses() {
+            email::send(&services.cfg.email, &to, &mail).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        }
+        tracing::info!(review.queue = p.size, "review queue alert sent");
+        Ok(())
+    }
+
+    async fn exhausted(&self, _services: &Services, _payload: &str, last_error: &str) {
+        tracing::warn!(error = last_error, "the review queue alert could not be sent");
+    }
+}
