@@ -14,7 +14,7 @@ pub fn stats(refresh: RwSignal<u32>) -> LocalResource<Result<Value, api::ApiErro
     })
 }
 
-/// "3 waiting; the oldest for 4 min 10 s." for the Review page (a live region: a reviewer
+/// "3 in the queue (1 claimed); the oldest has waited 4 min 10 s." for the Review page (a live region: a reviewer
 /// hears the queue move after each action).
 #[component]
 pub fn QueueCounter(refresh: RwSignal<u32>) -> impl IntoView {
@@ -26,9 +26,9 @@ pub fn QueueCounter(refresh: RwSignal<u32>) -> impl IntoView {
                 let text = match size {
                     0 => "The queue is empty.".to_owned(),
                     n => format!(
-                        "{n} waiting in the queue; the oldest for {}. {} claimed.",
-                        duration(&s["oldest_age_secs"]),
-                        s["claimed"].as_u64().unwrap_or_default()
+                        "{n} in the queue ({} claimed); the oldest has waited {}.",
+                        s["claimed"].as_u64().unwrap_or_default(),
+                        duration(&s["oldest_age_secs"])
                     ),
                 };
                 view! { <span>{text}</span> }.into_any()
@@ -53,8 +53,10 @@ pub fn QueueCard() -> impl IntoView {
         figures.get().map(|r| match r {
             Ok(s) => view! {
                 <dl class="facts" id="review-figures">
-                    <dt>"Waiting"</dt><dd>{s["size"].as_u64().unwrap_or_default()}</dd>
-                    <dt>"Oldest waiting for"</dt><dd>{duration(&s["oldest_age_secs"])}</dd>
+                    <dt>"In the queue"</dt><dd>{s["size"].as_u64().unwrap_or_default()}</dd>
+                    // An empty queue has no oldest item (the server then says 0).
+                    <dt>"Oldest waiting for"</dt>
+                    <dd>{if s["size"].as_u64().unwrap_or_default() == 0 { "—".to_owned() } else { duration(&s["oldest_age_secs"]) }}</dd>
                     <dt>"Claimed now"</dt><dd>{s["claimed"].as_u64().unwrap_or_default()}</dd>
                     <dt>"Decided in the last 24 hours"</dt><dd>{s["decided_last_24h"].as_u64().unwrap_or_default()}</dd>
                     <dt>"Time to decision, median (p50)"</dt><dd>{duration(&s["time_to_decision_p50_secs"])}</dd>
