@@ -15,6 +15,7 @@ import { vouchBin, distDir } from '../tests/slot-support';
 
 const children: ChildProcess[] = [];
 const servers: http.Server[] = [];
+const dataDirs: string[] = [];
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -60,7 +61,7 @@ export async function startSmtpSink(port: number, dir: string) {
 
 /// A webhook receiver: keeps every event whose `Vouch-Signature` is right for `secret`.
 export async function startWebhookReceiver(port: number, secret: string) {
-  const events: { event_type: string; data: { status: string; user: { username: string } } }[] = [];
+  const events: { event_type: string; data?: { status?: string; user?: { username?: string } } }[] = [];
   const bad: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -157,6 +158,7 @@ export class Vouch {
 
   constructor(readonly port: number, env: Record<string, string>) {
     this.base = `http://127.0.0.1:${port}`;
+    dataDirs.push(this.dir);
     const keys = path.join(this.dir, 'keys');
     execFileSync(vouchBin, ['debug', 'gen-keys', '--out', keys], { stdio: 'ignore' });
     this.env = {
@@ -200,4 +202,5 @@ export async function stopReviewProcesses() {
   for (const c of running) c.kill('SIGTERM');
   await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5_000))]);
   for (const s of servers.splice(0)) s.close();
+  for (const d of dataDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }

@@ -193,7 +193,7 @@ test('a learner is denied by one reviewer with two reasons, verifies again, and 
 
   // What followed: emails to the learner, signed webhooks, LTI grades (0 then 1).
   await expect.poll(() => sink.mails().filter((m) => m.to.includes(email)).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
-  await expect.poll(() => hooks.events.filter((e) => e.data.user.username === learner).map((e) => e.event_type), { timeout: 30_000 })
+  await expect.poll(() => hooks.events.filter((e) => e.data?.user?.username === learner).map((e) => e.event_type), { timeout: 30_000 })
     .toEqual(expect.arrayContaining([
       'org.openedx.learning.idv_attempt.denied.v1',
       'org.openedx.learning.idv_attempt.approved.v1',
