@@ -8,7 +8,7 @@
 // decision is measured and logged; the reviewer's screen is saved as screenshots/review.png.
 import { test, expect, type Page } from '../support/csp';
 import * as path from 'node:path';
-import { expectAccessible, shotsDir, submit, unique, waitForStatus, walkToSummary } from '../support/flow';
+import { expectAccessible, shotsDir, signIn, status, submit, unique, waitForStatus, walkToSummary } from '../support/flow';
 import {
   Vouch, lmsStaffCookies, signedLaunch, startOutcomeService, startSmtpSink, startWebhookReceiver, stopReviewProcesses,
 } from '../support/review-processes';
@@ -209,4 +209,45 @@ test('a learner is denied by one reviewer with two reasons, verifies again, and 
   };
   console.log(`review decision timings: ${JSON.stringify(timings)}`);
   test.info().annotations.push({ type: 'timings', description: JSON.stringify(timings) });
+});
+
+test.describe('with a second look for denials', () => {
+  const BASE2 = `http://127.0.0.1:${PORT + 4}`;
+  test.use({ baseURL: BASE2 });
+  test.beforeAll(async () => {
+    await new Vouch(PORT + 4, { VOUCH_AUTH__JWT_SECRET: JWT_SECRET, VOUCH_REVIEW__SECOND_REVIEW_FOR_DENIALS: 'true' }).serve();
+  });
+
+  test('a denial is final only when a second reviewer confirms it', async ({ page, browser }) => {
+    const learner = `dora${unique()}`;
+    await signIn(page, learner);
+    await walkToSummary(page, { name: 'Dora Smith' });
+    await submit(page);
+
+    const reviewer = async (name: string) => {
+      const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      await p.context().addCookies(lmsStaffCookies(name, BASE2, JWT_SECRET));
+      await p.goto('/staff/review');
+      await expect(p.getByRole('heading', { level: 1, name: 'Review' })).toBeFocused();
+      await p.keyboard.press('n');
+      await expect(p.getByRole('heading', { level: 2, name: `Attempt of ${learner}` })).toBeFocused();
+      await photosLoaded(p);
+      return p;
+    };
+    const first = await reviewer(`stella${unique()}`);
+    await expect(first.locator('#second-look')).toHaveCount(0);
+    await first.getByLabel('Not provided').check();
+    await first.getByRole('button', { name: 'Deny (d)' }).click();
+    await expect(first.locator('.live')).toHaveText(`Denial recorded for ${learner}: a second reviewer must confirm it.`);
+    expect(await status(page)).not.toBe('must_reverify');
+
+    // The second reviewer sees the first one's reasons, ticked for them, and confirms with `d`.
+    const second = await reviewer(`sam${unique()}`);
+    await expect(second.locator('#second-look')).toContainText('ID photo: Not provided');
+    await expect(second.getByLabel('Not provided')).toBeChecked();
+    await expectAccessible(second, 'review, second look');
+    await second.keyboard.press('d');
+    await expect(second.locator('.live')).toHaveText(`Denied: ${learner} is asked to verify again.`);
+    await waitForStatus(page, 'must_reverify');
+  });
 });
