@@ -84,6 +84,51 @@ pub fn results(v: &Value) -> Vec<Value> {
     v.get("results").unwrap_or(v).as_array().cloned().unwrap_or_default()
 }
 
+/// A wait or a duration in seconds for people: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`;
+/// `—` when unknown (no decision yet, an empty queue).
+pub fn duration(secs: &Value) -> String {
+    let Some(s) = secs.as_f64().filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
+    // Whole seconds: the figures are for a queue counter, not a stopwatch.
+    let s = s.round() as u64;
+    let (d, h, m, s) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) if s == 0 => format!("{m} min"),
+        (0, 0, m) => format!("{m} min {s} s"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// What a reviewer reads for one of Open edX's reason categories (the keys of its
+/// `parsed_error_msg` table).
+pub fn reason_category(category: &str) -> &str {
+    match category {
+        "userPhotoReasons" => "Face photo",
+        "photoIdReasons" => "ID photo",
+        "generalReasons" => "General",
+        other => other,
+    }
+}
+
+/// Whether the name on the account and the name the learner typed differ enough for a
+/// reviewer to look twice: letter case and spacing are not differences.
+pub fn names_differ(a: &str, b: &str) -> bool {
+    let fold = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ");
+    fold(a) != fold(b)
+}
+
+/// The reasons of `category` in `GET /api/v1/reviews/reasons`'s answer: strings, or objects
+/// with a `reason`.
+pub fn reasons_of(all: &Value, category: &str) -> Vec<String> {
+    all[category]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().or_else(|| v["reason"].as_str()).map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +167,28 @@ mod tests {
         assert_eq!(results(&v).len(), 2);
         assert_eq!(results(&json!([1])).len(), 1);
         assert!(results(&json!({})).is_empty());
+    }
+
+    #[test]
+    fn durations_and_review_labels() {
+        let d = |v: Value| duration(&v);
+        assert_eq!(d(json!(null)), "—");
+        assert_eq!(d(json!(-1)), "—");
+        assert_eq!(d(json!(0)), "0 s");
+        assert_eq!(d(json!(44.6)), "45 s");
+        assert_eq!(d(json!(180)), "3 min");
+        assert_eq!(d(json!(200)), "3 min 20 s");
+        assert_eq!(d(json!(7_200)), "2 h");
+        assert_eq!(d(json!(7_500)), "2 h 5 min");
+        assert_eq!(d(json!(86_400 * 3)), "3 d");
+        assert_eq!(d(json!(86_400 * 3 + 4 * 3_600 + 5)), "3 d 4 h");
+        assert_eq!(reason_category("photoIdReasons"), "ID photo");
+        assert_eq!(reason_category("other"), "other");
+        assert!(!names_differ("Ada  Lovelace", "ada lovelace"));
+        assert!(names_differ("Ada Lovelace", "Ada King"));
+        let all = json!({"userPhotoReasons": ["Face out of view", {"reason": "Too dark"}, 3], "generalReasons": []});
+        assert_eq!(reasons_of(&all, "userPhotoReasons"), ["Face out of view", "Too dark"]);
+        assert!(reasons_of(&all, "generalReasons").is_empty());
+        assert!(reasons_of(&all, "photoIdReasons").is_empty());
     }
 }

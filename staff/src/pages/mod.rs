@@ -1,11 +1,16 @@
-//! The console's pages, behind one gate: only staff get the router; anyone else is told
-//! why, with a way to sign in.
+//! The console's pages, behind one gate: staff get every page, reviewers who are not staff
+//! only the Review page; anyone else is told why, with a way to sign in.
 
 mod deadlines;
 mod learner;
 mod lti;
 mod operations;
 mod retry_config;
+mod review;
+mod review_attempt;
+mod review_photo;
+mod review_queue;
+mod review_reasons;
 mod search;
 
 use crate::api::{self, ApiError};
@@ -27,7 +32,10 @@ pub fn App() -> impl IntoView {
     let body = move || {
         me.get().map(|r| match r {
             Ok(me) if me["is_staff"].as_bool() == Some(true) => {
-                view! { <Console username=crate::format::text(&me, "username")/> }.into_any()
+                view! { <Console username=crate::format::text(&me, "username") staff=true/> }.into_any()
+            }
+            Ok(me) if me["is_reviewer"].as_bool() == Some(true) => {
+                view! { <Console username=crate::format::text(&me, "username") staff=false/> }.into_any()
             }
             Ok(me) => view! { <NotAllowed username=Some(crate::format::text(&me, "username"))/> }.into_any(),
             Err(ApiError { status: 401, .. }) => view! { <NotAllowed username=None/> }.into_any(),
@@ -67,51 +75,82 @@ fn NotAllowed(username: Option<String>) -> impl IntoView {
     }
 }
 
-/// The signed-in staff member's console.
+/// The signed-in console: every page for staff (`staff`), only the Review page (also at
+/// `/staff`) for a reviewer who is not staff.
 #[component]
-fn Console(username: String) -> impl IntoView {
+fn Console(username: String, staff: bool) -> impl IntoView {
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/staff">"Vouch staff"</a>
-                <Nav/>
+                <Nav staff=staff/>
                 <span class="whoami">"Signed in as " {username}</span>
             </header>
-            <main id="main" class="container console" tabindex="-1">
-                <Routes fallback=|| view! { <PageTitle>"Not found"</PageTitle><p>"No such page in the console."</p> }>
-                    <Route path=path!("/staff") view=search::SearchPage/>
-                    <Route path=path!("/staff/learners/:username") view=learner::LearnerPage/>
-                    <Route path=path!("/staff/deadlines") view=deadlines::DeadlinesPage/>
-                    <Route path=path!("/staff/operations") view=operations::OperationsPage/>
-                    <Route path=path!("/staff/lti") view=lti::LtiPage/>
-                </Routes>
-            </main>
+            <main id="main" class="container console" tabindex="-1"><Pages staff=staff/></main>
         </Router>
+    }
+}
+
+/// The routes (inside the router): all of them for staff, the Review page for reviewers.
+#[component]
+fn Pages(staff: bool) -> impl IntoView {
+    let not_found = || view! { <PageTitle>"Not found"</PageTitle><p>"No such page in the console."</p> };
+    if staff {
+        view! {
+            <Routes fallback=not_found>
+                <Route path=path!("/staff") view=search::SearchPage/>
+                <Route path=path!("/staff/learners/:username") view=learner::LearnerPage/>
+                <Route path=path!("/staff/deadlines") view=deadlines::DeadlinesPage/>
+                <Route path=path!("/staff/review") view=review::ReviewPage/>
+                <Route path=path!("/staff/operations") view=operations::OperationsPage/>
+                <Route path=path!("/staff/lti") view=lti::LtiPage/>
+            </Routes>
+        }
+        .into_any()
+    } else {
+        view! {
+            <Routes fallback=not_found>
+                <Route path=path!("/staff") view=review::ReviewPage/>
+                <Route path=path!("/staff/review") view=review::ReviewPage/>
+            </Routes>
+        }
+        .into_any()
     }
 }
 
 /// The console's sections; the current one is marked for assistive technology.
 #[component]
-fn Nav() -> impl IntoView {
+fn Nav(staff: bool) -> impl IntoView {
     let pathname = use_location().pathname;
     let link = move |href: &'static str, label: &'static str| {
         let current = move || {
             let path = pathname.get();
-            let here =
-                if href == "/staff" { path == href || path.starts_with("/staff/learners") } else { path == href };
+            let here = match href {
+                "/staff" => path == href || path.starts_with("/staff/learners"),
+                // A reviewer who is not staff has the Review page at /staff too.
+                "/staff/review" => path == href || (!staff && path == "/staff"),
+                _ => path == href,
+            };
             here.then_some("page")
         };
         view! { <li><a href=href aria-current=current>{label}</a></li> }
     };
+    let links = if staff {
+        view! {
+            {link("/staff", "Learners")}
+            {link("/staff/deadlines", "Course deadlines")}
+            {link("/staff/review", "Review")}
+            {link("/staff/operations", "Operations")}
+            {link("/staff/lti", "LTI consumers")}
+        }
+        .into_any()
+    } else {
+        link("/staff/review", "Review").into_any()
+    };
     view! {
         <nav aria-label="Staff console">
-            <ul>
-                {link("/staff", "Learners")}
-                {link("/staff/deadlines", "Course deadlines")}
-                {link("/staff/operations", "Operations")}
-                {link("/staff/lti", "LTI consumers")}
-            </ul>
+            <ul>{links}</ul>
         </nav>
     }
 }

@@ -1,5 +1,5 @@
-//! `/staff/operations`: background jobs that failed and webhook deliveries that were
-//! dead-lettered, each with a retry button, and the retry configuration.
+//! `/staff/operations`: the review queue's figures, background jobs that failed and webhook
+//! deliveries that were dead-lettered, each with a retry button, and the retry configuration.
 
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
 use crate::{
@@ -72,6 +72,7 @@ pub fn OperationsPage() -> impl IntoView {
     view! {
         <PageTitle>"Operations"</PageTitle>
         <NoticeLine notice=notice/>
+        <super::review_queue::QueueCard/>
         <section class="card" aria-labelledby="jobs-h">
             <h2 id="jobs-h">"Failed jobs"</h2>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
