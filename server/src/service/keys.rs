@@ -68,7 +68,7 @@ fn review_keys(cfg: &Config) -> Result<(Option<PublicKey>, Option<PrivateKey>), 
         .rsa_public_key
         .as_deref()
         .filter(|k| !k.trim().is_empty())
-        .map(|k| crypto::parse_public_key(k.trim()))
+        .map(|k| ssencrypt::parse_public_key(k.trim()))
         .transpose()
         .map_err(|e| {
             ConfigError::Invalid(invalid(
@@ -81,7 +81,7 @@ fn review_keys(cfg: &Config) -> Result<(Option<PublicKey>, Option<PrivateKey>), 
         .rsa_private_key
         .as_ref()
         .filter(|k| !k.expose().trim().is_empty())
-        .map(|k| crypto::parse_private_key(k.expose().trim()))
+        .map(|k| ssencrypt::parse_private_key(k.expose().trim()))
         .transpose()
         .map_err(|e| {
             ConfigError::Invalid(invalid(
@@ -92,8 +92,8 @@ fn review_keys(cfg: &Config) -> Result<(Option<PublicKey>, Option<PrivateKey>), 
         })?;
     if let (Some(public), Some(private)) = (&public, &private) {
         let probe = [7u8; 32];
-        let matches = crypto::user_photo_key(&probe, public)
-            .and_then(|wrapped| crypto::unwrap_photo_key(&wrapped, private))
+        let matches = ssencrypt::user_photo_key(&probe, public)
+            .and_then(|wrapped| ssencrypt::unwrap_photo_key(&wrapped, private))
             .is_ok_and(|k| k == probe);
         if !matches {
             return Err(ConfigError::Invalid(invalid(

@@ -8,7 +8,6 @@
 //! claim, photo view, decision and release is written to the staff audit log.
 
 pub mod alert;
-pub mod config;
 pub mod decide;
 pub mod detail;
 pub mod photos;

@@ -6,7 +6,6 @@
 
 use super::{ReviewError, ReviewResult, ReviewerRole, queue};
 use crate::{
-    crypto,
     service::{ServiceError, Services, images, staff_photos::DecryptedPhoto},
     store::{attempts, reviews},
     vault::{VaultError, sealed::PhotoKind},
@@ -44,9 +43,9 @@ pub async fn decrypt(
         Err(e) => return Err(ServiceError::from(e).into()),
     };
     // RSA and AES over a multi-megabyte photo are CPU work: keep them off the async workers.
-    let decrypted = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, crypto::CryptoError> {
-        let aes_key = crypto::unwrap_photo_key(&wrapped, &private)?;
-        crypto::decode_and_decrypt(&text, &aes_key)
+    let decrypted = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ssencrypt::CryptoError> {
+        let aes_key = ssencrypt::unwrap_photo_key(&wrapped, &private)?;
+        ssencrypt::decode_and_decrypt(&text, &aes_key)
     })
     .await
     .map_err(|_| ServiceError::NotConfigured("photo decryption task"))?;

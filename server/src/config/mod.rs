@@ -3,6 +3,8 @@
 //! `VOUCH_<SECTION>__<KEY>` (e.g. `VOUCH_DATABASE__URL`). Defaults are safe for development:
 //! loopback only, SQLite under `./data`, dev login off.
 
+pub mod review;
+
 use serde::Deserialize;
 use std::{fmt, net::SocketAddr, path::PathBuf};
 
@@ -41,7 +43,7 @@ pub struct Config {
     /// `[lti]`: the LTI 1.1 tool provider.
     pub lti: crate::lti::LtiConfig,
     /// `[review]`: the in-house review queue (vendor `in_house`).
-    pub review: crate::service::review::config::ReviewConfig,
+    pub review: review::ReviewConfig,
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
