@@ -127,3 +127,24 @@ test('a link expires after idv.handoff_ttl_secs', async ({ browser }) => {
   expect(res?.status()).toBe(409);
   await expect(mobile.locator('#handoff-refused')).toHaveText(/expired/);
 });
+
+test('camera denied: the directions offer the phone too, in French as well', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+  await context.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+  });
+  const desktop = await context.newPage();
+  await desktop.goto('/id-verification');
+  await desktop.locator('input[name="username"]').fill(`fanny_${unique()}`);
+  await desktop.locator('form button[type="submit"]').click();
+  await desktop.locator('#start').click();
+  await desktop.locator('#enable-camera').click();
+  await expect(desktop).toHaveURL(/\/id-verification\/enable-camera$/);
+  await expect(desktop.locator('#continue-on-phone')).toHaveText('Continuer sur votre téléphone');
+  await expectAccessible(desktop, 'enable-camera with the phone option');
+  await desktop.locator('#continue-on-phone').click();
+  await expect(desktop.getByRole('heading', { level: 1, name: 'Continuer sur votre téléphone' })).toBeVisible();
+  await expect(desktop.locator('#handoff-state')).toHaveText('En attente de votre téléphone…');
+  await expectAccessible(desktop, 'handoff desktop (fr)');
+  expect(await decodeQr(desktop)).toMatch(/\/handoff\/[A-Za-z0-9_-]{43}$/);
+});
