@@ -120,3 +120,18 @@ impl IdvConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_handoff_ttl_defaults_to_ten_minutes_and_must_be_positive() {
+        let mut cfg = super::IdvConfig::default();
+        assert_eq!(cfg.handoff_ttl_secs, 600);
+        assert!(cfg.validate().is_ok());
+        for bad in [0, -5] {
+            cfg.handoff_ttl_secs = bad;
+            let e = cfg.validate().expect_err("refused");
+            assert!(e.contains("idv.handoff_ttl_secs"), "{e}");
+        }
+    }
+}
