@@ -44,6 +44,7 @@ pub static EN: Strings = Strings {
     unsupported_heading: "No camera found",
     unsupported_text: "We could not find a camera on this device, or this browser cannot use one. You can upload a photo of your face and of your ID instead.",
     upload_instead: "Upload photos instead",
+    handoff_button: "Continue on your phone",
 
     portrait_context_heading: "Photo of your face",
     portrait_tips: [
@@ -137,4 +138,34 @@ pub static EN: Strings = Strings {
     pay_button: "Go to payment",
     elsewhere: "Continue to identity verification",
     id_too_old: "Your earlier ID photo is too old to be used again, so please take a new one.",
+};
+
+/// The English strings of the "Continue on your phone" pages (rendered by the server).
+pub static HANDOFF: super::handoff::HandoffStrings = super::handoff::HandoffStrings {
+    lang: "en",
+    title: "Continue on your phone",
+    intro: "Scan this code with your phone's camera to take your photos there. The code works once, for {minutes} minutes, and only for your account. Keep this page open: it follows your phone.",
+    qr_alt: "QR code of the link that continues your verification on your phone",
+    cannot_scan: "Cannot scan the code?",
+    open_address: "Open this address on your phone:",
+    waiting: "Waiting for your phone…",
+    connected: "Your phone is connected. Take your photos on it.",
+    photos_taken: "Photos taken on your phone. Sending them for review…",
+    submitted: "Submitted from your phone. We will let you know the result.",
+    expired: "This code has expired. Show a new one to continue.",
+    cancelled: "This code is no longer valid. Show a new one to continue.",
+    new_code: "Show a new code",
+    cancel: "Cancel and go back",
+    see_status: "See your status",
+    sign_in_first: "Sign in first, then choose “Continue on your phone” again.",
+    back_to_flow: "Back to the verification",
+    phone_title: "Continue your verification on this phone",
+    phone_text: "This phone will take the photos for the account {username}. Continue only if you opened this code on your own computer.",
+    phone_button: "Continue on this phone",
+    refused_title: "This link cannot be used",
+    refused_unknown: "This link is not valid. Show a new code on your computer.",
+    refused_used: "This link was already used. Show a new code on your computer.",
+    refused_expired: "This link has expired. Show a new code on your computer.",
+    refused_cancelled: "This link was cancelled on your computer. Show a new code there.",
+    refused_other_learner: "This browser is signed in to another account, so it cannot open this link. Sign out first, or use another browser.",
 };

@@ -44,6 +44,7 @@ pub static FR: Strings = Strings {
     unsupported_heading: "Aucune caméra trouvée",
     unsupported_text: "Nous n'avons trouvé aucune caméra sur cet appareil, ou ce navigateur ne peut pas l'utiliser. Vous pouvez téléverser une photo de votre visage et de votre pièce d'identité.",
     upload_instead: "Téléverser des photos",
+    handoff_button: "Continuer sur votre téléphone",
 
     portrait_context_heading: "Photo de votre visage",
     portrait_tips: [
@@ -137,4 +138,34 @@ pub static FR: Strings = Strings {
     pay_button: "Payer",
     elsewhere: "Continuer vers la vérification d'identité",
     id_too_old: "Votre ancienne photo de pièce d'identité est trop ancienne pour être réutilisée : prenez-en une nouvelle.",
+};
+
+/// Les textes français des pages « Continuer sur votre téléphone » (rendues par le serveur).
+pub static HANDOFF: super::handoff::HandoffStrings = super::handoff::HandoffStrings {
+    lang: "fr",
+    title: "Continuer sur votre téléphone",
+    intro: "Scannez ce code avec l'appareil photo de votre téléphone pour y prendre vos photos. Le code ne sert qu'une fois, pendant {minutes} minutes, et seulement pour votre compte. Gardez cette page ouverte : elle suit votre téléphone.",
+    qr_alt: "Code QR du lien qui poursuit votre vérification sur votre téléphone",
+    cannot_scan: "Impossible de scanner le code ?",
+    open_address: "Ouvrez cette adresse sur votre téléphone :",
+    waiting: "En attente de votre téléphone…",
+    connected: "Votre téléphone est connecté. Prenez vos photos avec lui.",
+    photos_taken: "Photos prises sur votre téléphone. Envoi pour examen…",
+    submitted: "Envoyé depuis votre téléphone. Nous vous informerons du résultat.",
+    expired: "Ce code a expiré. Affichez-en un nouveau pour continuer.",
+    cancelled: "Ce code n'est plus valable. Affichez-en un nouveau pour continuer.",
+    new_code: "Afficher un nouveau code",
+    cancel: "Annuler et revenir",
+    see_status: "Voir votre statut",
+    sign_in_first: "Connectez-vous d'abord, puis choisissez de nouveau « Continuer sur votre téléphone ».",
+    back_to_flow: "Retour à la vérification",
+    phone_title: "Poursuivre votre vérification sur ce téléphone",
+    phone_text: "Ce téléphone prendra les photos du compte {username}. Continuez seulement si vous avez ouvert ce code sur votre propre ordinateur.",
+    phone_button: "Continuer sur ce téléphone",
+    refused_title: "Ce lien ne peut pas être utilisé",
+    refused_unknown: "Ce lien n'est pas valable. Affichez un nouveau code sur votre ordinateur.",
+    refused_used: "Ce lien a déjà servi. Affichez un nouveau code sur votre ordinateur.",
+    refused_expired: "Ce lien a expiré. Affichez un nouveau code sur votre ordinateur.",
+    refused_cancelled: "Ce lien a été annulé sur votre ordinateur. Affichez-y un nouveau code.",
+    refused_other_learner: "Ce navigateur est connecté à un autre compte ; il ne peut donc pas ouvrir ce lien. Déconnectez-vous d'abord, ou utilisez un autre navigateur.",
 };

@@ -6,6 +6,7 @@
 
 mod en;
 mod fr;
+pub mod handoff;
 pub mod reasons;
 
 pub use en::EN;
@@ -90,6 +91,8 @@ pub struct Strings {
     pub unsupported_text: &'static str,
     /// Continue with file uploads.
     pub upload_instead: &'static str,
+    /// No camera or camera refused: continue on a phone (a link to the hand-off page).
+    pub handoff_button: &'static str,
 
     /// Portrait context: heading.
     pub portrait_context_heading: &'static str,

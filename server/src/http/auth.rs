@@ -79,6 +79,8 @@ pub async fn sign_in(session: &Session, user: UserId) -> Result<(), ApiError> {
     let unavailable =
         |_| ApiError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.");
     session.cycle_id().await.map_err(unavailable)?;
+    // A full sign-in is not a phone session any more (the hand-off sets its flag after this).
+    session.remove_value(super::handoff::PHONE_KEY).await.map_err(unavailable)?;
     session.insert(USER_KEY, user.0).await.map_err(unavailable)?;
     Ok(())
 }
@@ -154,6 +156,10 @@ pub async fn dev_login(
 pub async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
     if !csrf_safe(&Method::POST, &headers, &state.cfg.server.public_url) {
         return Err(cross_site_refused());
+    }
+    // Signing out also cancels the "Continue on your phone" link this session shows.
+    if let Some(user) = session_user(&session).await? {
+        super::handoff::revoke_shown(&state, &session, user).await?;
     }
     session.flush().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
     Ok(Redirect::to("/id-verification").into_response())

@@ -57,12 +57,18 @@ fn is_json(res: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
+/// A readable error page a handler made for a browser that asked for HTML (the hand-off
+/// pages): left as it is.
+fn is_page(res: &Response) -> bool {
+    res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+}
+
 /// Turns every error response made outside our handlers (body limits, method routing,
 /// extractor rejections) into the JSON envelope, so clients see one error format.
 pub async fn json_errors(req: Request<Body>, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(&res) {
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&res) || is_page(&res) {
         return res;
     }
     let code = ErrorCode::from_http_status(status.as_u16());

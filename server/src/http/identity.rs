@@ -15,7 +15,7 @@
 //! an LMS token, its `administrator` claim. The claim holds for that token only and is never
 //! stored, so an LMS demotion takes effect with the next token.
 
-use super::{AppState, auth, error::ApiError, jwt};
+use super::{AppState, auth, error::ApiError, handoff, jwt};
 use crate::{
     service::{sso, staff::Staff},
     store::users::{self, LmsProfile, LmsUserError, User},
@@ -47,6 +47,9 @@ pub struct Identity {
     pub staff: bool,
     /// How they signed in.
     pub via: Via,
+    /// A phone session started by a "Continue on your phone" link (the link's id): it may
+    /// reach only the flow and the status ([`handoff::phone_may_use`]).
+    pub phone: Option<i64>,
 }
 
 impl Identity {
@@ -118,6 +121,11 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Ident
     {
         return Err(cross_site_refused());
     }
+    // The one place a phone session is held to its scope: every route and server function
+    // that asks who the caller is comes through here.
+    if identity.as_ref().is_some_and(|id| id.phone.is_some()) && !handoff::phone_may_use(parts.uri.path()) {
+        return Err(handoff::phone_only());
+    }
     Ok(identity)
 }
 
@@ -162,7 +170,7 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
     // An LMS administrator is staff for this token only: nothing is stored, so the next token
     // of a demoted administrator carries no rights. A flag granted in Vouch stays Vouch's.
     let staff = user.is_staff || claims.administrator;
-    Ok(Identity { user, staff, via })
+    Ok(Identity { user, staff, via, phone: None })
 }
 
 /// The SSO rule (`auth.sso_verification_claim`): a token whose claim names an identity
@@ -197,11 +205,23 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Iden
         return Ok(None);
     };
     let mut conn = state.services.store.conn().await?;
-    Ok(users::by_id(&mut conn, id).await?.filter(|u| u.is_active).map(|user| Identity {
-        staff: user.is_staff,
-        user,
-        via: Via::Session,
-    }))
+    let Some(user) = users::by_id(&mut conn, id).await?.filter(|u| u.is_active) else {
+        return Ok(None);
+    };
+    drop(conn);
+    let phone = session.get::<i64>(handoff::PHONE_KEY).await.map_err(|e| {
+        tracing::warn!(error = %e, "session store unavailable");
+        ApiError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
+    })?;
+    if let Some(link) = phone
+        && !crate::service::handoff::phone_session_valid(&state.services, link, user.id).await?
+    {
+        return Err(unauthenticated(
+            "This phone's session was cancelled on the computer. Show a new code there and scan it again.",
+        ));
+    }
+    // A phone session never carries staff rights, whoever the learner is.
+    Ok(Some(Identity { staff: user.is_staff && phone.is_none(), user, via: Via::Session, phone }))
 }
 
 /// The header that marks a cookie-authenticated write as not coming from a cross-site form

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod csp;
 pub mod error;
+pub mod handoff;
 pub mod health;
 pub mod identity;
 pub mod input_guard;
@@ -105,6 +106,12 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
+        .route("/handoff", get(handoff::desktop_page))
+        .route("/handoff/status", get(handoff::status))
+        .route("/handoff/cancel", post(handoff::cancel))
+        .route("/handoff/follow.js", get(handoff::follow_js))
+        .route("/handoff/handoff.css", get(handoff::css))
+        .route("/handoff/{token}", get(handoff::phone_page).post(handoff::redeem))
         .route("/verify_student/start-flow/{*course_id}", get(verify_student::flow_page))
         .route("/verify_student/upgrade/{*course_id}", get(verify_student::flow_page))
         .route("/verify_student/verify-now/{*course_id}", get(verify_student::flow_page))

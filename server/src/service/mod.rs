@@ -9,6 +9,7 @@ pub mod course_flow;
 pub mod courses;
 pub mod deadlines;
 pub mod expiry_emails;
+pub mod handoff;
 pub mod hosted;
 pub mod idv;
 pub mod images;

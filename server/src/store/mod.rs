@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod courses;
 pub mod deadlines;
 pub mod emails_sent;
+pub mod handoff;
 pub mod hosted;
 pub mod jobs;
 pub mod kinds;

@@ -49,6 +49,9 @@ pub struct IdvConfig {
     pub hosted_display: HostedDisplay,
     /// Timeout of one call to the hosted vendor's API, in seconds.
     pub hosted_request_timeout_secs: u64,
+    /// How long a "Continue on your phone" link may be opened, in seconds, counted from
+    /// when the desktop shows it.
+    pub handoff_ttl_secs: i64,
 }
 
 impl Default for IdvConfig {
@@ -63,6 +66,7 @@ impl Default for IdvConfig {
             hosted_webhook_tolerance_secs: 300,
             hosted_display: HostedDisplay::Iframe,
             hosted_request_timeout_secs: 10,
+            handoff_ttl_secs: 600,
         }
     }
 }
@@ -106,6 +110,28 @@ impl IdvConfig {
                 "set it to how many seconds a webhook's timestamp may be off (default 300)",
             ));
         }
+        if self.handoff_ttl_secs <= 0 {
+            return Err(crate::config::invalid(
+                "idv.handoff_ttl_secs",
+                &format!("it is {}, it must be positive", self.handoff_ttl_secs),
+                "set it to how many seconds a \"Continue on your phone\" link stays valid (default 600)",
+            ));
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_handoff_ttl_defaults_to_ten_minutes_and_must_be_positive() {
+        let mut cfg = super::IdvConfig::default();
+        assert_eq!(cfg.handoff_ttl_secs, 600);
+        assert!(cfg.validate().is_ok());
+        for bad in [0, -5] {
+            cfg.handoff_ttl_secs = bad;
+            let e = cfg.validate().expect_err("refused");
+            assert!(e.contains("idv.handoff_ttl_secs"), "{e}");
+        }
     }
 }

@@ -159,6 +159,16 @@ const MATRIX: &[Row] = &[
     row("GET",    "/verify_student/start-flow/{course_id}/",                  "/verify_student/start-flow/course-v1:Org+X+1/",                N,                        [303, 303, 303, 303, 303]),
     row("GET",    "/verify_student/payment-confirmation/{course_id}/",        "/verify_student/payment-confirmation/course-v1:Org+X+1/",      N,                        [303, 303, 303, 303, 303]),
     row("POST",   "/sfn/course_flow",                                         "/sfn/course_flow",                                             J(r#"{"request": {"course_key": "course-v1:Org+X+1", "flow": "start-flow"}}"#), [401, 200, 200, 200, 401]),
+    // ---- "Continue on your phone" (issue 19; before logout, which ends the sessions): each
+    // learner shows, follows and cancels their own link; the vendor's signature is no sign-in
+    // (401); a made-up token is no link (404).
+    row("GET",    "/handoff",                                                 "/handoff",                                                     N,                        [401, 200, 200, 200, 401]),
+    row("GET",    "/handoff/status",                                          "/handoff/status",                                              N,                        [401, 200, 200, 200, 401]),
+    row("POST",   "/handoff/cancel",                                          "/handoff/cancel",                                              N,                        [401, 303, 303, 303, 401]),
+    row("GET",    "/handoff/{token}",                                         "/handoff/matrix-made-up-token",                                N,                        [404, 404, 404, 404, 404]),
+    row("POST",   "/handoff/{token}",                                         "/handoff/matrix-made-up-token",                                N,                        [404, 404, 404, 404, 404]),
+    row("GET",    "/handoff/follow.js",                                       "/handoff/follow.js",                                           N,                        [200, 200, 200, 200, 200]),
+    row("GET",    "/handoff/handoff.css",                                     "/handoff/handoff.css",                                         N,                        [200, 200, 200, 200, 200]),
     row("POST",   "/auth/logout",                                             "/auth/logout",                                                 N,                        [303, 303, 303, 303, 303]),
 ];
 
@@ -331,3 +341,47 @@ async fn matrix(db: &TestDb) {
     assert_eq!(app.send(scrape("/api/v1/me")).await.0, 401);
 }
 on_both_backends!(authorization_matrix, matrix);
+
+/// The phone column of every row: a session started by a "Continue on your phone" link gets
+/// 403 from every route that asks who the caller is, except the flow and the status, and
+/// exactly what a signed-in learner gets there. Routes that answer everyone alike (anon and
+/// learner columns equal) are not about the session and are skipped, as are the vendor's
+/// signed bodies.
+async fn phone_column(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let pia = app.login("pia").await;
+    let phone = crate::handoff::phone_session(&app, &pia).await;
+    let mut wrong = Vec::new();
+    for r in MATRIX {
+        let [anon, ada, ..] = r.expect;
+        if anon == ada || matches!(r.body, Verdict | HostedEvent | Launch) {
+            continue;
+        }
+        let path = r
+            .path
+            .replace("{receipt}", "matrix-receipt")
+            .replace("{attempt}", "1")
+            .replace("{job}", "1")
+            .replace("{mv}", "1")
+            .replace("{photo_query}", "");
+        let mut b = Request::builder().method(r.method).uri(&path).header(header::COOKIE, &phone);
+        let bytes = match r.body {
+            J(s) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                s
+            }
+            Form(s) => {
+                b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                s
+            }
+            _ => "",
+        };
+        let (status, _, _) = app.send(b.body(Body::from(bytes)).expect("request")).await;
+        let allowed = server::http::handoff::phone_may_use(&path);
+        if allowed == (status == 403) {
+            wrong.push(format!("{} {}: phone session got {status} (in its scope: {allowed})", r.method, r.route));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+on_both_backends!(phone_sessions_reach_only_the_flow_and_the_status, phone_column);

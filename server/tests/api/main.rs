@@ -15,6 +15,7 @@ mod emails;
 mod events_processes;
 mod expiry_resend;
 mod filters_names;
+mod handoff;
 mod health;
 mod hosted;
 mod lifecycle_events;

@@ -102,6 +102,8 @@ pub enum Act {
     Upload,
     /// A link out of the flow.
     Link(&'static str),
+    /// A page the server renders (loaded in full, not by the SPA's router).
+    Page(&'static str),
 }
 
 /// One button (or link) of an [`Info`] panel: element id, label, primary or not, action.
@@ -123,6 +125,8 @@ pub struct InfoSpec {
 pub fn info(step: Step, reuse: bool, too_old: bool) -> Option<InfoSpec> {
     let s = t();
     let upload: Button = ("upload-instead", s.upload_instead, true, Act::Upload);
+    // No usable camera here: the server's "Continue on your phone" page (issue 19).
+    let phone: Button = ("continue-on-phone", s.handoff_button, false, Act::Page("/handoff"));
     let spec = |heading, intro, items, note, buttons| Some(InfoSpec { heading, intro, items, note, buttons });
     match step {
         Step::ReviewRequirements => spec(
@@ -151,9 +155,11 @@ pub fn info(step: Step, reuse: bool, too_old: bool) -> Option<InfoSpec> {
             s.enable_text,
             Vec::from([s.enable_chrome, s.enable_firefox, s.enable_safari, s.enable_edge]),
             "",
-            Vec::from([("try-again", s.try_again, false, Act::Go(Step::RequestCameraAccess)), upload]),
+            Vec::from([("try-again", s.try_again, false, Act::Go(Step::RequestCameraAccess)), upload, phone]),
         ),
-        Step::UnsupportedCamera => spec(s.unsupported_heading, s.unsupported_text, Vec::new(), "", Vec::from([upload])),
+        Step::UnsupportedCamera => {
+            spec(s.unsupported_heading, s.unsupported_text, Vec::new(), "", Vec::from([upload, phone]))
+        }
         Step::Submitted => spec(
             s.submitted_heading,
             s.submitted_text,
@@ -177,7 +183,7 @@ pub fn Info(spec: InfoSpec) -> impl IntoView {
             flow.update(|st| st.camera = CameraChoice::Upload);
             flow.go(Step::PortraitPhotoContext);
         }
-        Act::Link(_) => {}
+        Act::Link(_) | Act::Page(_) => {}
     };
     view! {
         <PanelFrame heading=heading>
@@ -186,7 +192,9 @@ pub fn Info(spec: InfoSpec) -> impl IntoView {
             {(!note.is_empty()).then(|| view! { <p class="notice">{note}</p> })}
             <div class="actions">
                 {buttons.into_iter().map(|(id, label, primary, a)| match a {
-                    Act::Link(href) => view! { <a class="button" class:primary=primary id=id href=href>{label}</a> }.into_any(),
+                    Act::Link(href) | Act::Page(href) => view! {
+                        <a class="button" class:primary=primary id=id href=href rel=matches!(a, Act::Page(_)).then_some("external")>{label}</a>
+                    }.into_any(),
                     _ => view! { <button class:primary=primary id=id on:click=move |_| act(a)>{label}</button> }.into_any(),
                 }).collect_view()}
             </div>
