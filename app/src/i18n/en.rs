@@ -137,4 +137,5 @@ pub static EN: Strings = Strings {
     pay_button: "Go to payment",
     elsewhere: "Continue to identity verification",
     id_too_old: "Your earlier ID photo is too old to be used again, so please take a new one.",
+    take_anyway: "Take it anyway",
 };

@@ -49,6 +49,9 @@ pub struct IdvConfig {
     pub hosted_display: HostedDisplay,
     /// Timeout of one call to the hosted vendor's API, in seconds.
     pub hosted_request_timeout_secs: u64,
+    /// Live photo quality checks and auto-capture in the learner's camera steps (and the
+    /// same checks on uploads, as a warning). Off: the plain camera and capture button.
+    pub quality_checks: bool,
 }
 
 impl Default for IdvConfig {
@@ -63,6 +66,7 @@ impl Default for IdvConfig {
             hosted_webhook_tolerance_secs: 300,
             hosted_display: HostedDisplay::Iframe,
             hosted_request_timeout_secs: 10,
+            quality_checks: true,
         }
     }
 }
