@@ -57,6 +57,9 @@ pub struct FlowInfo {
     /// lasts): the flow then says why it asks for a new one.
     #[serde(default)]
     pub id_photo_too_old: bool,
+    /// Whether the camera steps run the live quality checks (`idv.quality_checks`).
+    #[serde(default)]
+    pub quality_checks: bool,
 }
 
 /// The course a learner came with and how (`start-flow`, `verify-now`, `upgrade`,

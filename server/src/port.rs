@@ -80,6 +80,7 @@ impl IdvPort for ServerPort {
             max_photo_bytes: self.services.cfg.server.max_photo_bytes as u64,
             id_photo_on_file: on_file.is_some(),
             id_photo_too_old: on_file.is_none() && any.is_some(),
+            quality_checks: self.services.cfg.idv.quality_checks,
         })
     }
 

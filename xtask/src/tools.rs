@@ -161,6 +161,10 @@ const PYTHON_TEST_MODULES: &[(&str, &str)] = &[
     ("openapi_spec_validator", "openapi-spec-validator"),
     ("aiosmtpd", "aiosmtpd"),
     ("oauthlib", "oauthlib"),
+    // The photo-quality measurement (quality/tests/measure.rs) and the browser tests' fake
+    // camera feeds read scikit-image's sample pictures (PIL writes the feeds).
+    ("skimage", "scikit-image"),
+    ("PIL", "pillow"),
 ];
 
 /// Installs each missing Python test module from PyPI.

@@ -102,10 +102,10 @@ pub fn report_bundle(dist: &Path) {
         let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", p.display())))
             .and_then(|s| s.trim().parse::<u64>().ok())
             .unwrap_or_default();
-        eprintln!(
-            "    bundle {ext:>4}: {raw:>8} bytes raw, {gz:>8} bytes gzip ({})",
-            p.file_name().unwrap_or_default().to_string_lossy()
-        );
+        let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        // The quality worker is loaded on demand by the camera steps, not with the first page.
+        let when = if name.starts_with("quality-worker") { ", lazy" } else { "" };
+        eprintln!("    bundle {ext:>4}: {raw:>8} bytes raw, {gz:>8} bytes gzip ({name}{when})");
     }
 }
 

@@ -138,6 +138,7 @@ pub static EN: Strings = Strings {
     pay_button: "Go to payment",
     elsewhere: "Continue to identity verification",
     id_too_old: "Your earlier ID photo is too old to be used again, so please take a new one.",
+    take_anyway: "Take it anyway",
 };
 
 /// The English strings of the "Continue on your phone" pages (rendered by the server).

@@ -138,6 +138,7 @@ pub static FR: Strings = Strings {
     pay_button: "Payer",
     elsewhere: "Continuer vers la vérification d'identité",
     id_too_old: "Votre ancienne photo de pièce d'identité est trop ancienne pour être réutilisée : prenez-en une nouvelle.",
+    take_anyway: "Prendre quand même",
 };
 
 /// Les textes français des pages « Continuer sur votre téléphone » (rendues par le serveur).

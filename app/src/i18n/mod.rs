@@ -6,6 +6,7 @@
 
 mod en;
 mod fr;
+pub mod guidance;
 pub mod handoff;
 pub mod reasons;
 
@@ -230,6 +231,8 @@ pub struct Strings {
     pub elsewhere: &'static str,
     /// The earlier ID photo is too old to reuse.
     pub id_too_old: &'static str,
+    /// Take the photo although the checks fail.
+    pub take_anyway: &'static str,
 }
 
 /// Every shipped locale; the first is the fallback.

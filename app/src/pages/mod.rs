@@ -3,6 +3,7 @@
 pub mod camera;
 pub mod course;
 pub mod flow;
+pub mod quality;
 pub mod sign_in;
 pub mod status;
 

@@ -40,6 +40,10 @@ pub struct Args {
     /// Milliseconds to wait before the first callback attempt.
     #[arg(long, env = "FAKE_VENDOR_CALLBACK_DELAY_MS", default_value_t = 0)]
     pub callback_delay_ms: u64,
+    /// Judge the photos like the learner's live checks: deny dark, washed-out or blurred
+    /// photos and faces out of view, with Open edX's reason codes.
+    #[arg(long, env = "FAKE_VENDOR_QUALITY_RULES")]
+    pub quality_rules: bool,
 }
 
 impl Args {
@@ -57,6 +61,7 @@ impl Args {
             fail_first: self.fail_first,
             delay: Duration::from_millis(self.delay_ms),
             callback_delay: Duration::from_millis(self.callback_delay_ms),
+            quality_rules: self.quality_rules,
         })
     }
 }
@@ -84,6 +89,7 @@ mod tests {
         assert_eq!(args.bind, "127.0.0.1:8090".parse().unwrap());
         assert_eq!((args.deny_marker.as_str(), args.system_fail_marker.as_str()), ("DENY", "SYSFAIL"));
         assert_eq!((args.fail_first, args.delay_ms, args.callback_delay_ms), (2, 0, 150));
+        assert!(!args.quality_rules, "the quality rules are off unless asked for");
         assert!(args.into_config().is_err(), "a missing key file is an error");
         assert!(Args::try_parse_from(["fake-vendor", "--access-key", "ak"]).is_err(), "keys are required");
     }

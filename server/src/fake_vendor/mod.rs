@@ -38,6 +38,7 @@ pub mod cli;
 pub mod hosted;
 mod intake;
 mod process;
+mod quality_rules;
 mod registry;
 #[cfg(test)]
 mod tests;
@@ -73,6 +74,8 @@ pub struct FakeVendorConfig {
     pub delay: Duration,
     /// Sleep this long between deciding and the first callback attempt.
     pub callback_delay: Duration,
+    /// Deny photos the live quality checks refuse (`--quality-rules`, see `quality_rules`).
+    pub quality_rules: bool,
 }
 
 /// Hand-written so that keys never reach a log through `{:?}`.
@@ -88,6 +91,7 @@ impl std::fmt::Debug for FakeVendorConfig {
             .field("fail_first", &self.fail_first)
             .field("delay", &self.delay)
             .field("callback_delay", &self.callback_delay)
+            .field("quality_rules", &self.quality_rules)
             .finish()
     }
 }

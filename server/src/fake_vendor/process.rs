@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::intake::Submission;
-use super::{FakeVendorConfig, Vendor, callback};
+use super::{FakeVendorConfig, Vendor, callback, quality_rules};
 use crate::service::images::sniff;
 use ssencrypt::python::PyValue;
 use ssencrypt::{PrivateKey, decode_and_decrypt, unwrap_photo_key};
@@ -52,17 +52,30 @@ pub(super) async fn run(vendor: Arc<Vendor>, submission: Submission) {
     let keys = (submission.photo_id_key.clone(), submission.user_photo_key.clone());
     let checked = tokio::task::spawn_blocking(move || {
         let key = &worker.private_key;
-        (check(photo_id, &keys.0, key), check(user_photo, &keys.1, key))
+        let (photo_id, user_photo) = (check(photo_id, &keys.0, key), check(user_photo, &keys.1, key));
+        // The quality rules look only at photos that decrypted to images.
+        let quality = match (&photo_id, &user_photo) {
+            (Ok(id), Ok(face)) if worker.config.quality_rules => {
+                Some((quality_rules::id_reasons(id), quality_rules::face_reasons(face)))
+            }
+            _ => None,
+        };
+        (photo_id.map(drop), user_photo.map(drop), quality)
     })
     .await;
-    let (photo_id, user_photo) = match checked {
+    let (photo_id, user_photo, quality) = match checked {
         Ok(results) => results,
         Err(e) => {
             tracing::error!(edx_id = %submission.edx_id, error = %e, "photo check task failed");
-            (Err(PhotoProblem::Decrypt), Err(PhotoProblem::Decrypt))
+            (Err(PhotoProblem::Decrypt), Err(PhotoProblem::Decrypt), None)
         }
     };
-    let decision = decide(&vendor.config, &submission.expected_name, photo_id.err(), user_photo.err());
+    let mut decision = decide(&vendor.config, &submission.expected_name, photo_id.err(), user_photo.err());
+    if let Some((id_reasons, face_reasons)) = quality
+        && decision.result == "PASS"
+    {
+        decision = quality_decision(&id_reasons, &face_reasons).unwrap_or(decision);
+    }
     vendor.registry().decided(&submission.edx_id, decision.result);
     tracing::info!(
         edx_id = %submission.edx_id,
@@ -108,12 +121,29 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, PhotoProb
     Ok(body.to_vec())
 }
 
-/// Unwraps the key, decrypts the photo and checks it is an image.
-fn check(fetched: Result<Vec<u8>, PhotoProblem>, key_field: &str, key: &PrivateKey) -> Result<(), PhotoProblem> {
+/// Unwraps the key, decrypts the photo and checks it is an image; returns the image.
+fn check(fetched: Result<Vec<u8>, PhotoProblem>, key_field: &str, key: &PrivateKey) -> Result<Vec<u8>, PhotoProblem> {
     let encoded = fetched?;
     let aes_key = unwrap_photo_key(key_field, key).map_err(|_| PhotoProblem::Key)?;
     let photo = decode_and_decrypt(&encoded, &aes_key).map_err(|_| PhotoProblem::Decrypt)?;
-    sniff(&photo).map(|_| ()).ok_or(PhotoProblem::NotAnImage)
+    sniff(&photo).ok_or(PhotoProblem::NotAnImage)?;
+    Ok(photo)
+}
+
+/// The denial for photos the quality rules refuse (`None`: both acceptable).
+fn quality_decision(id_reasons: &[&str], face_reasons: &[&str]) -> Option<Decision> {
+    let mut reasons = Vec::new();
+    if !face_reasons.is_empty() {
+        reasons.push(json!({"userPhotoReasons": face_reasons}));
+    }
+    if !id_reasons.is_empty() {
+        reasons.push(json!({"photoIdReasons": id_reasons}));
+    }
+    (!reasons.is_empty()).then(|| Decision {
+        result: "FAIL",
+        reason: PyValue::from(&serde_json::Value::Array(reasons)),
+        message_type: "DENIED",
+    })
 }
 
 /// The rules, in priority order: deny marker, system-fail marker, unusable photos, pass.
@@ -162,7 +192,19 @@ mod tests {
             fail_first: 0,
             delay: std::time::Duration::ZERO,
             callback_delay: std::time::Duration::ZERO,
+            quality_rules: false,
         }
+    }
+
+    #[test]
+    fn quality_reasons_become_a_denial() {
+        assert_eq!(quality_decision(&[], &[]), None);
+        let d = quality_decision(&["Text not clear"], &["Image not clear", "Face out of view"]).expect("denied");
+        assert_eq!((d.result, d.message_type), ("FAIL", "DENIED"));
+        assert_eq!(
+            d.reason.json_dumps(),
+            r#"[{"userPhotoReasons": ["Image not clear", "Face out of view"]}, {"photoIdReasons": ["Text not clear"]}]"#
+        );
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub const ANCESTORS_TTL: Duration = Duration::from_secs(10);
 /// The policy of responses that are not HTML pages.
 const NOT_A_PAGE: &str = "default-src 'none'; frame-ancestors 'none'";
 
+/// The policy of a web worker's script (Trunk's `*_loader.js`, the learner's quality
+/// worker): a worker runs under its own script's policy, and this one must load its glue
+/// and wasm from this origin and compile the wasm; it fetches nothing else.
+const WORKER: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'";
+
 /// The policies of this deployment's pages.
 #[derive(Clone)]
 pub struct Csp {
@@ -197,6 +203,7 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
 /// The middleware: adds the policy that fits the response unless the handler set one.
 pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Response {
     let staff = req.uri().path() == "/staff" || req.uri().path().starts_with("/staff/");
+    let worker = req.uri().path().ends_with("_loader.js");
     let mut res = next.run(req).await;
     // A 304 has no content type, and browsers merge its headers into the cached page: a
     // policy here would replace the page's own (with "not a page"). The cached one stands.
@@ -221,6 +228,7 @@ pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Respons
         (true, true) => csp.inner.staff.clone(),
         (true, false) => csp.learner_policy().await,
         (false, _) if image => "frame-ancestors 'none'".to_owned(),
+        (false, _) if worker => WORKER.to_owned(),
         (false, _) => NOT_A_PAGE.to_owned(),
     };
     if let Ok(v) = HeaderValue::from_str(&value) {

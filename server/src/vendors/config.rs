@@ -52,6 +52,9 @@ pub struct IdvConfig {
     /// How long a "Continue on your phone" link may be opened, in seconds, counted from
     /// when the desktop shows it.
     pub handoff_ttl_secs: i64,
+    /// Live photo quality checks and auto-capture in the learner's camera steps (and the
+    /// same checks on uploads, as a warning). Off: the plain camera and capture button.
+    pub quality_checks: bool,
 }
 
 impl Default for IdvConfig {
@@ -67,6 +70,7 @@ impl Default for IdvConfig {
             hosted_display: HostedDisplay::Iframe,
             hosted_request_timeout_secs: 10,
             handoff_ttl_secs: 600,
+            quality_checks: true,
         }
     }
 }

@@ -131,3 +131,24 @@ async fn pages_carry_their_policies(db: &TestDb) {
     }
 }
 on_both_backends!(pages_carry_a_content_security_policy, pages_carry_their_policies);
+
+/// The learner's quality worker (issue 19) runs under its own script's policy: it may load
+/// its glue and wasm from Vouch and compile the wasm, and nothing else.
+async fn worker_scripts_get_a_worker_policy(db: &TestDb) {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("index.html"), page(SPA_SCRIPT)).expect("spa");
+    std::fs::write(dir.path().join("quality-worker_loader.js"), "importScripts(\"./quality-worker.js\");")
+        .expect("loader");
+    std::fs::write(dir.path().join("quality-worker.js"), "let wasm_bindgen;").expect("glue");
+    let app = app_over(db, dir.path()).await;
+    let (st, p) = csp_of(&app, "/quality-worker_loader.js").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(directive(&p, "default-src"), Some("'none'"), "{p}");
+    assert_eq!(directive(&p, "script-src"), Some("'self' 'wasm-unsafe-eval'"), "{p}");
+    assert_eq!(directive(&p, "connect-src"), Some("'self'"), "{p}");
+    // The scripts it imports are not workers: they keep the policy of everything else.
+    let (_, glue) = csp_of(&app, "/quality-worker.js").await;
+    assert_eq!(glue, "default-src 'none'; frame-ancestors 'none'");
+}
+
+on_both_backends!(worker_scripts_carry_a_worker_policy, worker_scripts_get_a_worker_policy);

@@ -4,10 +4,21 @@
 use super::{PanelFrame, invalid, state::CameraChoice, steps::Step, use_flow};
 use crate::{
     i18n::t,
-    pages::camera::{self, FileError},
+    pages::{
+        camera::{self, FileError},
+        quality::Checker,
+    },
 };
 use leptos::{html, prelude::*, task::spawn_local};
+use std::time::Duration;
 use wasm_bindgen::JsCast;
+
+/// Answers in a row that must pass before the photo is taken by itself (about a second).
+const STEADY: u32 = 3;
+/// Time between two checked preview frames.
+const FRAME_EVERY: Duration = Duration::from_millis(300);
+/// How long the checks fail before "Take it anyway" is offered, in milliseconds.
+const ANYWAY_AFTER_MS: f64 = 4000.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CameraState {
@@ -28,6 +39,16 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
     let photo = RwSignal::new(None::<String>);
     let camera_state = RwSignal::new(if use_camera { CameraState::Starting } else { CameraState::Failed });
     let video_ref: NodeRef<html::Video> = NodeRef::new();
+    let checks_on = flow.info.with_value(|i| i.quality_checks);
+    // The live check's last sentence (`None`: not checking yet), the warning that goes with
+    // the last checked frame (`None`: it was good), and the warning of the photo taken
+    // (kept with it, shown on the summary).
+    let hint = RwSignal::new(None::<String>);
+    let frame_warning = RwSignal::new(None::<String>);
+    let warning = RwSignal::new(None::<String>);
+    let anyway = RwSignal::new(false);
+    let checker = StoredValue::new_local(None::<Checker>);
+    let kind = if is_face { "face" } else { "id" };
 
     // Start the camera once the <video> is in the page. The flow owns the stream and stops
     // it as soon as another panel is shown (or the flow is left).
@@ -50,30 +71,111 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
         }
     });
 
-    let capture = move |_| {
+    // `anyway`: taken past failing checks, so the photo keeps their warning for the summary.
+    let snap = move |anyway: bool| {
         let Some(video) = video_ref.get_untracked() else { return };
         match camera::capture_jpeg(&video) {
-            Ok(url) => photo.set(Some(url)),
+            Ok(url) => {
+                warning.set(if anyway { frame_warning.get_untracked() } else { None });
+                photo.set(Some(url));
+            }
             Err(_) => camera_state.set(CameraState::Failed),
         }
     };
+    let capture = move |_| snap(false);
+    let take_anyway = move |_| snap(true);
+
+    // Live checks: a few frames a second to the worker while the preview runs and no photo
+    // is taken; the photo is taken by itself after STEADY good answers in a row.
+    Effect::new(move |_| {
+        if !checks_on || camera_state.get() != CameraState::Live {
+            return;
+        }
+        let (mut streak, mut failing_since) = (0u32, 0f64);
+        let on_result = move |good: bool, text: String, warn: String| {
+            if photo.try_with_untracked(Option::is_some) != Some(false) {
+                return;
+            }
+            if good {
+                (streak, failing_since) = (streak + 1, 0.0);
+            } else {
+                streak = 0;
+                let now = js_sys::Date::now();
+                if failing_since == 0.0 {
+                    failing_since = now;
+                } else if now - failing_since > ANYWAY_AFTER_MS {
+                    let _ = anyway.try_set(true);
+                }
+            }
+            let _ = hint.try_set(Some(text));
+            let _ = frame_warning.try_set((!good).then_some(warn));
+            if streak >= STEADY {
+                snap(false);
+            }
+        };
+        checker.set_value(Checker::start(kind, s.lang, Box::new(on_result)));
+        let tick = move || {
+            if photo.with_untracked(Option::is_some) {
+                return;
+            }
+            let (Some(video), Some(Some(c))) = (video_ref.get_untracked(), checker.try_with_value(Clone::clone)) else {
+                return;
+            };
+            spawn_local(async move { c.frame(&video).await });
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, FRAME_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    on_cleanup(move || checker.set_value(None));
+
     let accept = move |_| {
         let Some(p) = photo.get_untracked() else { return };
-        flow.update(|st| if is_face { st.face = Some(p) } else { st.id_photo = Some(p) });
+        let w = warning.get_untracked();
+        flow.update(|st| {
+            if is_face {
+                (st.face, st.face_warning) = (Some(p), w);
+            } else {
+                (st.id_photo, st.id_warning) = (Some(p), w);
+            }
+        });
         flow.finish(step);
     };
-    let announce = Signal::derive(move || match (photo.with(Option::is_some), camera_state.get()) {
-        (true, _) => s.photo_taken,
-        (false, CameraState::Starting) => s.camera_starting,
-        (false, CameraState::Live) => s.camera_live,
-        (false, CameraState::Failed) if use_camera => s.camera_failed,
-        (false, CameraState::Failed) => "",
+    // An upload gets the same checks once, as a warning.
+    let uploaded = Callback::new(move |url: String| {
+        warning.set(None);
+        if checks_on {
+            let on_result = move |good: bool, _: String, warn: String| {
+                let _ = warning.try_set((!good).then_some(warn));
+            };
+            if let Some(c) = Checker::start(kind, s.lang, Box::new(on_result)) {
+                c.photo(&url);
+                checker.set_value(Some(c));
+            }
+        }
+        photo.set(Some(url));
     });
+    let announce = Signal::derive(move || match (photo.with(Option::is_some), camera_state.get()) {
+        (true, _) => s.photo_taken.to_owned(),
+        (false, CameraState::Starting) => s.camera_starting.to_owned(),
+        // One short message at a time: the first issue of the last checked frame.
+        (false, CameraState::Live) => hint.get().unwrap_or_else(|| s.camera_live.to_owned()),
+        (false, CameraState::Failed) if use_camera => s.camera_failed.to_owned(),
+        (false, CameraState::Failed) => String::new(),
+    });
+    let no_anyway = Signal::derive(move || !anyway.get());
+    let warning_text = Signal::derive(move || warning.get().unwrap_or_default());
     // Derived signals (boxed) rather than closures in the view: the render code is then
     // shared by every bool or text signal instead of generated per closure.
     let captured = Signal::derive(move || photo.with(Option::is_some));
     let failed = Signal::derive(move || camera_state.get() == CameraState::Failed);
     let not_live = Signal::derive(move || camera_state.get() != CameraState::Live);
+    // The face oval or the card frame (hidden by CSS when the checks are off).
+    let guide = match (checks_on, is_face) {
+        (false, _) => "guide hidden",
+        (true, true) => "guide oval",
+        (true, false) => "guide",
+    };
 
     view! {
         <PanelFrame heading=heading>
@@ -81,20 +183,25 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
             <div class:hidden=captured>
                 {use_camera.then(|| view! {
                     <div class="camera" class:hidden=failed>
-                        <video node_ref=video_ref autoplay=true playsinline=true muted=true
-                            class:mirrored=is_face aria-label=s.camera_preview></video>
+                        <div class="viewport">
+                            <video node_ref=video_ref autoplay=true playsinline=true muted=true
+                                class:mirrored=is_face aria-label=s.camera_preview></video>
+                            <div class=guide aria-hidden="true"></div>
+                        </div>
                         <div class="actions">
                             <button class="primary" id="take-photo" on:click=capture
                                 disabled=not_live>{s.take_photo}</button>
+                            <button id="take-anyway" class:hidden=no_anyway on:click=take_anyway>{s.take_anyway}</button>
                         </div>
                     </div>
                 })}
                 <Show when=move || failed.get()>
-                    <Upload on_photo=Callback::new(move |url| photo.set(Some(url)))/>
+                    <Upload on_photo=uploaded/>
                 </Show>
             </div>
             {move || photo.get().map(|src| view! {
                 <img class="captured" id="captured-photo" src=src alt=alt/>
+                <p class="warning" id="photo-warning">{warning_text}</p>
                 <div class="actions">
                     <button id="retake" on:click=move |_| photo.set(None)>{s.retake}</button>
                     <button class="primary" id="use-photo" on:click=accept>{s.use_photo}</button>

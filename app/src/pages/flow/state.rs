@@ -48,6 +48,13 @@ pub struct FlowState {
     /// Its name, when known (shown above every panel).
     #[serde(default)]
     pub course_name: Option<String>,
+    /// The quality warning the face photo was taken with (upload or "take it anyway");
+    /// left out of the saved JSON when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_warning: Option<String>,
+    /// The quality warning the ID photo was taken with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_warning: Option<String>,
 }
 
 impl FlowState {

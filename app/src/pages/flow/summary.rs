@@ -16,6 +16,10 @@ pub fn Summary() -> impl IntoView {
     let submitting = RwSignal::new(false);
     let (face, id_photo, name, reuse) =
         flow.state.with_untracked(|st| (st.face.clone(), st.id_photo.clone(), st.name.clone(), st.reuses_id()));
+    // A photo uploaded or taken while a quality check failed: said here, never blocking.
+    let (face_warning, id_warning) = flow
+        .state
+        .with_untracked(|st| (st.face_warning.clone().unwrap_or_default(), st.id_warning.clone().unwrap_or_default()));
 
     let submit = move |_| {
         if !consent.get_untracked() {
@@ -48,6 +52,7 @@ pub fn Summary() -> impl IntoView {
                 <figure>
                     <img class="captured" id="face-photo" src=face alt=s.face_alt/>
                     <figcaption>{s.summary_face}</figcaption>
+                    <p class="warning" id="face-warning">{face_warning}</p>
                     <a id="retake-face" href=Step::TakePortraitPhoto.path()>{s.retake_face}</a>
                 </figure>
                 {if reuse {
@@ -62,6 +67,7 @@ pub fn Summary() -> impl IntoView {
                         <figure>
                             <img class="captured" id="id-photo" src=id_photo alt=s.id_alt/>
                             <figcaption>{s.summary_id}</figcaption>
+                            <p class="warning" id="id-warning">{id_warning.clone()}</p>
                             <a id="retake-id" href=Step::TakeIdPhoto.path()>{s.retake_id}</a>
                         </figure>
                     }.into_any()

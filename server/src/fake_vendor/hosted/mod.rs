@@ -16,7 +16,7 @@
 //!   `{"inquiries": [{"id", "reference_id", "status", "photo_bytes", "webhooks": [[status, http]]}]}`.
 //! - `GET /healthz`.
 //!
-//! Webhooks carry `Webhook-Signature: t=…,v1=…` (see `vendors::hosted::signature`) and are
+//! Webhooks carry `Webhook-Signature: t=…,v1=…` (see `ssencrypt::webhook_signature`) and are
 //! retried on connection errors and `5xx`. Photos are kept only as a byte count.
 
 pub mod cli;

@@ -187,3 +187,50 @@ async fn report_counts_in_arrival_order_and_delays_apply() {
     // twice (one verdict per receipt id).
     assert_eq!(h.callbacks().len(), 2, "each receipt id is reviewed once");
 }
+
+/// A `w`×`h` grayscale PNG of `f(x, y)`.
+fn png(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Grayscale);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|(x, y)| f(x, y)).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// scikit-image's astronaut (a real face), shipped in its package (`cargo xtask test`
+/// installs scikit-image).
+fn astronaut() -> Vec<u8> {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import importlib.util as u; print(u.find_spec('skimage').submodule_search_locations[0])"])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "scikit-image is missing (pip install scikit-image)");
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    std::fs::read(format!("{dir}/data/astronaut.png")).expect("astronaut.png")
+}
+
+#[tokio::test]
+async fn quality_rules_deny_dark_and_faceless_photos_and_pass_a_good_one() {
+    let h = Harness::start(|c| c.quality_rules = true).await;
+    // A sharp, evenly lit ID (a checkerboard): only the face photo decides.
+    let id = png(320, 240, |x, y| if (x / 8 + y / 8) % 2 == 0 { 60 } else { 200 });
+    let dark = png(320, 240, |x, y| ((x + y) % 16) as u8);
+    let faceless = id.clone();
+    for (edx_id, face) in [("q-good", astronaut()), ("q-dark", dark), ("q-noface", faceless)] {
+        assert_eq!(h.post(&h.submission_with(edx_id, "Ada Lovelace", &id, &face)).await.0, 200);
+        h.finished(edx_id).await;
+    }
+    let by_id = |id: &str| h.callbacks().into_iter().find(|c| c.body["EdX-ID"] == id).expect(id).body;
+    assert_eq!(by_id("q-good")["Result"], "PASS");
+    assert_eq!(by_id("q-dark")["Result"], "FAIL");
+    assert_eq!(by_id("q-dark")["Reason"], json!([{"userPhotoReasons": ["Image not clear"]}]));
+    assert_eq!(by_id("q-noface")["Reason"], json!([{"userPhotoReasons": ["Face out of view"]}]));
+    // The same photos without the rules pass: the rules, not the photos' format, deny.
+    let off = Harness::start(|_| {}).await;
+    let dark = png(320, 240, |x, y| ((x + y) % 16) as u8);
+    assert_eq!(off.post(&off.submission_with("q-off", "Ada Lovelace", &id, &dark)).await.0, 200);
+    assert_eq!(off.finished("q-off").await["result"], "PASS");
+}

@@ -116,6 +116,7 @@ impl Harness {
             fail_first: 0,
             delay: Duration::ZERO,
             callback_delay: Duration::ZERO,
+            quality_rules: false,
         };
         tweak(&mut config);
         let (vendor, _task) = spawn(config).await.unwrap();
@@ -131,8 +132,13 @@ impl Harness {
 
     /// A complete submission body with two valid JPEG photos, like Vouch sends.
     fn submission(&self, edx_id: &str, name: &str) -> Value {
-        let (photo_id_url, id_key) = self.add_photo(&format!("{edx_id}-id"), JPEG);
-        let (face_url, face_key) = self.add_photo(&format!("{edx_id}-face"), JPEG);
+        self.submission_with(edx_id, name, JPEG, JPEG)
+    }
+
+    /// A complete submission body with these ID and face photos.
+    fn submission_with(&self, edx_id: &str, name: &str, id: &[u8], face: &[u8]) -> Value {
+        let (photo_id_url, id_key) = self.add_photo(&format!("{edx_id}-id"), id);
+        let (face_url, face_key) = self.add_photo(&format!("{edx_id}-face"), face);
         json!({
             "EdX-ID": edx_id,
             "ExpectedName": name,

@@ -1,0 +1,51 @@
+"""Fake camera feeds for the quality browser tests: Y4M files Chromium plays as the camera
+(`--use-file-for-fake-video-capture`), built from scikit-image's astronaut (a real face
+shipped inside the scikit-image package) so the face detector is genuinely exercised.
+
+Usage: python3 feeds.py OUT_DIR  -> writes good.y4m, dark.y4m, two.y4m (640x480, 4:2:0).
+`cargo xtask test` installs scikit-image and Pillow.
+"""
+import importlib.util
+import os
+import sys
+
+from PIL import Image, ImageEnhance
+
+W, H = 640, 480
+
+
+def astronaut():
+    data = os.path.join(importlib.util.find_spec("skimage").submodule_search_locations[0], "data")
+    return Image.open(os.path.join(data, "astronaut.png")).convert("RGB")
+
+
+def portrait(img):
+    # The face centred in a 4:3 frame (the crop the measurement test calls astronaut-0).
+    return img.crop((70, 10, 390, 250)).resize((W, H))
+
+
+def write_y4m(path, frame, count=10):
+    y, cb, cr = frame.convert("YCbCr").split()
+    cb = cb.resize((W // 2, H // 2))
+    cr = cr.resize((W // 2, H // 2))
+    payload = y.tobytes() + cb.tobytes() + cr.tobytes()
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(count):
+            f.write(b"FRAME\n" + payload)
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    face = portrait(astronaut())
+    write_y4m(os.path.join(out, "good.y4m"), face)
+    write_y4m(os.path.join(out, "dark.y4m"), ImageEnhance.Brightness(face).enhance(0.15))
+    two = Image.new("RGB", (W, H), (90, 90, 90))
+    half = face.crop((100, 0, 540, 480)).resize((320, 350))
+    two.paste(half, (0, 60))
+    two.paste(half, (320, 60))
+    write_y4m(os.path.join(out, "two.y4m"), two)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
