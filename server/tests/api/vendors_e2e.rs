@@ -195,7 +195,7 @@ fn misconfigured_vendor_refuses_to_start() {
     for (env, expected) in [
         (
             vec![("VOUCH_IDV__VENDOR", "persona")],
-            "idv.vendor (VOUCH_IDV__VENDOR) is invalid: \"persona\" is not one of: software_secure, hosted, manual; set it",
+            "idv.vendor (VOUCH_IDV__VENDOR) is invalid: \"persona\" is not one of: software_secure, hosted, manual, in_house; set it",
         ),
         (vec![("VOUCH_IDV__VENDOR", "hosted")], "idv.hosted_api_key (VOUCH_IDV__HOSTED_API_KEY) is missing"),
         (vec![("VOUCH_IDV__HOSTED_DISPLAY", "popup")], "popup"),
