@@ -69,9 +69,12 @@ impl IdvPort for ServerPort {
         let account =
             users::by_id(&mut conn, user).await.map_err(ServiceError::from)?.ok_or_else(AppError::unauthenticated)?;
         // The same lookup the submit service uses when the ID photo is left out.
-        let on_file = submit::reusable_id_photo(&self.services, &mut conn, user).await?;
-        // Any approved ID photo at all: one that exists but is too old is worth a word.
-        let any = attempts::latest_approved_with_photo_id(&mut conn, user, chrono::DateTime::UNIX_EPOCH)
+        let destination = submit::configured_destination(&self.services);
+        let on_file = submit::reusable_id_photo(&self.services, &mut conn, user, destination).await?;
+        // Any approved ID photo at all (for the same key pair): one that exists but is too
+        // old is worth a word.
+        let in_house = destination == submit::Destination::InHouse;
+        let any = attempts::latest_approved_with_photo_id(&mut conn, user, chrono::DateTime::UNIX_EPOCH, in_house)
             .await
             .map_err(ServiceError::from)?;
         Ok(FlowInfo {

@@ -48,6 +48,15 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     // Refuse to start with JWT keys that do not parse, rather than refusing every sign-in.
     http::jwt::JwtVerifier::from_config(&cfg.auth)?;
     let bind = cfg.server.bind;
+    // A queue nobody is told about can wait for days: say so once, at start-up.
+    if cfg.idv.vendor == crate::vendors::IN_HOUSE
+        && (cfg.review.alert_after_mins <= 0 || cfg.review.alert_addresses().is_empty())
+    {
+        tracing::warn!(
+            "idv.vendor is in_house but no queue alert is set (review.alert_after_mins and review.alert_emails): \
+             nobody is told when attempts wait too long"
+        );
+    }
     let services = services(cfg, Arc::new(SystemClock)).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()));
     if services.cfg.jobs.run_in_server {

@@ -80,7 +80,28 @@ async fn set_role(
         }
         return Ok(Outcome::BadInput);
     };
-    users::set_reviewer(&mut conn, user.id, on).await?;
+    drop(conn);
+    // The change, its audit row and (on revoke) the release of the user's claims commit
+    // together: a revoked reviewer keeps nothing hidden from the queue.
+    let mut tx = services.store.begin().await?;
+    users::set_reviewer(&mut tx, user.id, on).await?;
+    if !on {
+        crate::store::reviews::release_all_of(&mut tx, user.id).await?;
+    }
+    let target = user.id.0.to_string();
+    let row = crate::store::staff_actions::NewStaffAction {
+        staff: user.id,
+        action: if on {
+            crate::store::staff_actions::Action::ReviewGrant
+        } else {
+            crate::store::staff_actions::Action::ReviewRevoke
+        },
+        target_kind: "app_user",
+        target_id: &target,
+        detail: "cli",
+    };
+    crate::store::staff_actions::record(&mut tx, &row, services.clock.now()).await?;
+    tx.commit().await?;
     if json {
         println!("{}", serde_json::json!({ "username": user.username, "is_reviewer": on }));
     } else {

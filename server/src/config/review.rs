@@ -72,17 +72,17 @@ impl ReviewConfig {
                 ));
             }
         }
-        if self.claim_secs <= 0 {
+        if !(1..=MAX_CLAIM_SECS).contains(&self.claim_secs) {
             return Err(invalid(
                 "review.claim_secs",
-                &format!("it is {}, it must be positive", self.claim_secs),
+                &format!("it is {}, it must be 1 to {MAX_CLAIM_SECS} (a day)", self.claim_secs),
                 "set how many seconds a reviewer holds a claimed attempt (default 600)",
             ));
         }
-        if self.alert_after_mins < 0 {
+        if !(0..=MAX_ALERT_AFTER_MINS).contains(&self.alert_after_mins) {
             return Err(invalid(
                 "review.alert_after_mins",
-                "it is negative",
+                &format!("it is {}, it must be 0 to {MAX_ALERT_AFTER_MINS} (a year)", self.alert_after_mins),
                 "set a number of minutes, or 0 to never alert",
             ));
         }
@@ -96,5 +96,34 @@ impl ReviewConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// The longest claim: a day (a longer one would hide an attempt from the queue for days,
+/// and far larger values overflow the time arithmetic).
+const MAX_CLAIM_SECS: i64 = 86_400;
+/// The longest wait before the queue alert: a year.
+const MAX_ALERT_AFTER_MINS: i64 = 525_600;
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn claim_secs_and_alert_after_mins_are_bounded() {
+        let ok = ReviewConfig::default();
+        assert!(ok.validate("software_secure").is_ok());
+        for (claim, alert, good) in [
+            (1, 0, true),
+            (86_400, 525_600, true),
+            (0, 60, false),
+            (86_401, 60, false),
+            (i64::MAX, 60, false),
+            (600, 525_601, false),
+            (600, -1, false),
+        ] {
+            let cfg = ReviewConfig { claim_secs: claim, alert_after_mins: alert, ..ReviewConfig::default() };
+            assert_eq!(cfg.validate("software_secure").is_ok(), good, "claim_secs {claim}, alert_after_mins {alert}");
+        }
     }
 }

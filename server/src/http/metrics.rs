@@ -147,9 +147,10 @@ async fn record_review_gauges(state: &AppState) -> Result<(), store::StoreError>
     metrics::gauge!("vouch_review_queue_claimed").set(s.claimed as f64);
     metrics::gauge!("vouch_review_decided_last_24h").set(s.decided_last_24h as f64);
     for (quantile, v) in [("0.5", s.time_to_decision_p50_secs), ("0.95", s.time_to_decision_p95_secs)] {
-        if let Some(v) = v {
-            metrics::gauge!("vouch_review_time_to_decision_seconds", "quantile" => quantile).set(v as f64);
-        }
+        // No decision in 24 h: NaN (Prometheus' "no value"), not the last figure seen, which
+        // would read as a current time to decision.
+        metrics::gauge!("vouch_review_time_to_decision_seconds", "quantile" => quantile)
+            .set(v.map_or(f64::NAN, |v| v as f64));
     }
     Ok(())
 }

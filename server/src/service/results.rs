@@ -159,6 +159,12 @@ async fn decide(
     let attempt = attempts::by_receipt_id(&mut tx, receipt)
         .await?
         .ok_or_else(|| CallbackError::BadRequest(format!("edX ID {receipt} not found")))?;
+    // An in_house attempt (one with a review item) was never sent to Software Secure and
+    // only a reviewer decides it: to the vendor it does not exist, so it is refused exactly
+    // like an unknown receipt, whatever the signature.
+    if crate::store::reviews::by_receipt(&mut tx, receipt).await?.is_some() {
+        return Err(CallbackError::BadRequest(format!("edX ID {receipt} not found")));
+    }
     if let Some(digest) = replay_digest {
         let keep_until = now + Duration::seconds(2 * cfg.callback_window_secs);
         if !replay::remember(&mut tx, digest, now, keep_until).await? {

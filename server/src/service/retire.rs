@@ -1,7 +1,7 @@
 //! Retiring a user: their photos leave the vault and their names leave every attempt.
 
 use super::{ServiceResult, Services};
-use crate::store::{StoreError, retire};
+use crate::store::{StoreError, retire, reviews};
 use app::domain::UserId;
 
 /// Deletes the user's photos, then scrubs names and photo references from every attempt
@@ -19,6 +19,8 @@ pub async fn retire_user(services: &Services, user: UserId) -> ServiceResult<u64
     }
     let mut tx = services.store.begin().await?;
     let n = retire::scrub(&mut tx, user).await?;
+    // Their undecided attempts leave the review queue with them: the photos are gone.
+    reviews::close_for_retired(&mut tx, user, services.clock.now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(n)
 }

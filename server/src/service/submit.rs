@@ -130,7 +130,7 @@ pub async fn submit_photos_to(
             users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?;
         let earlier = match photo_id {
             Some(_) => None,
-            None => Some(reusable_id_photo(services, &mut conn, user).await?.ok_or_else(|| {
+            None => Some(reusable_id_photo(services, &mut conn, user, destination).await?.ok_or_else(|| {
                 ServiceError::InvalidImage(
                     "the ID photo is missing, and there is no earlier approved one recent enough to reuse".into(),
                 )
@@ -198,15 +198,23 @@ pub async fn submit_photos_to(
 
 /// The approved attempt whose ID photo a new attempt may reuse: the newest approved one with
 /// its own ID photo, created within `days_good_for` (Open edX's `get_initial_verification`
-/// with its earliest allowed date). An older ID photo is never reused: the learner takes a
-/// new one.
+/// with its earliest allowed date), sealed for `destination`'s key pair. An older ID photo,
+/// or one sealed for the other key pair (the operator switched vendors since), is never
+/// reused: the learner takes a new one.
 pub async fn reusable_id_photo(
     services: &Services,
     conn: &mut crate::store::Conn,
     user: UserId,
+    destination: Destination,
 ) -> ServiceResult<Option<attempts::PhotoVerification>> {
     let since = services.clock.now() - Duration::days(services.policy().days_good_for);
-    Ok(attempts::latest_approved_with_photo_id(conn, user, since).await?)
+    Ok(attempts::latest_approved_with_photo_id(conn, user, since, destination == Destination::InHouse).await?)
+}
+
+/// The destination of a camera-flow attempt submitted now: in-house review when the
+/// deployment's vendor is `in_house`, Software Secure otherwise.
+pub fn configured_destination(services: &Services) -> Destination {
+    if services.cfg.idv.vendor == crate::vendors::IN_HOUSE { Destination::InHouse } else { Destination::SoftwareSecure }
 }
 
 async fn create_ready(

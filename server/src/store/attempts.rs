@@ -220,18 +220,24 @@ pub async fn with_status(conn: &mut Conn, status: AttemptStatus, limit: i64) -> 
     rows.iter().map(from_row).collect()
 }
 
-/// The user's most recent approved attempt that has its own ID photo and was created at or
+/// The user's most recent approved attempt that has its own ID photo, was created at or
 /// after `since` (to reuse it: Open edX's `get_initial_verification` with its earliest
 /// allowed date, `days_good_for` before now, so an ID photo older than an approval lasts is
-/// never reused).
+/// never reused), and whose ID photo is sealed for the same key pair as a new attempt:
+/// `in_house` attempts (those with a `review_item` row) are sealed for the review key,
+/// every other one for Software Secure's. A photo wrapped for the other key pair is never
+/// reused: neither its reader could open it.
 pub async fn latest_approved_with_photo_id(
     conn: &mut Conn,
     user: UserId,
     since: DateTime<Utc>,
+    in_house: bool,
 ) -> StoreResult<Option<PhotoVerification>> {
+    let sealed_for = if in_house { "exists" } else { "not exists" };
     let row = sqlx::query(&format!(
         "select {COLUMNS} from photo_verification where user_id = $1 and status = 'approved' \
          and photo_id_image_ref is not null and photo_id_key <> '' and created_at >= $2 \
+         and {sealed_for} (select 1 from review_item r where r.attempt_id = photo_verification.attempt_id) \
          order by created_at desc, attempt_id desc limit 1"
     ))
     .bind(user.0)

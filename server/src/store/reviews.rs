@@ -115,7 +115,9 @@ pub async fn held(conn: &mut Conn, reviewer: UserId, now: DateTime<Utc>) -> Stor
 
 /// Claims for `reviewer` until `until` the oldest item nobody holds at `now` (a lapsed claim
 /// is no claim) that is not the reviewer's own attempt nor one whose first denial they
-/// made. `None` when the claim found nothing or lost a race (the caller may try again).
+/// made, and only while the reviewer holds no other live claim (one at a time, even under
+/// concurrent claims). `None` when the claim found nothing or lost a race (the caller may
+/// try again).
 pub async fn claim_next(
     conn: &mut Conn,
     backend: Backend,
@@ -124,7 +126,16 @@ pub async fn claim_next(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<AttemptId>> {
     let lock = match backend {
-        Backend::Postgres => "for update skip locked",
+        Backend::Postgres => {
+            // One claim at a time per reviewer: concurrent claims by the same reviewer queue
+            // on their account row, so the "holds no live claim" test below sees the claim
+            // the other one committed (SQLite's write transactions are already exclusive).
+            sqlx::query("select user_id from app_user where user_id = $1 for update")
+                .bind(reviewer.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            "for update skip locked"
+        }
         Backend::Sqlite => "",
     };
     let sql = format!(
@@ -132,6 +143,9 @@ pub async fn claim_next(
          where attempt_id = (select r.attempt_id from review_item r \
              where {IN_QUEUE} and (r.claimed_until is null or r.claimed_until <= $3) and r.user_id <> $1 \
              and (r.first_reviewer is null or r.first_reviewer <> $1) \
+             and not exists (select 1 from review_item h where h.claimed_by = $1 and h.claimed_until > $3 \
+                 and h.decided_at is null and exists (select 1 from photo_verification p \
+                 where p.attempt_id = h.attempt_id and p.status = 'submitted')) \
              order by r.queued_at, r.attempt_id limit 1 {lock}) \
          and decided_at is null and (claimed_until is null or claimed_until <= $3) \
          returning attempt_id"
@@ -358,4 +372,36 @@ pub async fn scrub_user(conn: &mut Conn, user: UserId) -> StoreResult<()> {
     .await?;
     sqlx::query("update review_item set first_note = '' where user_id = $1").bind(user.0).execute(conn).await?;
     Ok(())
+}
+
+/// What `review_item.decision` says of an item closed because its learner was retired (no
+/// reviewer decided it).
+pub const RETIRED: &str = "retired";
+
+/// Takes a retired learner's undecided items out of the queue (the retiring transaction):
+/// their photos are gone, so nobody could review them. Closed at `now` with the
+/// [`RETIRED`] marker and no claim; returns how many were closed.
+pub async fn close_for_retired(conn: &mut Conn, user: UserId, now: DateTime<Utc>) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "update review_item set decided_at = $2, decision = $3, claimed_by = null, claimed_until = null \
+         where user_id = $1 and decided_at is null",
+    )
+    .bind(user.0)
+    .bind(to_micros(now))
+    .bind(RETIRED)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Drops every claim `reviewer` holds on an undecided item (their role was revoked): the
+/// items return to the queue at once. Returns how many were dropped.
+pub async fn release_all_of(conn: &mut Conn, reviewer: UserId) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "update review_item set claimed_by = null, claimed_until = null where claimed_by = $1 and decided_at is null",
+    )
+    .bind(reviewer.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -26,6 +26,11 @@ pub enum Action {
     ReviewDecide,
     /// Gave a claim back.
     ReviewRelease,
+    /// `vouch review grant`: the user got the reviewer role (an operator's command, so the
+    /// row's user is the one granted; target: their user id).
+    ReviewGrant,
+    /// `vouch review revoke`: the user lost the reviewer role and their live claims.
+    ReviewRevoke,
 }
 
 impl Action {
@@ -38,6 +43,8 @@ impl Action {
             Self::ReviewView => "review_view",
             Self::ReviewDecide => "review_decide",
             Self::ReviewRelease => "review_release",
+            Self::ReviewGrant => "review_grant",
+            Self::ReviewRevoke => "review_revoke",
         }
     }
 }
@@ -53,6 +60,8 @@ impl std::str::FromStr for Action {
             "review_view" => Ok(Self::ReviewView),
             "review_decide" => Ok(Self::ReviewDecide),
             "review_release" => Ok(Self::ReviewRelease),
+            "review_grant" => Ok(Self::ReviewGrant),
+            "review_revoke" => Ok(Self::ReviewRevoke),
             other => Err(StoreError::Corrupt(format!("unknown staff action {other:?}"))),
         }
     }

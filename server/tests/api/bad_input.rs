@@ -182,7 +182,7 @@ fn signed_launch_with(edit: impl FnOnce(&mut Vec<(String, String)>)) -> String {
 }
 
 /// Software Secure's callback with `body`, signed with the fixture keys.
-fn signed_callback(body: &Value) -> Request<Body> {
+pub(crate) fn signed_callback(body: &Value) -> Request<Body> {
     let keys = crate::support::fixture_keys();
     let py = ssencrypt::PyValue::from(body);
     let date = ssencrypt::http_date(chrono::Utc::now());
@@ -449,6 +449,9 @@ async fn corpus(db: &TestDb) {
         reasons_case("reviews decision: deny without reasons", with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "deny", "reasons": []}).to_string())),
         reasons_case("reviews decision: unknown category", with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "deny", "reasons": [{"category": SQL, "reason": "Not provided"}]}).to_string())),
         case("reviews decision: NUL in the note", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "approve", "note": "a\u{0}b"}).to_string())),
+        case("reviews decision: bidi override in the note", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "approve", "note": "ok \u{202E}deid"}).to_string())),
+        case("reviews decision: bidi isolate in the note", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "approve", "note": "a\u{2066}b"}).to_string())),
+        case("reviews decision: zero-width space in the note", 400, with_json(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/decision")), &root), json!({"decision": "approve", "note": "a\u{200B}b"}).to_string())),
         case("reviews release: as a learner", 403, empty(as_user(at("POST", &format!("/api/v1/reviews/{receipt}/release")), &ada))),
         case("reviews stats: anonymous", 401, empty(at("GET", "/api/v1/reviews/stats"))),
         // ---- everything else ----

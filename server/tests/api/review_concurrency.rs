@@ -185,3 +185,46 @@ mod four_reviewers_decide_each_attempt_exactly_once {
         db.cleanup().await;
     }
 }
+
+/// One reviewer firing 8 claims at once (two tabs, a double click) holds at most one live
+/// claim: every answer is that same attempt.
+async fn one_reviewer_eight_claims(db: &TestDb) {
+    let app = Arc::new(TestApp::with_config(db, in_house_config(db)).await);
+    seed(&app).await;
+    let rita = reviewer(&app, "rita").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (app, rita) = (app.clone(), rita.clone());
+            tokio::spawn(async move { claim(&app, &rita).await })
+        })
+        .collect();
+    let mut receipts = BTreeSet::new();
+    for t in tasks {
+        let (st, v) = t.await.expect("task");
+        assert_eq!(st, StatusCode::OK, "{v}");
+        receipts.insert(v["receipt_id"].as_str().expect("receipt").to_owned());
+    }
+    let now = app.services.clock.now().timestamp_micros();
+    let (live,): (i64,) = sqlx::query_as("select count(*) from review_item where claimed_until > $1")
+        .bind(now)
+        .fetch_one(&mut *app.services.store.conn().await.expect("conn"))
+        .await
+        .expect("count");
+    assert_eq!(live, 1, "one live claim, not {live}");
+    assert_eq!(receipts.len(), 1, "every claim answered the same attempt: {receipts:?}");
+}
+
+mod one_reviewer_never_holds_two_live_claims {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        let db = crate::support::TestDb::sqlite().await;
+        super::one_reviewer_eight_claims(&db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let db = crate::support::TestDb::postgres().await;
+        super::one_reviewer_eight_claims(&db).await;
+        db.cleanup().await;
+    }
+}

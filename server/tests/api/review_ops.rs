@@ -201,3 +201,44 @@ async fn commands(db: &TestDb) {
     assert!(err.contains("does not match review.rsa_public_key"), "{err}");
 }
 on_both_backends!(review_commands_grant_revoke_stats_and_start_up_errors, commands);
+
+/// `vouch review grant|revoke` leave a staff audit row each, and revoking gives the user's
+/// live claims back to the queue at once (not when they lapse).
+async fn grant_revoke_audit_and_release(db: &TestDb) {
+    let app = TestApp::with_config(db, in_house_config(db)).await;
+    let rita = app.login("rita").await;
+    let bob = app.login("bob").await;
+    let receipt = submit(&app, &bob, &jpeg_bytes(100), &jpeg_bytes(120), "Bob").await;
+    let out = vouch(db, &["review", "grant", "rita", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (st, item) = claim(&app, &rita).await;
+    assert_eq!((st, item["receipt_id"].as_str()), (StatusCode::OK, Some(receipt.as_str())));
+
+    let out = vouch(db, &["review", "revoke", "rita", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let held: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as("select claimed_by, claimed_until from review_item")
+        .fetch_all(&mut *app.services.store.conn().await.expect("conn"))
+        .await
+        .expect("items");
+    assert_eq!(held, vec![(None, None)], "the revoked reviewer's claim is released");
+    let sam = crate::review_support::reviewer(&app, "sam").await;
+    let (st, item) = claim(&app, &sam).await;
+    assert_eq!((st, item["receipt_id"].as_str()), (StatusCode::OK, Some(receipt.as_str())), "back in the queue");
+
+    let rita_id = server::store::users::by_username(&mut app.services.store.conn().await.expect("c"), "rita")
+        .await
+        .expect("q")
+        .expect("rita")
+        .id;
+    let rows: Vec<(String, String, String)> = crate::review_support::audit_rows(&app)
+        .await
+        .into_iter()
+        .filter(|(action, _, _)| action == "review_grant" || action == "review_revoke")
+        .collect();
+    let id = rita_id.0.to_string();
+    assert_eq!(
+        rows,
+        vec![("review_grant".into(), id.clone(), "cli".into()), ("review_revoke".into(), id, "cli".into())]
+    );
+}
+on_both_backends!(review_grant_and_revoke_are_audited_and_revoke_releases_claims, grant_revoke_audit_and_release);

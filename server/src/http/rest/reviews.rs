@@ -169,9 +169,11 @@ pub async fn detail(
     State(state): State<AppState>,
     who: Identity,
     Path(receipt_id): Path<String>,
-) -> Result<Json<DetailBody>, ApiError> {
+) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<DetailBody>), ApiError> {
     let reviewer = who.require_reviewer()?;
-    Ok(Json(review::detail::detail(&state.services, reviewer, &receipt_id).await?.into()))
+    let body: DetailBody = review::detail::detail(&state.services, reviewer, &receipt_id).await?.into();
+    // Names, history and reviewers' notes: never kept by a browser or proxy cache.
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)))
 }
 
 /// A reviewer's decision.

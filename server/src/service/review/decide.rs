@@ -82,7 +82,11 @@ pub async fn decide(
         return Err(ReviewError::Invalid(format!("The note may be at most {MAX_NOTE_CHARS} characters.")));
     }
     // A NUL cannot be stored in PostgreSQL text; other control characters are never meant.
-    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    // Format characters (bidi overrides and isolates, zero-width ones) would let a note show
+    // other reviewers something else than what it says.
+    let format_char =
+        |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if note.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || format_char(c)) {
         return Err(ReviewError::Invalid("The note contains characters that are not allowed.".into()));
     }
     let now = services.clock.now();

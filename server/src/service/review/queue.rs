@@ -42,6 +42,12 @@ pub async fn claim(services: &Services, reviewer: ReviewerRole) -> ReviewResult<
             // Nothing claimable, or another reviewer took the candidate between our pick and
             // our write: look again (a truly empty queue answers the same way every time).
             drop(tx);
+            // A concurrent claim of the same reviewer won: that claim is theirs.
+            if let Some(item) = reviews::held(&mut *services.store.conn().await?, reviewer.id(), now).await? {
+                let claimed_until = item.claimed_until.unwrap_or(now);
+                let queue = stats::queue_now(services).await?;
+                return Ok(Some(Claimed { receipt_id: item.receipt_id, claimed_until, queue }));
+            }
             if stats::queue_now(services).await?.size == 0 {
                 break;
             }
