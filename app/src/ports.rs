@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct Caller {
     /// The signed-in user's id, if any.
     pub user_id: Option<UserId>,
+    /// Whether the session is a "Continue on your phone" session (never staff).
+    pub phone: bool,
 }
 
 /// The backend operations the SPA may ask for.

@@ -36,7 +36,8 @@ impl IdvPort for ServerPort {
                 users::by_id(&mut conn, id).await.map_err(ServiceError::from)?.map(|u| CurrentUser {
                     username: u.username,
                     full_name: u.full_name,
-                    is_staff: u.is_staff,
+                    // A phone session carries no staff rights, so it does not show any.
+                    is_staff: u.is_staff && !caller.phone,
                 })
             }
             None => None,

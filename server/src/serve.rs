@@ -58,7 +58,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         );
     }
     let services = services(cfg, Arc::new(SystemClock)).await?;
-    spawn_session_cleanup(DbSessionStore::new(services.store.clone()));
+    spawn_session_cleanup(DbSessionStore::new(services.store.clone()), services.clone());
     if services.cfg.jobs.run_in_server {
         let runner = crate::jobs::Runner::new(services.clone(), worker_name("serve"));
         tokio::spawn(runner.run_forever());
@@ -126,8 +126,8 @@ pub async fn worker(cfg: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes expired sessions every hour.
-fn spawn_session_cleanup(sessions: DbSessionStore) {
+/// Removes expired sessions, and "Continue on your phone" links of no more use, every hour.
+fn spawn_session_cleanup(sessions: DbSessionStore, services: Services) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -135,6 +135,10 @@ fn spawn_session_cleanup(sessions: DbSessionStore) {
             match sessions.delete_expired(chrono::Utc::now().timestamp()).await {
                 Ok(n) => tracing::debug!(sessions.deleted = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+            match crate::service::handoff::purge_old(&services).await {
+                Ok(n) => tracing::debug!(handoff.deleted = n, "old hand-off links removed"),
+                Err(e) => tracing::warn!(error = %e, "could not remove old hand-off links"),
             }
         }
     });

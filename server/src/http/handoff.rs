@@ -2,9 +2,11 @@
 //! learner's download stays as it is, and the token exists only in the one response that
 //! shows it (as a QR code and as text).
 //!
-//! - `GET /handoff`: the desktop page. Issues a link for the signed-in learner (revoking the
-//!   one this session showed before), shows it, and follows the phone by polling
-//!   `GET /handoff/status` from `follow.js` (a same-origin script, as the CSP wants).
+//! - `GET /handoff[?course_id=…&flow=…]`: the desktop page. Issues a link for the signed-in
+//!   learner (revoking the one this session showed before, unless a phone is on it: then it
+//!   only follows that phone), shows it, and follows the phone by polling
+//!   `GET /handoff/status` from `follow.js` (a same-origin script, as the CSP wants). The
+//!   course, if any, rides on the link, so the phone lands in that course's flow.
 //! - `GET /handoff/status`: `{"state": "waiting" | "connected" | "photos_taken" | "submitted"
 //!   | "expired" | "cancelled"}` of the link this session shows.
 //! - `POST /handoff/cancel`: revokes it (ending the phone's session), back to the flow.
@@ -38,6 +40,48 @@ use tower_sessions::Session;
 
 /// The session key of the link a desktop session shows (its id).
 pub const DESKTOP_KEY: &str = "handoff_desktop";
+
+/// The session key of the course query (`course_id=…&flow=…`) of the link a desktop shows,
+/// so that cancelling goes back to that course's flow.
+const COURSE_KEY: &str = "handoff_course";
+
+/// The longest course key accepted (Open edX's are far shorter).
+const MAX_COURSE_KEY: usize = 255;
+
+/// The course and flow page of a hand-off (`?course_id=…&flow=…`), re-encoded as the query
+/// of `/id-verification`; `None` without a course. Decoded as the SPA decodes it (a `+` stays
+/// a plus: course keys hold them); an unknown flow page is the first-time flow, as in
+/// `/verify_student/…`.
+fn course_query(query: Option<&str>) -> Result<Option<String>, ApiError> {
+    let (mut course, mut flow) = (None, String::new());
+    for pair in query.unwrap_or_default().split('&') {
+        let decode = |v: &str| percent_encoding::percent_decode_str(v).decode_utf8().map(|d| d.into_owned());
+        let bad = |_| ApiError::new(ErrorCode::InvalidRequest, "course_id and flow must be UTF-8.");
+        match pair.split_once('=') {
+            Some(("course_id", v)) => course = Some(decode(v).map_err(bad)?),
+            Some(("flow", v)) => flow = decode(v).map_err(bad)?,
+            _ => {}
+        }
+    }
+    let Some(course) = course.filter(|c| !c.is_empty()) else { return Ok(None) };
+    if course.chars().count() > MAX_COURSE_KEY || course.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "course_id must be a course key of at most 255 characters, without control characters.",
+        ));
+    }
+    let flow = crate::service::course_flow::FLOWS
+        .iter()
+        .find(|(name, _)| *name == flow)
+        .map_or("start-flow", |(name, _)| *name);
+    let course = percent_encoding::utf8_percent_encode(&course, percent_encoding::NON_ALPHANUMERIC);
+    Ok(Some(format!("course_id={course}&flow={flow}")))
+}
+
+/// The flow page, in the course of `query` if any.
+fn flow_location(query: Option<&str>) -> String {
+    query.map_or_else(|| "/id-verification".to_owned(), |q| format!("/id-verification?{q}"))
+}
 
 /// The session key that makes a session a phone session (the id of the link that started it).
 pub const PHONE_KEY: &str = "handoff_phone";
@@ -155,48 +199,75 @@ async fn desktop(parts: &mut Parts, state: &AppState) -> Result<Identity, Respon
     }
 }
 
-/// `GET /handoff`: issues a link for the signed-in learner and shows it.
+/// `GET /handoff`: issues a link for the signed-in learner and shows it; while a phone is
+/// signed in by this session's link, follows that phone instead (a reload must not cut it off).
 pub async fn desktop_page(State(state): State<AppState>, mut parts: Parts) -> Result<Response, ApiError> {
+    // A page of another site cannot make the learner's browser issue codes (nor revoke the
+    // one it shows), even though this is a GET.
+    if parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Err(cross_site_refused());
+    }
     let who = match desktop(&mut parts, &state).await {
         Ok(who) => who,
         Err(res) => return Ok(res),
     };
+    let course = course_query(parts.uri.query())?;
     let session = Session::from_request_parts(&mut parts, &state).await.map_err(|(_, m)| unavailable(m))?;
     let before = session.get::<i64>(DESKTOP_KEY).await.map_err(unavailable)?;
+    let s = strings(&parts.headers);
+    if let Some(id) = before
+        && service::live_phone(&state.services, id, who.user.id).await?
+    {
+        return Ok(page(StatusCode::OK, s, s.title, &follow_body(s, "connected", s.connected), true));
+    }
+    state.limits.handoff(who.user.id)?;
     let issued = service::issue(&state.services, who.user.id, before).await?;
     session.insert(DESKTOP_KEY, issued.id).await.map_err(unavailable)?;
-    let link = format!("{}/handoff/{}", state.cfg.server.public_url.trim_end_matches('/'), issued.token);
+    match &course {
+        Some(q) => session.insert(COURSE_KEY, q).await.map_err(unavailable)?,
+        None => {
+            session.remove::<String>(COURSE_KEY).await.map_err(unavailable)?;
+        }
+    }
+    let query = course.map(|q| format!("?{q}")).unwrap_or_default();
+    let link = format!("{}/handoff/{}{query}", state.cfg.server.public_url.trim_end_matches('/'), issued.token);
     let svg = service::qr_svg(&link).ok_or_else(|| {
         ApiError::new(ErrorCode::Internal, "server.public_url is too long for a QR code; ask the operator.")
     })?;
-    let s = strings(&parts.headers);
     let minutes = (state.cfg.idv.handoff_ttl_secs + 59) / 60;
-    let texts: String = Progress::ALL
-        .iter()
-        .map(|p| format!(" data-text-{}=\"{}\"", p.as_str(), escape(progress_text(*p, s))))
-        .collect();
     let body = format!(
         "<p>{intro}</p>\
          <figure id=\"handoff-qr\"><img id=\"handoff-qr-img\" width=\"240\" height=\"240\" alt=\"{alt}\" \
          src=\"data:image/svg+xml;base64,{svg}\"></figure>\
-         <details><summary>{cannot}</summary><p>{open} <code id=\"handoff-link\">{link}</code></p></details>\
-         <p id=\"handoff-state\" role=\"status\" aria-live=\"polite\" data-state=\"waiting\"{texts}>{waiting}</p>\
-         <p id=\"handoff-see-status\" hidden><a href=\"/id-verification/status\">{see}</a></p>\
-         <p id=\"handoff-new-code\" hidden><a href=\"/handoff\">{new}</a></p>\
-         <form method=\"post\" action=\"/handoff/cancel\"><button type=\"submit\" id=\"handoff-cancel\">{cancel}</button></form>",
+         <details><summary>{cannot}</summary><p>{open} <code id=\"handoff-link\">{link}</code></p></details>{follow}",
         intro = escape(s.intro.replace("{minutes}", &minutes.to_string())),
         alt = escape(s.qr_alt),
         svg = base64::engine::general_purpose::STANDARD.encode(svg),
         cannot = escape(s.cannot_scan),
         open = escape(s.open_address),
         link = escape(&link),
-        waiting = escape(s.waiting),
-        see = escape(s.see_status),
-        new = escape(s.new_code),
-        cancel = escape(s.cancel),
+        follow = follow_body(s, "waiting", s.waiting),
     );
     tracing::info!(handoff.id = issued.id, user.id = %who.user.id, "hand-off link shown");
     Ok(page(StatusCode::OK, s, s.title, &body, true))
+}
+
+/// The part of the desktop page that follows the phone (`follow.js` updates it), from `state`.
+fn follow_body(s: &HandoffStrings, state: &str, text: &str) -> String {
+    let texts: String = Progress::ALL
+        .iter()
+        .map(|p| format!(" data-text-{}=\"{}\"", p.as_str(), escape(progress_text(*p, s))))
+        .collect();
+    format!(
+        "<p id=\"handoff-state\" role=\"status\" aria-live=\"polite\" data-state=\"{state}\"{texts}>{text}</p>\
+         <p id=\"handoff-see-status\" hidden><a href=\"/id-verification/status\">{see}</a></p>\
+         <p id=\"handoff-new-code\" hidden><a href=\"/handoff\">{new}</a></p>\
+         <form method=\"post\" action=\"/handoff/cancel\"><button type=\"submit\" id=\"handoff-cancel\">{cancel}</button></form>",
+        text = escape(text),
+        see = escape(s.see_status),
+        new = escape(s.new_code),
+        cancel = escape(s.cancel),
+    )
 }
 
 fn progress_text(p: Progress, s: &HandoffStrings) -> &'static str {
@@ -222,8 +293,9 @@ pub async fn status(State(state): State<AppState>, who: Identity, session: Sessi
 
 /// `POST /handoff/cancel`: revokes this session's link and goes back to the flow.
 pub async fn cancel(State(state): State<AppState>, who: Identity, session: Session) -> Result<Response, ApiError> {
+    let course = session.remove::<String>(COURSE_KEY).await.map_err(unavailable)?;
     revoke_shown(&state, &session, who.user.id).await?;
-    Ok(Redirect::to("/id-verification").into_response())
+    Ok(Redirect::to(&flow_location(course.as_deref())).into_response())
 }
 
 /// Revokes the link `session` shows, if any (cancel, sign-out).
@@ -238,8 +310,8 @@ pub async fn revoke_shown(state: &AppState, session: &Session, user: app::domain
 /// Who this browser is signed in as, for the "another learner" check. A session that no
 /// longer stands (a phone session whose desktop cancelled) counts as nobody, so the phone
 /// can open a new link.
-async fn signed_in_as(parts: &mut Parts, state: &AppState) -> Option<app::domain::UserId> {
-    identity::resolve(parts, state).await.ok().flatten().map(|who| who.user.id)
+async fn signed_in_as(parts: &mut Parts, state: &AppState) -> Option<Identity> {
+    identity::resolve(parts, state).await.ok().flatten()
 }
 
 /// `GET /handoff/{token}`: the phone's landing page.
@@ -248,7 +320,7 @@ pub async fn phone_page(
     Path(token): Path<String>,
     mut parts: Parts,
 ) -> Result<Response, ApiError> {
-    let me = signed_in_as(&mut parts, &state).await;
+    let me = signed_in_as(&mut parts, &state).await.map(|who| who.user.id);
     let s = strings(&parts.headers);
     let link = match service::check(&state.services, &token, me).await {
         Ok(link) => link,
@@ -278,7 +350,9 @@ pub async fn redeem(
     if !csrf_safe(&Method::POST, &parts.headers, &state.cfg.server.public_url) {
         return Err(cross_site_refused());
     }
-    let me = signed_in_as(&mut parts, &state).await;
+    let course = course_query(parts.uri.query())?;
+    let who = signed_in_as(&mut parts, &state).await;
+    let me = who.as_ref().map(|w| w.user.id);
     let s = strings(&parts.headers);
     let link = match service::redeem(&state.services, &token, me).await {
         Ok(link) => link,
@@ -287,10 +361,17 @@ pub async fn redeem(
             return Ok(refused(&parts.headers, code, text));
         }
     };
+    let to = Redirect::to(&flow_location(course.as_deref())).into_response();
+    // Opened in a browser already fully signed in as that learner (the desktop itself, say):
+    // the link is used up, and that browser keeps its full session rather than being
+    // narrowed to a phone's.
+    if who.is_some_and(|w| w.phone.is_none() && w.user.id == link.user_id) {
+        return Ok(to);
+    }
     let session = Session::from_request_parts(&mut parts, &state).await.map_err(|(_, m)| unavailable(m))?;
     auth::sign_in(&session, link.user_id).await?;
     session.insert(PHONE_KEY, link.id).await.map_err(unavailable)?;
-    Ok(Redirect::to("/id-verification").into_response())
+    Ok(to)
 }
 
 /// `GET /handoff/follow.js`: the desktop page's script.

@@ -65,16 +65,17 @@ impl Identity {
     /// Refuses callers who are neither staff nor holders of the `reviewer` role; for
     /// reviewers, the proof the review services take.
     pub fn require_reviewer(&self) -> Result<crate::service::review::ReviewerRole, ApiError> {
-        if self.staff || self.user.is_reviewer {
+        if self.is_reviewer() {
             Ok(crate::service::review::ReviewerRole::checked(self.user.id, self.staff))
         } else {
             Err(ApiError::new(ErrorCode::Forbidden, "Only reviewers and staff may do this."))
         }
     }
 
-    /// Whether the caller is a reviewer (staff are).
+    /// Whether the caller is a reviewer (staff are). A phone session never is, whatever the
+    /// learner's role: it carries the flow and nothing else.
     pub fn is_reviewer(&self) -> bool {
-        self.staff || self.user.is_reviewer
+        (self.staff || self.user.is_reviewer) && self.phone.is_none()
     }
 
     /// Whether the caller may see `username`'s data: their own, or any as staff.
@@ -217,7 +218,8 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Iden
         && !crate::service::handoff::phone_session_valid(&state.services, link, user.id).await?
     {
         return Err(unauthenticated(
-            "This phone's session was cancelled on the computer. Show a new code there and scan it again.",
+            "This phone's session was cancelled on the computer, or has ended. Show a new code there and scan it \
+             again.",
         ));
     }
     // A phone session never carries staff rights, whoever the learner is.

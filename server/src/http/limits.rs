@@ -24,7 +24,12 @@ const MAX_KEYS: usize = 10_000;
 pub struct RateLimits {
     submit: Option<Arc<DefaultKeyedRateLimiter<i64>>>,
     callback: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    handoff: Arc<DefaultKeyedRateLimiter<i64>>,
 }
+
+/// "Continue on your phone" codes one learner may be shown: 10, then one more a minute (so
+/// 10 in any 10 minutes), plenty for a learner and a brake on a script filling the table.
+const HANDOFF_BURST: u32 = 10;
 
 impl RateLimits {
     /// Limiters from `[limits]`; a zero turns one off.
@@ -34,12 +39,21 @@ impl RateLimits {
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
             callback: NonZeroU32::new(cfg.callback_per_second)
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_second(n)))),
+            handoff: Arc::new(RateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::MIN)
+                    .allow_burst(NonZeroU32::new(HANDOFF_BURST).unwrap_or(NonZeroU32::MIN)),
+            )),
         }
     }
 
     /// Takes one submission from `user`'s allowance, or refuses with 429.
     pub fn submit(&self, user: UserId) -> Result<(), ApiError> {
         check(self.submit.as_deref(), &user.0, "Too many submissions; please wait a minute and try again.")
+    }
+
+    /// Takes one "Continue on your phone" code from `user`'s allowance, or refuses with 429.
+    pub fn handoff(&self, user: UserId) -> Result<(), ApiError> {
+        check(Some(&self.handoff), &user.0, "Too many codes shown; please wait a few minutes and try again.")
     }
 }
 

@@ -91,8 +91,8 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
             .into_response();
     }
     let (mut parts, body) = req.into_parts();
-    let user_id = match identity::resolve(&mut parts, &state).await {
-        Ok(who) => who.map(|w| w.user.id),
+    let (user_id, phone) = match identity::resolve(&mut parts, &state).await {
+        Ok(who) => (who.as_ref().map(|w| w.user.id), who.is_some_and(|w| w.phone.is_some())),
         Err(e) => return e.into_response(),
     };
     let limit = match (path == SUBMIT_PATH, user_id) {
@@ -110,7 +110,7 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
         return error_response(&AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large."));
     };
     let req = Request::from_parts(parts, Body::from(bytes));
-    let ctx = RequestContext { port: state.port.clone(), caller: Caller { user_id } };
+    let ctx = RequestContext { port: state.port.clone(), caller: Caller { user_id, phone } };
     let res =
         leptos_axum::handle_server_fns_with_context(move || provide_context(ctx.clone()), req).await.into_response();
     if res.headers().contains_key(SERVER_FN_ERROR_HEADER) { with_error_status(res).await } else { res }

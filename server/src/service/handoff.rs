@@ -5,8 +5,9 @@
 //! by that hash (an index lookup on a digest, so no comparison of the secret leaks timing).
 //! A link works once, until `idv.handoff_ttl_secs` after it was shown, only for the learner
 //! who asked for it, and not after the desktop that showed it cancelled it, showed a new one
-//! or signed out. The phone session it starts lasts until that desktop cancels; what that
-//! session may do is restricted by the HTTP layer (`http::identity`).
+//! or signed out. The phone session it starts lasts until that desktop cancels, and at most
+//! `idv.handoff_session_secs` after the phone opened the link; what that session may do is
+//! restricted by the HTTP layer (`http::identity`).
 
 use super::Services;
 use crate::store::{
@@ -98,15 +99,21 @@ fn well_formed(token: &str) -> bool {
     token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Issues a link for `user`, revoking `replacing` (the link this desktop showed before), so
-/// one desktop has at most one live link.
+/// Issues a link for `user`, revoking `replacing` (the link this desktop showed before) unless
+/// a phone is mid-flow on it ([`live_phone`]; the desktop page follows that phone rather than
+/// issue), so one desktop has at most one live link and a reload never cuts a phone off.
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn issue(services: &Services, user: UserId, replacing: Option<i64>) -> Result<Issued, StoreError> {
+    let keep = match replacing {
+        Some(old) => live_phone(services, old, user).await?,
+        None => false,
+    };
     let now = services.clock.now();
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let expires_at = now + chrono::Duration::seconds(services.cfg.idv.handoff_ttl_secs);
     let mut tx = services.store.begin().await?;
     if let Some(old) = replacing
+        && !keep
         && handoff::by_id(&mut tx, old).await?.is_some_and(|h| h.user_id == user)
     {
         handoff::revoke(&mut tx, old, now).await?;
@@ -173,12 +180,35 @@ pub async fn revoke(services: &Services, id: i64, user: UserId) -> Result<(), St
 }
 
 /// Whether a phone session started by link `id` still stands for `user`: the link is
-/// theirs, was redeemed, and was not cancelled since.
+/// theirs, was redeemed less than `idv.handoff_session_secs` ago, and was not cancelled since.
 pub async fn phone_session_valid(services: &Services, id: i64, user: UserId) -> Result<bool, StoreError> {
     let mut conn = services.store.conn().await?;
-    Ok(handoff::by_id(&mut conn, id)
-        .await?
-        .is_some_and(|h| h.user_id == user && h.redeemed_at.is_some() && h.revoked_at.is_none()))
+    let link = handoff::by_id(&mut conn, id).await?;
+    Ok(link.is_some_and(|h| h.user_id == user && session_live(services, &h)))
+}
+
+/// Whether the phone session of `link` stands now: redeemed, not cancelled, within its cap.
+fn session_live(services: &Services, link: &Handoff) -> bool {
+    let cap = chrono::Duration::seconds(services.cfg.idv.handoff_session_secs);
+    link.revoked_at.is_none() && link.redeemed_at.is_some_and(|at| services.clock.now() < at + cap)
+}
+
+/// Whether link `id` of `user` (the one a desktop shows) has a phone on it mid-flow: signed
+/// in and its photos not yet submitted. Then the desktop page follows that phone instead of
+/// showing a new code, which would end the phone's session; once it has submitted, its work
+/// is done and a new code may replace it.
+pub async fn live_phone(services: &Services, id: i64, user: UserId) -> Result<bool, StoreError> {
+    Ok(phone_session_valid(services, id, user).await?
+        && progress(services, id, user).await? != Some(Progress::Submitted))
+}
+
+/// Deletes the links nobody can use any more: cancelled, or expired unused, or whose phone
+/// session ended, more than a day ago (a day of rows is kept to answer a confused learner).
+pub async fn purge_old(services: &Services) -> Result<u64, StoreError> {
+    let cutoff = services.clock.now() - chrono::Duration::days(1);
+    let session_cutoff = cutoff - chrono::Duration::seconds(services.cfg.idv.handoff_session_secs);
+    let mut conn = services.store.conn().await?;
+    handoff::purge(&mut conn, cutoff, session_cutoff).await
 }
 
 /// How far the phone of link `id` has come; `None` when the link is not `user`'s.

@@ -104,6 +104,20 @@ pub async fn revoke(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> StoreResult
     Ok(())
 }
 
+/// Deletes links revoked before `cutoff`, links that expired unused before it, and used
+/// links redeemed before `session_cutoff` (their phone session has ended); how many.
+pub async fn purge(conn: &mut Conn, cutoff: DateTime<Utc>, session_cutoff: DateTime<Utc>) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "delete from handoff where revoked_at < $1 \
+         or (redeemed_at is null and expires_at < $1) or redeemed_at < $2",
+    )
+    .bind(to_micros(cutoff))
+    .bind(to_micros(session_cutoff))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// The status (as stored) of `user`'s newest photo attempt created at or after `since`.
 pub async fn attempt_status_since(conn: &mut Conn, user: UserId, since: DateTime<Utc>) -> StoreResult<Option<String>> {
     let row: Option<(String,)> = sqlx::query_as(

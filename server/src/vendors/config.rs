@@ -52,6 +52,9 @@ pub struct IdvConfig {
     /// How long a "Continue on your phone" link may be opened, in seconds, counted from
     /// when the desktop shows it.
     pub handoff_ttl_secs: i64,
+    /// How long a phone session started by such a link lasts at most, in seconds, counted
+    /// from when the phone opened the link (the desktop may end it sooner).
+    pub handoff_session_secs: i64,
     /// Live photo quality checks and auto-capture in the learner's camera steps (and the
     /// same checks on uploads, as a warning). Off: the plain camera and capture button.
     pub quality_checks: bool,
@@ -70,10 +73,14 @@ impl Default for IdvConfig {
             hosted_display: HostedDisplay::Iframe,
             hosted_request_timeout_secs: 10,
             handoff_ttl_secs: 600,
+            handoff_session_secs: 3600,
             quality_checks: true,
         }
     }
 }
+
+/// The longest a hand-off link or phone session may be configured to last: a day.
+const MAX_HANDOFF_SECS: i64 = 86_400;
 
 impl IdvConfig {
     /// Refuses an unknown vendor, and a hosted vendor without its keys, at start-up rather
@@ -114,11 +121,21 @@ impl IdvConfig {
                 "set it to how many seconds a webhook's timestamp may be off (default 300)",
             ));
         }
-        if self.handoff_ttl_secs <= 0 {
+        // A day at most: a link or a phone session that outlives the learner's sitting is a
+        // standing key to their flow. (The link's lower bound stays 1 s so tests can see it expire.)
+        if !(1..=MAX_HANDOFF_SECS).contains(&self.handoff_ttl_secs) {
             return Err(crate::config::invalid(
                 "idv.handoff_ttl_secs",
-                &format!("it is {}, it must be positive", self.handoff_ttl_secs),
+                &format!("it is {}, it must be between 1 and {MAX_HANDOFF_SECS}", self.handoff_ttl_secs),
                 "set it to how many seconds a \"Continue on your phone\" link stays valid (default 600)",
+            ));
+        }
+        if !(60..=MAX_HANDOFF_SECS).contains(&self.handoff_session_secs) {
+            return Err(crate::config::invalid(
+                "idv.handoff_session_secs",
+                &format!("it is {}, it must be between 60 and {MAX_HANDOFF_SECS}", self.handoff_session_secs),
+                "set it to how many seconds a phone signed in by a \"Continue on your phone\" link stays \
+                 signed in (default 3600)",
             ));
         }
         Ok(())
@@ -132,10 +149,19 @@ mod tests {
         let mut cfg = super::IdvConfig::default();
         assert_eq!(cfg.handoff_ttl_secs, 600);
         assert!(cfg.validate().is_ok());
-        for bad in [0, -5] {
+        for bad in [0, -5, 86_401, i64::MAX] {
             cfg.handoff_ttl_secs = bad;
             let e = cfg.validate().expect_err("refused");
             assert!(e.contains("idv.handoff_ttl_secs"), "{e}");
+        }
+        cfg.handoff_ttl_secs = 86_400;
+        assert!(cfg.validate().is_ok());
+        // The phone session's cap: an hour by default, between a minute and a day.
+        assert_eq!(cfg.handoff_session_secs, 3600);
+        for bad in [0, 59, 86_401, i64::MAX, i64::MIN] {
+            cfg.handoff_session_secs = bad;
+            let e = cfg.validate().expect_err("refused");
+            assert!(e.contains("idv.handoff_session_secs"), "{e}");
         }
     }
 }

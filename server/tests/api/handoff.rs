@@ -28,7 +28,22 @@ fn token_of(page: &str) -> String {
     let start = page.find("<code id=\"handoff-link\">").expect("the link as text") + "<code id=\"handoff-link\">".len();
     let link = &page[start..start + page[start..].find("</code>").expect("end of link")];
     assert!(link.starts_with("http://127.0.0.1:8000/handoff/"), "{link}");
-    link.rsplit('/').next().expect("token").to_owned()
+    let token = link.rsplit('/').next().expect("token");
+    token.split('?').next().expect("token").to_owned()
+}
+
+/// The path and query of the link on a desktop page, as a phone opens it.
+fn link_path(page: &str) -> String {
+    let start = page.find("<code id=\"handoff-link\">").expect("the link as text") + "<code id=\"handoff-link\">".len();
+    let link = &page[start..start + page[start..].find("</code>").expect("end of link")];
+    link.trim_start_matches("http://127.0.0.1:8000").replace("&amp;", "&")
+}
+
+/// How many links are stored.
+async fn links(db: &TestDb) -> i64 {
+    let mut conn = db.store.conn().await.expect("conn");
+    let (n,): (i64,) = sqlx::query_as("select count(*) from handoff").fetch_one(&mut *conn).await.expect("q");
+    n
 }
 
 /// A fresh link shown on the desktop signed in with `cookie`.
@@ -341,3 +356,186 @@ async fn the_pages_speak_the_learners_language(db: &TestDb) {
     assert!(page.contains("Continuer sur ce téléphone"), "{page}");
 }
 on_both_backends!(the_pages_speak_the_learners_language, the_pages_speak_the_learners_language);
+
+async fn reloading_the_desktop_page_keeps_the_phone_signed_in(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    let token = new_token(&app, &ada).await;
+    let phone = redeem(&app, &token).await;
+    // The reload follows the phone: no new code, and the phone's flow goes on.
+    let (status, page) = show_code(&app, &ada).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("handoff-qr-img") && page.contains("data-state=\"connected\""), "{page}");
+    assert!(page.contains("id=\"handoff-cancel\""), "{page}");
+    let (status, v) = app.json(sfn("flow_info", Some(&phone), "{}".into())).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(progress(&app, &ada).await.1["state"], "connected");
+    assert_eq!(links(db).await, 1);
+
+    // A page of another site cannot make a browser show (and store) a code.
+    let bob = app.login("bob").await;
+    let req = Request::get("/handoff")
+        .header(header::COOKIE, &bob)
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .expect("request");
+    let (status, v) = app.json(req).await;
+    assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+    assert_eq!(links(db).await, 1);
+    assert_eq!(progress(&app, &bob).await.0, StatusCode::NOT_FOUND);
+    // Once the desktop cancels, a reload shows a new code again.
+    let cancel = Request::post("/handoff/cancel").header(header::COOKIE, &ada).body(Body::empty()).expect("request");
+    assert_eq!(app.send(cancel).await.0, StatusCode::SEE_OTHER);
+    new_token(&app, &ada).await;
+    assert_eq!(links(db).await, 2);
+}
+on_both_backends!(
+    reloading_the_desktop_page_keeps_the_phone_signed_in,
+    reloading_the_desktop_page_keeps_the_phone_signed_in
+);
+
+async fn a_phone_session_ends_after_the_configured_time(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.idv.handoff_session_secs = 600;
+    let app = TestApp::with_config(db, cfg).await;
+    let ada = app.login("ada").await;
+    let phone = phone_session(&app, &ada).await;
+    app.clock.advance(chrono::Duration::seconds(599));
+    assert_eq!(app.json(sfn("flow_info", Some(&phone), "{}".into())).await.0, 200);
+    app.clock.advance(chrono::Duration::seconds(1));
+    let (status, v) = app.json(sfn("flow_info", Some(&phone), "{}".into())).await;
+    assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{v}");
+    // The desktop is not affected, and may show a new code.
+    assert_eq!(app.json(sfn("flow_info", Some(&ada), "{}".into())).await.0, 200);
+    let (status, page) = show_code(&app, &ada).await;
+    assert!(status == 200 && page.contains("handoff-qr-img"), "{page}");
+}
+on_both_backends!(a_phone_session_ends_after_the_configured_time, a_phone_session_ends_after_the_configured_time);
+
+async fn the_course_goes_with_the_link_to_the_phone_and_back(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    let req = Request::get("/handoff?course_id=course-v1:Org+X+1&flow=upgrade")
+        .header(header::COOKIE, &ada)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = app.send(req).await;
+    let page = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, 200, "{page}");
+    let path = link_path(&page);
+    // Encoded as `/verify_student/...` encodes it (everything but letters and digits).
+    let expected = "/id-verification?course_id=course%2Dv1%3AOrg%2BX%2B1&flow=upgrade";
+    let (status, headers, body) = app.send(Request::post(path.as_str()).body(Body::empty()).expect("request")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(headers[header::LOCATION], expected);
+    // Cancelling on the desktop goes back to that course's flow too.
+    let cancel = Request::post("/handoff/cancel").header(header::COOKIE, &ada).body(Body::empty()).expect("request");
+    let (status, headers, _) = app.send(cancel).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], expected);
+
+    // An unknown flow page is the first-time flow; a broken course key is refused, no code.
+    let req = Request::get("/handoff?course_id=c%2Fx&flow=%3Cscript%3E")
+        .header(header::COOKIE, &ada)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("request");
+    let page = String::from_utf8(app.send(req).await.2).expect("utf-8");
+    assert!(link_path(&page).ends_with("?course_id=c%2Fx&flow=start-flow"), "{page}");
+    let before = links(db).await;
+    for bad in ["course_id=a%01b", "course_id=%FF", &format!("course_id={}", "x".repeat(256))] {
+        let req =
+            Request::get(format!("/handoff?{bad}")).header(header::COOKIE, &ada).body(Body::empty()).expect("request");
+        let (status, v) = app.json(req).await;
+        assert_eq!((status, code(&v)), (StatusCode::BAD_REQUEST, "invalid_request"), "{bad}: {v}");
+    }
+    assert_eq!(links(db).await, before);
+}
+on_both_backends!(
+    the_course_goes_with_the_link_to_the_phone_and_back,
+    the_course_goes_with_the_link_to_the_phone_and_back
+);
+
+async fn a_reviewers_phone_session_is_no_reviewer(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let rita = app.login("rita").await;
+    let mut conn = db.store.conn().await.expect("conn");
+    let user = server::store::users::by_username(&mut conn, "rita").await.expect("q").expect("rita");
+    server::store::users::set_reviewer(&mut conn, user.id, true).await.expect("reviewer");
+    server::store::users::set_staff(&mut conn, user.id, true).await.expect("staff");
+    drop(conn);
+    assert_eq!(get(&app, "/api/v1/reviews/stats", &rita).await.0, 200);
+    let phone = phone_session(&app, &rita).await;
+    let (status, v) = get(&app, "/api/v1/reviews/stats", &phone).await;
+    assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+    // The flow it reaches does not present it as staff either.
+    let (status, info) = app.json(sfn("session_info", Some(&phone), "{}".into())).await;
+    assert_eq!((status, info["user"]["is_staff"].as_bool()), (StatusCode::OK, Some(false)), "{info}");
+    let (_, info) = app.json(sfn("session_info", Some(&rita), "{}".into())).await;
+    assert_eq!(info["user"]["is_staff"], true, "{info}");
+}
+on_both_backends!(a_reviewers_phone_session_is_no_reviewer, a_reviewers_phone_session_is_no_reviewer);
+
+async fn opening_ones_own_link_signed_in_keeps_the_full_session(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    let token = new_token(&app, &ada).await;
+    let (status, headers, _) = app.send(open(&token, true, Some(&ada), false)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/id-verification");
+    assert_eq!(get(&app, "/api/v1/me", &ada).await.0, 200, "still fully signed in");
+    // The link is used up all the same.
+    assert_eq!(app.json(open(&token, true, None, false)).await.0, StatusCode::CONFLICT);
+}
+on_both_backends!(
+    opening_ones_own_link_signed_in_keeps_the_full_session,
+    opening_ones_own_link_signed_in_keeps_the_full_session
+);
+
+async fn codes_are_rate_limited_and_old_links_purged(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    for _ in 0..10 {
+        new_token(&app, &ada).await;
+    }
+    let req = Request::get("/handoff").header(header::COOKIE, &ada).body(Body::empty()).expect("request");
+    let (status, v) = app.json(req).await;
+    assert_eq!((status, code(&v)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "{v}");
+    assert_eq!(links(db).await, 10);
+    // Another learner has an allowance of their own.
+    let bob = app.login("bob").await;
+    let bobs = new_token(&app, &bob).await;
+    let phone = redeem(&app, &bobs).await;
+
+    // A day on, the cleanup job deletes what nobody can use: ada's nine replaced links, the
+    // tenth once expired a day; bob's link stays while its phone session may stand.
+    assert_eq!(server::service::handoff::purge_old(&app.services).await.expect("purge"), 0);
+    app.clock.advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    assert_eq!(server::service::handoff::purge_old(&app.services).await.expect("purge"), 9);
+    app.clock.advance(chrono::Duration::seconds(600));
+    assert_eq!(server::service::handoff::purge_old(&app.services).await.expect("purge"), 1);
+    assert_eq!(links(db).await, 1);
+    app.clock.advance(chrono::Duration::seconds(3600));
+    assert_eq!(server::service::handoff::purge_old(&app.services).await.expect("purge"), 1);
+    assert_eq!(links(db).await, 0);
+    assert_eq!(app.json(sfn("flow_info", Some(&phone), "{}".into())).await.0, StatusCode::UNAUTHORIZED);
+}
+on_both_backends!(codes_are_rate_limited_and_old_links_purged, codes_are_rate_limited_and_old_links_purged);
+
+async fn two_phones_racing_for_one_link_one_wins(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    let token = new_token(&app, &ada).await;
+    let (a, b) = tokio::join!(app.send(open(&token, true, None, false)), app.send(open(&token, true, None, false)));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let mut conn = db.store.conn().await.expect("conn");
+    let (redeemed,): (i64,) = sqlx::query_as("select count(*) from handoff where redeemed_at is not null")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("q");
+    assert_eq!(redeemed, 1);
+}
+on_both_backends!(two_phones_racing_for_one_link_one_wins, two_phones_racing_for_one_link_one_wins);

@@ -91,6 +91,17 @@ pub fn GetName() -> impl IntoView {
     }
 }
 
+/// Where a link button goes: a server page gets this page's query (`?course_id=…&flow=…`
+/// when a course is being verified), so the course goes along (the server validates it).
+fn page_href(a: Act, href: &'static str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    if matches!(a, Act::Page(_)) {
+        return format!("{href}{}", window().location().search().unwrap_or_default());
+    }
+    let _ = a;
+    href.into()
+}
+
 /// What a button of an [`Info`] panel does.
 #[derive(Clone, Copy)]
 pub enum Act {
@@ -193,7 +204,7 @@ pub fn Info(spec: InfoSpec) -> impl IntoView {
             <div class="actions">
                 {buttons.into_iter().map(|(id, label, primary, a)| match a {
                     Act::Link(href) | Act::Page(href) => view! {
-                        <a class="button" class:primary=primary id=id href=href rel=matches!(a, Act::Page(_)).then_some("external")>{label}</a>
+                        <a class="button" class:primary=primary id=id href=page_href(a, href) rel=matches!(a, Act::Page(_)).then_some("external")>{label}</a>
                     }.into_any(),
                     _ => view! { <button class:primary=primary id=id on:click=move |_| act(a)>{label}</button> }.into_any(),
                 }).collect_view()}
