@@ -96,27 +96,43 @@ pub(super) async fn run(vendor: Arc<Vendor>, submission: Submission) {
 /// failing the learner for it.
 const FETCH_RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// GETs a photo object (the `encrypt_and_encode` text), retrying connection errors and
-/// `5xx` for [`FETCH_RETRY_BUDGET`]; any other answer is final.
+/// GETs a photo object (the `encrypt_and_encode` text), retrying for [`FETCH_RETRY_BUDGET`]
+/// what a storage hiccup looks like: a connection error, a `5xx`, or a body cut off
+/// mid-stream (Vouch restarted while sending it). Any other answer is final.
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, PhotoProblem> {
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(100);
-    let response = loop {
-        match client.get(url).send().await {
-            Ok(r) if !r.status().is_server_error() => break r,
-            _ if started.elapsed() < FETCH_RETRY_BUDGET => {
+    loop {
+        match fetch_once(client, url).await {
+            Ok(body) => return Ok(body),
+            Err(Fetched::Retry) if started.elapsed() < FETCH_RETRY_BUDGET => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(std::time::Duration::from_secs(2));
             }
-            _ => return Err(PhotoProblem::Fetch),
+            Err(_) => return Err(PhotoProblem::Fetch),
         }
-    };
-    if !response.status().is_success() || response.content_length().is_some_and(|n| n > MAX_PHOTO_BYTES as u64) {
-        return Err(PhotoProblem::Fetch);
     }
-    let body = response.bytes().await.map_err(|_| PhotoProblem::Fetch)?;
+}
+
+/// Why one GET of a photo gave no photo.
+enum Fetched {
+    /// Worth another try: no connection, a `5xx`, or a body cut off.
+    Retry,
+    /// The answer itself says no (`4xx`, too large).
+    Final,
+}
+
+async fn fetch_once(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, Fetched> {
+    let response = client.get(url).send().await.map_err(|_| Fetched::Retry)?;
+    if response.status().is_server_error() {
+        return Err(Fetched::Retry);
+    }
+    if !response.status().is_success() || response.content_length().is_some_and(|n| n > MAX_PHOTO_BYTES as u64) {
+        return Err(Fetched::Final);
+    }
+    let body = response.bytes().await.map_err(|_| Fetched::Retry)?;
     if body.len() > MAX_PHOTO_BYTES {
-        return Err(PhotoProblem::Fetch);
+        return Err(Fetched::Final);
     }
     Ok(body.to_vec())
 }
