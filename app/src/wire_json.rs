@@ -1,12 +1,15 @@
 //! JSON for the browser's own use: the server functions' bodies and answers, and the flow
 //! kept in `sessionStorage`. In the browser the engine's `JSON.parse`/`JSON.stringify` do
-//! the text and `serde-wasm-bindgen` maps it to our types, so serde_json's parser and
-//! printer (several KB of the learner's download) are not shipped. The text is the same as
+//! the text; `serde-wasm-bindgen` maps our types to the engine's values and [`tree`] maps
+//! parsed values back to our types, so serde_json's parser and printer (several KB of the
+//! learner's download) are not shipped. The text is the same as
 //! serde_json's for our types (fields in declaration order, `None` as `null`, the same
 //! string escapes), so the server, which reads and writes with serde_json, sees no change.
 //! Elsewhere (native builds, unit tests) serde_json does the work.
 
 use serde::{Serialize, de::DeserializeOwned};
+
+pub mod tree;
 
 /// `value` as JSON text (`None` when it cannot be written).
 pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
@@ -26,7 +29,7 @@ pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     #[cfg(target_arch = "wasm32")]
     {
-        serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+        T::deserialize(tree::from_js(&js_sys::JSON::parse(text).ok()?)).ok()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

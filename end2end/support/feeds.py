@@ -2,7 +2,8 @@
 (`--use-file-for-fake-video-capture`), built from scikit-image's astronaut (a real face
 shipped inside the scikit-image package) so the face detector is genuinely exercised.
 
-Usage: python3 feeds.py OUT_DIR  -> writes good.y4m, dark.y4m, two.y4m (640x480, 4:2:0).
+Usage: python3 feeds.py OUT_DIR  -> writes good.y4m, dark.y4m, two.y4m (640x480, 4:2:0), and
+dark.png and faceless.png, photos to upload (the dark portrait, and scikit-image's brick wall).
 `cargo xtask test` installs scikit-image and Pillow.
 """
 import importlib.util
@@ -14,9 +15,13 @@ from PIL import Image, ImageEnhance
 W, H = 640, 480
 
 
-def astronaut():
+def sample(name):
     data = os.path.join(importlib.util.find_spec("skimage").submodule_search_locations[0], "data")
-    return Image.open(os.path.join(data, "astronaut.png")).convert("RGB")
+    return Image.open(os.path.join(data, name)).convert("RGB")
+
+
+def astronaut():
+    return sample("astronaut.png")
 
 
 def portrait(img):
@@ -45,6 +50,8 @@ def main(out):
     two.paste(half, (0, 60))
     two.paste(half, (320, 60))
     write_y4m(os.path.join(out, "two.y4m"), two)
+    ImageEnhance.Brightness(face).enhance(0.15).save(os.path.join(out, "dark.png"))
+    sample("brick.png").resize((W, H)).save(os.path.join(out, "faceless.png"))
 
 
 if __name__ == "__main__":

@@ -93,6 +93,24 @@ async function pageWith(feed: string, locale = 'en-US'): Promise<Page> {
   return context.newPage();
 }
 
+/// A page in a browser that refuses the camera (no fake-UI flag, no permission): the flow
+/// falls back to uploads.
+async function pageWithoutCamera(): Promise<Page> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: chromiumArgs.filter((a) => a !== '--use-fake-ui-for-media-stream'),
+  });
+  browsers.push(browser);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: [] });
+  return context.newPage();
+}
+
+/// Uploads `file` (made by feeds.py) and waits for the photo to show.
+async function upload(page: Page, file: string) {
+  await page.locator('#photo-file').setInputFiles(path.join(feeds, file));
+  await expect(page.locator('#captured-photo')).toHaveAttribute('src', /^data:image\/png;base64,/);
+}
+
 /// Signs in on Vouch at `port` and opens the face capture panel.
 async function toFaceCapture(page: Page, port: number, who: string) {
   // By ids, not words: the French run signs in the same way.
@@ -186,4 +204,35 @@ test('with the checks off the same dark feed is taken unguided and the vendor de
   await idToSummary(page, 'Otto Unguided');
   await submitAndWait(page, 'must_reverify');
   await expect(page.locator('#reasons li')).toContainText(['The image of your face was not clear.']);
+});
+
+test('uploaded photos get the same checks: a dark or faceless file is flagged on the summary', async () => {
+  const page = await pageWithoutCamera();
+  await page.goto(`http://127.0.0.1:${CHECKS_ON}/id-verification`);
+  await page.locator('#username').fill(unique('ulla'));
+  await page.locator('#username').press('Enter');
+  await page.locator('#start').click();
+  await page.locator('#enable-camera').click();
+  await page.locator('#upload-instead').click();
+  await page.locator('#next').click();
+  await expect(page.locator('video')).toHaveCount(0);
+  // A wall without a face, then (retaken) the dark portrait: each upload gets its warning.
+  await upload(page, 'faceless.png');
+  await expect(page.locator('#photo-warning')).toHaveText('This photo may be refused: Put your face inside the oval.');
+  await page.locator('#retake').click();
+  await upload(page, 'dark.png');
+  await expect(page.locator('#photo-warning')).toHaveText('This photo may be refused: Move to a brighter place.');
+  await page.locator('#use-photo').click();
+  await page.locator('#next').click();
+  await page.getByLabel('Full name').fill('Ulla Upload');
+  await page.locator('#next').click();
+  // The wall is no ID card either.
+  await upload(page, 'faceless.png');
+  await expect(page.locator('#photo-warning')).toHaveText('This photo may be refused: Fill the frame with your ID.');
+  await page.locator('#use-photo').click();
+  // The warnings follow the photos to the summary, where submitting stays possible.
+  await expect(page.locator('#face-warning')).toHaveText('This photo may be refused: Move to a brighter place.');
+  await expect(page.locator('#id-warning')).toHaveText('This photo may be refused: Fill the frame with your ID.');
+  await expect(page.locator('#submit')).toBeVisible();
+  await expectAccessible(page, 'summary with upload warnings');
 });

@@ -2,7 +2,8 @@
 //! builds it as a separate wasm, outside the learner's initial bundle), that checks preview
 //! frames and uploaded photos with the `quality` crate. Frames never leave the browser.
 //!
-//! Message in: `{k: "face" | "id", l: "<locale>", b: ImageBitmap}` (a preview frame) or
+//! On start it posts `"ready"` (the page waits for it: a message that comes while the wasm
+//! loads has no handler yet and is lost). Message in: `{k: "face" | "id", l: "<locale>", b: ImageBitmap}` (a preview frame) or
 //! `{k, l, u: "data:image/…"}` (an uploaded photo). Message out: `{c: "<first issue code>"
 //! | "", a: "<every issue code, space separated>", t: "<the sentence to show>", w: "<the
 //! warning to keep with a photo taken anyway>"}`.

@@ -34,6 +34,9 @@ pub fn start() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
+    // Messages that came while the wasm was loading found no handler and are gone: the page
+    // posts nothing before this.
+    let _ = scope.post_message(&"ready".into());
 }
 
 async fn analyse(data: &JsValue, detector: &Rc<RefCell<Option<Detector>>>) -> Result<Vec<&'static str>, JsValue> {

@@ -36,7 +36,7 @@ pub fn run_frontend(skip_build: bool) -> Result<()> {
         let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
         // The quality worker (live photo checks, face detector) is loaded only by the camera
         // steps: it is reported apart from the initial bundle, which has the budget.
-        if name.starts_with("quality-worker") {
+        if crate::budget::is_lazy(&name) {
             println!("| lazy quality worker wasm, raw ({name}) | {raw} B ({:.0} KiB) |", raw as f64 / 1024.0);
             println!("| lazy quality worker wasm, gzip -9 | {gz} B ({:.0} KiB) |", gz as f64 / 1024.0);
             continue;

@@ -4,7 +4,8 @@
 //!   with SQLite in ./data, photos in ./data/photos and dev login on.
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
 //!   and PostgreSQL, and the browser tests in Debian's Chromium.
-//! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff.
+//! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff;
+//!   fails when the learner's initial wasm is over its size budget (see `budget`).
 //! - `modules`: the import graph of the server's top-level modules, its cycles and the
 //!   largest files (`test` fails on a new cycle; see `modgraph`).
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
@@ -17,6 +18,7 @@
 mod bench;
 mod bench_frontend;
 mod bench_http;
+mod budget;
 mod deny;
 mod modgraph;
 mod pg;
@@ -65,7 +67,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     step.done();
     let dist = root().join("dist");
     util::precompress(&dist)?;
-    util::report_bundle(&dist);
+    budget::check(&util::report_bundle(&dist))?;
 
     // The staff console is a separate bundle (the learner's has a size budget), built after
     // the learner's because Trunk empties dist/ first; served under /staff from dist/staff.
@@ -76,6 +78,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     step.done();
     let staff = dist.join("staff");
     util::precompress(&staff)?;
+    // The staff console has no budget: staff are few and on desktops.
     util::report_bundle(&staff);
     Ok(dist)
 }

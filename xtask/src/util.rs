@@ -87,10 +87,20 @@ fn now_nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
 }
 
-/// Prints the size of the built bundle (raw and gzip), so every build reports it.
-pub fn report_bundle(dist: &Path) {
+/// One built file of a bundle and its sizes.
+pub struct BundleFile {
+    pub name: String,
+    pub raw: u64,
+    /// `gzip -9 -n`, as the server sends it precompressed.
+    pub gzip: u64,
+}
+
+/// Prints the size of the built bundle (raw and gzip), so every build reports it, and
+/// returns the sizes of its wasm files.
+pub fn report_bundle(dist: &Path) -> Vec<BundleFile> {
+    let mut wasm = Vec::new();
     let Ok(entries) = std::fs::read_dir(dist) else {
-        return;
+        return wasm;
     };
     for e in entries.flatten() {
         let p = e.path();
@@ -99,14 +109,18 @@ pub fn report_bundle(dist: &Path) {
             continue;
         }
         let raw = e.metadata().map(|m| m.len()).unwrap_or_default();
-        let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", p.display())))
+        let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -n -c '{}' | wc -c", p.display())))
             .and_then(|s| s.trim().parse::<u64>().ok())
             .unwrap_or_default();
         let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
         // The quality worker is loaded on demand by the camera steps, not with the first page.
-        let when = if name.starts_with("quality-worker") { ", lazy" } else { "" };
+        let when = if crate::budget::is_lazy(&name) { ", lazy" } else { "" };
         eprintln!("    bundle {ext:>4}: {raw:>8} bytes raw, {gz:>8} bytes gzip ({name}{when})");
+        if ext == "wasm" {
+            wasm.push(BundleFile { name, raw, gzip: gz });
+        }
     }
+    wasm
 }
 
 /// Prints the time to first interactive the browser tests measured (written by
