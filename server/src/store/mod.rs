@@ -20,6 +20,7 @@ pub mod lti;
 pub mod lti_expiry;
 pub mod outbox;
 pub mod photo_retention;
+pub mod reactions_done;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;

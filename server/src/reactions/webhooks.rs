@@ -11,7 +11,7 @@ use crate::{
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
 
-/// The job kind that makes one delivery (see `jobs::webhook_deliver`).
+/// The job kind that makes one delivery (see [`super::webhook_deliver`]).
 pub const DELIVER_JOB: &str = "webhooks.deliver";
 
 /// The signature header.
