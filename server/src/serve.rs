@@ -35,7 +35,6 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         deadline_cache: Arc::default(),
         keys,
         http,
-        jobs_wake: Arc::default(),
     })
 }
 

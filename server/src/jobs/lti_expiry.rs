@@ -56,10 +56,10 @@ pub async fn schedule(services: &Services) -> ServiceResult<bool> {
     let every = i64::try_from(interval(services).as_secs()).unwrap_or(i64::MAX);
     let slot = now.timestamp().div_euclid(every);
     let payload = serde_json::json!({ "slot": slot }).to_string();
-    let queued = jobs::enqueue(&mut conn, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
-    if queued {
-        services.jobs_wake.notify_one();
-    }
+    drop(conn);
+    let mut tx = services.store.begin().await?;
+    let queued = jobs::enqueue(&mut tx, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(queued)
 }
 
@@ -86,7 +86,6 @@ pub async fn sweep(services: &Services) -> ServiceResult<usize> {
             tx.commit().await.map_err(StoreError::from)?;
             noticed += 1;
         }
-        services.jobs_wake.notify_one();
         if found.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
             return Ok(noticed);
         }

@@ -106,7 +106,7 @@ impl Runner {
     }
 
     /// Runs forever: claims due jobs, sleeps the poll interval when idle, wakes early when
-    /// this process queues a job; queues the scheduled jobs when their interval comes.
+    /// a transaction of this process that queued jobs commits (`store::Tx::commit`); queues the scheduled jobs when their interval comes.
     pub async fn run_forever(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
         let mut next_retention = tokio::time::Instant::now();
@@ -135,7 +135,7 @@ impl Runner {
             if self.run_once().await == 0 {
                 tokio::select! {
                     () = tokio::time::sleep(idle) => {}
-                    () = self.services.jobs_wake.notified() => {}
+                    () = self.services.store.jobs_queued().notified() => {}
                 }
             }
         }

@@ -72,7 +72,6 @@ impl JobHandler for DispatchEvent {
         if stored.dispatched_at.is_none() {
             metrics::counter!("vouch_lifecycle_events_total", "event" => event_type.name()).increment(1);
         }
-        services.jobs_wake.notify_one();
         Ok(())
     }
 

@@ -51,7 +51,6 @@ impl Subscriber for LtiPassback {
             && n > 0
         {
             tracing::info!(user.id = %user, lti.assignments = n, event = event.event_type.name(), "grades queued");
-            services.jobs_wake.notify_one();
         }
         Ok(())
     }

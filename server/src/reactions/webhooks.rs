@@ -97,7 +97,6 @@ pub async fn retry_delivery(services: &Services, staff: Staff, id: i64) -> Servi
     enqueue(&mut tx, services, id, round).await?;
     let updated = store::by_id(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
     tx.commit().await.map_err(StoreError::from)?;
-    services.jobs_wake.notify_one();
     tracing::info!("dead webhook delivery queued again");
     Ok(updated)
 }

@@ -59,8 +59,6 @@ pub struct Services {
     pub keys: Arc<keys::Keys>,
     /// The HTTP client for vendors and webhooks (timeouts set, no redirects followed).
     pub http: reqwest::Client,
-    /// Wakes this process's job runner when a job is queued.
-    pub jobs_wake: Arc<tokio::sync::Notify>,
     /// The filter steps of the verification service, by name.
     pub filters: Arc<filters::FilterRegistry>,
 }

@@ -269,3 +269,30 @@ async fn retire_scrubs_events(db: &TestDb) {
     assert!(!history.is_empty() && history.iter().all(|h| h.verified_name.is_empty()));
 }
 on_both_backends!(retiring_a_learner_scrubs_their_events_and_names, retire_scrubs_events);
+
+/// Issue 17: the job runner is woken in one place, by the commit of a transaction that
+/// queued jobs; no caller wakes it by hand. With a poll interval of ten minutes, an event is
+/// fanned out and delivered within seconds of the change's commit only if the commit woke
+/// the sleeping runner.
+async fn commit_wakes_runner(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.jobs.poll_interval_ms = 600_000;
+    let app = TestApp::with_config(db, cfg).await;
+    let s = &app.services;
+    let (_, user) = learner(&app, "dee", "Dee").await;
+    let mut reactions = Reactions::builtin(&s.cfg);
+    let recorder = Recorder::default();
+    reactions.subscribe(Arc::new(recorder.clone()));
+    let runner = tokio::spawn(server::reactions::runner_with(s.clone(), "test", reactions).run_forever());
+    // Let it find nothing to do and go to sleep.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    api::create_manual_verification(s, user, "Dee", "checked", None).await.expect("manual");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while recorder.0.lock().expect("lock").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    runner.abort();
+    let got: Vec<String> = recorder.0.lock().expect("lock").iter().map(|e| e.event_type.name().to_owned()).collect();
+    assert_eq!(got, [format!("{PREFIX}approved.v1")], "the commit woke the runner: dispatched and delivered");
+}
+on_both_backends!(a_commit_that_queues_jobs_wakes_the_runner, commit_wakes_runner);
