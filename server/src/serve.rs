@@ -26,9 +26,7 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")?;
-    let hooks = crate::events::builtin_hooks(&cfg);
     Ok(Services {
-        hooks,
         filters: Arc::default(),
         cfg: Arc::new(cfg),
         store,
@@ -37,7 +35,6 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         deadline_cache: Arc::default(),
         keys,
         http,
-        jobs_wake: Arc::default(),
     })
 }
 
@@ -60,7 +57,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let services = services(cfg, Arc::new(SystemClock)).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()), services.clone());
     if services.cfg.jobs.run_in_server {
-        let runner = crate::jobs::Runner::new(services.clone(), worker_name("serve"));
+        let runner = crate::reactions::runner(services.clone(), worker_name("serve"));
         tokio::spawn(runner.run_forever());
     }
     let store = services.store.clone();
@@ -116,7 +113,7 @@ pub fn worker_name(role: &str) -> String {
 pub async fn worker(cfg: Config) -> anyhow::Result<()> {
     cfg.check_startup(Process::Worker)?;
     let services = services(cfg, Arc::new(SystemClock)).await?;
-    let runner = crate::jobs::Runner::new(services.clone(), worker_name("worker"));
+    let runner = crate::reactions::runner(services.clone(), worker_name("worker"));
     tracing::info!("vouch worker started");
     tokio::select! {
         () = runner.run_forever() => {}

@@ -53,6 +53,14 @@ impl AnyStatus {
         }
     }
 
+    /// The status `name` in the vocabulary of `kind` (generic attempts have their own).
+    pub fn parse(kind: AttemptKind, name: &str) -> Result<Self, super::attempt_status::UnknownStatus> {
+        Ok(match kind {
+            AttemptKind::Generic => Self::Generic(name.parse()?),
+            _ => Self::Attempt(name.parse()?),
+        })
+    }
+
     /// Approved, in either vocabulary.
     pub fn is_approved(self) -> bool {
         matches!(self, Self::Attempt(AttemptStatus::Approved) | Self::Generic(GenericStatus::Approved))

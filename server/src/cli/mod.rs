@@ -259,7 +259,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("queued {} submissions, skipped {}", report.queued, report.skipped);
             }
             if run {
-                crate::jobs::Runner::new(services.clone(), crate::serve::worker_name("retry-failed"))
+                crate::reactions::runner(services.clone(), crate::serve::worker_name("retry-failed"))
                     .run_until_idle()
                     .await;
             }

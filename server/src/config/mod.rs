@@ -3,6 +3,7 @@
 //! `VOUCH_<SECTION>__<KEY>` (e.g. `VOUCH_DATABASE__URL`). Defaults are safe for development:
 //! loopback only, SQLite under `./data`, dev login off.
 
+pub mod events;
 pub mod review;
 
 use serde::Deserialize;
@@ -33,9 +34,9 @@ pub struct Config {
     /// `[commerce]`: course modes, enrollments and checkout (pay-and-verify).
     pub commerce: CommerceConfig,
     /// `[events]`: lifecycle events and outbound webhooks.
-    pub events: crate::events::config::EventsConfig,
+    pub events: events::EventsConfig,
     /// `[filters]`: the verification service's filter pipelines.
-    pub filters: crate::events::config::FiltersConfig,
+    pub filters: events::FiltersConfig,
     /// `[email]`: learner emails over SMTP.
     pub email: crate::email::config::EmailConfig,
     /// `[idv]`: the vendor plugin, the hosted-flow vendor and the plugin slot.

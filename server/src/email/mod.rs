@@ -1,10 +1,9 @@
 //! Learner emails over SMTP (lettre): submitted, approved, denied with reasons, expiring
 //! soon and expired. Each is sent once per attempt (`store::emails_sent`); the lifecycle
-//! ones by a hook on events (so they ride the durable event jobs), the expiry ones by
-//! `vouch send-expiry-emails`.
+//! ones by a subscriber of the event bus (`reactions::email`, so they ride the durable event
+//! jobs), the expiry ones by `vouch send-expiry-emails`.
 
 pub mod config;
-pub mod hook;
 pub mod templates;
 
 use crate::{

@@ -8,9 +8,9 @@
 //!           "user": {"id": 7, "username": "ada", "email": "ada@example.com", "full_name": "Ada Lovelace"}}}
 //! ```
 
-use app::domain::{AttemptKind, AttemptStatus, GenericStatus};
+use app::domain::{AnyStatus, AttemptKind, AttemptStatus, GenericStatus};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The lifecycle events: one per attempt status (Open edX's `IDV_ATTEMPT_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,12 +27,16 @@ pub enum EventType {
     Approved,
     /// Denied.
     Denied,
+    /// An approval stopped counting with time. Not a status change (the attempt stays
+    /// approved): the LTI expiry sweep records it for learners with graded assignments, so
+    /// that their 0.0 grade goes through the same bus as the decisions' grades.
+    Expired,
 }
 
 impl EventType {
     /// Every event type.
-    pub const ALL: [Self; 6] =
-        [Self::Created, Self::Ready, Self::Submitted, Self::MustRetry, Self::Approved, Self::Denied];
+    pub const ALL: [Self; 7] =
+        [Self::Created, Self::Ready, Self::Submitted, Self::MustRetry, Self::Approved, Self::Denied, Self::Expired];
 
     /// The versioned name, e.g. `org.openedx.learning.idv_attempt.approved.v1`.
     pub fn name(self) -> &'static str {
@@ -43,6 +47,7 @@ impl EventType {
             Self::MustRetry => "org.openedx.learning.idv_attempt.must_retry.v1",
             Self::Approved => "org.openedx.learning.idv_attempt.approved.v1",
             Self::Denied => "org.openedx.learning.idv_attempt.denied.v1",
+            Self::Expired => "org.openedx.learning.idv_attempt.expired.v1",
         }
     }
 
@@ -51,26 +56,38 @@ impl EventType {
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// The event of entering status `status` of an attempt of `kind`; None for a status
-    /// name the kind does not have. A generic attempt's `pending` is `submitted`: the
+    /// Whether this event records a status change (every type but [`Self::Expired`]).
+    pub fn is_status_change(self) -> bool {
+        self != Self::Expired
+    }
+
+    /// The event of entering `status`. A generic attempt's `pending` is `submitted`: the
     /// vendor has it, which is what both names mean.
-    pub fn for_status(kind: AttemptKind, status: &str) -> Option<Self> {
-        if kind == AttemptKind::Generic {
-            return Some(match status.parse::<GenericStatus>().ok()? {
-                GenericStatus::Created => Self::Created,
-                GenericStatus::Pending => Self::Submitted,
-                GenericStatus::Approved => Self::Approved,
-                GenericStatus::Denied => Self::Denied,
-            });
+    pub fn for_status(status: AnyStatus) -> Self {
+        match status {
+            AnyStatus::Generic(GenericStatus::Created) | AnyStatus::Attempt(AttemptStatus::Created) => Self::Created,
+            AnyStatus::Attempt(AttemptStatus::Ready) => Self::Ready,
+            AnyStatus::Generic(GenericStatus::Pending) | AnyStatus::Attempt(AttemptStatus::Submitted) => {
+                Self::Submitted
+            }
+            AnyStatus::Attempt(AttemptStatus::MustRetry) => Self::MustRetry,
+            AnyStatus::Generic(GenericStatus::Approved) | AnyStatus::Attempt(AttemptStatus::Approved) => Self::Approved,
+            AnyStatus::Generic(GenericStatus::Denied) | AnyStatus::Attempt(AttemptStatus::Denied) => Self::Denied,
         }
-        Some(match status.parse::<AttemptStatus>().ok()? {
-            AttemptStatus::Created => Self::Created,
-            AttemptStatus::Ready => Self::Ready,
-            AttemptStatus::Submitted => Self::Submitted,
-            AttemptStatus::MustRetry => Self::MustRetry,
-            AttemptStatus::Approved => Self::Approved,
-            AttemptStatus::Denied => Self::Denied,
-        })
+    }
+}
+
+// On the wire an event type is its versioned name.
+impl Serialize for EventType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Self::from_name(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown event type {name:?}")))
     }
 }
 
@@ -89,15 +106,16 @@ pub struct EventUser {
 
 /// What an event says about the attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawEventData")]
 pub struct EventData {
     /// The attempt's uuid (unique across every kind).
     pub attempt_uuid: String,
     /// `photo`, `sso`, `manual` or `generic`.
     pub attempt_kind: AttemptKind,
     /// The status before (None for a creation).
-    pub previous_status: Option<String>,
+    pub previous_status: Option<AnyStatus>,
     /// The status now, in the kind's own vocabulary.
-    pub status: String,
+    pub status: AnyStatus,
     /// The name being verified.
     pub name: String,
     /// When the verification expires, if known.
@@ -106,24 +124,47 @@ pub struct EventData {
     pub user: EventUser,
 }
 
+/// [`EventData`] as read, before its statuses are read in the vocabulary of its kind (a
+/// generic `approved` and a photo `approved` are spelt alike).
+#[derive(Deserialize)]
+struct RawEventData {
+    attempt_uuid: String,
+    attempt_kind: AttemptKind,
+    previous_status: Option<String>,
+    status: String,
+    name: String,
+    expiration: Option<DateTime<Utc>>,
+    user: EventUser,
+}
+
+impl TryFrom<RawEventData> for EventData {
+    type Error = String;
+
+    fn try_from(r: RawEventData) -> Result<Self, String> {
+        let status = |s: &str| AnyStatus::parse(r.attempt_kind, s).map_err(|e| e.to_string());
+        Ok(Self {
+            previous_status: r.previous_status.as_deref().map(status).transpose()?,
+            status: status(&r.status)?,
+            attempt_uuid: r.attempt_uuid,
+            attempt_kind: r.attempt_kind,
+            name: r.name,
+            expiration: r.expiration,
+            user: r.user,
+        })
+    }
+}
+
 /// One event, as stored in the outbox and sent to webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// The versioned event name.
-    pub event_type: String,
+    /// The event type (its versioned name on the wire).
+    pub event_type: EventType,
     /// Unique id (a uuid): receivers use it to drop duplicates, since delivery is at least once.
     pub event_id: String,
     /// When the change happened.
     pub time: DateTime<Utc>,
     /// The attempt and learner.
     pub data: EventData,
-}
-
-impl Event {
-    /// The type, when the name is one this build knows.
-    pub fn kind(&self) -> Option<EventType> {
-        EventType::from_name(&self.event_type)
-    }
 }
 
 #[cfg(test)]
@@ -134,12 +175,34 @@ mod tests {
     fn every_status_of_every_kind_has_an_event() {
         for kind in [AttemptKind::Photo, AttemptKind::Sso, AttemptKind::Manual] {
             for s in ["created", "ready", "submitted", "must_retry", "approved", "denied"] {
-                let t = EventType::for_status(kind, s).expect("event");
+                let t = EventType::for_status(AnyStatus::parse(kind, s).expect("status"));
                 assert_eq!(t.name(), format!("org.openedx.learning.idv_attempt.{s}.v1"));
+                assert!(t.is_status_change());
             }
         }
-        assert_eq!(EventType::for_status(AttemptKind::Generic, "pending"), Some(EventType::Submitted));
-        assert_eq!(EventType::for_status(AttemptKind::Generic, "ready"), None);
+        let generic = |s| EventType::for_status(AnyStatus::parse(AttemptKind::Generic, s).expect("status"));
+        assert_eq!(generic("pending"), EventType::Submitted);
+        assert!(AnyStatus::parse(AttemptKind::Generic, "ready").is_err());
         assert_eq!(EventType::from_name("org.openedx.learning.idv_attempt.denied.v1"), Some(EventType::Denied));
+        assert!(!EventType::Expired.is_status_change());
+    }
+
+    #[test]
+    fn statuses_are_read_in_the_vocabulary_of_the_kind() {
+        let json = |kind: &str, status: &str| {
+            format!(
+                r#"{{"event_type": "org.openedx.learning.idv_attempt.approved.v1", "event_id": "e", "time": "2026-11-23T22:00:00Z",
+                "data": {{"attempt_uuid": "u", "attempt_kind": "{kind}", "previous_status": null, "status": "{status}",
+                "name": "A", "expiration": null, "user": {{"id": 1, "username": "a", "email": "", "full_name": ""}}}}}}"#
+            )
+        };
+        let generic: Event = serde_json::from_str(&json("generic", "approved")).expect("event");
+        assert_eq!(generic.data.status, AnyStatus::Generic(GenericStatus::Approved));
+        let photo: Event = serde_json::from_str(&json("photo", "approved")).expect("event");
+        assert_eq!(photo.data.status, AnyStatus::Attempt(AttemptStatus::Approved));
+        assert_eq!(photo.event_type, EventType::Approved);
+        assert!(serde_json::from_str::<Event>(&json("photo", "pending")).is_err());
+        let back: Event = serde_json::from_str(&serde_json::to_string(&photo).expect("json")).expect("event");
+        assert_eq!(back, photo);
     }
 }

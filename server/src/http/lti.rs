@@ -98,7 +98,6 @@ pub async fn launch(
     // Whoever was signed in on this browser is signed out: the LMS decides who this is.
     session.clear().await;
     auth::sign_in(&session, launched.user).await?;
-    state.services.jobs_wake.notify_one();
     tracing::info!(user.id = %launched.user, lti.new_user = launched.new_user, "LTI launch signed in");
     let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
     Ok(framed(Redirect::to(next).into_response(), &launched.frame_ancestors))

@@ -155,7 +155,6 @@ pub async fn confirm_link(
     let launched = account_link::link(&state.services, &pending, &account.user).await?;
     session.remove::<PendingLink>(PENDING_KEY).await.map_err(unavailable)?;
     auth::sign_in(&session, launched.user).await?;
-    state.services.jobs_wake.notify_one();
     tracing::info!(user.id = %launched.user, "LTI launch linked and signed in");
     let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
     let mut res = Redirect::to(next).into_response();

@@ -2,7 +2,7 @@
 //! retry of a dead one. Anonymous callers get 401, learners 403, both as JSON.
 
 use super::{AppState, error::ApiError, identity::Identity};
-use crate::events::webhooks;
+use crate::reactions::webhooks;
 use axum::{
     Json,
     extract::{Path, Query, State},

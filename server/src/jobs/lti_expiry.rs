@@ -6,11 +6,12 @@
 //! [`schedule`] every `lti.expiry_check_interval_secs`: when some approval of an LTI learner
 //! expired and was not noticed yet, it queues a sweep job keyed by the interval's number, so
 //! each interval queues at most one sweep whatever the number of runners. The sweep notices
-//! each expired approval once (`lti_expiry_notice`) and queues its learner's passbacks in the
-//! same transaction: a sweep that dies before its commit leaves nothing noticed and the next
-//! one sends; one that committed is never repeated, across restarts and replicas. The
-//! passback job reads the learner's status when it runs (through the attempts filters), so a
-//! learner verified again meanwhile is sent 1.0, never a stale 0.0.
+//! each expired approval once (`lti_expiry_notice`) and records an `expired` event in the
+//! outbox in the same transaction: a sweep that dies before its commit leaves nothing
+//! noticed and the next one records it; one that committed is never repeated, across
+//! restarts and replicas. The grade passback is the event bus's (`reactions::lti_passback`),
+//! as for decisions; the passback job reads the learner's status when it runs (through the
+//! attempts filters), so a learner verified again meanwhile is sent 1.0, never a stale 0.0.
 //!
 //! Only expiries from the first check on are noticed ([`lti_expiry::watching_since`]): the
 //! first check after an upgrade must not send 0.0 for every approval that ever lapsed
@@ -18,9 +19,8 @@
 
 use super::{JobError, JobHandler};
 use crate::{
-    lti::outcomes,
-    service::{ServiceResult, Services, idv},
-    store::{StoreError, jobs, lti_expiry},
+    service::{ServiceResult, Services},
+    store::{StoreError, jobs, lti_expiry, outbox},
 };
 use serde::Deserialize;
 
@@ -56,15 +56,15 @@ pub async fn schedule(services: &Services) -> ServiceResult<bool> {
     let every = i64::try_from(interval(services).as_secs()).unwrap_or(i64::MAX);
     let slot = now.timestamp().div_euclid(every);
     let payload = serde_json::json!({ "slot": slot }).to_string();
-    let queued = jobs::enqueue(&mut conn, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
-    if queued {
-        services.jobs_wake.notify_one();
-    }
+    drop(conn);
+    let mut tx = services.store.begin().await?;
+    let queued = jobs::enqueue(&mut tx, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(queued)
 }
 
-/// Notices every expired approval of an LTI learner and queues the passbacks of each
-/// learner who is not verified any more; returns how many approvals it noticed.
+/// Notices every expired approval of an LTI learner and records its `expired` event;
+/// returns how many approvals it noticed.
 pub async fn sweep(services: &Services) -> ServiceResult<usize> {
     let mut noticed = 0;
     loop {
@@ -78,18 +78,14 @@ pub async fn sweep(services: &Services) -> ServiceResult<usize> {
             return Ok(noticed);
         }
         for approval in &found {
-            // Read before the transaction: the filters may read the database themselves.
-            // An older approval that lapsed while a newer one stands changes no grade.
-            let verified = idv::user_is_verified(services, approval.user).await?;
             let mut tx = services.store.begin().await?;
-            if lti_expiry::notice(&mut tx, approval, now).await? && !verified {
-                let sent = outcomes::enqueue_for_user(&mut tx, &services.cfg.lti, approval.user, now).await?;
-                tracing::info!(user.id = %approval.user, lti.assignments = sent, "approval expired: grades queued");
+            if lti_expiry::notice(&mut tx, approval, now).await? {
+                outbox::record_expiry(&mut tx, approval.kind, approval.attempt_id, now).await?;
+                tracing::info!(user.id = %approval.user, "approval expired: event recorded");
             }
             tx.commit().await.map_err(StoreError::from)?;
             noticed += 1;
         }
-        services.jobs_wake.notify_one();
         if found.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
             return Ok(noticed);
         }

@@ -12,25 +12,19 @@ use super::{JobError, JobHandler};
 use crate::{
     lti::{LtiConfig, oauth, outcome_url, outcomes},
     service::{Services, idv},
-    store::{Conn, StoreResult, jobs, lti},
+    store::{Conn, StoreResult, lti},
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// The job kind.
-pub const KIND: &str = "lti.outcome";
+/// The job kind (queued by `store::lti::queue_passback`).
+pub const KIND: &str = lti::OUTCOME_JOB;
 
 /// The longest part of a consumer's answer kept as the error.
 const MAX_KEPT: usize = 500;
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Payload {
-    assignment_id: i64,
-    version: i64,
-}
-
-/// Queues the passback of `version` of `assignment`, in the caller's transaction.
+/// Queues the passback of `version` of `assignment`, in the caller's transaction; false
+/// when that version is queued already.
 pub async fn enqueue(
     conn: &mut Conn,
     cfg: &LtiConfig,
@@ -38,12 +32,10 @@ pub async fn enqueue(
     version: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let payload = serde_json::to_string(&Payload { assignment_id: assignment, version }).unwrap_or_default();
-    let key = format!("{KIND}:{assignment}:{version}");
-    jobs::enqueue(conn, KIND, &payload, &key, cfg.outcome_max_attempts.max(1), now).await
+    lti::queue_outcome_job(conn, assignment, version, cfg.outcome_max_attempts, now).await
 }
 
-fn parse(payload: &str) -> Result<Payload, JobError> {
+fn parse(payload: &str) -> Result<lti::OutcomeJob, JobError> {
     serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))
 }
 

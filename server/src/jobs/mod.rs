@@ -5,14 +5,11 @@
 //! `vouch serve` runs a runner in-process by default; `vouch worker` runs one alone, and
 //! several workers may share one PostgreSQL database.
 
-pub mod event_dispatch;
-pub mod event_hook;
 pub mod lti_expiry;
 pub mod lti_outcome;
 pub mod photo_retention;
 pub mod review_alert;
 pub mod ss_submit;
-pub mod webhook_deliver;
 
 use crate::{service::Services, store::jobs};
 use chrono::Duration;
@@ -42,13 +39,12 @@ pub trait JobHandler: Send + Sync + 'static {
     }
 }
 
-/// Every handler this build knows.
+/// The handlers of this module's jobs. The event bus's jobs (fan-out, subscribers,
+/// webhooks) are `reactions`', which hands them to the runner with these
+/// (`reactions::runner`).
 pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
     vec![
         Arc::new(ss_submit::SubmitToSoftwareSecure),
-        Arc::new(event_dispatch::DispatchEvent),
-        Arc::new(event_hook::DeliverToHook),
-        Arc::new(webhook_deliver::DeliverWebhook),
         Arc::new(lti_outcome::SendLtiOutcome),
         Arc::new(photo_retention::PhotoRetentionSweep),
         Arc::new(lti_expiry::LtiExpirySweep),
@@ -65,9 +61,9 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner with every handler, named `worker` in job leases.
-    pub fn new(services: Services, worker: impl Into<String>) -> Self {
-        let handlers = handlers().into_iter().map(|h| (h.kind(), h)).collect();
+    /// A runner with these handlers, named `worker` in job leases.
+    pub fn new(services: Services, worker: impl Into<String>, handlers: Vec<Arc<dyn JobHandler>>) -> Self {
+        let handlers = handlers.into_iter().map(|h| (h.kind(), h)).collect();
         Self { services, handlers: Arc::new(handlers), worker: worker.into() }
     }
 
@@ -110,7 +106,7 @@ impl Runner {
     }
 
     /// Runs forever: claims due jobs, sleeps the poll interval when idle, wakes early when
-    /// this process queues a job; queues the scheduled jobs when their interval comes.
+    /// a transaction of this process that queued jobs commits (`store::Tx::commit`); queues the scheduled jobs when their interval comes.
     pub async fn run_forever(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
         let mut next_retention = tokio::time::Instant::now();
@@ -139,7 +135,7 @@ impl Runner {
             if self.run_once().await == 0 {
                 tokio::select! {
                     () = tokio::time::sleep(idle) => {}
-                    () = self.services.jobs_wake.notified() => {}
+                    () = self.services.store.jobs_queued().notified() => {}
                 }
             }
         }

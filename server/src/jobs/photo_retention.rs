@@ -47,11 +47,9 @@ pub async fn schedule(services: &Services) -> ServiceResult<bool> {
     let every = i64::try_from(interval(services).as_secs()).unwrap_or(i64::MAX);
     let slot = now.timestamp().div_euclid(every);
     let payload = serde_json::json!({ "slot": slot }).to_string();
-    let mut conn = services.store.conn().await?;
-    let queued = jobs::enqueue(&mut conn, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
-    if queued {
-        services.jobs_wake.notify_one();
-    }
+    let mut tx = services.store.begin().await?;
+    let queued = jobs::enqueue(&mut tx, KIND, &payload, &format!("{KIND}:{slot}"), MAX_ATTEMPTS, now).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(queued)
 }
 

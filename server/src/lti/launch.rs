@@ -11,7 +11,6 @@ use super::{
     account_link::PendingLink,
     oauth,
     outcome_url::{self, UrlError},
-    outcomes,
     params::{self, ParamError},
     pii::{self, Pii},
 };
@@ -215,7 +214,7 @@ pub(super) async fn settle(
     if verified && let Some(assignment) = assignment {
         let mut tx = services.store.begin().await?;
         if lti::never_queued(&mut tx, assignment).await? {
-            outcomes::enqueue_assignment(&mut tx, &services.cfg.lti, assignment, now).await?;
+            lti::queue_passback(&mut tx, assignment, services.cfg.lti.outcome_max_attempts, now).await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
     }

@@ -21,6 +21,7 @@ pub mod outcomes;
 pub mod params;
 pub mod pii;
 
+pub use crate::host_list::HostList;
 use serde::Deserialize;
 
 /// `[lti]`: the LTI 1.1 tool provider. Env: `VOUCH_LTI__<KEY>`.
@@ -64,32 +65,6 @@ impl Default for LtiConfig {
             lms_login_url: None,
             expiry_check_interval_secs: 300,
         }
-    }
-}
-
-/// A list of host names, read from a TOML list or a comma-separated string.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HostList(pub Vec<String>);
-
-impl HostList {
-    /// Parses a comma-separated list (blank entries dropped, lowercased).
-    pub fn parse(s: &str) -> Self {
-        Self(s.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
-    }
-}
-
-impl<'de> Deserialize<'de> for HostList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            One(String),
-            Many(Vec<String>),
-        }
-        Ok(match Raw::deserialize(d)? {
-            Raw::One(s) => Self::parse(&s),
-            Raw::Many(v) => Self::parse(&v.join(",")),
-        })
     }
 }
 

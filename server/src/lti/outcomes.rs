@@ -1,50 +1,13 @@
-//! Grade passback (Open edX `outcomes`): the IMS POX `replaceResultRequest` message, the
-//! check of the consumer's answer, and queueing a passback for every graded assignment of
-//! a learner whose verification was decided. The sending is the job
-//! [`crate::jobs::lti_outcome`].
+//! Grade passback (Open edX `outcomes`): the IMS POX `replaceResultRequest` message and the
+//! check of the consumer's answer. A decision or an expiry queues the passback through the
+//! event bus (`reactions::lti_passback`); the sending is the job `jobs::lti_outcome`.
 
-use super::LtiConfig;
-use crate::{
-    jobs::lti_outcome,
-    store::{Conn, StoreResult, lti},
-};
-use app::domain::UserId;
-use chrono::{DateTime, Utc};
 use quick_xml::{Reader, escape::escape, events::Event};
 
 /// The score of a verified learner.
 pub const VERIFIED: &str = "1.0";
 /// The score of a learner who is not (denied, or expired).
 pub const NOT_VERIFIED: &str = "0.0";
-
-/// Queues the grade passback of every graded assignment of `user`, in the caller's
-/// transaction. Called wherever a verification is decided (approved or denied); the job
-/// reads the learner's status when it runs, so it always sends the current truth, and an
-/// older queued passback that runs late sends nothing.
-pub async fn enqueue_for_user(
-    conn: &mut Conn,
-    cfg: &LtiConfig,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> StoreResult<usize> {
-    let assignments = lti::assignments_of(&mut *conn, user).await?;
-    for a in &assignments {
-        enqueue_assignment(&mut *conn, cfg, *a, now).await?;
-    }
-    Ok(assignments.len())
-}
-
-/// Queues the passback of one assignment (a new version of its result).
-pub async fn enqueue_assignment(
-    conn: &mut Conn,
-    cfg: &LtiConfig,
-    assignment: i64,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let version = lti::bump_version(&mut *conn, assignment, now).await?;
-    lti_outcome::enqueue(conn, cfg, assignment, version, now).await?;
-    Ok(())
-}
 
 /// The `replaceResultRequest` document for `sourcedid` and `score` (LTI 1.1 §6).
 pub fn replace_result_xml(message_id: &str, sourcedid: &str, score: &str) -> String {

@@ -30,11 +30,6 @@ pub struct GenericAttempt {
     pub vendor_reference: String,
 }
 
-/// Whether a status name is a decision (what the LTI grade passback reports).
-fn is_decision(status: &str) -> bool {
-    status == AttemptStatus::Approved.as_str() || status == AttemptStatus::Denied.as_str()
-}
-
 fn parse_generic(status: &str) -> ServiceResult<GenericStatus> {
     status.parse().map_err(|_| ServiceError::BadStatus(status.to_owned()))
 }
@@ -90,13 +85,9 @@ pub async fn update_verification_attempt(
     let from = parse_generic(&current.status)?;
     // Setting the status it already has is not a transition: only the other fields change.
     let status = to.filter(|t| *t != from).map(|t| (t.as_str().to_owned(), from.as_str().to_owned()));
-    let decided = status.as_ref().is_some_and(|(to, _)| is_decision(to));
     let update = AttemptUpdate { name, status, expires_at: expiration };
     if !kinds::update(&mut tx, AttemptKind::Generic, id, &update, actor, "", now).await? {
         return Err(ServiceError::Raced);
-    }
-    if decided {
-        crate::lti::outcomes::enqueue_for_user(&mut tx, &services.cfg.lti, current.user_id, now).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
@@ -199,7 +190,6 @@ pub async fn revoke_manual_verification(
     if !kinds::update(&mut tx, AttemptKind::Manual, id, &update, &actor, reason, now).await? {
         return Err(ServiceError::Raced);
     }
-    crate::lti::outcomes::enqueue_for_user(&mut tx, &services.cfg.lti, current.user_id, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -207,10 +197,6 @@ pub async fn revoke_manual_verification(
 async fn insert(services: &Services, attempt: &NewAttempt, actor: &Actor, reason: &str) -> ServiceResult<i64> {
     let mut tx = services.store.begin().await?;
     let id = kinds::insert(&mut tx, attempt, actor, reason, services.clock.now()).await?;
-    if is_decision(&attempt.status) {
-        crate::lti::outcomes::enqueue_for_user(&mut tx, &services.cfg.lti, attempt.user_id, services.clock.now())
-            .await?;
-    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }

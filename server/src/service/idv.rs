@@ -4,7 +4,7 @@
 
 use super::{ServiceResult, Services};
 use crate::{
-    events::filters::{AttemptsRequested, UrlRequested},
+    service::filters::{AttemptsRequested, UrlRequested},
     store::verifications,
 };
 use app::domain::{

@@ -24,10 +24,10 @@ pub async fn list(
 
 /// Queues a failed job again; a job that is not failed is a conflict.
 pub async fn retry(services: &Services, id: i64) -> ServiceResult<()> {
-    let mut conn = services.store.conn().await?;
-    if !jobs::requeue_failed(&mut conn, id, services.clock.now()).await? {
+    let mut tx = services.store.begin().await?;
+    if !jobs::requeue_failed(&mut tx, id, services.clock.now()).await? {
         return Err(ServiceError::Conflict("only a failed job can be retried".into()));
     }
-    services.jobs_wake.notify_one();
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
 }

@@ -45,9 +45,5 @@ pub async fn apply_in(
     if !attempts::save_review(conn, id, from, &next, actor, reason, now).await? {
         return Err(ServiceError::Raced);
     }
-    if matches!(next.status, AttemptStatus::Approved | AttemptStatus::Denied) {
-        // LTI grade passback (to move onto the lifecycle event bus when it exists).
-        crate::lti::outcomes::enqueue_for_user(conn, &services.cfg.lti, attempt.user_id, now).await?;
-    }
     Ok(next.status)
 }

@@ -9,6 +9,7 @@ pub mod course_flow;
 pub mod courses;
 pub mod deadlines;
 pub mod expiry_emails;
+pub mod filters;
 pub mod handoff;
 pub mod hosted;
 pub mod idv;
@@ -58,12 +59,8 @@ pub struct Services {
     pub keys: Arc<keys::Keys>,
     /// The HTTP client for vendors and webhooks (timeouts set, no redirects followed).
     pub http: reqwest::Client,
-    /// Wakes this process's job runner when a job is queued.
-    pub jobs_wake: Arc<tokio::sync::Notify>,
-    /// The in-process hooks subscribed to lifecycle events.
-    pub hooks: Arc<crate::events::HookRegistry>,
     /// The filter steps of the verification service, by name.
-    pub filters: Arc<crate::events::filters::FilterRegistry>,
+    pub filters: Arc<filters::FilterRegistry>,
 }
 
 impl Services {

@@ -11,25 +11,27 @@
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::{
-    events::{Event, EventHook, EventType},
+    events::{Event, EventType},
     store::{
         StoreError, attempt_delete, kinds, users,
         verified_names::{self, NameChange, VerifiedName},
     },
 };
-use app::domain::UserId;
+use app::domain::{AnyStatus, UserId};
 
 /// The longest verified name accepted.
 const MAX_NAME: usize = 255;
 
-/// A name status for an attempt event.
-fn name_status(event: EventType) -> &'static str {
-    match event {
+/// The name status an attempt event gives its names; None for an event that is no status
+/// change (an approval that expired leaves its name approved: the name was verified).
+fn name_status(event: EventType) -> Option<&'static str> {
+    Some(match event {
         EventType::Created | EventType::Ready | EventType::MustRetry => "pending",
         EventType::Submitted => "submitted",
         EventType::Approved => "approved",
         EventType::Denied => "denied",
-    }
+        EventType::Expired => return None,
+    })
 }
 
 /// Whether an attempt for `attempt_name` verifies the name `verified_name`: equal after
@@ -79,7 +81,8 @@ pub async fn request_verified_name(
                         .into(),
                 ));
             }
-            Some(EventType::for_status(found.kind, &found.status).map_or("pending", name_status))
+            let status = AnyStatus::parse(found.kind, &found.status).ok();
+            Some(status.map(EventType::for_status).and_then(name_status).unwrap_or("pending"))
         }
         None => None,
     };
@@ -126,13 +129,12 @@ pub async fn history(services: &Services, user: UserId) -> ServiceResult<Vec<Nam
 /// Applies one attempt event to the names it concerns; idempotent, and an event older than
 /// the one that last changed a name (delivery is at least once, in any order) is ignored.
 pub async fn apply_event(services: &Services, seq: i64, event: &Event) -> ServiceResult<()> {
-    let Some(kind) = event.kind() else { return Ok(()) };
-    let status = name_status(kind);
+    let Some(status) = name_status(event.event_type) else { return Ok(()) };
     let user = UserId(event.data.user.id);
     let uuid = &event.data.attempt_uuid;
     let mut tx = services.store.begin().await?;
     let names = verified_names::for_event(&mut tx, user, event.data.name.trim(), uuid).await?;
-    let cause = event.event_type.as_str();
+    let cause = event.event_type.name();
     // A name linked to this attempt follows it only while the attempt verifies that very
     // name: an attempt renamed since (generic attempts can be), or a link made before names
     // were checked, changes nothing.
@@ -147,18 +149,4 @@ pub async fn apply_event(services: &Services, seq: i64, event: &Event) -> Servic
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
-}
-
-/// The hook that keeps verified names in step with attempts.
-pub struct NameAffirmationHook;
-
-#[async_trait::async_trait]
-impl EventHook for NameAffirmationHook {
-    fn name(&self) -> &'static str {
-        "name_affirmation"
-    }
-
-    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {
-        apply_event(services, seq, event).await.map_err(|e| e.to_string())
-    }
 }

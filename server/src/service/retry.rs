@@ -111,7 +111,6 @@ pub async fn retry_failed(
         }
         progress(i + 1, total);
     }
-    services.jobs_wake.notify_one();
     Ok(report)
 }
 

@@ -185,10 +185,7 @@ pub async fn submit_photos_to(
         course_key,
     };
     match create_ready(services, &new, name_changed.then_some(name.as_str()), destination).await {
-        Ok(id) => {
-            services.jobs_wake.notify_one();
-            Ok(id)
-        }
+        Ok(id) => Ok(id),
         Err(e) => {
             remove_photos(services, &[Some(&face_key), id_key.as_ref()]).await;
             Err(e)

@@ -1,5 +1,6 @@
 //! The job queue table. Enqueueing takes a connection, so a job is queued in the same
-//! transaction as the state change that calls for it. Claiming is one statement per
+//! transaction as the state change that calls for it; committing that transaction wakes
+//! the job runner (`Tx::commit`). Claiming is one statement per
 //! backend: PostgreSQL skips rows other workers hold (`for update skip locked`); SQLite
 //! serializes writers, so a single `update … returning` claims atomically.
 
@@ -8,6 +9,17 @@ use super::{
     time::{from_micros, to_micros},
 };
 use chrono::{DateTime, Duration, Utc};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many jobs this process has queued (or queued again). A transaction that sees it move
+/// between its start and its commit wakes the job runner; one of another transaction running
+/// meanwhile wakes it too, needlessly but harmlessly (the runner finds nothing and waits).
+static QUEUED: AtomicU64 = AtomicU64::new(0);
+
+/// The count of [`QUEUED`].
+pub fn queued_in_process() -> u64 {
+    QUEUED.load(Ordering::Relaxed)
+}
 
 /// A claimed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +70,9 @@ pub async fn enqueue(
     .bind(t)
     .execute(conn)
     .await?;
+    if done.rows_affected() == 1 {
+        QUEUED.fetch_add(1, Ordering::Relaxed);
+    }
     Ok(done.rows_affected() == 1)
 }
 
@@ -226,5 +241,8 @@ pub async fn requeue_failed(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Sto
     .bind(id)
     .execute(conn)
     .await?;
+    if done.rows_affected() == 1 {
+        QUEUED.fetch_add(1, Ordering::Relaxed);
+    }
     Ok(done.rows_affected() == 1)
 }

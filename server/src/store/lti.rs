@@ -2,7 +2,7 @@
 //! assignments (with the state of their grade passback).
 
 use super::{Conn, StoreError, StoreResult, time::to_micros};
-use crate::{config::Secret, lti::HostList};
+use crate::{config::Secret, host_list::HostList};
 use app::domain::UserId;
 use chrono::{DateTime, Utc};
 
@@ -345,6 +345,57 @@ pub async fn assignments_of(conn: &mut Conn, user: UserId) -> StoreResult<Vec<i6
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The job kind that sends one version of an assignment's result (see `jobs::lti_outcome`).
+pub const OUTCOME_JOB: &str = "lti.outcome";
+
+/// The input of an [`OUTCOME_JOB`].
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct OutcomeJob {
+    /// The assignment.
+    pub assignment_id: i64,
+    /// The version to send (superseded versions send nothing).
+    pub version: i64,
+}
+
+/// Queues the passback of every graded assignment of `user` (a new version of each, each
+/// sent by its own job of `max_tries` tries), in the caller's transaction; returns how
+/// many. The job reads the learner's status when it runs, so it always sends the current
+/// truth, and an older queued version that runs late sends nothing.
+pub async fn queue_passbacks_of(
+    conn: &mut Conn,
+    user: UserId,
+    max_tries: i32,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let assignments = assignments_of(&mut *conn, user).await?;
+    for a in &assignments {
+        queue_passback(&mut *conn, *a, max_tries, now).await?;
+    }
+    Ok(assignments.len())
+}
+
+/// Queues the passback of one assignment: a new version of its result, and its job.
+pub async fn queue_passback(conn: &mut Conn, assignment: i64, max_tries: i32, now: DateTime<Utc>) -> StoreResult<()> {
+    let version = bump_version(&mut *conn, assignment, now).await?;
+    queue_outcome_job(conn, assignment, version, max_tries, now).await?;
+    Ok(())
+}
+
+/// Queues the job that sends `version` of `assignment`; false when it is queued already
+/// (one job per version).
+pub async fn queue_outcome_job(
+    conn: &mut Conn,
+    assignment: i64,
+    version: i64,
+    max_tries: i32,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let payload = serde_json::to_string(&OutcomeJob { assignment_id: assignment, version })
+        .map_err(|e| StoreError::Corrupt(format!("job JSON: {e}")))?;
+    let key = format!("{OUTCOME_JOB}:{assignment}:{version}");
+    super::jobs::enqueue(conn, OUTCOME_JOB, &payload, &key, max_tries.max(1), now).await
 }
 
 /// Raises the assignment's version (a new result is to be sent); returns the new version.

@@ -20,6 +20,7 @@ pub mod lti;
 pub mod lti_expiry;
 pub mod outbox;
 pub mod photo_retention;
+pub mod reactions_done;
 pub mod replay;
 pub mod retire;
 pub mod retry_config;
@@ -40,7 +41,13 @@ use sqlx::{
     any::{Any, AnyPoolOptions},
     migrate::Migrator,
 };
-use std::{path::Path, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    path::Path,
+    sync::Arc,
+    time::Duration,
+};
+use tokio::sync::Notify;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -109,14 +116,51 @@ fn is_transient_code(code: &str) -> bool {
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A transaction on the store.
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction on the store. Committing one that queued jobs wakes this process's
+/// job runner: the one place the runner is woken, so whoever queues a job (a status change's
+/// event, a passback, a webhook delivery) need not remember to.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    wake: Arc<Notify>,
+    queued_before: u64,
+}
+
+impl Tx {
+    /// Commits; wakes the job runner when jobs were queued meanwhile.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        if jobs::queued_in_process() != self.queued_before {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Rolls back (as dropping does).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
 
 /// The database: a pool and the backend it talks to.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    wake: Arc<Notify>,
 }
 
 impl Store {
@@ -153,7 +197,7 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, wake: Arc::default() })
     }
 
     /// Applies the migrations of this backend.
@@ -185,11 +229,18 @@ impl Store {
     /// committed in between. So the transaction takes the write lock with its first statement,
     /// a write that changes nothing, which waits its turn under the busy timeout instead.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        let queued_before = jobs::queued_in_process();
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Sqlite {
             sqlx::query("update app_user set user_id = user_id where 1 = 0").execute(&mut *tx).await?;
         }
-        Ok(tx)
+        Ok(Tx { inner: tx, wake: self.wake.clone(), queued_before })
+    }
+
+    /// Signalled when a committed transaction of this store queued jobs (the job runner
+    /// waits on it between polls).
+    pub fn jobs_queued(&self) -> &Notify {
+        &self.wake
     }
 
     /// A connection from the pool, for reads.

@@ -1,16 +1,17 @@
 //! The event outbox: one row per status change, written by `transitions::append` in the
 //! transaction of the change, with the job that fans it out queued in the same transaction.
-//! If the transaction rolls back, neither the event nor its job exists.
+//! If the transaction rolls back, neither the event nor its job exists. The fan-out and the
+//! subscribers are `crate::reactions`; the store knows only the job's kind.
 
 use super::{
     Conn, StoreError, StoreResult, jobs, kinds,
     time::{from_micros_opt, to_micros},
 };
 use crate::events::{Event, EventData, EventType, EventUser};
-use app::domain::AttemptKind;
+use app::domain::{AnyStatus, AttemptKind};
 use chrono::{DateTime, Utc};
 
-/// The job kind that fans an event out to hooks and webhooks (see `jobs::event_dispatch`).
+/// The job kind that fans an event out to the subscribers (see `reactions::dispatch`).
 pub const DISPATCH_JOB: &str = "events.dispatch";
 
 /// Tries of the fan-out job; it only writes rows, so failures are brief database trouble.
@@ -46,8 +47,32 @@ pub async fn record_transition(
     if from == Some(to) {
         return Ok(());
     }
-    let event_type = EventType::for_status(kind, to)
-        .ok_or_else(|| StoreError::Corrupt(format!("status {to:?} of a {} attempt", kind.as_str())))?;
+    let status = |s: &str| {
+        AnyStatus::parse(kind, s)
+            .map_err(|_| StoreError::Corrupt(format!("status {s:?} of a {} attempt", kind.as_str())))
+    };
+    let to = status(to)?;
+    let from = from.map(status).transpose()?;
+    append(conn, EventType::for_status(to), kind, id, from, to, now).await
+}
+
+/// Writes the event that the approval of attempt `id` of `kind` expired (its status stays
+/// approved), and queues its fan-out.
+pub async fn record_expiry(conn: &mut Conn, kind: AttemptKind, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    let approved = AnyStatus::parse(kind, "approved").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    append(conn, EventType::Expired, kind, id, Some(approved), approved, now).await
+}
+
+/// Writes one event about attempt `id` of `kind`, now in `status`.
+async fn append(
+    conn: &mut Conn,
+    event_type: EventType,
+    kind: AttemptKind,
+    id: i64,
+    from: Option<AnyStatus>,
+    status: AnyStatus,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let sql = format!(
         "select a.uuid, a.name, a.expires_at, u.user_id, u.username, u.email, u.full_name \
          from {} a join app_user u on u.user_id = a.user_id where a.attempt_id = $1",
@@ -58,14 +83,14 @@ pub async fn record_transition(
         return Err(StoreError::Corrupt(format!("{} attempt {id} vanished in its own transaction", kind.as_str())));
     };
     let event = Event {
-        event_type: event_type.name().to_owned(),
+        event_type,
         event_id: uuid::Uuid::new_v4().to_string(),
         time: now,
         data: EventData {
             attempt_uuid: uuid,
             attempt_kind: kind,
-            previous_status: from.map(str::to_owned),
-            status: to.to_owned(),
+            previous_status: from,
+            status,
             name,
             expiration: from_micros_opt(expires_at)?,
             user: EventUser { id: user_id, username, email, full_name },
@@ -77,7 +102,7 @@ pub async fn record_transition(
          created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&event.event_id)
-    .bind(&event.event_type)
+    .bind(event.event_type.name())
     .bind(kind.as_str())
     .bind(id)
     .bind(&event.data.attempt_uuid)

@@ -11,7 +11,6 @@ use app::domain::photo_lifecycle::PhotoOp;
 use server::{
     config::Config,
     email::config::SmtpSecurity,
-    jobs::Runner,
     service::{api, lifecycle},
     store::transitions::Actor,
 };
@@ -142,7 +141,7 @@ async fn lifecycle_emails(db: &TestDb) {
     let app = TestApp::with_config(db, cfg).await;
     let s = &app.services;
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
 
     // Photo: submitted (confirmation), then denied with Software Secure's reasons.
     let (photo, _) = submit_photos(&app, &cookie, "Ada Lovelace").await;

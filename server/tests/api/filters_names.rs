@@ -14,8 +14,7 @@ use axum::{
 };
 use serde_json::json;
 use server::{
-    events::filters::{AttemptsRequested, AttemptsStep, Step, UrlRequested, UrlStep},
-    jobs::Runner,
+    service::filters::{AttemptsRequested, AttemptsStep, Step, UrlRequested, UrlStep},
     service::{Services, api, attempt_delete, idv, lifecycle, name_affirmation},
     store::{outbox, transitions::Actor},
 };
@@ -136,7 +135,7 @@ async fn names_follow_attempts(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     let status_of = |name: &str| {
         let name = name.to_owned();
         async move {

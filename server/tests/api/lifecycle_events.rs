@@ -1,6 +1,6 @@
 //! Lifecycle events: exactly one outbox row per status change of every attempt kind,
 //! written in the transaction of the change (a rolled-back change leaves neither), and
-//! delivered at least once to in-process hooks.
+//! delivered at least once to the subscribers of the event bus.
 
 use crate::{
     on_both_backends,
@@ -12,8 +12,8 @@ use app::domain::{
 };
 use serde_json::json;
 use server::{
-    events::{Event, EventHook},
-    jobs::Runner,
+    events::Event,
+    reactions::{Reactions, Subscriber},
     service::{Services, api, lifecycle},
     store::{
         jobs,
@@ -34,7 +34,7 @@ pub async fn event_names(services: &Services, uuid: &str) -> Vec<String> {
         .await
         .expect("events")
         .into_iter()
-        .map(|e| e.event.event_type.trim_start_matches(PREFIX).trim_end_matches(".v1").to_owned())
+        .map(|e| e.event.event_type.name().trim_start_matches(PREFIX).trim_end_matches(".v1").to_owned())
         .collect()
 }
 
@@ -144,7 +144,7 @@ async fn one_event_per_transition(db: &TestDb) {
         json!({"id": user.0, "username": "ada", "email": "ada@example.com", "full_name": "Ada Lovelace"})
     );
     let photo_approved =
-        events.iter().find(|e| e.event.data.attempt_uuid == photo && e.event.data.status == "approved");
+        events.iter().find(|e| e.event.data.attempt_uuid == photo && e.event.data.status.as_str() == "approved");
     assert!(photo_approved.expect("photo approval").event.data.expiration.is_some(), "an approval carries its expiry");
 
     // Each event queued exactly one fan-out job, and ids are unique.
@@ -204,12 +204,12 @@ async fn rollback_leaves_no_event(db: &TestDb) {
 }
 on_both_backends!(rolled_back_change_leaves_no_event, rollback_leaves_no_event);
 
-/// A hook that records what it receives.
+/// A subscriber that records what it receives.
 #[derive(Default, Clone)]
 pub struct Recorder(pub Arc<Mutex<Vec<Event>>>);
 
 #[async_trait::async_trait]
-impl EventHook for Recorder {
+impl Subscriber for Recorder {
     fn name(&self) -> &'static str {
         "test_recorder"
     }
@@ -224,18 +224,20 @@ async fn hooks_get_every_event(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;
     let recorder = Recorder::default();
-    s.hooks.subscribe(Arc::new(recorder.clone()));
+    let mut reactions = Reactions::builtin(&s.cfg);
+    reactions.subscribe(Arc::new(recorder.clone()));
     let (_, user) = learner(&app, "cy", "Cy").await;
     let m = api::create_manual_verification(s, user, "Cy", "checked", None).await.expect("manual");
     api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
-    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::reactions::runner_with(s.clone(), "test", reactions.clone()).run_until_idle().await;
     // Hook jobs run concurrently, so the order is not promised (hooks get each event's
     // outbox position to order them); the set is.
-    let mut got: Vec<String> = recorder.0.lock().expect("lock").iter().map(|e| e.event_type.clone()).collect();
+    let mut got: Vec<String> =
+        recorder.0.lock().expect("lock").iter().map(|e| e.event_type.name().to_owned()).collect();
     got.sort();
     assert_eq!(got, [format!("{PREFIX}approved.v1"), format!("{PREFIX}denied.v1")]);
     // Running again delivers nothing new: each (event, hook) is one job.
-    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::reactions::runner_with(s.clone(), "test", reactions).run_until_idle().await;
     assert_eq!(recorder.0.lock().expect("lock").len(), 2);
     let mut conn = s.store.conn().await.expect("conn");
     assert!(outbox::page(&mut conn, 0, 10).await.expect("q").iter().all(|e| e.dispatched_at.is_some()));
@@ -250,7 +252,7 @@ async fn retire_scrubs_events(db: &TestDb) {
     server::service::name_affirmation::request_verified_name(s, ada, "Ada King", None).await.expect("name");
     api::create_manual_verification(s, ada, "Ada King", "checked", None).await.expect("manual");
     api::create_manual_verification(s, bob, "Bob Builder", "checked", None).await.expect("manual");
-    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::reactions::runner(s.clone(), "test").run_until_idle().await;
     server::service::retire::retire_user(s, ada).await.expect("retire");
     for e in all_events(s).await {
         let raw = &e.payload;
@@ -267,3 +269,30 @@ async fn retire_scrubs_events(db: &TestDb) {
     assert!(!history.is_empty() && history.iter().all(|h| h.verified_name.is_empty()));
 }
 on_both_backends!(retiring_a_learner_scrubs_their_events_and_names, retire_scrubs_events);
+
+/// Issue 17: the job runner is woken in one place, by the commit of a transaction that
+/// queued jobs; no caller wakes it by hand. With a poll interval of ten minutes, an event is
+/// fanned out and delivered within seconds of the change's commit only if the commit woke
+/// the sleeping runner.
+async fn commit_wakes_runner(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.jobs.poll_interval_ms = 600_000;
+    let app = TestApp::with_config(db, cfg).await;
+    let s = &app.services;
+    let (_, user) = learner(&app, "dee", "Dee").await;
+    let mut reactions = Reactions::builtin(&s.cfg);
+    let recorder = Recorder::default();
+    reactions.subscribe(Arc::new(recorder.clone()));
+    let runner = tokio::spawn(server::reactions::runner_with(s.clone(), "test", reactions).run_forever());
+    // Let it find nothing to do and go to sleep.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    api::create_manual_verification(s, user, "Dee", "checked", None).await.expect("manual");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while recorder.0.lock().expect("lock").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    runner.abort();
+    let got: Vec<String> = recorder.0.lock().expect("lock").iter().map(|e| e.event_type.name().to_owned()).collect();
+    assert_eq!(got, [format!("{PREFIX}approved.v1")], "the commit woke the runner: dispatched and delivered");
+}
+on_both_backends!(a_commit_that_queues_jobs_wakes_the_runner, commit_wakes_runner);

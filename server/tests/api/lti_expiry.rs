@@ -12,7 +12,7 @@ use axum::{
 };
 use chrono::Duration;
 use server::{
-    jobs::{Runner, lti_expiry},
+    jobs::lti_expiry,
     service::api,
     store::{lti, transitions::Actor, users},
 };
@@ -82,7 +82,7 @@ async fn expiry_sends_zero(db: &TestDb) {
         .expect("bob");
     // Cat also holds an approval that never expires: the lapse of the old one changes nothing.
     api::create_verification_attempt(&a.services, generic(cat, None, "cat-2"), &plugin).await.expect("cat 2");
-    Runner::new(a.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(a.services.clone(), "test").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0"]);
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0"]);
     let cat_before = scores(&rx, "sid-cat").await;
@@ -101,7 +101,7 @@ async fn expiry_sends_zero(db: &TestDb) {
     // Another process (a restart) runs it: 0.0 to Ada's and Bob's assignments, none to Cat.
     let b = app(db).await;
     b.clock.advance(Duration::minutes(6));
-    Runner::new(b.services.clone(), "restarted").run_until_idle().await;
+    server::reactions::runner(b.services.clone(), "restarted").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0", "0.0"]);
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
     assert_eq!(scores(&rx, "sid-cat").await, cat_before, "Cat is still verified");
@@ -119,17 +119,17 @@ async fn expiry_sends_zero(db: &TestDb) {
     b.clock.advance(Duration::minutes(1));
     assert!(!lti_expiry::schedule(&b.services).await.expect("schedule"));
     lti_expiry::sweep(&b.services).await.expect("a sweep run by hand finds nothing");
-    Runner::new(b.services.clone(), "again").run_until_idle().await;
+    server::reactions::runner(b.services.clone(), "again").run_until_idle().await;
     let c = app(db).await;
     c.clock.advance(Duration::minutes(8));
     assert!(!lti_expiry::schedule(&c.services).await.expect("schedule"));
-    Runner::new(c.services.clone(), "third").run_until_idle().await;
+    server::reactions::runner(c.services.clone(), "third").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0", "0.0"]);
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
 
     // Verified again: the decision sends 1.0 as before.
     api::create_manual_verification(&c.services, ada, "Ada", "seen again", None).await.expect("ada again");
-    Runner::new(c.services.clone(), "third").run_until_idle().await;
+    server::reactions::runner(c.services.clone(), "third").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0", "0.0", "1.0"]);
 }
 crate::on_both_backends!(an_expired_approval_sends_zero_to_every_lti_assignment_once, expiry_sends_zero);
@@ -152,14 +152,14 @@ async fn old_expiries_are_not_sent(db: &TestDb) {
     a.clock.advance(days + Duration::minutes(5));
     api::create_manual_verification(&a.services, bob, "Bob", "seen", None).await.expect("bob");
     a.clock.advance(days - Duration::minutes(5));
-    Runner::new(a.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(a.services.clone(), "test").run_until_idle().await;
     let ada_before = scores(&rx, "sid-ada").await;
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0"]);
 
     // The first check after the upgrade: Ada's old expiry is not news.
     assert!(!lti_expiry::schedule(&a.services).await.expect("schedule"), "an expiry from before is not swept");
     assert_eq!(lti_expiry::sweep(&a.services).await.expect("sweep"), 0);
-    Runner::new(a.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(a.services.clone(), "test").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ada_before, "no 0.0 for an approval that lapsed long ago");
     drop(a);
 
@@ -168,13 +168,13 @@ async fn old_expiries_are_not_sent(db: &TestDb) {
     let b = app(db).await;
     b.clock.advance(Duration::minutes(6));
     assert!(lti_expiry::schedule(&b.services).await.expect("schedule"));
-    Runner::new(b.services.clone(), "restarted").run_until_idle().await;
+    server::reactions::runner(b.services.clone(), "restarted").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
     assert_eq!(scores(&rx, "sid-ada").await, ada_before);
     b.clock.advance(Duration::minutes(10));
     assert!(!lti_expiry::schedule(&b.services).await.expect("schedule"));
     assert_eq!(lti_expiry::sweep(&b.services).await.expect("sweep"), 0);
-    Runner::new(b.services.clone(), "again").run_until_idle().await;
+    server::reactions::runner(b.services.clone(), "again").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
     assert_eq!(scores(&rx, "sid-ada").await, ada_before);
     let (noticed,): (i64,) = sqlx::query_as("select count(*) from lti_expiry_notice")

@@ -12,7 +12,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use server::{
-    jobs::{JobHandler, Runner, lti_outcome},
+    jobs::{JobHandler, lti_outcome},
     service::api,
     store::{lti, users},
 };
@@ -56,7 +56,7 @@ async fn decided_then_sent(db: &TestDb) {
     let rx = Receiver::start(0, "500");
     let app = app(db, |_| {}).await;
     add_consumer(&db.store).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     let (next, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-ada")).await;
     assert_eq!(next, "/id-verification");
     runner.run_until_idle().await;
@@ -127,7 +127,7 @@ async fn failing_then_recorded(db: &TestDb) {
     let rx = Receiver::start(100, "failure");
     let app = app(db, |cfg| cfg.lti.outcome_max_attempts = 3).await;
     add_consumer(&db.store).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
     api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     // Retries come after ~1 s, then ~2 s (retry_base_secs = 1); the signatures carry the
@@ -153,7 +153,7 @@ async fn redirect_not_followed(db: &TestDb) {
     let rx = Receiver::start(1, "redirect");
     let app = app(db, |_| {}).await;
     add_consumer(&db.store).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
     api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     runner.run_until_idle().await;
@@ -179,7 +179,7 @@ async fn private_refused_at_send(db: &TestDb) {
     strict.lti.allow_private_outcome_urls = false;
     let services = server::service::Services { cfg: std::sync::Arc::new(strict), ..app.services.clone() };
     api::create_manual_verification(&services, user, "Ada", "seen", None).await.expect("manual");
-    Runner::new(services, "test").run_until_idle().await;
+    server::reactions::runner(services, "test").run_until_idle().await;
     assert!(rx.received().await.is_empty());
     let s = &states(db).await[0];
     assert_eq!(s.last_status, "failed");
@@ -193,7 +193,7 @@ async fn generic_attempts(db: &TestDb) {
     let rx = Receiver::start(0, "500");
     let app = app(db, |_| {}).await;
     add_consumer(&db.store).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-g")).await;
     let actor = server::store::transitions::Actor::Vendor("plugin".into());
     let new = api::GenericAttempt {
@@ -224,7 +224,7 @@ async fn slow_times_out(db: &TestDb) {
     let rx = Receiver::start(1, "slow");
     let app = app(db, |cfg| cfg.lti.outcome_timeout_secs = 1).await;
     add_consumer(&db.store).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
     api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     let started = std::time::Instant::now();

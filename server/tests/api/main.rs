@@ -23,6 +23,7 @@ mod lms_api;
 mod logs;
 mod logs_full_flow;
 mod lti_accounts;
+mod lti_bus;
 mod lti_cli;
 mod lti_e2e;
 mod lti_expiry;

@@ -42,6 +42,32 @@ async fn metrics_and_headers(db: &TestDb) {
 }
 on_both_backends!(metrics_request_ids_and_security_headers, metrics_and_headers);
 
+/// Issue 17: the event bus counts each lifecycle event by type when it fans it out.
+async fn lifecycle_events_counted(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.server.metrics_token = Some(Secret::from("scrape-me".to_owned()));
+    let app = TestApp::with_config(db, cfg).await;
+    app.login("eve").await;
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let eve = server::store::users::by_username(&mut conn, "eve").await.expect("q").expect("user").id;
+    drop(conn);
+    let manual = server::service::api::create_manual_verification(&app.services, eve, "Eve", "seen", None)
+        .await
+        .expect("manual");
+    server::service::api::revoke_manual_verification(&app.services, manual, None, "mistake").await.expect("revoke");
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
+    let scrape =
+        Request::get("/metrics").header(header::AUTHORIZATION, "Bearer scrape-me").body(Body::empty()).expect("req");
+    let (status, _, body) = app.send(scrape).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).expect("text");
+    for t in ["approved", "denied"] {
+        let line = format!(r#"vouch_lifecycle_events_total{{event="org.openedx.learning.idv_attempt.{t}.v1"}}"#);
+        assert!(text.contains(&line), "{line} in {text}");
+    }
+}
+on_both_backends!(lifecycle_events_are_counted_in_the_metrics, lifecycle_events_counted);
+
 async fn rate_limits(db: &TestDb) {
     let mut cfg = db.config();
     cfg.limits.submit_per_user_per_minute = 2;

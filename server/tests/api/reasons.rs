@@ -13,7 +13,7 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use server::{jobs::Runner, service::lifecycle, store::transitions::Actor};
+use server::{service::lifecycle, store::transitions::Actor};
 
 /// Two codes Open edX knows, one it does not, and a repeat.
 const VENDOR_REASONS: &str = r#"[{"photoIdReasons": ["Not provided"]}, {"userPhotoReasons": ["Face out of view"]},
@@ -110,7 +110,7 @@ async fn french_denial_email(db: &TestDb) {
     cfg.email.language = "fr".into();
     let app = TestApp::with_config(db, cfg).await;
     denied_learner(&app).await;
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let mails = sink.wait_for(2).await;
     let denied = mails.iter().find(|m| m.body.contains("Pourquoi :")).unwrap_or_else(|| panic!("{mails:#?}"));
     assert!(denied.body.contains("Bonjour Ada Lovelace,"), "{}", denied.body);

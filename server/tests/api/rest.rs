@@ -440,7 +440,7 @@ async fn failed_jobs(db: &TestDb) {
     let now = app.services.clock.now();
     server::store::jobs::enqueue(&mut conn, "test.no_such_handler", "{}", "test-job-1", 1, now).await.expect("enqueue");
     drop(conn);
-    server::jobs::Runner::new(app.services.clone(), "test").run_once().await;
+    server::reactions::runner(app.services.clone(), "test").run_once().await;
     let (status, page) = app.json(get("/api/v1/jobs?status=failed", &staff)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["count"], 1);

@@ -16,7 +16,7 @@ use crate::{
 };
 use axum::http::{StatusCode, header};
 use serde_json::json;
-use server::{jobs::Runner, service::name_affirmation, store::users};
+use server::{service::name_affirmation, store::users};
 
 const BASE: &str = "http://127.0.0.1:8000";
 const WEBHOOK_SECRET: &str = "review-flow-webhook-secret-0123456789abcdef";
@@ -55,7 +55,7 @@ async fn full_loop(db: &TestDb) {
     let app = TestApp::with_config(db, cfg).await;
     add_consumer(&db.store).await;
     let s = &app.services;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     let (ada, ada_id) = launched_learner(&app, db, &grades.url).await;
     let ada_name = users::by_id(&mut s.store.conn().await.expect("c"), ada_id).await.expect("q").expect("u").username;
     name_affirmation::request_verified_name(s, ada_id, "Ada Lovelace", None).await.expect("verified name asked");

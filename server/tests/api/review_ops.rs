@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use server::{
     config::Secret,
-    jobs::Runner,
     service::review::alert::{self, Checked},
 };
 use std::process::{Command, Output};
@@ -81,7 +80,7 @@ async fn alert_once_per_episode(db: &TestDb) {
     cfg.review.alert_emails = Some("leads@acme.test, ops@acme.test".into());
     let app = TestApp::with_config(db, cfg).await;
     let s = &app.services;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     let rita = reviewer(&app, "rita").await;
     assert_eq!(alert::check(s).await.expect("check"), Checked::Fine, "an empty queue is fine");
 

@@ -16,7 +16,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::{jobs::Runner, lti::oauth, service::api, store::transitions::Actor};
+use server::{lti::oauth, service::api, store::transitions::Actor};
 use ssencrypt::SignedHeaders;
 use ssencrypt::webhook_signature as signature;
 use std::io::Write;
@@ -214,7 +214,7 @@ async fn outbound(db: &TestDb) {
     drop(conn);
     let m = api::create_manual_verification(&app.services, user, "Cy Néel", "checked", None).await.expect("manual");
     api::revoke_manual_verification(&app.services, m, None, "mistake").await.expect("revoke");
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let got = r.received();
     assert!(got.len() >= 2, "the receiver got the events: {got:?}");
     let mut items: Vec<(String, String)> = got.iter().map(|g| (g.signature.clone(), g.body.clone())).collect();

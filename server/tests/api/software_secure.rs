@@ -17,7 +17,6 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    jobs::Runner,
     service::{idv, retry},
     store::{attempts, jobs, transitions},
 };
@@ -97,7 +96,7 @@ async fn full_path(db: &TestDb) {
     assert_eq!(attempt.user_photo_key.len(), 344, "UserPhotoKey: one line of base64");
 
     // The job sends it; the vendor verified the signature and got every field.
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let sent = vendor.received.lock().expect("lock").clone();
     assert_eq!(sent.len(), 1);
     let req = &sent[0];
@@ -166,7 +165,7 @@ async fn outcomes(db: &TestDb) {
     ] {
         let cookie = app.login(who).await;
         app.json(sfn("submit_photos", Some(&cookie), submit_body(true, None))).await;
-        Runner::new(app.services.clone(), "test").run_until_idle().await;
+        server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
         let attempt = the_attempt(&app, who).await;
         let body = json!({"EdX-ID": attempt.receipt_id, "Result": result, "Reason": reason, "MessageType": "code"});
         let (s, _, _) = app.send(callback(&body, &now_date(&app), &keys.access_key, &keys.secret_key)).await;
@@ -196,7 +195,7 @@ async fn refused_callbacks_change_nothing(db: &TestDb) {
     let keys = fixture_keys();
     let ada = app.login("ada").await;
     app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let attempt = the_attempt(&app, "ada").await;
     let pass = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS", "Reason": ""});
     let stale = ssencrypt::http_date(app.services.clock.now() - chrono::Duration::minutes(6));
@@ -290,7 +289,7 @@ async fn retries_then_must_retry_then_retry_failed(db: &TestDb) {
     let keys = fixture_keys();
     let ada = app.login("ada").await;
     app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
-    let runner = Runner::new(app.services.clone(), "test");
+    let runner = server::reactions::runner(app.services.clone(), "test");
     for _ in 0..3 {
         runner.run_until_idle().await;
         // Time passes beyond any backoff, without sleeping.
@@ -337,7 +336,7 @@ async fn unreachable_vendor_is_not_shown_to_learners(db: &TestDb) {
     .await;
     let ada = app.login("ada").await;
     app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let attempt = the_attempt(&app, "ada").await;
     assert_eq!(attempt.status(), AttemptStatus::MustRetry);
     assert_eq!(attempt.review.error_msg, server::jobs::ss_submit::LEARNER_SUBMIT_ERROR);
@@ -368,7 +367,7 @@ async fn legacy_access_key_mode(db: &TestDb) {
     let keys = fixture_keys();
     let ada = app.login("ada").await;
     app.json(sfn("submit_photos", Some(&ada), submit_body(true, None))).await;
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let attempt = the_attempt(&app, "ada").await;
     let body = json!({"EdX-ID": attempt.receipt_id, "Result": "PASS"}).to_string();
     let req = |auth: String| {
@@ -562,7 +561,7 @@ async fn system_failure_before_the_answer(db: &TestDb) {
     });
     let cookie = app.login("quick").await;
     app.json(sfn("submit_photos", Some(&cookie), submit_body(true, None))).await;
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let attempt = the_attempt(&app, "quick").await;
     assert_eq!(attempt.status(), AttemptStatus::MustRetry, "the vendor's verdict stands");
     assert!(attempt.review.error_msg.contains("vendor overloaded"), "{}", attempt.review.error_msg);

@@ -15,7 +15,6 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    jobs::Runner,
     service::{api, lifecycle, name_affirmation},
     store::transitions::Actor,
 };
@@ -109,7 +108,7 @@ on_both_backends!(a_name_is_only_approved_by_an_attempt_for_that_name, another_n
 async fn a_pending_attempt_cannot_lend_its_decision(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     let (cookie, _) = learner(&app, "ada", "Ada Lovelace").await;
 
     // Linking a pending attempt for another name, hoping its approval lands on it later.
@@ -128,7 +127,7 @@ on_both_backends!(a_pending_attempt_for_another_name_is_refused, a_pending_attem
 async fn a_renamed_attempt_does_not_decide_the_name(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
 
     // A plugin's attempt for "Ada King"; the learner's name links to it (same name).

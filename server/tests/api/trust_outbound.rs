@@ -12,7 +12,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::json;
-use server::{jobs::Runner, service::api};
+use server::service::api;
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -89,7 +89,7 @@ async fn vendor_error_body_is_capped(db: &TestDb) {
     let photo = data_url("image/jpeg", &jpeg_bytes(300));
     let body = json!({"request": {"face_image": photo, "photo_id_image": photo, "full_name": null}}).to_string();
     assert_eq!(app.json(sfn("submit_photos", Some(&ada), body)).await.0, StatusCode::OK);
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let errors = last_errors(db, "software_secure.submit").await;
     assert_eq!(errors.len(), 1);
     // What arrived first is kept (so staff see the vendor's answer), and no more.
@@ -122,7 +122,7 @@ async fn outcome_answer_is_capped(db: &TestDb) {
     api::create_manual_verification(&app.services, user.id, "Ada Lovelace", "passport seen", None)
         .await
         .expect("manual verification");
-    Runner::new(app.services.clone(), "test").run_until_idle().await;
+    server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let errors = last_errors(db, "lti.outcome").await;
     assert!(
         errors.iter().any(|e| e.contains("larger than")),

@@ -16,8 +16,7 @@ use axum::{
 };
 use hmac::{KeyInit, Mac};
 use server::{
-    events::config::WebhookConfig,
-    jobs::Runner,
+    config::events::WebhookConfig,
     service::api,
     store::{users, webhook_deliveries},
 };
@@ -114,7 +113,7 @@ async fn every_event_signed(db: &TestDb) {
     api::update_verification_attempt(s, g, None, Some("pending"), None, &server::store::transitions::Actor::System)
         .await
         .expect("pending");
-    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::reactions::runner(s.clone(), "test").run_until_idle().await;
 
     let mut expected: Vec<String> = all_events(s).await.into_iter().map(|e| e.payload).collect();
     expected.sort();
@@ -166,7 +165,7 @@ async fn retries_then_dead(db: &TestDb) {
     let s = &app.services;
     let (learner_cookie, user) = learner(&app, "ada", "Ada").await;
     api::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
-    let runner = Runner::new(s.clone(), "test");
+    let runner = server::reactions::runner(s.clone(), "test");
     runner.run_until_idle().await;
     assert_eq!(r.received().len(), 1, "first try");
     // Not yet due: the retry waits its backoff.
@@ -247,7 +246,7 @@ async fn pages(db: &TestDb) {
     for _ in 0..5 {
         api::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
     }
-    Runner::new(s.clone(), "test").run_until_idle().await;
+    server::reactions::runner(s.clone(), "test").run_until_idle().await;
     let staff = app.login("root").await;
     s.store.exec_admin("update app_user set is_staff = 1 where username = 'root'").await.expect("staff");
     let (st, v) = app.json(get("/api/v1/webhooks/deliveries?page=2&page_size=2", Some(&staff))).await;

@@ -100,7 +100,7 @@ fn signed_by_us(header: &str, body: &str) -> bool {
     let Some(t) = header.split(',').find_map(|p| p.strip_prefix("t=")).and_then(|t| t.parse().ok()) else {
         return false;
     };
-    let expected = server::events::webhooks::signature(WEBHOOK_SECRET, t, body);
+    let expected = server::reactions::webhooks::signature(WEBHOOK_SECRET, t, body);
     expected.as_bytes().ct_eq(header.as_bytes()).into()
 }
 

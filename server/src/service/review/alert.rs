@@ -47,6 +47,5 @@ pub async fn check(services: &Services) -> ServiceResult<Checked> {
     }
     review_alert::enqueue(&mut tx, queue, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    services.jobs_wake.notify_one();
     Ok(Checked::Alerted)
 }

@@ -145,7 +145,6 @@ pub async fn decide(
     reviews::record_decision(&mut tx, &decision, now).await?;
     audit_in(&mut tx, services, me, Action::ReviewDecide, receipt_id, verdict.as_str()).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    services.jobs_wake.notify_one();
     metrics::counter!("vouch_review_decisions_total", "decision" => verdict.as_str()).increment(1);
     Ok(Decided { receipt_id: item.receipt_id, status, final_: true })
 }

@@ -11,7 +11,7 @@ use crate::{
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
 
-/// The job kind that makes one delivery (see `jobs::webhook_deliver`).
+/// The job kind that makes one delivery (see [`super::webhook_deliver`]).
 pub const DELIVER_JOB: &str = "webhooks.deliver";
 
 /// The signature header.
@@ -97,7 +97,6 @@ pub async fn retry_delivery(services: &Services, staff: Staff, id: i64) -> Servi
     enqueue(&mut tx, services, id, round).await?;
     let updated = store::by_id(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
     tx.commit().await.map_err(StoreError::from)?;
-    services.jobs_wake.notify_one();
     tracing::info!("dead webhook delivery queued again");
     Ok(updated)
 }

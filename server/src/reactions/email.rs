@@ -1,14 +1,15 @@
-//! The hook that emails learners about their attempts: submitted (confirmation), approved
+//! The subscriber that emails learners about their attempts: submitted (confirmation), approved
 //! and denied with reasons. SSO verifications get none (the learner signed in; there is
 //! nothing to tell). Runs from the durable event jobs, so an SMTP outage delays emails
 //! instead of losing them.
 
-use super::{
-    EmailError, send_once,
-    templates::{Context, Email, render},
-};
+use super::Subscriber;
 use crate::{
-    events::{Event, EventHook, EventType},
+    email::{
+        EmailError, send_once,
+        templates::{Context, Email, render},
+    },
+    events::{Event, EventType},
     service::Services,
     store::{attempt_delete, attempts, transitions},
 };
@@ -17,8 +18,8 @@ use app::domain::{
     reasons::{self, DenialReason},
 };
 
-/// The hook.
-pub struct EmailHook;
+/// The subscriber.
+pub struct Emails;
 
 /// The reasons of a stored denial (Open edX's `parsed_error_msg`): the photo attempt's
 /// vendor reasons, else the reason of the transition to `denied`.
@@ -37,7 +38,7 @@ async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<DenialRea
 }
 
 #[async_trait::async_trait]
-impl EventHook for EmailHook {
+impl Subscriber for Emails {
     fn name(&self) -> &'static str {
         "emails"
     }
@@ -46,10 +47,10 @@ impl EventHook for EmailHook {
         if event.data.attempt_kind == AttemptKind::Sso {
             return Ok(());
         }
-        let email = match event.kind() {
-            Some(EventType::Submitted) => Email::Submitted,
-            Some(EventType::Approved) => Email::Approved { expires: event.data.expiration },
-            Some(EventType::Denied) => Email::Denied {
+        let email = match event.event_type {
+            EventType::Submitted => Email::Submitted,
+            EventType::Approved => Email::Approved { expires: event.data.expiration },
+            EventType::Denied => Email::Denied {
                 reasons: denial_reasons(services, &event.data.attempt_uuid).await.map_err(|e| e.to_string())?,
             },
             _ => return Ok(()),

@@ -2,9 +2,9 @@
 //! backoff (`events.webhook_retry_base_secs`); after `events.webhook_max_attempts` tries →
 //! dead, visible to staff, who may queue it again.
 
-use super::{JobError, JobHandler};
+use super::webhooks::{DELIVER_JOB, SIGNATURE_HEADER, signature};
 use crate::{
-    events::webhooks::{DELIVER_JOB, SIGNATURE_HEADER, signature},
+    jobs::{JobError, JobHandler},
     service::Services,
     store::{outbox, webhook_deliveries as store},
 };

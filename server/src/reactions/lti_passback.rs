@@ -1,0 +1,57 @@
+//! LTI grade passback (Open edX `outcomes`): when a verification is approved or denied, or
+//! an approval expires while the learner has no other, every graded assignment of the
+//! learner gets a new version of its result and a job that sends it (`jobs::lti_outcome`,
+//! which reads the learner's status when it runs and sends 1.0 or 0.0).
+//!
+//! Idempotent: the versions and jobs are written in one transaction with this reaction's
+//! marker for the event (`store::reactions_done`), so a second delivery of the same event
+//! writes nothing: one version, one grade.
+
+use super::Subscriber;
+use crate::{
+    events::{Event, EventType},
+    service::{Services, idv},
+    store::{StoreError, lti, reactions_done},
+};
+use app::domain::UserId;
+
+/// The subscriber.
+pub struct LtiPassback;
+
+#[async_trait::async_trait]
+impl Subscriber for LtiPassback {
+    fn name(&self) -> &'static str {
+        "lti_passback"
+    }
+
+    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+        let user = UserId(event.data.user.id);
+        match event.event_type {
+            EventType::Approved | EventType::Denied => {}
+            // An older approval that lapsed while a newer one stands changes no grade.
+            // Read before the transaction: the attempts filters may read the database.
+            EventType::Expired => {
+                if idv::user_is_verified(services, user).await.map_err(|e| e.to_string())? {
+                    return Ok(());
+                }
+            }
+            _ => return Ok(()),
+        }
+        let now = services.clock.now();
+        let queued = async {
+            let mut tx = services.store.begin().await?;
+            if !reactions_done::claim(&mut tx, self.name(), &event.event_id, now).await? {
+                return Ok(None);
+            }
+            let n = lti::queue_passbacks_of(&mut tx, user, services.cfg.lti.outcome_max_attempts, now).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok::<_, StoreError>(Some(n))
+        };
+        if let Some(n) = queued.await.map_err(|e| e.to_string())?
+            && n > 0
+        {
+            tracing::info!(user.id = %user, lti.assignments = n, event = event.event_type.name(), "grades queued");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! Keeps verified names in step with the attempts that verify them (the rules are
+//! `service::name_affirmation`).
+
+use super::Subscriber;
+use crate::{events::Event, service::Services};
+
+/// The subscriber.
+pub struct NameAffirmation;
+
+#[async_trait::async_trait]
+impl Subscriber for NameAffirmation {
+    fn name(&self) -> &'static str {
+        "name_affirmation"
+    }
+
+    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {
+        crate::service::name_affirmation::apply_event(services, seq, event).await.map_err(|e| e.to_string())
+    }
+}
