@@ -11,6 +11,10 @@
 //!   (under the default 10 submissions per learner per minute, so no limit is raised);
 //! - then it seeds up to 1M attempts and measures the status read again.
 //!
+//! `VOUCH_BENCH_BASELINE=<path to another vouch binary>` (say, a release build of main)
+//! measures submit with that binary too, on a fresh database of each backend, right before
+//! this tree's: a before/after pair from the same run of the machine.
+//!
 //! Processes are started with free ports and killed when dropped, also on failure.
 
 use crate::util::{Result, Step, cargo, fresh_dir, output, root, run, target_dir};
@@ -83,6 +87,8 @@ struct Figures {
     bare_1m: Option<Load>,
     status_1m: Option<Load>,
     submit: Option<Load>,
+    /// Submit with the `VOUCH_BENCH_BASELINE` binary, measured just before `submit`.
+    submit_baseline: Option<Load>,
 }
 
 /// A child process killed when dropped.
@@ -101,9 +107,19 @@ pub fn run_plan(plan: Plan) -> Result<()> {
     run(cargo().args(["build", "--release", "-p", "server", "--bins", "-p", "loadgen"]))?;
     step.done();
     let bins = Bins::new();
+    let baseline = std::env::var_os("VOUCH_BENCH_BASELINE").filter(|_| plan.submit).map(PathBuf::from);
     let mut all = Vec::new();
     for backend in ["sqlite", "postgres"] {
-        all.push(run_backend(&bins, backend, plan)?);
+        let submit_baseline = match &baseline {
+            Some(vouch) => {
+                let bins = Bins { vouch: vouch.clone(), ..Bins::new() };
+                let only_submit = Plan { status: false, submit: true, quick: plan.quick };
+                eprintln!("  baseline {}:", vouch.display());
+                run_backend(&bins, backend, only_submit)?.submit
+            }
+            None => None,
+        };
+        all.push(Figures { submit_baseline, ..run_backend(&bins, backend, plan)? });
     }
     println!();
     if plan.status {
@@ -376,11 +392,13 @@ fn print_submit(all: &[Figures]) {
     println!("| backend | requests/s (target ≥ 200) | p50 | p99 (target < 150 ms) | errors |");
     println!("| --- | --- | --- | --- | --- |");
     for f in all {
-        let Some(s) = f.submit else { continue };
-        println!(
-            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} of {} |",
-            f.backend, s.rps, s.p50_ms, s.p99_ms, s.errors, s.requests
-        );
+        let rows = [(f.submit_baseline, " (baseline)"), (f.submit, "")];
+        for (s, label) in rows.into_iter().filter_map(|(s, label)| Some((s?, label))) {
+            println!(
+                "| {}{label} | {:.0} | {:.1} ms | {:.1} ms | {} of {} |",
+                f.backend, s.rps, s.p50_ms, s.p99_ms, s.errors, s.requests
+            );
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod lti;
 pub mod lti_link;
 pub mod metrics;
+pub mod openedx_form;
 pub mod rest;
 pub mod sfn;
 pub mod spa;

@@ -1,14 +1,14 @@
 //! Open edX's `verify_student` endpoints: submit photos, the vendor's results callback, and
 //! the expiring photo URLs the vendor fetches.
 
-use super::{AppState, error::ApiError, identity::Identity};
+use super::{AppState, error::ApiError, identity::Identity, openedx_form::OpenEdxSubmitForm};
 use crate::service::{
     results::{self, CallbackError},
     vendor_photos,
 };
 use app::{dto::SubmitPhotosRequest, error::ErrorCode};
 use axum::{
-    Form, Json,
+    Json,
     body::{Body, Bytes},
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode, header},
@@ -16,19 +16,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-/// The form of `POST /verify_student/submit-photos/`.
-#[derive(Debug, Deserialize)]
-pub struct SubmitPhotosForm {
-    /// The face photo, as a data URL.
-    pub face_image: Option<String>,
-    /// The ID photo, as a data URL (absent: reuse the last approved one).
-    pub photo_id_image: Option<String>,
-    /// The name as on the ID, if it differs from the account's.
-    pub full_name: Option<String>,
-    /// The course the learner verifies for: recorded on the attempt, and refused with
-    /// `deadline_passed` once the course's verification deadline has passed.
-    pub course_key: Option<String>,
-}
+pub use super::openedx_form::SubmitPhotosForm;
 
 /// Submits the learner's photos for verification.
 ///
@@ -44,7 +32,7 @@ pub struct SubmitPhotosForm {
 pub async fn submit_photos(
     State(state): State<AppState>,
     who: Identity,
-    Form(form): Form<SubmitPhotosForm>,
+    OpenEdxSubmitForm(form): OpenEdxSubmitForm,
 ) -> Result<Response, ApiError> {
     let user = who.user.id;
     state.limits.submit(user)?;

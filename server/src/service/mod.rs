@@ -19,6 +19,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod lms;
 pub mod name_affirmation;
+pub mod photo_data_url;
 pub mod photo_gc;
 pub mod results;
 pub mod retention;

@@ -1,7 +1,7 @@
 //! Submitting photos: validate, seal and store the photos, create the attempt in `ready`
 //! and queue its submission to the vendor, in one transaction.
 
-use super::{ServiceError, ServiceResult, Services, idv, images};
+use super::{ServiceError, ServiceResult, Services, idv, images, photo_data_url};
 use crate::{
     jobs::ss_submit,
     store::{
@@ -102,11 +102,17 @@ pub async fn submit_photos_to(
         super::courses::ensure_open(services, course).await?;
     }
     let max = services.cfg.server.max_photo_bytes;
-    let (_, face) = images::decode_data_url("face photo", &request.face_image, max).map_err(image_error)?;
-    let photo_id = match request.photo_id_image.as_deref().filter(|s| !s.is_empty()) {
-        Some(url) => Some(images::decode_data_url("ID photo", url, max).map_err(image_error)?.1),
-        None => None,
-    };
+    let (face_url, id_url) = (request.face_image, request.photo_id_image.filter(|s| !s.is_empty()));
+    // Decoding a megabyte of base64 and checking the image is CPU work too: off the async
+    // workers, like the sealing below.
+    let (face, photo_id) = tokio::task::spawn_blocking(move || -> Result<_, images::ImageError> {
+        let (_, face) = photo_data_url::decode("face photo", &face_url, max)?;
+        let id = id_url.map(|url| photo_data_url::decode("ID photo", &url, max).map(|(_, bytes)| bytes)).transpose()?;
+        Ok((face, id))
+    })
+    .await
+    .map_err(|_| ServiceError::NotConfigured("photo decoding task"))?
+    .map_err(image_error)?;
     let name = request.full_name.as_deref().map(validate_name).transpose()?;
     let sealing_key = match destination {
         Destination::SoftwareSecure => services.keys.vendor_public.clone(),

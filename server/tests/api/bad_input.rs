@@ -317,6 +317,11 @@ async fn corpus(db: &TestDb) {
         image_case("submit-photos: SQL in the name, bad photo", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&not_an_image, SQL))),
         case("submit-photos: NUL in the name, good photos", 400, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), form_submit(&jpeg, "Ada\u{0}"))),
         case("submit-photos: body over the limit", 413, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), big.clone())),
+        // The form is read in one pass (http::openedx_form); it refuses what axum's `Form` refused.
+        case("submit-photos: face_image twice", 422, with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), format!("{}&face_image={}", form_submit(&jpeg, "Ada"), enc(&jpeg)))),
+        image_case("submit-photos: photo not UTF-8", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "face_image=data%3Aimage%2Fjpeg%3Bbase64%2C%FF%FE%2F9j&photo_id_image=x")),
+        image_case("submit-photos: name not UTF-8, bad photo", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), format!("{}%FF%C3", form_submit(&not_an_image, "Ada")))),
+        image_case("submit-photos: data URL with a broken escape", with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), format!("face_image={}%2&photo_id_image={}", enc(&jpeg), enc(&jpeg)))),
         // ---- Software Secure's results callback ----
         case("results_callback: broken JSON", 400, with_json(at("POST", "/verify_student/results_callback"), "{\"EdX-ID\": ")),
         case("results_callback: a JSON list", 400, with_json(at("POST", "/verify_student/results_callback"), "[\"PASS\"]")),
