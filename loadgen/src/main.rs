@@ -75,6 +75,13 @@ struct Args {
     /// How many distinct users (tokens), spread evenly over the --jwt-users range.
     #[arg(long, default_value_t = 1000)]
     jwt_count: usize,
+    /// Learners whose status keeps changing (`vouch debug churn`): `FIRST..END`. With
+    /// --hot-share, that share of the requests goes to them, one token each.
+    #[arg(long, value_parser = tokens::parse_range, requires = "jwt_secret")]
+    hot_users: Option<(i64, i64)>,
+    /// Percent of the requests that go to --hot-users (0 to 100).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100))]
+    hot_share: u64,
     /// The status a successful answer has.
     #[arg(long, default_value_t = 200)]
     expect_status: u16,
@@ -85,6 +92,7 @@ struct Shared {
     args: Args,
     body: Bytes,
     tokens: Vec<String>,
+    hot_tokens: Vec<String>,
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
     next_token: AtomicU64,
     /// Requests started in the measured phase (for --requests).
@@ -117,6 +125,10 @@ async fn main() -> anyhow::Result<()> {
         (Some(secret), Some(range)) => tokens::mint(secret, range, args.jwt_count)?,
         _ => Vec::new(),
     };
+    let hot_tokens = match (&args.jwt_secret, args.hot_users) {
+        (Some(secret), Some((first, end))) => tokens::mint(secret, (first, end), (end - first) as usize)?,
+        _ => Vec::new(),
+    };
     let headers = args
         .headers
         .iter()
@@ -125,8 +137,15 @@ async fn main() -> anyhow::Result<()> {
             Ok((name.trim().parse()?, value.trim().parse()?))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let shared =
-        Arc::new(Shared { args, body, tokens, headers, next_token: AtomicU64::new(0), started: AtomicU64::new(0) });
+    let shared = Arc::new(Shared {
+        args,
+        body,
+        tokens,
+        hot_tokens,
+        headers,
+        next_token: AtomicU64::new(0),
+        started: AtomicU64::new(0),
+    });
 
     let begin = Instant::now();
     let measure_from = begin + Duration::from_secs_f64(shared.args.warmup.max(0.0));
@@ -263,8 +282,15 @@ fn build_request(shared: &Shared, authority: &str, path: &str) -> Request<Full<B
     let args = &shared.args;
     let mut builder = Request::builder().method(args.method.clone()).uri(path).header(http::header::HOST, authority);
     if !shared.tokens.is_empty() {
-        let i = shared.next_token.fetch_add(1, Ordering::Relaxed) as usize % shared.tokens.len();
-        builder = builder.header(http::header::AUTHORIZATION, format!("JWT {}", shared.tokens[i]));
+        let n = shared.next_token.fetch_add(1, Ordering::Relaxed);
+        // Every hundred requests, the first `hot_share` go to the learners whose status keeps
+        // changing, round-robin; the rest round-robin over the others.
+        let token = if !shared.hot_tokens.is_empty() && n % 100 < shared.args.hot_share {
+            &shared.hot_tokens[(n / 100 * shared.args.hot_share + n % 100) as usize % shared.hot_tokens.len()]
+        } else {
+            &shared.tokens[n as usize % shared.tokens.len()]
+        };
+        builder = builder.header(http::header::AUTHORIZATION, format!("JWT {token}"));
     }
     for (name, value) in &shared.headers {
         builder = builder.header(name, value);

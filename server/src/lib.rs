@@ -19,6 +19,7 @@ pub mod port;
 pub mod reactions;
 pub mod serve;
 pub mod service;
+pub mod status_cache;
 pub mod store;
 pub mod vault;
 pub mod vendors;

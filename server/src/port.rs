@@ -46,7 +46,7 @@ impl IdvPort for ServerPort {
     }
 
     async fn verification_status(&self, caller: &Caller) -> Result<VerificationStatus, AppError> {
-        Ok(idv::user_status(&self.services, signed_in(caller)?).await?)
+        Ok(idv::cached::user_status(&self.services, signed_in(caller)?).await?)
     }
 
     async fn submit_photos(
@@ -57,6 +57,7 @@ impl IdvPort for ServerPort {
         let user = signed_in(caller)?;
         // Through the configured vendor, like the REST twin: hosted and manual vendors take none.
         crate::vendors::selected(&self.services).submit(&self.services, user, request).await?;
+        // What was just written: read back from the database, never the cache.
         Ok(idv::user_status(&self.services, user).await?)
     }
 

@@ -26,7 +26,11 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")?;
+    // Every process that reads statuses keeps its cache current, tests' servers included.
+    let status_cache = crate::status_cache::StatusCache::new((&cfg.cache).into());
+    crate::status_cache::listen::spawn(status_cache.clone(), store.clone(), cfg.database.url.clone());
     Ok(Services {
+        status_cache,
         filters: Arc::default(),
         cfg: Arc::new(cfg),
         store,

@@ -86,6 +86,9 @@ struct Figures {
     status_10k: Option<Load>,
     bare_1m: Option<Load>,
     status_1m: Option<Load>,
+    /// The same reads with 10 % going to learners whose status changed in the last second.
+    churn_10k: Option<Load>,
+    churn_1m: Option<Load>,
     submit: Option<Load>,
     /// Submit with the `VOUCH_BENCH_BASELINE` binary, measured just before `submit`.
     submit_baseline: Option<Load>,
@@ -239,6 +242,9 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
             f.bare = Some(bare(bins, plan)?);
             f.status_10k = Some(status(bins, plan, addr, users_10k)?);
             step.done();
+            let step = Step::start("status read, 10k attempts, 10 % to learners whose status just changed");
+            f.churn_10k = Some(status_with_churn(bins, plan, &d, addr, users_10k)?);
+            step.done();
         }
         if plan.submit {
             let step = Step::start("submit: two 500 KB photos per request");
@@ -255,7 +261,11 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
         let (_serve, addr) = d.serve()?;
         let step = Step::start("status read, 1M attempts (and the bare handler)");
         f.bare_1m = Some(bare(bins, plan)?);
-        f.status_1m = Some(status(bins, plan, addr, (first, first + (1_000_000 / ATTEMPTS_PER_USER) as i64))?);
+        let users_1m = (first, first + (1_000_000 / ATTEMPTS_PER_USER) as i64);
+        f.status_1m = Some(status(bins, plan, addr, users_1m)?);
+        step.done();
+        let step = Step::start("status read, 1M attempts, 10 % to learners whose status just changed");
+        f.churn_1m = Some(status_with_churn(bins, plan, &d, addr, users_1m)?);
         step.done();
     }
     eprintln!("    (server logs in {})", d.dir.join("serve.log").display());
@@ -282,6 +292,51 @@ fn status(bins: &Bins, plan: Plan, addr: SocketAddr, (first, end): (i64, i64)) -
     let url = format!("http://{addr}/verify_student/status/");
     let users = format!("{first}..{end}");
     load(bins, plan, &[&url, "--jwt-secret", JWT_SECRET, "--jwt-users", &users, "--jwt-count", "1000"])
+}
+
+/// Learners whose status keeps changing while [`status_with_churn`] measures.
+const CHURN_LEARNERS: i64 = 100;
+
+/// [`status`] while `vouch debug churn` flips the newest attempt of each of the first
+/// [`CHURN_LEARNERS`] learners once a second, and 10 % of the requests go to them: every one
+/// of those asks about a status that changed within the last second (cache misses included).
+fn status_with_churn(
+    bins: &Bins,
+    plan: Plan,
+    d: &Deployment,
+    addr: SocketAddr,
+    (first, end): (i64, i64),
+) -> Result<Load> {
+    let hot = format!("{first}..{}", first + CHURN_LEARNERS);
+    let mut c = d.vouch(&["debug", "churn", "--users", &hot, "--per-second", &CHURN_LEARNERS.to_string()]);
+    c.env("VOUCH_LOG", "warn").stdout(Stdio::piped());
+    let mut child = c.spawn().map_err(|e| format!("starting vouch debug churn: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let _churn = Proc(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("churn: {e}"))?;
+    if line.trim() != "churning" {
+        return Err(format!("vouch debug churn said {line:?}"));
+    }
+    let url = format!("http://{addr}/verify_student/status/");
+    let users = format!("{first}..{end}");
+    load(
+        bins,
+        plan,
+        &[
+            &url,
+            "--jwt-secret",
+            JWT_SECRET,
+            "--jwt-users",
+            &users,
+            "--jwt-count",
+            "1000",
+            "--hot-users",
+            &hot,
+            "--hot-share",
+            "10",
+        ],
+    )
 }
 
 fn submit(bins: &Bins, plan: Plan, addr: SocketAddr, (first, end): (i64, i64)) -> Result<Load> {
@@ -339,7 +394,12 @@ fn print_status(all: &[Figures], plan: Plan) {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for f in all {
-        for (label, load, bare) in [("10k", f.status_10k, f.bare), ("1M", f.status_1m, f.bare_1m)] {
+        for (label, load, bare) in [
+            ("10k", f.status_10k, f.bare),
+            ("10k, 10 % just changed", f.churn_10k, f.bare),
+            ("1M", f.status_1m, f.bare_1m),
+            ("1M, 10 % just changed", f.churn_1m, f.bare_1m),
+        ] {
             let (Some(s), Some(b)) = (load, bare) else { continue };
             println!(
                 "| {} | {label} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2}× | {} of {} |",

@@ -1,6 +1,7 @@
 //! The `vouch` command line: the server and its management commands.
 
 pub mod admin;
+pub mod churn;
 pub mod debug;
 pub mod expiry_emails;
 pub mod lti;
@@ -229,6 +230,9 @@ pub enum DebugCommand {
     /// Serve a bare axum handler answering a constant JSON document on `/` (no database,
     /// no middleware): the limit of the HTTP stack, for benchmarks.
     ServeConstant(serve_constant::ServeConstantArgs),
+    /// Keep flipping seeded learners' newest attempts between approved and denied at a
+    /// steady rate (benchmarks of reads racing changes; writes to the configured database).
+    Churn(churn::ChurnArgs),
 }
 
 /// Runs the parsed command.
@@ -269,6 +273,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Debug(DebugCommand::Sign(args)) => debug::exit_on_bad_input(debug::sign_command(&cfg, &args)),
         Command::Debug(DebugCommand::Encrypt(args)) => debug::exit_on_bad_input(debug::encrypt_command(&cfg, &args)),
         Command::Debug(DebugCommand::ServeConstant(args)) => serve_constant::run(&args).await,
+        Command::Debug(DebugCommand::Churn(args)) => {
+            let store = crate::store::Store::connect(&cfg.database.url, 2).await?;
+            churn::run(&store, &args).await
+        }
         Command::SeedAttempts { users, attempts, batch, json } => {
             seed_command(&cfg, users, attempts, batch, json).await
         }

@@ -3,6 +3,7 @@
 //! `VOUCH_<SECTION>__<KEY>` (e.g. `VOUCH_DATABASE__URL`). Defaults are safe for development:
 //! loopback only, SQLite under `./data`, dev login off.
 
+pub mod cache;
 pub mod events;
 pub mod review;
 
@@ -45,6 +46,8 @@ pub struct Config {
     pub lti: crate::lti::LtiConfig,
     /// `[review]`: the in-house review queue (vendor `in_house`).
     pub review: review::ReviewConfig,
+    /// `[cache]`: the status cache.
+    pub cache: cache::CacheConfig,
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
@@ -602,6 +605,7 @@ impl Config {
         self.events.validate().map_err(ConfigError::Invalid)?;
         self.idv.validate().map_err(ConfigError::Invalid)?;
         self.review.validate(&self.idv.vendor).map_err(ConfigError::Invalid)?;
+        self.cache.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {
             return Err(ConfigError::Invalid(invalid(
                 "verification.days_good_for",

@@ -18,6 +18,7 @@
 use super::{AppState, auth, error::ApiError, handoff, jwt};
 use crate::{
     service::{sso, staff::Staff},
+    status_cache::SignInKey,
     store::users::{self, LmsProfile, LmsUserError, User},
 };
 use app::error::ErrorCode;
@@ -150,18 +151,35 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
         email: &claims.email,
         full_name: &claims.name,
     };
-    let mut conn = services.store.conn().await?;
-    let user = users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
-        LmsUserError::UsernameTaken => ApiError::new(
-            ErrorCode::Conflict,
-            "This username belongs to another Vouch account, one the LMS did not create, so the LMS cannot sign \
-             in as it. Ask the operator.",
-        ),
-        LmsUserError::Store(s) => s.into(),
-    })?;
-    // Back to the pool before anything else asks for one: a request holding a connection
-    // while it waits for a second starves the pool under a burst of sign-ins.
-    drop(conn);
+    // A token that says what it said last time, for an account unchanged since, signs in
+    // without a database round trip (the status cache evicts on every account change).
+    let key = SignInKey {
+        lms_user_id: claims.user_id,
+        username: claims.preferred_username.clone(),
+        email: claims.email.clone(),
+        full_name: claims.name.clone(),
+    };
+    let user = match services.status_cache.sign_in(&key) {
+        Some(user) => user,
+        None => {
+            let ticket = services.status_cache.ticket();
+            let mut conn = services.store.conn().await?;
+            let user =
+                users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
+                    LmsUserError::UsernameTaken => ApiError::new(
+                        ErrorCode::Conflict,
+                        "This username belongs to another Vouch account, one the LMS did not create, so the LMS \
+                         cannot sign in as it. Ask the operator.",
+                    ),
+                    LmsUserError::Store(s) => s.into(),
+                })?;
+            // Back to the pool before anything else asks for one: a request holding a
+            // connection while it waits for a second starves the pool under a burst of sign-ins.
+            drop(conn);
+            services.status_cache.store_sign_in(key, ticket, user.clone());
+            user
+        }
+    };
     if !user.is_active {
         return Err(unauthenticated("This account is disabled."));
     }

@@ -98,8 +98,20 @@ fn refused(message: &str) -> Response {
 
 async fn exposition(state: &AppState) -> Response {
     handle();
+    record_cache_gauges(state);
     refresh_database_gauges(state).await;
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+}
+
+/// This process's status cache: hits and misses since start, learners held, and whether it
+/// serves now (0 while its listener has not proved it current within `cache.max_stale_ms`).
+fn record_cache_gauges(state: &AppState) {
+    let cache = &state.services.status_cache;
+    let (hits, misses) = cache.counts();
+    metrics::gauge!("vouch_status_cache_hits").set(hits as f64);
+    metrics::gauge!("vouch_status_cache_misses").set(misses as f64);
+    metrics::gauge!("vouch_status_cache_learners").set(cache.learners() as f64);
+    metrics::gauge!("vouch_status_cache_serving").set(if cache.serving() { 1.0 } else { 0.0 });
 }
 
 /// Reads the database gauges unless another scrape did within [`GAUGE_TTL`]. A failed read

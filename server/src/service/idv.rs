@@ -20,13 +20,42 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 pub const OPEN_EDX_QUOTE: &AsciiSet =
     &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
-/// Every verification of `user`, of every kind, newest first, after the
-/// `IDVerificationAttemptsRequested` pipeline (every read below goes through here).
-pub async fn verifications_for_user(services: &Services, user: UserId) -> ServiceResult<Vec<Verification>> {
+/// Whether a read may be answered from the status cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// From the database: what a decision (a job, a door check, a grade) must read.
+    Fresh,
+    /// From the status cache when it may serve (within `cache.max_stale_ms` of every
+    /// change): what a status read over HTTP may show.
+    Cached,
+}
+
+/// `user`'s records as stored, from the cache when `read` allows and it has them. Every
+/// database read stores what it found, unless a change to `user` raced it.
+async fn records(services: &Services, user: UserId, read: Read) -> ServiceResult<Vec<Verification>> {
+    let cache = &services.status_cache;
+    if read == Read::Cached
+        && let Some(found) = cache.records(user)
+    {
+        return Ok(found.as_ref().clone());
+    }
+    let ticket = cache.ticket();
     let found = {
         let mut conn = services.store.conn().await?;
         verifications::for_user(&mut conn, user).await?
     };
+    cache.store_records(user, ticket, std::sync::Arc::new(found.clone()));
+    Ok(found)
+}
+
+/// Every verification of `user`, of every kind, newest first, after the
+/// `IDVerificationAttemptsRequested` pipeline (every read below goes through here).
+pub async fn verifications_for_user(services: &Services, user: UserId) -> ServiceResult<Vec<Verification>> {
+    verifications_read(services, user, Read::Fresh).await
+}
+
+async fn verifications_read(services: &Services, user: UserId, read: Read) -> ServiceResult<Vec<Verification>> {
+    let found = records(services, user, read).await?;
     if services.cfg.filters.attempts_requested.is_empty() {
         return Ok(found);
     }
@@ -46,7 +75,11 @@ pub async fn verifications_visible_to(
     user: UserId,
     staff: bool,
 ) -> ServiceResult<Vec<Verification>> {
-    let mut all = verifications_for_user(services, user).await?;
+    visible_read(services, user, staff, Read::Fresh).await
+}
+
+async fn visible_read(services: &Services, user: UserId, staff: bool, read: Read) -> ServiceResult<Vec<Verification>> {
+    let mut all = verifications_read(services, user, read).await?;
     all.retain(|v| v.visible_to(staff));
     Ok(all)
 }
@@ -54,7 +87,11 @@ pub async fn verifications_visible_to(
 /// The learner's status (`user_status`).
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<UserStatus> {
-    let attempts = verifications_for_user(services, user).await?;
+    status_read(services, user, Read::Fresh).await
+}
+
+async fn status_read(services: &Services, user: UserId, read: Read) -> ServiceResult<UserStatus> {
+    let attempts = verifications_read(services, user, read).await?;
     Ok(decide_status(&attempts, services.clock.now(), &services.policy(), &services.cfg.platform.name))
 }
 
@@ -70,12 +107,80 @@ pub async fn user_status_and_expiration(
     user: UserId,
     statuses: &[&str],
 ) -> ServiceResult<(UserStatus, Option<Expiration>, bool)> {
-    let all = verifications_for_user(services, user).await?;
+    status_and_expiration_read(services, user, statuses, Read::Fresh).await
+}
+
+async fn status_and_expiration_read(
+    services: &Services,
+    user: UserId,
+    statuses: &[&str],
+    read: Read,
+) -> ServiceResult<(UserStatus, Option<Expiration>, bool)> {
+    let all = verifications_read(services, user, read).await?;
     let (now, policy, platform) = (services.clock.now(), services.policy(), &services.cfg.platform.name);
     let door = decide_status(&all, now, &policy, platform).can_verify;
     let seen: Vec<Verification> = all.into_iter().filter(|v| v.visible_to(false)).collect();
     let status = decide_status(&seen, now, &policy, platform);
     Ok((status, id_verification::get_expiration_datetime(&seen, statuses, &policy), door))
+}
+
+/// The reads an HTTP status request makes, answered from the status cache when it may serve
+/// (see `crate::status_cache`): the same functions, the same filters and visibility rules,
+/// the same decisions at the current time, only the learner's stored records may come from
+/// memory. Never for a decision that writes (a door check, a job, a grade): those use the
+/// functions above, which always read the database.
+pub mod cached {
+    use super::*;
+
+    /// [`super::user_status`], from the cache when it may serve.
+    pub async fn user_status(services: &Services, user: UserId) -> ServiceResult<UserStatus> {
+        status_read(services, user, Read::Cached).await
+    }
+
+    /// [`super::user_status_and_expiration`], from the cache when it may serve.
+    pub async fn user_status_and_expiration(
+        services: &Services,
+        user: UserId,
+        statuses: &[&str],
+    ) -> ServiceResult<(UserStatus, Option<Expiration>, bool)> {
+        status_and_expiration_read(services, user, statuses, Read::Cached).await
+    }
+
+    /// [`super::verifications_visible_to`], from the cache when it may serve.
+    pub async fn verifications_visible_to(
+        services: &Services,
+        user: UserId,
+        staff: bool,
+    ) -> ServiceResult<Vec<Verification>> {
+        visible_read(services, user, staff, Read::Cached).await
+    }
+
+    /// [`super::get_verified_user_ids`]: learners the cache holds are decided from it, the
+    /// rest in the batched queries.
+    pub async fn get_verified_user_ids(services: &Services, users: &[UserId]) -> ServiceResult<Vec<UserId>> {
+        if !services.cfg.filters.attempts_requested.is_empty() || !services.status_cache.serving() {
+            return super::get_verified_user_ids(services, users).await;
+        }
+        let (now, policy) = (services.clock.now(), services.policy());
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        for &u in users {
+            match services.status_cache.records(u) {
+                Some(r) => {
+                    if id_verification::user_is_verified(&r, now, &policy) {
+                        out.push(u);
+                    }
+                }
+                None => missing.push(u),
+            }
+        }
+        if !missing.is_empty() {
+            out.extend(super::get_verified_user_ids(services, &missing).await?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
 }
 
 /// Whether the learner is verified now (`user_is_verified`).

@@ -35,7 +35,7 @@ pub async fn verified_lms_user_ids(services: &Services, lms_ids: &[i64]) -> Serv
         lms_ids::users_by_lms_ids(&mut conn, lms_ids).await?
     };
     let users: Vec<UserId> = known.iter().map(|(_, u)| *u).collect();
-    let verified: HashSet<UserId> = idv::get_verified_user_ids(services, &users).await?.into_iter().collect();
+    let verified: HashSet<UserId> = idv::cached::get_verified_user_ids(services, &users).await?.into_iter().collect();
     let mut out: Vec<i64> = known.into_iter().filter(|(_, u)| verified.contains(u)).map(|(lms, _)| lms).collect();
     out.sort_unstable();
     out.dedup();
@@ -92,7 +92,7 @@ pub async fn verification_statuses(services: &Services, items: &[StatusItem]) ->
         }
     }
     let users: Vec<UserId> = who.values().copied().collect();
-    let verified: HashSet<UserId> = idv::get_verified_user_ids(services, &users).await?.into_iter().collect();
+    let verified: HashSet<UserId> = idv::cached::get_verified_user_ids(services, &users).await?.into_iter().collect();
     Ok(items
         .iter()
         .map(|item| {

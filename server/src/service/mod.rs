@@ -62,6 +62,8 @@ pub struct Services {
     pub http: reqwest::Client,
     /// The filter steps of the verification service, by name.
     pub filters: Arc<filters::FilterRegistry>,
+    /// Learners' records and LMS sign-ins kept in this process (see `crate::status_cache`).
+    pub status_cache: crate::status_cache::StatusCache,
 }
 
 impl Services {

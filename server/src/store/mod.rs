@@ -8,6 +8,7 @@
 
 pub mod attempt_delete;
 pub mod attempts;
+pub mod churn;
 pub mod courses;
 pub mod deadlines;
 pub mod emails_sent;
@@ -29,6 +30,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sso;
 pub mod staff_actions;
+pub mod status_changes;
 pub mod time;
 pub mod transitions;
 pub mod users;

@@ -7,6 +7,9 @@
 //!   unreachable (PostgreSQL behind a proxy that is cut) or locked (SQLite): 503, nothing
 //!   half-written, recovery without a restart.
 //! - `load`: 30 s of mixed load with no error and a memory bound.
+//! - `replicas`: two `vouch serve` replicas and two `vouch worker`s on one database (S3
+//!   photos on PostgreSQL); the status cache's promise read by read, one replica cut off the
+//!   database meanwhile.
 //!
 //! Every case is `#[ignore]`d: they take minutes, so `cargo xtask soak` (also run by
 //! `cargo xtask test`) runs them with `--include-ignored --test-threads=1`, one at a time so
@@ -23,3 +26,4 @@ mod harness;
 mod kills;
 mod load;
 mod outages;
+mod replicas;

@@ -43,7 +43,8 @@ pub async fn verify_student_status(
     who: Identity,
 ) -> Result<Json<VerifyStudentStatus>, ApiError> {
     let services = &state.services;
-    let (status, expiration, door_open) = idv::user_status_and_expiration(services, who.user.id, &["approved"]).await?;
+    let (status, expiration, door_open) =
+        idv::cached::user_status_and_expiration(services, who.user.id, &["approved"]).await?;
     let expires = match expiration {
         Some(Expiration::At(at)) => Some(at),
         Some(Expiration::Never) | None => None,
@@ -106,7 +107,7 @@ async fn visible_verifications(
     username: &str,
 ) -> Result<Vec<Verification>, ApiError> {
     let user = super::visible_account(state, who, username).await?;
-    let mut all = idv::verifications_visible_to(&state.services, user.id, who.staff).await?;
+    let mut all = idv::cached::verifications_visible_to(&state.services, user.id, who.staff).await?;
     if all.is_empty() {
         return Err(ApiError::new(ErrorCode::NotFound, "No verification for this account."));
     }

@@ -134,7 +134,7 @@ pub async fn user_status(
     let services = &state.services;
     let lang = super::openedx::request_language(&headers);
     let user = super::visible_account(&state, &who, &username).await?;
-    let s = idv::user_status(services, user.id).await?;
+    let s = idv::cached::user_status(services, user.id).await?;
     let can_verify = can_verify_now(s.status, s.expires, services.clock.now(), &services.policy());
     Ok(Json(StatusBody {
         status: s.status.as_str().to_owned(),
@@ -191,7 +191,7 @@ pub async fn user_attempts(
     let user = super::visible_account(&state, &who, &username).await?;
     let policy = services.policy();
     // Generic attempts a plugin hid stay hidden from the learner (`hide_status_from_user`).
-    let mut all = idv::verifications_visible_to(services, user.id, who.staff).await?;
+    let mut all = idv::cached::verifications_visible_to(services, user.id, who.staff).await?;
     all.sort_by_key(|v| std::cmp::Reverse((v.updated_at, v.id)));
     let receipts = accounts::photo_receipt_ids(services, user.id).await?;
     let lang = super::openedx::request_language(&headers);

@@ -1,0 +1,194 @@
+//! The status cache's listener: one task per process that applies every change committed by
+//! any process, and proves at least every `max_stale / 4` that it is up to date.
+//!
+//! - **PostgreSQL:** `LISTEN vouch_status` on a connection of its own. The triggers of
+//!   migration 0020 send the learner's id at commit. The heartbeat is a `NOTIFY` of a token
+//!   only this process knows, sent on the same connection: PostgreSQL delivers notifications
+//!   in commit order, so receiving it proves that every change committed before it was sent
+//!   has been received. A lost connection flushes the cache (changes may have been missed),
+//!   and the listener reconnects with a back-off.
+//! - **SQLite:** one machine, so processes sharing the file read `status_change` (filled by the
+//!   same triggers) after the last sequence number they applied. A completed read is the proof.
+//!   A gap (rows pruned before this process read them) flushes the cache.
+
+use super::StatusCache;
+use crate::store::{Backend, Store, status_changes};
+use app::domain::UserId;
+use std::time::{Duration, Instant};
+
+/// The notification channel the triggers send on.
+pub const CHANNEL: &str = "vouch_status";
+
+/// Starts the listener for `store`'s backend (`database_url` is the same database, for the
+/// PostgreSQL listener's own connection). Does nothing when the cache is off.
+pub fn spawn(cache: StatusCache, store: Store, database_url: String) {
+    if !cache.limits().enabled {
+        return;
+    }
+    match store.backend() {
+        Backend::Postgres => {
+            tokio::spawn(run_postgres(cache, database_url));
+        }
+        Backend::Sqlite => {
+            tokio::spawn(run_sqlite(cache, store));
+        }
+    }
+}
+
+fn beat(cache: &StatusCache) -> Duration {
+    (cache.limits().max_stale / 4).max(Duration::from_millis(5))
+}
+
+async fn run_postgres(cache: StatusCache, url: String) {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match listen_postgres(&cache, &url, &token).await {
+            Ok(()) => backoff = Duration::from_millis(100),
+            Err(e) => {
+                tracing::warn!(error = %e, "status cache listener: connection lost; cached answers are not served until it is back");
+            }
+        }
+        // Whatever happened while not listening is unknown.
+        cache.flush();
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// One connection's life: returns when it ends.
+async fn listen_postgres(cache: &StatusCache, url: &str, token: &str) -> Result<(), sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    // Changes committed before LISTEN took effect were never seen.
+    cache.flush();
+    tracing::info!("status cache listener: listening");
+    let mut tick = tokio::time::interval(beat(cache));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sent: std::collections::VecDeque<(u64, Instant)> = Default::default();
+    let mut next = 0u64;
+    loop {
+        tokio::select! {
+            note = listener.try_recv() => {
+                let Some(note) = note? else {
+                    return Err(sqlx::Error::Protocol("the listener's connection closed".into()));
+                };
+                apply(cache, note.payload(), token, &mut sent);
+            }
+            _ = tick.tick() => {
+                next += 1;
+                let at = Instant::now();
+                sqlx::query("select pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("hb:{token}:{next}"))
+                    .execute(&mut listener)
+                    .await?;
+                sent.push_back((next, at));
+                // A heartbeat lost in transit must not grow the queue for ever.
+                while sent.len() > 64 {
+                    sent.pop_front();
+                }
+            }
+        }
+    }
+}
+
+fn apply(cache: &StatusCache, payload: &str, token: &str, sent: &mut std::collections::VecDeque<(u64, Instant)>) {
+    if let Some(rest) = payload.strip_prefix("hb:") {
+        // Another process's heartbeat proves nothing about our own queue position.
+        let Some(n) = rest.strip_prefix(token).and_then(|r| r.strip_prefix(':')).and_then(|n| n.parse::<u64>().ok())
+        else {
+            return;
+        };
+        while let Some(&(m, at)) = sent.front() {
+            if m > n {
+                break;
+            }
+            sent.pop_front();
+            if m == n {
+                cache.mark_fresh(at);
+            }
+        }
+        return;
+    }
+    match payload.parse::<i64>() {
+        Ok(id) => cache.evict(UserId(id)),
+        // Not ours: the safe answer to a payload we do not understand is to forget everything.
+        Err(_) => cache.flush(),
+    }
+}
+
+async fn run_sqlite(cache: StatusCache, store: Store) {
+    let mut last: Option<i64> = None;
+    let mut tick = tokio::time::interval(beat(&cache));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut warned = false;
+    loop {
+        tick.tick().await;
+        let started = Instant::now();
+        match poll_sqlite(&cache, &store, &mut last).await {
+            Ok(()) => {
+                cache.mark_fresh(started);
+                warned = false;
+            }
+            Err(e) => {
+                if !warned {
+                    tracing::warn!(error = %e, "status cache: could not read status changes; cached answers are not served until it can");
+                    warned = true;
+                }
+            }
+        }
+    }
+}
+
+async fn poll_sqlite(cache: &StatusCache, store: &Store, last: &mut Option<i64>) -> crate::store::StoreResult<()> {
+    let mut conn = store.conn().await?;
+    let Some(after) = *last else {
+        // First read: start from now, with nothing cached from before.
+        let head = status_changes::head(&mut conn).await?;
+        cache.flush();
+        *last = Some(head);
+        return Ok(());
+    };
+    let page = status_changes::after(&mut conn, after, 10_000).await?;
+    if page.gap {
+        cache.flush();
+    } else {
+        for user in &page.users {
+            cache.evict(*user);
+        }
+    }
+    *last = Some(page.head);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status_cache::Limits;
+
+    #[test]
+    fn only_our_own_heartbeat_proves_freshness_and_a_user_id_evicts() {
+        let cache = StatusCache::new(Limits {
+            enabled: true,
+            max_stale: Duration::from_secs(5),
+            max_learners: 10,
+            ttl: Duration::from_secs(60),
+        });
+        let mut sent = std::collections::VecDeque::from([(1, Instant::now()), (2, Instant::now())]);
+        apply(&cache, "hb:other:2", "mine", &mut sent);
+        assert!(!cache.serving(), "another process's heartbeat");
+        apply(&cache, "hb:mine:1", "mine", &mut sent);
+        assert!(cache.serving());
+        assert_eq!(sent.len(), 1, "heartbeat 1 is done; 2 is still awaited");
+        let t = cache.ticket();
+        cache.store_records(UserId(9), t, std::sync::Arc::new(vec![]));
+        assert!(cache.records(UserId(9)).is_some());
+        apply(&cache, "9", "mine", &mut sent);
+        assert!(cache.records(UserId(9)).is_none());
+        let t = cache.ticket();
+        cache.store_records(UserId(9), t, std::sync::Arc::new(vec![]));
+        apply(&cache, "garbage", "mine", &mut sent);
+        assert!(cache.records(UserId(9)).is_none(), "an unknown payload flushes");
+    }
+}

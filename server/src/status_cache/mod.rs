@@ -1,0 +1,405 @@
+//! The status cache: each learner's verification records, and the LMS sign-in → account
+//! mapping, kept in this process so that a status read (what an LMS asks on every dashboard,
+//! course page and certificate check) needs no database round trip.
+//!
+//! **What is cached** is the learner's records as the store returns them, never a decided
+//! status: the status, its expiry and `can_verify` are decided at every read with the current
+//! time, and the `IDVerificationAttemptsRequested` filters and `hide_status_from_user` are
+//! applied after the cache exactly as without it. An approval that expires while cached reads
+//! as expired at the right second.
+//!
+//! **Invalidation.** Every write to an attempt table or to an account's sign-in fields, by any
+//! process, is seen through a database trigger (migration 0020): on PostgreSQL it sends
+//! `NOTIFY vouch_status, '<user id>'` (delivered at commit), on SQLite it appends the user to
+//! `status_change`. Every `vouch serve` and `vouch worker` listens ([`listen`]) and evicts. A
+//! transaction of this process also evicts the learners it touched right after its commit
+//! (`Store::commit`), so a learner's own next read in this process never waits for the
+//! notification.
+//!
+//! **The promise** (`cache.max_stale_ms`, default 1 s): a cached answer is only served while
+//! the listener has proved, within that time, that it has applied every change committed up
+//! to then ([`StatusCache::mark_fresh`]: a heartbeat through PostgreSQL's notification queue,
+//! or a completed poll of `status_change`). A lost connection, a stuck listener or a database
+//! outage therefore turns the cache off by itself after at most `max_stale_ms`; reads go to
+//! the database until the listener has reconnected, flushed everything and proved itself
+//! again.
+//!
+//! **Races.** A load that began before an eviction must not store what it read: every
+//! eviction takes a new generation, a load carries the generation current when it began (its
+//! [`Ticket`]), and a slot keeps the generation of its last eviction, so a load older than
+//! that is dropped. Slots leave the cache for space or age; when one that remembers an
+//! eviction leaves, the floor rises to its generation, and no older load is stored anywhere.
+
+pub mod listen;
+
+use crate::store::users::User;
+use app::domain::{UserId, Verification};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+/// The configured bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Off: every read goes to the database (`cache.enabled`).
+    pub enabled: bool,
+    /// The longest a served answer may lag a committed change (`cache.max_stale_ms`).
+    pub max_stale: Duration,
+    /// Learners kept (`cache.max_learners`); as many sign-in mappings.
+    pub max_learners: u64,
+    /// How long an entry lives without an eviction (`cache.ttl_secs`): a bound on memory
+    /// for learners who stopped asking, not on staleness.
+    pub ttl: Duration,
+}
+
+impl From<&crate::config::cache::CacheConfig> for Limits {
+    fn from(c: &crate::config::cache::CacheConfig) -> Self {
+        Self {
+            enabled: c.enabled,
+            max_stale: Duration::from_millis(c.max_stale_ms),
+            max_learners: c.max_learners,
+            ttl: Duration::from_secs(c.ttl_secs),
+        }
+    }
+}
+
+/// A learner's slot: the records (once loaded) and the generation of the last eviction.
+#[derive(Debug, Clone)]
+struct Slot {
+    records: Option<(Arc<Vec<Verification>>, u64)>,
+    evicted: u64,
+}
+
+/// The generation a load began in: what it read may be stored only if nothing about that
+/// learner was evicted since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket(u64);
+
+/// What an LMS token says about its user; the same token signs in without a database write
+/// while the account is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SignInKey {
+    /// The LMS's user id.
+    pub lms_user_id: i64,
+    /// The token's username.
+    pub username: String,
+    /// The token's email.
+    pub email: String,
+    /// The token's full name.
+    pub full_name: String,
+}
+
+/// The cache (cheap to clone: one per process, shared by every request and job).
+#[derive(Debug, Clone)]
+pub struct StatusCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    limits: Limits,
+    learners: moka::sync::Cache<UserId, Slot>,
+    sign_ins: moka::sync::Cache<SignInKey, (User, Ticket)>,
+    generation: AtomicU64,
+    floor: Arc<AtomicU64>,
+    /// Milliseconds after `epoch` as of which every committed change has been applied; 0:
+    /// never proved (no answer is served).
+    fresh_as_of_ms: AtomicU64,
+    epoch: Instant,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl StatusCache {
+    /// An empty cache within `limits`. It serves nothing until its listener first calls
+    /// [`StatusCache::mark_fresh`].
+    pub fn new(limits: Limits) -> Self {
+        let floor = Arc::new(AtomicU64::new(0));
+        let raise = floor.clone();
+        let learners = moka::sync::Cache::builder()
+            .max_capacity(limits.max_learners)
+            .time_to_live(limits.ttl)
+            .eviction_listener(move |_user, slot: Slot, cause| {
+                // A slot that remembered an eviction leaves for space or age: loads older than
+                // that eviction must not be stored for anyone from now on.
+                if cause.was_evicted() && slot.evicted > 0 {
+                    raise.fetch_max(slot.evicted, Ordering::SeqCst);
+                }
+            })
+            .build();
+        let sign_ins = moka::sync::Cache::builder().max_capacity(limits.max_learners).time_to_live(limits.ttl).build();
+        Self {
+            inner: Arc::new(Inner {
+                limits,
+                learners,
+                sign_ins,
+                generation: AtomicU64::new(1),
+                floor,
+                fresh_as_of_ms: AtomicU64::new(0),
+                epoch: Instant::now(),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The configured bounds.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// Whether cached answers may be served now: on, and proved fresh within `max_stale`.
+    pub fn serving(&self) -> bool {
+        let i = &self.inner;
+        if !i.limits.enabled {
+            return false;
+        }
+        let as_of = i.fresh_as_of_ms.load(Ordering::SeqCst);
+        as_of > 0 && (self.now_ms().saturating_sub(as_of) as u128) < i.limits.max_stale.as_millis()
+    }
+
+    fn now_ms(&self) -> u64 {
+        // +1 so that a proof in the first millisecond is not "never".
+        self.inner.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// The listener's proof that every change committed before `as_of` has been evicted.
+    pub fn mark_fresh(&self, as_of: Instant) {
+        let ms = as_of.saturating_duration_since(self.inner.epoch).as_millis() as u64 + 1;
+        self.inner.fresh_as_of_ms.fetch_max(ms, Ordering::SeqCst);
+    }
+
+    /// The listener lost changes (a dropped connection): nothing cached before now is served
+    /// again, and no load that began before now is stored.
+    pub fn flush(&self) {
+        let i = &self.inner;
+        let g = i.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        i.floor.fetch_max(g, Ordering::SeqCst);
+        i.learners.invalidate_all();
+        i.sign_ins.invalidate_all();
+    }
+
+    /// Forgets what is cached about `user` (a change to their attempts or account).
+    pub fn evict(&self, user: UserId) {
+        let i = &self.inner;
+        let g = i.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        i.learners.insert(user, Slot { records: None, evicted: g });
+    }
+
+    /// The generation a load begins in: take it before reading the database.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.inner.generation.load(Ordering::SeqCst))
+    }
+
+    /// `user`'s records, if cached and servable.
+    pub fn records(&self, user: UserId) -> Option<Arc<Vec<Verification>>> {
+        if !self.serving() {
+            return None;
+        }
+        let floor = self.inner.floor.load(Ordering::SeqCst);
+        let found = self.inner.learners.get(&user).and_then(|s| s.records).filter(|(_, g)| *g >= floor).map(|(r, _)| r);
+        let counter = if found.is_some() { &self.inner.hits } else { &self.inner.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Stores `user`'s records read by a load that began at `ticket`, unless something about
+    /// `user` was evicted since (then the next read loads again).
+    pub fn store_records(&self, user: UserId, ticket: Ticket, records: Arc<Vec<Verification>>) {
+        let i = &self.inner;
+        if !i.limits.enabled || ticket.0 < i.floor.load(Ordering::SeqCst) {
+            return;
+        }
+        i.learners.entry(user).and_compute_with(|current| {
+            use moka::ops::compute::Op;
+            match current.map(|e| e.into_value()) {
+                Some(slot) if slot.evicted > ticket.0 => Op::Nop,
+                Some(Slot { records: Some((_, g)), .. }) if g > ticket.0 => Op::Nop,
+                Some(slot) => Op::Put(Slot { records: Some((records, ticket.0)), evicted: slot.evicted }),
+                None => Op::Put(Slot { records: Some((records, ticket.0)), evicted: 0 }),
+            }
+        });
+    }
+
+    /// The account an unchanged LMS token signed in as, if cached, servable and not evicted
+    /// since.
+    pub fn sign_in(&self, key: &SignInKey) -> Option<User> {
+        if !self.serving() {
+            return None;
+        }
+        let (user, ticket) = self.inner.sign_ins.get(key)?;
+        let current = ticket >= Ticket(self.inner.floor.load(Ordering::SeqCst))
+            && self.inner.learners.get(&user.id).is_none_or(|s| s.evicted <= ticket.0);
+        current.then_some(user)
+    }
+
+    /// Remembers the account `key` signed in as, read by a load that began at `ticket`.
+    pub fn store_sign_in(&self, key: SignInKey, ticket: Ticket, user: User) {
+        let i = &self.inner;
+        if !i.limits.enabled || ticket.0 < i.floor.load(Ordering::SeqCst) {
+            return;
+        }
+        if i.learners.get(&user.id).is_some_and(|s| s.evicted > ticket.0) {
+            return;
+        }
+        i.sign_ins.insert(key, (user, ticket));
+    }
+
+    /// Hits and misses of record reads since start (for `/metrics`).
+    pub fn counts(&self) -> (u64, u64) {
+        (self.inner.hits.load(Ordering::Relaxed), self.inner.misses.load(Ordering::Relaxed))
+    }
+
+    /// Learners with a slot now (approximate, for `/metrics` and the memory figure).
+    pub fn learners(&self) -> u64 {
+        self.inner.learners.run_pending_tasks();
+        self.inner.learners.entry_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::{AnyStatus, AttemptKind, AttemptStatus};
+    use chrono::{TimeZone, Utc};
+
+    fn limits() -> Limits {
+        Limits { enabled: true, max_stale: Duration::from_secs(5), max_learners: 1000, ttl: Duration::from_secs(60) }
+    }
+
+    fn fresh() -> StatusCache {
+        let c = StatusCache::new(limits());
+        c.mark_fresh(Instant::now());
+        c
+    }
+
+    fn records(status: AttemptStatus) -> Arc<Vec<Verification>> {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Arc::new(vec![Verification {
+            kind: AttemptKind::Photo,
+            id: 1,
+            uuid: "u".into(),
+            user_id: UserId(7),
+            name: "A".into(),
+            status: AnyStatus::Attempt(status),
+            created_at: t,
+            updated_at: t,
+            status_changed_at: t,
+            expiration: None,
+            error_msg: String::new(),
+            hide_status_from_user: false,
+        }])
+    }
+
+    fn user(id: i64) -> User {
+        User {
+            id: UserId(id),
+            username: format!("u{id}"),
+            email: String::new(),
+            full_name: String::new(),
+            is_staff: false,
+            is_active: true,
+            is_reviewer: false,
+        }
+    }
+
+    fn key(id: i64) -> SignInKey {
+        SignInKey { lms_user_id: id, username: format!("u{id}"), email: String::new(), full_name: String::new() }
+    }
+
+    #[test]
+    fn serves_nothing_until_proved_fresh_and_stops_when_the_proof_is_old() {
+        let c = StatusCache::new(Limits { max_stale: Duration::from_millis(50), ..limits() });
+        let t = c.ticket();
+        c.store_records(UserId(7), t, records(AttemptStatus::Approved));
+        assert!(c.records(UserId(7)).is_none(), "never proved fresh: no answer is served");
+        c.mark_fresh(Instant::now());
+        assert!(c.records(UserId(7)).is_some());
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(c.records(UserId(7)).is_none(), "the proof is older than max_stale");
+        c.mark_fresh(Instant::now());
+        assert!(c.records(UserId(7)).is_some());
+    }
+
+    #[test]
+    fn a_load_that_began_before_an_eviction_is_not_stored() {
+        let c = fresh();
+        let before = c.ticket();
+        c.evict(UserId(7));
+        c.store_records(UserId(7), before, records(AttemptStatus::Submitted));
+        assert!(c.records(UserId(7)).is_none(), "the load read the database before the change");
+        let after = c.ticket();
+        c.store_records(UserId(7), after, records(AttemptStatus::Approved));
+        assert_eq!(c.records(UserId(7)).unwrap()[0].status, AnyStatus::Attempt(AttemptStatus::Approved));
+    }
+
+    #[test]
+    fn an_eviction_after_a_store_forgets_it_and_an_older_load_never_overwrites_a_newer_one() {
+        let c = fresh();
+        let old = c.ticket();
+        c.evict(UserId(1)); // another learner: moves the generation on
+        let new = c.ticket();
+        c.store_records(UserId(7), new, records(AttemptStatus::Approved));
+        c.store_records(UserId(7), old, records(AttemptStatus::Submitted));
+        assert_eq!(c.records(UserId(7)).unwrap()[0].status, AnyStatus::Attempt(AttemptStatus::Approved));
+        c.evict(UserId(7));
+        assert!(c.records(UserId(7)).is_none());
+    }
+
+    #[test]
+    fn a_flush_refuses_every_load_that_began_before_it() {
+        let c = fresh();
+        let before = c.ticket();
+        c.store_records(UserId(7), before, records(AttemptStatus::Approved));
+        c.store_sign_in(key(7), before, user(7));
+        c.flush();
+        assert!(c.records(UserId(7)).is_none());
+        assert!(c.sign_in(&key(7)).is_none());
+        c.store_records(UserId(8), before, records(AttemptStatus::Approved));
+        assert!(c.records(UserId(8)).is_none(), "began before the flush");
+    }
+
+    #[test]
+    fn a_sign_in_is_forgotten_when_its_account_changes() {
+        let c = fresh();
+        let t = c.ticket();
+        c.store_sign_in(key(7), t, user(7));
+        assert_eq!(c.sign_in(&key(7)).unwrap().id, UserId(7));
+        c.evict(UserId(7));
+        assert!(c.sign_in(&key(7)).is_none());
+        // Loaded again after the change, and the records reloaded too: served again.
+        let t2 = c.ticket();
+        c.store_records(UserId(7), t2, records(AttemptStatus::Approved));
+        c.store_sign_in(key(7), t2, user(7));
+        assert!(c.sign_in(&key(7)).is_some());
+    }
+
+    #[test]
+    fn a_slot_dropped_for_space_raises_the_floor() {
+        let c = StatusCache::new(Limits { max_learners: 1, ..limits() });
+        c.mark_fresh(Instant::now());
+        let stale = c.ticket();
+        c.evict(UserId(7));
+        // Fill the cache until user 7's slot (with its eviction) is dropped.
+        for id in 100..400 {
+            let t = c.ticket();
+            c.store_records(UserId(id), t, records(AttemptStatus::Approved));
+            c.inner.learners.run_pending_tasks();
+        }
+        assert!(c.inner.learners.get(&UserId(7)).is_none(), "the slot left for space");
+        c.store_records(UserId(7), stale, records(AttemptStatus::Submitted));
+        assert!(c.records(UserId(7)).is_none(), "a load older than the forgotten eviction is refused");
+    }
+
+    #[test]
+    fn off_stores_and_serves_nothing() {
+        let c = StatusCache::new(Limits { enabled: false, ..limits() });
+        c.mark_fresh(Instant::now());
+        c.store_records(UserId(7), c.ticket(), records(AttemptStatus::Approved));
+        assert!(c.records(UserId(7)).is_none());
+    }
+}
