@@ -29,6 +29,10 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
     // Every process that reads statuses keeps its cache current, tests' servers included.
     let status_cache = crate::status_cache::StatusCache::new((&cfg.cache).into());
     crate::status_cache::listen::spawn(status_cache.clone(), store.clone(), cfg.database.url.clone());
+    if cfg.cache.enabled {
+        let cache = status_cache.clone();
+        store.on_status_change(Arc::new(move |touched| cache.forget(touched)));
+    }
     Ok(Services {
         status_cache,
         filters: Arc::default(),

@@ -86,6 +86,9 @@ struct Figures {
     status_10k: Option<Load>,
     bare_1m: Option<Load>,
     status_1m: Option<Load>,
+    /// The same reads with the status cache off: the design before issue 18, same run.
+    uncached_10k: Option<Load>,
+    uncached_1m: Option<Load>,
     /// The same reads with 10 % going to learners whose status changed in the last second.
     churn_10k: Option<Load>,
     churn_1m: Option<Load>,
@@ -186,6 +189,11 @@ impl Deployment<'_> {
 
     /// `vouch serve` on a free port, once `/readyz` answers 200.
     fn serve(&self) -> Result<(Proc, SocketAddr)> {
+        self.serve_with(&[])
+    }
+
+    /// [`Deployment::serve`] with more settings.
+    fn serve_with(&self, env: &[(&str, &str)]) -> Result<(Proc, SocketAddr)> {
         let addr = free_addr()?;
         let log = std::fs::File::create(self.dir.join("serve.log")).map_err(|e| format!("serve.log: {e}"))?;
         let mut c = self.vouch(&["serve"]);
@@ -193,6 +201,7 @@ impl Deployment<'_> {
             .env("VOUCH_SERVER__PUBLIC_URL", format!("http://{addr}"))
             .stdout(Stdio::null())
             .stderr(log);
+        c.envs(env.iter().copied());
         let proc = Proc(c.spawn().map_err(|e| format!("starting vouch serve: {e}"))?);
         wait_ready(addr, "/readyz", Duration::from_secs(60))?;
         Ok((proc, addr))
@@ -252,6 +261,12 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
             step.done();
         }
     }
+    if plan.status {
+        let step = Step::start("status read, 10k attempts, status cache off (before issue 18)");
+        let (_serve, addr) = d.serve_with(&[CACHE_OFF])?;
+        f.uncached_10k = Some(status(bins, plan, addr, users_10k)?);
+        step.done();
+    }
     if plan.status && !plan.quick {
         let more = 1_000_000 - 10_000;
         let step = Step::start("seed up to 1M attempts");
@@ -266,6 +281,11 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
         step.done();
         let step = Step::start("status read, 1M attempts, 10 % to learners whose status just changed");
         f.churn_1m = Some(status_with_churn(bins, plan, &d, addr, users_1m)?);
+        step.done();
+        drop(_serve);
+        let step = Step::start("status read, 1M attempts, status cache off (before issue 18)");
+        let (_serve, addr) = d.serve_with(&[CACHE_OFF])?;
+        f.uncached_1m = Some(status(bins, plan, addr, users_1m)?);
         step.done();
     }
     eprintln!("    (server logs in {})", d.dir.join("serve.log").display());
@@ -293,6 +313,9 @@ fn status(bins: &Bins, plan: Plan, addr: SocketAddr, (first, end): (i64, i64)) -
     let users = format!("{first}..{end}");
     load(bins, plan, &[&url, "--jwt-secret", JWT_SECRET, "--jwt-users", &users, "--jwt-count", "1000"])
 }
+
+/// The setting that turns the status cache off, for the figures before issue 18.
+const CACHE_OFF: (&str, &str) = ("VOUCH_CACHE__ENABLED", "false");
 
 /// Learners whose status keeps changing while [`status_with_churn`] measures.
 const CHURN_LEARNERS: i64 = 100;
@@ -399,6 +422,8 @@ fn print_status(all: &[Figures], plan: Plan) {
             ("10k, 10 % just changed", f.churn_10k, f.bare),
             ("1M", f.status_1m, f.bare_1m),
             ("1M, 10 % just changed", f.churn_1m, f.bare_1m),
+            ("10k, cache off (before)", f.uncached_10k, f.bare),
+            ("1M, cache off (before)", f.uncached_1m, f.bare_1m),
         ] {
             let (Some(s), Some(b)) = (load, bare) else { continue };
             println!(

@@ -123,8 +123,15 @@ async fn run_sqlite(cache: StatusCache, store: Store) {
     let mut tick = tokio::time::interval(beat(&cache));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut warned = false;
+    let mut pruned_at = Instant::now();
     loop {
         tick.tick().await;
+        if pruned_at.elapsed() >= PRUNE_EVERY {
+            pruned_at = Instant::now();
+            if let Err(e) = prune_sqlite(&store).await {
+                tracing::warn!(error = %e, "status cache: could not prune the status-change log");
+            }
+        }
         let started = Instant::now();
         match poll_sqlite(&cache, &store, &mut last).await {
             Ok(()) => {
@@ -139,6 +146,23 @@ async fn run_sqlite(cache: StatusCache, store: Store) {
             }
         }
     }
+}
+
+/// How often a process trims the SQLite status-change log, and how much it keeps: far more
+/// than any reader's poll interval (`cache.max_stale_ms` is at most a minute), so only a
+/// process stalled for minutes finds its position pruned, and it flushes.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const KEEP_FOR_SECS: i64 = 600;
+
+async fn prune_sqlite(store: &Store) -> crate::store::StoreResult<()> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let mut tx = store.begin().await?;
+    let gone = status_changes::prune(&mut tx, now - KEEP_FOR_SECS).await?;
+    tx.commit().await?;
+    if gone > 0 {
+        tracing::debug!(rows = gone, "status cache: pruned the status-change log");
+    }
+    Ok(())
 }
 
 async fn poll_sqlite(cache: &StatusCache, store: &Store, last: &mut Option<i64>) -> crate::store::StoreResult<()> {

@@ -32,7 +32,7 @@
 
 pub mod listen;
 
-use crate::store::users::User;
+use crate::store::{status_changes::Touched, users::User};
 use app::domain::{UserId, Verification};
 use std::{
     sync::{
@@ -188,6 +188,14 @@ impl StatusCache {
         let i = &self.inner;
         let g = i.generation.fetch_add(1, Ordering::SeqCst) + 1;
         i.learners.insert(user, Slot { records: None, evicted: g });
+    }
+
+    /// Forgets what a committed transaction changed.
+    pub fn forget(&self, touched: &Touched) {
+        match touched {
+            Touched::All => self.flush(),
+            Touched::Users(users) => users.iter().for_each(|u| self.evict(*u)),
+        }
     }
 
     /// The generation a load begins in: take it before reading the database.

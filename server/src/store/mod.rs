@@ -121,16 +121,36 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A write transaction on the store. Committing one that queued jobs wakes this process's
 /// job runner: the one place the runner is woken, so whoever queues a job (a status change's
 /// event, a passback, a webhook delivery) need not remember to.
+///
+/// Committing one also tells this process's status hook (the status cache) which learners it
+/// changed, after the commit, so the same process never serves its own write as stale.
 pub struct Tx {
     inner: Transaction<'static, Any>,
     wake: Arc<Notify>,
     queued_before: u64,
+    status_hook: Option<StatusHook>,
+    /// SQLite: the status-change log's head when the transaction took the write lock.
+    status_mark: Option<i64>,
 }
 
 impl Tx {
-    /// Commits; wakes the job runner when jobs were queued meanwhile.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Commits; wakes the job runner when jobs were queued meanwhile, and reports the
+    /// learners whose records changed to the status hook.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let touched = match &self.status_hook {
+            None => None,
+            // The list is read inside the transaction; a failure to read it must not lose
+            // the write, so it becomes "everything changed".
+            Some(_) => Some(match self.status_mark {
+                Some(mark) => status_changes::touched_since(&mut self.inner, mark).await,
+                None => status_changes::touched_in_transaction(&mut self.inner).await,
+            }
+            .unwrap_or(status_changes::Touched::All)),
+        };
         self.inner.commit().await?;
+        if let (Some(hook), Some(touched)) = (&self.status_hook, touched) {
+            hook(&touched);
+        }
         if jobs::queued_in_process() != self.queued_before {
             self.wake.notify_one();
         }
@@ -157,12 +177,22 @@ impl DerefMut for Tx {
     }
 }
 
+/// Told, after each commit, which learners' attempts or accounts the transaction changed.
+pub type StatusHook = Arc<dyn Fn(&status_changes::Touched) + Send + Sync>;
+
 /// The database: a pool and the backend it talks to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
     wake: Arc<Notify>,
+    status_hook: Arc<std::sync::OnceLock<StatusHook>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -199,7 +229,7 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
-        Ok(Self { pool, backend, wake: Arc::default() })
+        Ok(Self { pool, backend, wake: Arc::default(), status_hook: Arc::default() })
     }
 
     /// Applies the migrations of this backend.
@@ -233,10 +263,24 @@ impl Store {
     pub async fn begin(&self) -> StoreResult<Tx> {
         let queued_before = jobs::queued_in_process();
         let mut tx = self.pool.begin().await?;
+        let status_hook = self.status_hook.get().cloned();
+        let mut status_mark = None;
         if self.backend == Backend::Sqlite {
             sqlx::query("update app_user set user_id = user_id where 1 = 0").execute(&mut *tx).await?;
+            // Holding the write lock now, every log row after this head will be ours.
+            if status_hook.is_some() {
+                status_mark = Some(status_changes::mark(&mut tx).await?);
+            }
         }
-        Ok(Tx { inner: tx, wake: self.wake.clone(), queued_before })
+        Ok(Tx { inner: tx, wake: self.wake.clone(), queued_before, status_hook, status_mark })
+    }
+
+    /// Sets the hook told after each commit which learners changed (once per store; the
+    /// status cache of the process that owns this store).
+    pub fn on_status_change(&self, hook: StatusHook) {
+        if self.status_hook.set(hook).is_err() {
+            tracing::warn!("a second status hook was refused: one cache per store");
+        }
     }
 
     /// Signalled when a committed transaction of this store queued jobs (the job runner
