@@ -73,17 +73,38 @@ const EXACT: f64 = 9_007_199_254_740_992.0;
 /// no depth of input can exhaust the stack.
 pub const MAX_DEPTH: usize = 127;
 
-/// A tree inside `.1` containers: the deserializer proper (a [`Tree`] deserializes as the
-/// document's root).
-struct Nested(Tree, usize);
+std::thread_local! {
+    /// How many containers the deserializer is inside (the browser has one thread).
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
-impl<'de> Deserializer<'de> for Nested {
+/// Entered one more container while deserializing: refused past [`MAX_DEPTH`]. Kept out of
+/// the generic code (one copy, not one per visitor: the learner's download has a budget).
+struct Inside;
+
+impl Inside {
+    #[inline(never)]
+    fn enter() -> Result<Self, Unreadable> {
+        let depth = DEPTH.with(|d| d.get()) + 1;
+        if depth > MAX_DEPTH {
+            return Err(Unreadable);
+        }
+        DEPTH.with(|d| d.set(depth));
+        Ok(Inside)
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
+impl<'de> Deserializer<'de> for Tree {
     type Error = Unreadable;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-        let Nested(tree, depth) = self;
-        let inner = depth + 1;
-        match tree {
+        match self {
             Tree::Null => visitor.visit_unit(),
             Tree::Bool(b) => visitor.visit_bool(b),
             // Whole numbers as integers, as serde_json reads `42`: integer fields accept no f64.
@@ -93,26 +114,24 @@ impl<'de> Deserializer<'de> for Nested {
             Tree::Num(n) if n.is_finite() => visitor.visit_f64(n),
             Tree::Num(_) => Err(Unreadable),
             Tree::Str(s) => visitor.visit_string(s),
-            _ if inner > MAX_DEPTH => Err(Unreadable),
-            // `end` refuses items or members the visitor left (a tuple of 2 given 3 items),
-            // as serde_json does.
             Tree::Arr(items) => {
-                let mut seq = SeqDeserializer::new(items.into_iter().map(|t| Nested(t, inner)));
+                let _inside = Inside::enter()?;
+                // `end` refuses items the visitor left (a pair given 3), as serde_json does.
+                let mut seq = SeqDeserializer::new(items.into_iter());
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.end().map(|()| value)
             }
             Tree::Obj(members) => {
-                let mut map = MapDeserializer::new(members.into_iter().map(|(k, t)| (k, Nested(t, inner))));
-                let value = visitor.visit_map(&mut map)?;
-                map.end().map(|()| value)
+                let _inside = Inside::enter()?;
+                visitor.visit_map(MapDeserializer::new(members.into_iter()))
             }
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-        match self.0 {
+        match self {
             Tree::Null => visitor.visit_none(),
-            _ => visitor.visit_some(self),
+            some => visitor.visit_some(some),
         }
     }
 
@@ -132,10 +151,10 @@ impl<'de> Deserializer<'de> for Nested {
         visitor: V,
     ) -> Result<V::Value, Unreadable> {
         match self {
-            Nested(Tree::Str(name), _) => visitor.visit_enum(StringDeserializer::new(name)),
-            Nested(Tree::Obj(mut members), depth) if members.len() == 1 && depth < MAX_DEPTH => {
-                let (name, content) = members.remove(0);
-                visitor.visit_enum(Variant(name, Nested(content, depth + 1)))
+            Tree::Str(name) => visitor.visit_enum(StringDeserializer::new(name)),
+            Tree::Obj(mut members) if members.len() == 1 => {
+                let _inside = Inside::enter()?;
+                visitor.visit_enum(Variant(members.remove(0)))
             }
             _ => Err(Unreadable),
         }
@@ -147,7 +166,7 @@ impl<'de> Deserializer<'de> for Nested {
     }
 }
 
-impl<'de> IntoDeserializer<'de, Unreadable> for Nested {
+impl<'de> IntoDeserializer<'de, Unreadable> for Tree {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -155,58 +174,24 @@ impl<'de> IntoDeserializer<'de, Unreadable> for Nested {
     }
 }
 
-/// The document's root value.
-impl<'de> Deserializer<'de> for Tree {
-    type Error = Unreadable;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-        Nested(self, 0).deserialize_any(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-        Nested(self, 0).deserialize_option(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Unreadable> {
-        Nested(self, 0).deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Unreadable> {
-        Nested(self, 0).deserialize_enum(name, variants, visitor)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
-}
-
 /// An externally tagged variant: its name and its content.
-struct Variant(String, Nested);
+struct Variant((String, Tree));
 
 impl<'de> EnumAccess<'de> for Variant {
     type Error = Unreadable;
-    type Variant = Nested;
+    type Variant = Tree;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Nested), Unreadable> {
-        Ok((seed.deserialize(StringDeserializer::<Unreadable>::new(self.0))?, self.1))
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Tree), Unreadable> {
+        let (name, content) = self.0;
+        Ok((seed.deserialize(StringDeserializer::<Unreadable>::new(name))?, content))
     }
 }
 
-impl<'de> VariantAccess<'de> for Nested {
+impl<'de> VariantAccess<'de> for Tree {
     type Error = Unreadable;
 
     fn unit_variant(self) -> Result<(), Unreadable> {
-        match self.0 {
+        match self {
             Tree::Null => Ok(()),
             _ => Err(Unreadable),
         }
