@@ -29,7 +29,7 @@ pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     #[cfg(target_arch = "wasm32")]
     {
-        T::deserialize(tree::from_js(&js_sys::JSON::parse(text).ok()?)).ok()
+        T::deserialize(tree::from_js(&js_sys::JSON::parse(text).ok()?).ok()?).ok()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

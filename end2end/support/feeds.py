@@ -2,7 +2,8 @@
 (`--use-file-for-fake-video-capture`), built from scikit-image's astronaut (a real face
 shipped inside the scikit-image package) so the face detector is genuinely exercised.
 
-Usage: python3 feeds.py OUT_DIR  -> writes good.y4m, dark.y4m, two.y4m (640x480, 4:2:0), and
+Usage: python3 feeds.py OUT_DIR  -> writes good.y4m, dark.y4m, flicker.y4m (good and dark in
+turn), two.y4m (640x480, 4:2:0), and
 dark.png and faceless.png, photos to upload (the dark portrait, and scikit-image's brick wall).
 `cargo xtask test` installs scikit-image and Pillow.
 """
@@ -29,14 +30,19 @@ def portrait(img):
     return img.crop((70, 10, 390, 250)).resize((W, H))
 
 
-def write_y4m(path, frame, count=10):
+def yuv(frame):
     y, cb, cr = frame.convert("YCbCr").split()
     cb = cb.resize((W // 2, H // 2))
     cr = cr.resize((W // 2, H // 2))
-    payload = y.tobytes() + cb.tobytes() + cr.tobytes()
+    return y.tobytes() + cb.tobytes() + cr.tobytes()
+
+
+def write_y4m(path, frame, count=10, frames=None):
+    """`count` copies of `frame`, or the `frames` given, at 10 frames a second."""
+    payloads = [yuv(f) for f in frames] if frames else [yuv(frame)] * count
     with open(path, "wb") as f:
         f.write(f"YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(count):
+        for payload in payloads:
             f.write(b"FRAME\n" + payload)
 
 
@@ -44,7 +50,10 @@ def main(out):
     os.makedirs(out, exist_ok=True)
     face = portrait(astronaut())
     write_y4m(os.path.join(out, "good.y4m"), face)
-    write_y4m(os.path.join(out, "dark.y4m"), ImageEnhance.Brightness(face).enhance(0.15))
+    dark = ImageEnhance.Brightness(face).enhance(0.15)
+    write_y4m(os.path.join(out, "dark.y4m"), dark)
+    # The light flickering: 0.3 s good, 0.5 s dark, over and over; no answer holds a second.
+    write_y4m(os.path.join(out, "flicker.y4m"), None, frames=([face] * 3 + [dark] * 5) * 3)
     two = Image.new("RGB", (W, H), (90, 90, 90))
     half = face.crop((100, 0, 540, 480)).resize((320, 350))
     two.paste(half, (0, 60))

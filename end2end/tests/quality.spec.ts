@@ -3,7 +3,7 @@
 // Each feed needs its own browser (the camera file is a launch flag). Own processes on
 // ports 8220–8229: a fake vendor with its quality rules on, Vouch with the checks on
 // (8221) and Vouch with them off (8222), both sending to that vendor.
-import { test, expect, chromium, type Browser, type Page } from '@playwright/test';
+import { test, expect, chromium, type Browser, type Page, type Worker } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -189,6 +189,66 @@ test('the guidance is in French for a French browser', async () => {
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(status(page)).toHaveText('Placez-vous dans un endroit plus éclairé.', { timeout: 30_000 });
   await expect(page.locator('#take-anyway')).toHaveText('Prendre quand même', { useInnerText: false });
+});
+
+test('a photo taken with the capture button while the checks fail keeps their warning', async () => {
+  const page = await pageWith('dark');
+  await toFaceCapture(page, CHECKS_ON, 'carl');
+  await expect(status(page)).toHaveText('Move to a brighter place.', { timeout: 30_000 });
+  // Not "take it anyway": the main button, which stays usable while the checks fail.
+  await page.locator('#take-photo').click();
+  await expect(page.locator('#photo-warning')).toHaveText('This photo may be refused: Move to a brighter place.');
+  await page.locator('#use-photo').click();
+  await idToSummary(page, 'Carl Button');
+  await expect(page.locator('#face-warning')).toHaveText('This photo may be refused: Move to a brighter place.');
+});
+
+test('guidance is announced only once it has held for a second, not at every flicker', async () => {
+  // 0.3 s of a good frame, 0.5 s of a dark one, over and over: the answers change faster
+  // than a second, so the live region (read out by screen readers) must stay quiet.
+  const page = await pageWith('flicker');
+  await toFaceCapture(page, CHECKS_ON, 'flo');
+  await expect(page.locator('#take-photo')).toBeEnabled();
+  await page.locator('#camera-status').evaluate((el) => {
+    const w = window as unknown as { said: string[] };
+    w.said = [];
+    new MutationObserver(() => w.said.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  await page.waitForTimeout(8_000);
+  // Every answer used to be shown as it came: a change every ~0.4 s, some twenty in 8 s.
+  // Held for a second, a flicker's answer never is; a slow device that misses a whole
+  // good stretch may let a dark spell through once or twice.
+  const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+  expect(said.length, JSON.stringify(said)).toBeLessThanOrEqual(2);
+  await expect(page.locator('#captured-photo')).toHaveCount(0);
+  // A steady dark feed is still announced (the first test): the hold only drops chatter.
+});
+
+test('frames the worker cannot check are not good: no auto-capture, the button still works', async () => {
+  const page = await pageWith('good');
+  // The worker's "init script": its loader (a classic script, not covered by addInitScript)
+  // is served with OffscreenCanvas deleted first, as in a browser without it. Each frame's
+  // analysis then fails; it used to read as "no issue", so this good feed was taken by
+  // itself within a second, unchecked.
+  await page.context().route('**/quality-worker_loader.js', async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, body: `delete self.OffscreenCanvas;\n${await res.text()}` });
+  });
+  const workers: Worker[] = [];
+  page.on('worker', (w) => workers.push(w));
+  await toFaceCapture(page, CHECKS_ON, 'nico');
+  await expect.poll(() => workers.length).toBeGreaterThan(0);
+  await expect.poll(() => workers[0].evaluate(() => typeof (self as { OffscreenCanvas?: unknown }).OffscreenCanvas)).toBe('undefined');
+  await expect.poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(0.3);
+  // Over five seconds of frames sent and answered: nothing taken, no guidance claimed.
+  await page.waitForTimeout(6_000);
+  await expect(page.locator('#captured-photo')).toHaveCount(0);
+  await expect(status(page)).toHaveText('The camera is on. Take the photo when you are ready.');
+  await expect(page.locator('#take-anyway')).toBeHidden();
+  // The capture button still works; the unchecked photo carries no warning.
+  await page.locator('#take-photo').click();
+  await expect(page.locator('#captured-photo')).toBeVisible();
+  await expect(page.locator('#photo-warning')).toHaveText('');
 });
 
 test('with the checks off the same dark feed is taken unguided and the vendor denies it', async () => {

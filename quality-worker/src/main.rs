@@ -6,7 +6,10 @@
 //! loads has no handler yet and is lost). Message in: `{k: "face" | "id", l: "<locale>", b: ImageBitmap}` (a preview frame) or
 //! `{k, l, u: "data:image/…"}` (an uploaded photo). Message out: `{c: "<first issue code>"
 //! | "", a: "<every issue code, space separated>", t: "<the sentence to show>", w: "<the
-//! warning to keep with a photo taken anyway>"}`.
+//! warning to keep with a photo taken anyway>"}`, or `{c: "unchecked"}` when the frame or
+//! photo could not be analysed (no `OffscreenCanvas`, an undrawable bitmap, an undecodable
+//! file): neither good nor bad, so it never counts toward auto-capture and an upload gets
+//! no warning (and no "good" either).
 
 // The learner's guidance sentences live with the SPA's other strings; only this worker
 // uses them (see that file).

@@ -10,6 +10,9 @@ use web_sys::{
     DedicatedWorkerGlobalScope, ImageBitmap, MessageEvent, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
 };
 
+/// The answer's code for a frame or photo that could not be checked (see the crate docs).
+const UNCHECKED: &str = "unchecked";
+
 /// Installs the message handler. The rustface detector is built on the first face frame
 /// (reading its model takes a moment) and kept.
 pub fn start() {
@@ -19,11 +22,21 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let (scope, detector) = (reply_to.clone(), detector.clone());
         spawn_local(async move {
-            // A frame the browser could not draw is not the learner's fault: no message.
-            let codes = analyse(&ev.data(), &detector).await.unwrap_or_default();
+            // A frame that could not be checked (no OffscreenCanvas, a bitmap the browser
+            // could not draw, an undecodable upload) is not the learner's fault, so no
+            // message; but it is no good frame either: the page must neither count it
+            // toward auto-capture nor call an upload good.
             let lang = Reflect::get(&ev.data(), &"l".into()).ok().and_then(|l| l.as_string()).unwrap_or_default();
-            let first = codes.first().copied().unwrap_or("");
             let out = Object::new();
+            let codes = match analyse(&ev.data(), &detector).await {
+                Ok(codes) => codes,
+                Err(_) => {
+                    let _ = Reflect::set(&out, &"c".into(), &UNCHECKED.into());
+                    let _ = scope.post_message(&out);
+                    return;
+                }
+            };
+            let first = codes.first().copied().unwrap_or("");
             let _ = Reflect::set(&out, &"c".into(), &first.into());
             let _ = Reflect::set(&out, &"a".into(), &codes.join(" ").into());
             let _ = Reflect::set(&out, &"t".into(), &guidance::advice(&lang, first).into());

@@ -63,6 +63,18 @@ impl Pic {
             }
         }
     }
+    /// Pastes `other` with its top-left corner at (x, y), which may be outside the frame:
+    /// what falls outside is cut off.
+    fn paste_at(&mut self, other: &Pic, x: i64, y: i64) {
+        for j in 0..i64::from(other.h) {
+            for i in 0..i64::from(other.w) {
+                let (tx, ty) = (x + i, y + j);
+                if (0..i64::from(self.w)).contains(&tx) && (0..i64::from(self.h)).contains(&ty) {
+                    self.px[(ty as u32 * self.w + tx as u32) as usize] = other.get(i as u32, j as u32);
+                }
+            }
+        }
+    }
     fn map(&self, f: impl Fn(u8) -> u8) -> Self {
         Self { w: self.w, h: self.h, px: self.px.iter().map(|&v| f(v)).collect() }
     }
@@ -121,7 +133,7 @@ impl Pic {
 }
 
 /// The checks measured, as the issue each one raises.
-const CHECKS: [Issue; 8] = [
+const CHECKS: [Issue; 9] = [
     Issue::TooDark,
     Issue::TooBright,
     Issue::Blurry,
@@ -129,6 +141,7 @@ const CHECKS: [Issue; 8] = [
     Issue::NoFace,
     Issue::ManyFaces,
     Issue::FaceTooSmall,
+    Issue::FaceOffCentre,
     Issue::NoCard,
 ];
 
@@ -205,6 +218,31 @@ fn build_set() -> Vec<Case> {
         far.paste(&p.whole_to(240, 180), 200, 130);
         add(format!("{name}-small"), far, Kind::Face, vec![Issue::FaceTooSmall]);
     }
+    // The face at arm's length (the portrait at 400×300 over a dimmed background) moved
+    // about the frame: its centre at (cx, cy). The oval's centre is (320, 216); a face
+    // centre more than 128 px across or 120 px up or down from it is off centre.
+    let backdrop = others[1].1.map(|v| v / 2 + 60);
+    for (name, p) in portraits(&astronaut).iter().take(2) {
+        let face = p.whole_to(400, 300);
+        for (where_, (cx, cy), off) in [
+            ("left", (110i64, 216i64), true),
+            ("right", (540, 216), true),
+            ("low", (320, 370), true),
+            ("high", (320, 75), true),
+            ("low-right", (500, 350), true),
+            ("top-left", (130, 90), true),
+            // Near the middle, within the slack: not off centre.
+            ("centre", (320, 216), false),
+            ("a-little-left", (250, 216), false),
+            ("a-little-right", (390, 230), false),
+            ("a-little-low", (320, 290), false),
+        ] {
+            let mut frame = backdrop.clone();
+            frame.paste_at(&face, cx - 200, cy - 150);
+            let truth = if off { vec![Issue::FaceOffCentre] } else { vec![] };
+            add(format!("{name}-shifted-{where_}"), frame, Kind::Face, truth);
+        }
+    }
     // Two faces side by side.
     for (i, (a, b)) in [(0usize, 1usize), (1, 2), (0, 2)].into_iter().enumerate() {
         let ps = portraits(&astronaut);
@@ -246,7 +284,9 @@ fn labelled(case: &Case, check: Issue) -> bool {
     let natural = case.name.ends_with("-noface") || case.name.ends_with("-nocard");
     match check {
         Issue::NoFace | Issue::ManyFaces => case.kind == Kind::Face,
-        Issue::FaceTooSmall => case.kind == Kind::Face && !natural && !case.name.starts_with("two-faces"),
+        Issue::FaceTooSmall | Issue::FaceOffCentre => {
+            case.kind == Kind::Face && !natural && !case.name.starts_with("two-faces")
+        }
         Issue::NoCard => case.kind == Kind::Id,
         _ => !natural,
     }
@@ -273,12 +313,12 @@ impl Counts {
 fn floor(check: Issue) -> (f64, f64) {
     match check {
         Issue::TooDark | Issue::TooBright | Issue::Blurry | Issue::Glare => (1.0, 1.0),
-        Issue::ManyFaces | Issue::FaceTooSmall => (1.0, 1.0),
+        Issue::ManyFaces | Issue::FaceTooSmall | Issue::FaceOffCentre => (1.0, 1.0),
         // One natural sample (the Hubble deep field) fools both: star clusters read as a
         // face and as card edges.
         Issue::NoFace => (1.0, 0.91),
         Issue::NoCard => (1.0, 0.93),
-        _ => (0.0, 0.0),
+        // No catch-all: a new check needs its floor (and a place in CHECKS, asserted below).
     }
 }
 
@@ -321,6 +361,7 @@ fn precision_and_recall_stay_above_the_reported_figures() {
     for m in &misses {
         println!("  {m}");
     }
+    assert_eq!(counts.len(), CHECKS.len(), "every check has labelled frames");
     for (c, n) in &counts {
         let (p, r) = floor(*c);
         assert!(

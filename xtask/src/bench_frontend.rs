@@ -4,9 +4,8 @@
 
 use crate::{
     bench_http::{dist, has_wasm, json_number},
-    util::{Result, output, root},
+    util::{Result, gzip_size, root},
 };
-use std::process::Command;
 
 /// Prints the frontend table; builds the bundle first when `dist/` has none, unless `skip_build`.
 pub fn run_frontend(skip_build: bool) -> Result<()> {
@@ -30,9 +29,8 @@ pub fn run_frontend(skip_build: bool) -> Result<()> {
             continue;
         }
         let raw = e.metadata().map(|m| m.len()).unwrap_or_default();
-        let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -n -c '{}' | wc -c", p.display())))
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .ok_or("gzip failed")?;
+        // The `.gz` the build wrote: `gzip | wc -c` read a failed gzip as 0 bytes.
+        let gz = gzip_size(&p)?;
         let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
         // The quality worker (live photo checks, face detector) is loaded only by the camera
         // steps: it is reported apart from the initial bundle, which has the budget.

@@ -29,6 +29,10 @@ fn verdict(wasm: &[BundleFile]) -> Result<u64> {
     if !wasm.iter().any(|f| !is_lazy(&f.name)) {
         return Err("no learner wasm in dist/: the frontend build produced nothing to measure".into());
     }
+    // gzip never writes 0 bytes: a 0 is a failed measure, and would pass any budget.
+    if let Some(f) = wasm.iter().find(|f| f.gzip == 0) {
+        return Err(format!("{}: measured 0 bytes gzip, so its size is unknown", f.name));
+    }
     if initial > LEARNER_WASM_GZIP {
         return Err(format!(
             "the learner's initial wasm is {initial} bytes gzip, {} over its budget of {LEARNER_WASM_GZIP}: \
@@ -62,5 +66,9 @@ mod tests {
         // Only a worker, or nothing: the build is broken, not small.
         assert!(verdict(&[file("quality-worker_bg.wasm", 1)]).is_err());
         assert!(verdict(&[]).is_err());
+        // A failed measure (0 bytes) is refused, not read as tiny.
+        let zero = verdict(&[file("frontend-1_bg.wasm", 0)]).expect_err("0 bytes");
+        assert!(zero.contains("0 bytes gzip"), "{zero}");
+        assert!(verdict(&[file("frontend-1_bg.wasm", 100_000), file("quality-worker_bg.wasm", 0)]).is_err());
     }
 }

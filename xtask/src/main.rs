@@ -67,7 +67,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     step.done();
     let dist = root().join("dist");
     util::precompress(&dist)?;
-    budget::check(&util::report_bundle(&dist))?;
+    budget::check(&util::report_bundle(&dist)?)?;
 
     // The staff console is a separate bundle (the learner's has a size budget), built after
     // the learner's because Trunk empties dist/ first; served under /staff from dist/staff.
@@ -79,7 +79,7 @@ fn build_frontend() -> util::Result<PathBuf> {
     let staff = dist.join("staff");
     util::precompress(&staff)?;
     // The staff console has no budget: staff are few and on desktops.
-    util::report_bundle(&staff);
+    util::report_bundle(&staff)?;
     Ok(dist)
 }
 

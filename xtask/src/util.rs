@@ -96,12 +96,12 @@ pub struct BundleFile {
 }
 
 /// Prints the size of the built bundle (raw and gzip), so every build reports it, and
-/// returns the sizes of its wasm files.
-pub fn report_bundle(dist: &Path) -> Vec<BundleFile> {
+/// returns the sizes of its wasm files. The gzip size is that of the `.gz` twin
+/// [`precompress`] wrote (what the server sends); a missing or empty one is an error, never
+/// a size of 0 that would pass any budget.
+pub fn report_bundle(dist: &Path) -> Result<Vec<BundleFile>> {
     let mut wasm = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dist) else {
-        return wasm;
-    };
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
     for e in entries.flatten() {
         let p = e.path();
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
@@ -109,9 +109,7 @@ pub fn report_bundle(dist: &Path) -> Vec<BundleFile> {
             continue;
         }
         let raw = e.metadata().map(|m| m.len()).unwrap_or_default();
-        let gz = output(Command::new("sh").arg("-c").arg(format!("gzip -9 -n -c '{}' | wc -c", p.display())))
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or_default();
+        let gz = gzip_size(&p)?;
         let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
         // The quality worker is loaded on demand by the camera steps, not with the first page.
         let when = if crate::budget::is_lazy(&name) { ", lazy" } else { "" };
@@ -120,7 +118,22 @@ pub fn report_bundle(dist: &Path) -> Vec<BundleFile> {
             wasm.push(BundleFile { name, raw, gzip: gz });
         }
     }
-    wasm
+    Ok(wasm)
+}
+
+/// The size of `file`'s precompressed twin `file.gz` (written by [`precompress`] with
+/// `gzip -9 -n`). Missing or empty is an error: gzip's output is never empty (its header
+/// alone is 18 bytes), so 0 means the measure failed, not that the file is small.
+pub fn gzip_size(file: &Path) -> Result<u64> {
+    let mut gz = file.as_os_str().to_owned();
+    gz.push(".gz");
+    let gz = PathBuf::from(gz);
+    let len =
+        std::fs::metadata(&gz).map_err(|e| format!("{}: {e} (was the bundle precompressed?)", gz.display()))?.len();
+    if len == 0 {
+        return Err(format!("{}: empty, so its gzip size is unknown", gz.display()));
+    }
+    Ok(len)
 }
 
 /// Prints the time to first interactive the browser tests measured (written by
@@ -153,4 +166,25 @@ pub fn precompress(dist: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gzip_size;
+
+    #[test]
+    fn a_missing_or_empty_gzip_is_an_error_not_zero_bytes() {
+        let dir = std::env::temp_dir().join(format!("xtask-gzip-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let wasm = dir.join("frontend_bg.wasm");
+        std::fs::write(&wasm, b"\0asm").expect("wasm");
+        let missing = gzip_size(&wasm).expect_err("no .gz");
+        assert!(missing.contains("frontend_bg.wasm.gz"), "{missing}");
+        std::fs::write(dir.join("frontend_bg.wasm.gz"), b"").expect("empty gz");
+        let empty = gzip_size(&wasm).expect_err("0 bytes");
+        assert!(empty.contains("empty"), "{empty}");
+        std::fs::write(dir.join("frontend_bg.wasm.gz"), [0x1f, 0x8b, 8, 0]).expect("gz");
+        assert_eq!(gzip_size(&wasm), Ok(4));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

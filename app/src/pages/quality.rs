@@ -39,12 +39,13 @@ struct Link {
 
 impl Checker {
     /// Starts the worker for a `face` or `id` photo, answering in `lang`; `on_result` gets
-    /// each answer: whether the frame is good, the sentence to show, and the warning to keep
-    /// with a photo taken anyway. `None` where workers cannot start.
+    /// each answer: whether the frame is good (`None`: it could not be checked, e.g. no
+    /// `OffscreenCanvas` in the worker; neither good nor bad), the sentence to show, and the
+    /// warning to keep with a photo taken past failing checks. `None` where workers cannot start.
     pub fn start(
         kind: &'static str,
         lang: &'static str,
-        mut on_result: Box<dyn FnMut(bool, String, String)>,
+        mut on_result: Box<dyn FnMut(Option<bool>, String, String)>,
     ) -> Option<Self> {
         let worker = Worker::new(WORKER).ok()?;
         let link = Rc::new(Link::default());
@@ -63,7 +64,8 @@ impl Checker {
             answered.busy.set(false);
             let field =
                 |k: &str| js_sys::Reflect::get(&data, &k.into()).ok().and_then(|c| c.as_string()).unwrap_or_default();
-            on_result(field("c").is_empty(), field("t"), field("w"));
+            let code = field("c");
+            on_result((code != "unchecked").then_some(code.is_empty()), field("t"), field("w"));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         Some(Self(Rc::new(Inner { worker, link, kind, lang, _on_message: on_message })))

@@ -67,6 +67,39 @@ impl de::Error for Unreadable {
 /// Integers JavaScript numbers hold exactly (2^53).
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
+/// The most arrays and objects read one inside the other: what serde_json's recursion
+/// limit of 128 lets through (the 128th nested container is refused). Deeper is refused,
+/// by [`from_js`] and by the deserializer (which may be handed a tree built otherwise), so
+/// no depth of input can exhaust the stack.
+pub const MAX_DEPTH: usize = 127;
+
+std::thread_local! {
+    /// How many containers the deserializer is inside (the browser has one thread).
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Entered one more container while deserializing: refused past [`MAX_DEPTH`]. Kept out of
+/// the generic code (one copy, not one per visitor: the learner's download has a budget).
+struct Inside;
+
+impl Inside {
+    #[inline(never)]
+    fn enter() -> Result<Self, Unreadable> {
+        let depth = DEPTH.with(|d| d.get()) + 1;
+        if depth > MAX_DEPTH {
+            return Err(Unreadable);
+        }
+        DEPTH.with(|d| d.set(depth));
+        Ok(Inside)
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
 impl<'de> Deserializer<'de> for Tree {
     type Error = Unreadable;
 
@@ -77,10 +110,21 @@ impl<'de> Deserializer<'de> for Tree {
             // Whole numbers as integers, as serde_json reads `42`: integer fields accept no f64.
             Tree::Num(n) if n.fract() == 0.0 && (0.0..=EXACT).contains(&n) => visitor.visit_u64(n as u64),
             Tree::Num(n) if n.fract() == 0.0 && (-EXACT..0.0).contains(&n) => visitor.visit_i64(n as i64),
-            Tree::Num(n) => visitor.visit_f64(n),
+            // `1e400` parses to Infinity in the browser; serde_json refuses it.
+            Tree::Num(n) if n.is_finite() => visitor.visit_f64(n),
+            Tree::Num(_) => Err(Unreadable),
             Tree::Str(s) => visitor.visit_string(s),
-            Tree::Arr(items) => visitor.visit_seq(SeqDeserializer::new(items.into_iter())),
-            Tree::Obj(members) => visitor.visit_map(MapDeserializer::new(members.into_iter())),
+            Tree::Arr(items) => {
+                let _inside = Inside::enter()?;
+                // `end` refuses items the visitor left (a pair given 3), as serde_json does.
+                let mut seq = SeqDeserializer::new(items.into_iter());
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end().map(|()| value)
+            }
+            Tree::Obj(members) => {
+                let _inside = Inside::enter()?;
+                visitor.visit_map(MapDeserializer::new(members.into_iter()))
+            }
         }
     }
 
@@ -108,7 +152,10 @@ impl<'de> Deserializer<'de> for Tree {
     ) -> Result<V::Value, Unreadable> {
         match self {
             Tree::Str(name) => visitor.visit_enum(StringDeserializer::new(name)),
-            Tree::Obj(mut members) if members.len() == 1 => visitor.visit_enum(Variant(members.remove(0))),
+            Tree::Obj(mut members) if members.len() == 1 => {
+                let _inside = Inside::enter()?;
+                visitor.visit_enum(Variant(members.remove(0)))
+            }
             _ => Err(Unreadable),
         }
     }
@@ -167,28 +214,44 @@ impl<'de> VariantAccess<'de> for Tree {
     }
 }
 
-/// The tree of a value `JSON.parse` returned (anything else reads as null).
+/// The tree of a value `JSON.parse` returned (anything else reads as null); refused when
+/// nested deeper than [`MAX_DEPTH`] or holding a number JSON cannot carry (`1e400` parses
+/// to Infinity), as serde_json refuses such text.
 #[cfg(target_arch = "wasm32")]
-pub fn from_js(value: &wasm_bindgen::JsValue) -> Tree {
+pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<Tree, Unreadable> {
+    build(value, 0)
+}
+
+/// `value`, inside `depth` containers.
+#[cfg(target_arch = "wasm32")]
+fn build(value: &wasm_bindgen::JsValue, depth: usize) -> Result<Tree, Unreadable> {
     use wasm_bindgen::JsCast;
-    if let Some(b) = value.as_bool() {
+    let container = js_sys::Array::is_array(value) || (value.is_object() && value.as_string().is_none());
+    if container && depth >= MAX_DEPTH {
+        return Err(Unreadable);
+    }
+    Ok(if let Some(b) = value.as_bool() {
         Tree::Bool(b)
     } else if let Some(n) = value.as_f64() {
+        if !n.is_finite() {
+            return Err(Unreadable);
+        }
         Tree::Num(n)
     } else if let Some(s) = value.as_string() {
         Tree::Str(s)
     } else if js_sys::Array::is_array(value) {
-        Tree::Arr(value.unchecked_ref::<js_sys::Array>().iter().map(|v| from_js(&v)).collect())
+        let items = value.unchecked_ref::<js_sys::Array>().iter().map(|v| build(&v, depth + 1));
+        Tree::Arr(items.collect::<Result<_, _>>()?)
     } else if value.is_object() {
         let entries = js_sys::Object::entries(value.unchecked_ref());
         let members = entries.iter().map(|pair| {
             let pair: js_sys::Array = pair.unchecked_into();
-            (pair.get(0).as_string().unwrap_or_default(), from_js(&pair.get(1)))
+            Ok((pair.get(0).as_string().unwrap_or_default(), build(&pair.get(1), depth + 1)?))
         });
-        Tree::Obj(members.collect())
+        Tree::Obj(members.collect::<Result<_, _>>()?)
     } else {
         Tree::Null
-    }
+    })
 }
 
 #[cfg(test)]

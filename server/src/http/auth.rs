@@ -157,10 +157,10 @@ pub async fn logout(State(state): State<AppState>, session: Session, headers: He
     if !csrf_safe(&Method::POST, &headers, &state.cfg.server.public_url) {
         return Err(cross_site_refused());
     }
-    // Signing out also cancels the "Continue on your phone" link this session shows.
-    if let Some(user) = session_user(&session).await? {
-        super::handoff::revoke_shown(&state, &session, user).await?;
-    }
+    // Signing out also cancels the "Continue on your phone" link this session shows, whoever
+    // signed it in: a desktop signed in by the LMS's JWT cookie has no session user, yet its
+    // session holds the link it showed.
+    super::handoff::revoke_shown(&state, &session, None).await?;
     session.flush().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
     Ok(Redirect::to("/id-verification").into_response())
 }

@@ -202,10 +202,15 @@ async fn desktop(parts: &mut Parts, state: &AppState) -> Result<Identity, Respon
 /// `GET /handoff`: issues a link for the signed-in learner and shows it; while a phone is
 /// signed in by this session's link, follows that phone instead (a reload must not cut it off).
 pub async fn desktop_page(State(state): State<AppState>, mut parts: Parts) -> Result<Response, ApiError> {
-    // A page of another site cannot make the learner's browser issue codes (nor revoke the
-    // one it shows), even though this is a GET.
-    if parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-        return Err(cross_site_refused());
+    // Showing a code issues a link, revokes the one shown before and spends the rate limit,
+    // so even though this is a GET, only the learner's own navigation may do it: not a page
+    // of another site, a sibling subdomain, nor a fetch, image or script of any page.
+    if !navigation_of_this_site(&parts.headers) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "A \"Continue on your phone\" code is shown only to a page of this site opened by the learner \
+             (Sec-Fetch-Site same-origin or none, Sec-Fetch-Dest document or iframe).",
+        ));
     }
     let who = match desktop(&mut parts, &state).await {
         Ok(who) => who,
@@ -252,6 +257,18 @@ pub async fn desktop_page(State(state): State<AppState>, mut parts: Parts) -> Re
     Ok(page(StatusCode::OK, s, s.title, &body, true))
 }
 
+/// Whether a request is the learner's navigation to a page of this site, as its fetch
+/// metadata tells: `Sec-Fetch-Site` `same-origin` (the SPA's "Continue on your phone" link,
+/// the page's own "new code" link) or `none` (typed, bookmarked), and `Sec-Fetch-Dest`
+/// `document`, or `iframe` when the flow runs in the LMS's LTI frame. A request without the
+/// headers passes (an older browser or a script; see README "Continue on your phone").
+fn navigation_of_this_site(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).map(|v| v.as_bytes());
+    let site_ok = header("sec-fetch-site").is_none_or(|v| matches!(v, b"same-origin" | b"none"));
+    let dest_ok = header("sec-fetch-dest").is_none_or(|v| matches!(v, b"document" | b"iframe"));
+    site_ok && dest_ok
+}
+
 /// The part of the desktop page that follows the phone (`follow.js` updates it), from `state`.
 fn follow_body(s: &HandoffStrings, state: &str, text: &str) -> String {
     let texts: String = Progress::ALL
@@ -294,14 +311,22 @@ pub async fn status(State(state): State<AppState>, who: Identity, session: Sessi
 /// `POST /handoff/cancel`: revokes this session's link and goes back to the flow.
 pub async fn cancel(State(state): State<AppState>, who: Identity, session: Session) -> Result<Response, ApiError> {
     let course = session.remove::<String>(COURSE_KEY).await.map_err(unavailable)?;
-    revoke_shown(&state, &session, who.user.id).await?;
+    revoke_shown(&state, &session, Some(who.user.id)).await?;
     Ok(Redirect::to(&flow_location(course.as_deref())).into_response())
 }
 
-/// Revokes the link `session` shows, if any (cancel, sign-out).
-pub async fn revoke_shown(state: &AppState, session: &Session, user: app::domain::UserId) -> Result<(), ApiError> {
+/// Revokes the link `session` shows, if any (cancel, sign-out, an LTI launch replacing the
+/// session). `owner`: only if it is that learner's. Sign-out and a relaunch pass `None`:
+/// the id is in the server-side session because this session showed that link, whoever
+/// the session says is signed in (a desktop signed in by the LMS's JWT cookie has no
+/// session user at all), and dropping it without revoking would leave the phone signed in.
+pub async fn revoke_shown(
+    state: &AppState,
+    session: &Session,
+    owner: Option<app::domain::UserId>,
+) -> Result<(), ApiError> {
     if let Some(id) = session.remove::<i64>(DESKTOP_KEY).await.map_err(unavailable)? {
-        service::revoke(&state.services, id, user).await?;
+        service::revoke(&state.services, id, owner).await?;
         tracing::info!(handoff.id = id, "hand-off link cancelled");
     }
     Ok(())

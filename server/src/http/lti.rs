@@ -87,6 +87,10 @@ pub async fn launch(
             return Err(e.into());
         }
     };
+    // Both outcomes clear this browser's session (whoever was signed in is signed out). The
+    // "Continue on your phone" link it showed goes first: once cleared, the session no
+    // longer says which link that was, and the phone on it would stay signed in.
+    super::handoff::revoke_shown(&state, &session, None).await?;
     let launched = match launched {
         Outcome::SignedIn(l) => l,
         Outcome::NeedsAccount { pending, frame_ancestors } => {

@@ -168,12 +168,12 @@ pub async fn redeem(services: &Services, token: &str, signed_in_as: Option<UserI
     Ok(Handoff { redeemed_at: Some(now), ..link })
 }
 
-/// Revokes link `id` of `user` (the desktop cancelled, or signed out); someone else's link
-/// is left alone.
+/// Revokes link `id` (the desktop cancelled, signed out or was replaced by an LTI launch);
+/// with `owner`, only if it is that learner's (someone else's link is left alone).
 #[tracing::instrument(skip_all, fields(handoff.id = id))]
-pub async fn revoke(services: &Services, id: i64, user: UserId) -> Result<(), StoreError> {
+pub async fn revoke(services: &Services, id: i64, owner: Option<UserId>) -> Result<(), StoreError> {
     let mut conn = services.store.conn().await?;
-    if handoff::by_id(&mut conn, id).await?.is_some_and(|h| h.user_id == user) {
+    if handoff::by_id(&mut conn, id).await?.is_some_and(|h| owner.is_none_or(|user| h.user_id == user)) {
         handoff::revoke(&mut conn, id, services.clock.now()).await?;
     }
     Ok(())

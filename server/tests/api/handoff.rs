@@ -539,3 +539,139 @@ async fn two_phones_racing_for_one_link_one_wins(db: &TestDb) {
     assert_eq!(redeemed, 1);
 }
 on_both_backends!(two_phones_racing_for_one_link_one_wins, two_phones_racing_for_one_link_one_wins);
+
+/// `GET /handoff` with these `Sec-Fetch-*` headers, as ada; the status and error code.
+async fn show_code_from(app: &TestApp, cookie: &str, fetch: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut b = Request::get("/handoff").header(header::COOKIE, cookie);
+    for (name, value) in fetch {
+        b = b.header(*name, *value);
+    }
+    let (status, headers, body) = app.send_exactly(b.body(Body::empty()).expect("request")).await;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.to_str().unwrap_or_default().starts_with("application/json"));
+    (status, if json { serde_json::from_slice(&body).expect("JSON") } else { Value::Null })
+}
+
+async fn only_a_navigation_of_this_site_shows_a_code(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.login("ada").await;
+    // Issuing a code revokes the previous one and spends the rate limit: a sibling site
+    // (`same-site`) or a fetch, image or script of this one must not do it either.
+    for fetch in [
+        &[("sec-fetch-site", "same-site"), ("sec-fetch-dest", "document")][..],
+        &[("sec-fetch-site", "cross-site"), ("sec-fetch-dest", "document")],
+        &[("sec-fetch-site", "same-origin"), ("sec-fetch-dest", "empty")],
+        &[("sec-fetch-site", "same-origin"), ("sec-fetch-dest", "image")],
+        &[("sec-fetch-site", "none"), ("sec-fetch-dest", "script")],
+        &[("sec-fetch-site", "same-site")],
+        &[("sec-fetch-dest", "empty")],
+    ] {
+        let (status, v) = show_code_from(&app, &ada, fetch).await;
+        assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{fetch:?}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap_or_default().contains("Continue on your phone"), "{v}");
+        assert_eq!(links(db).await, 0, "{fetch:?} issued a link");
+    }
+    // The SPA's button is a link: a navigation of this site, in a tab (`document`) or in
+    // the LMS's iframe (`iframe`), or typed in the address bar (`none`). A client that sends
+    // no fetch metadata (an older browser, the tests) is not refused by this check.
+    for (n, fetch) in [
+        &[("sec-fetch-site", "same-origin"), ("sec-fetch-dest", "document")][..],
+        &[("sec-fetch-site", "same-origin"), ("sec-fetch-dest", "iframe")],
+        &[("sec-fetch-site", "none"), ("sec-fetch-dest", "document")],
+        &[],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, v) = show_code_from(&app, &ada, fetch).await;
+        assert_eq!(status, StatusCode::OK, "{fetch:?}: {v}");
+        assert_eq!(links(db).await, n as i64 + 1);
+    }
+}
+on_both_backends!(only_a_navigation_of_this_site_shows_a_code, only_a_navigation_of_this_site_shows_a_code);
+
+const JWT_SECRET: &str = "handoff-lms-jwt-secret-for-tests";
+
+/// The Open edX cookie pair of a JWT for `username`, signed with [`JWT_SECRET`].
+fn jwt_cookies(app: &TestApp, username: &str) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let claims = json!({"user_id": 77, "preferred_username": username, "email": format!("{username}@example.com"),
+        "administrator": false, "exp": app.services.clock.now().timestamp() + 3600});
+    let token = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(JWT_SECRET.as_bytes()))
+        .expect("token");
+    let (hp, sig) = token.rsplit_once('.').expect("three parts");
+    format!("edx-jwt-cookie-header-payload={hp}; edx-jwt-cookie-signature={sig}")
+}
+
+/// Shows a code on a desktop signed in by `jwt` (no session user): the page and the
+/// desktop's cookies (the JWT pair and the session that remembers the link).
+async fn jwt_desktop_code(app: &TestApp, jwt: &str) -> (String, String) {
+    let req = Request::get("/handoff").header(header::COOKIE, jwt).header(header::ACCEPT, "text/html");
+    let (status, headers, body) = app.send(req.body(Body::empty()).expect("request")).await;
+    let page = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, 200, "{page}");
+    let session = headers[header::SET_COOKIE].to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+    (token_of(&page), format!("{jwt}; {session}"))
+}
+
+async fn signing_out_a_jwt_desktop_ends_its_link_and_phone(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.auth.jwt_secret = Some(server::config::Secret::from(JWT_SECRET.to_owned()));
+    let app = TestApp::with_config(db, cfg).await;
+    let jwt = jwt_cookies(&app, "jo");
+    let logout = |cookie: &str| Request::post("/auth/logout").header(header::COOKIE, cookie).body(Body::empty());
+
+    // A phone on the link: signing the desktop out ends the phone's session.
+    let (token, desktop) = jwt_desktop_code(&app, &jwt).await;
+    let phone = redeem(&app, &token).await;
+    let (status, info) = app.json(sfn("session_info", Some(&phone), "{}".into())).await;
+    assert_eq!((status, info["user"]["username"].as_str()), (StatusCode::OK, Some("jo")), "{info}");
+    assert_eq!(app.send(logout(&desktop).expect("request")).await.0, StatusCode::SEE_OTHER);
+    let (status, v) = app.json(sfn("flow_info", Some(&phone), "{}".into())).await;
+    assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{v}");
+
+    // No phone yet: the link it showed is refused afterwards.
+    let (token, desktop) = jwt_desktop_code(&app, &jwt).await;
+    assert_eq!(app.send(logout(&desktop).expect("request")).await.0, StatusCode::SEE_OTHER);
+    let (status, v) = app.json(open(&token, true, None, false)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("cancelled"), "{v}");
+}
+on_both_backends!(signing_out_a_jwt_desktop_ends_its_link_and_phone, signing_out_a_jwt_desktop_ends_its_link_and_phone);
+
+async fn an_lti_launch_on_the_desktop_ends_the_link_it_showed(db: &TestDb) {
+    use crate::lti_support::{LAUNCH_PATH, Launch, add_consumer, sign};
+    let app = TestApp::new(db).await;
+    add_consumer(&db.store).await;
+    let launch = |cookie: &str| {
+        let req = Request::post(LAUNCH_PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(sign(&Launch::new("http://127.0.0.1:8000", "lms-user-1"))))
+            .expect("request");
+        app.send(req)
+    };
+
+    // A phone on the link: a launch in the desktop's browser (which signs out whoever was
+    // signed in there) ends the phone's session.
+    let ada = app.login("ada").await;
+    let phone = phone_session(&app, &ada).await;
+    assert_eq!(app.json(sfn("flow_info", Some(&phone), "{}".into())).await.0, 200);
+    let (status, _, body) = launch(&ada).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&body));
+    let (status, v) = app.json(sfn("flow_info", Some(&phone), "{}".into())).await;
+    assert_eq!((status, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{v}");
+
+    // No phone yet: the link is refused afterwards.
+    let ada = app.login("ada").await;
+    let token = new_token(&app, &ada).await;
+    assert_eq!(launch(&ada).await.0, StatusCode::SEE_OTHER);
+    let (status, v) = app.json(open(&token, true, None, false)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("cancelled"), "{v}");
+}
+on_both_backends!(
+    an_lti_launch_on_the_desktop_ends_the_link_it_showed,
+    an_lti_launch_on_the_desktop_ends_the_link_it_showed
+);

@@ -19,6 +19,9 @@ const STEADY: u32 = 3;
 const FRAME_EVERY: Duration = Duration::from_millis(300);
 /// How long the checks fail before "Take it anyway" is offered, in milliseconds.
 const ANYWAY_AFTER_MS: f64 = 4000.0;
+/// How long a guidance sentence must hold before it is shown (and so announced by the
+/// `aria-live` region), in milliseconds: a frame or two of another answer is not news.
+const HOLD_MS: f64 = 1000.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CameraState {
@@ -71,19 +74,19 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
         }
     });
 
-    // `anyway`: taken past failing checks, so the photo keeps their warning for the summary.
-    let snap = move |anyway: bool| {
+    // Taken past failing checks (by "Take it anyway" or the capture button), the photo keeps
+    // the last checked frame's warning for the summary; taken by itself, that frame was good.
+    let snap = move || {
         let Some(video) = video_ref.get_untracked() else { return };
         match camera::capture_jpeg(&video) {
             Ok(url) => {
-                warning.set(if anyway { frame_warning.get_untracked() } else { None });
+                warning.set(frame_warning.get_untracked());
                 photo.set(Some(url));
             }
             Err(_) => camera_state.set(CameraState::Failed),
         }
     };
-    let capture = move |_| snap(false);
-    let take_anyway = move |_| snap(true);
+    let capture = move |_| snap();
 
     // Live checks: a few frames a second to the worker while the preview runs and no photo
     // is taken; the photo is taken by itself after STEADY good answers in a row.
@@ -92,25 +95,40 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
             return;
         }
         let (mut streak, mut failing_since) = (0u32, 0f64);
-        let on_result = move |good: bool, text: String, warn: String| {
+        // The sentence of the last answers, and since when they have all said it.
+        let (mut said, mut since) = (String::new(), 0f64);
+        let on_result = move |good: Option<bool>, text: String, warn: String| {
             if photo.try_with_untracked(Option::is_some) != Some(false) {
                 return;
             }
+            let now = js_sys::Date::now();
+            let Some(good) = good else {
+                // Not checked (this browser cannot analyse frames): no good frame, no
+                // guidance, no warning; the learner takes the photo with the button.
+                streak = 0;
+                said.clear();
+                let _ = hint.try_set(None);
+                let _ = frame_warning.try_set(None);
+                return;
+            };
             if good {
                 (streak, failing_since) = (streak + 1, 0.0);
             } else {
                 streak = 0;
-                let now = js_sys::Date::now();
                 if failing_since == 0.0 {
                     failing_since = now;
                 } else if now - failing_since > ANYWAY_AFTER_MS {
                     let _ = anyway.try_set(true);
                 }
             }
-            let _ = hint.try_set(Some(text));
+            if text != said {
+                (said, since) = (text, now);
+            } else if now - since >= HOLD_MS && hint.try_with_untracked(|h| h.as_ref() != Some(&said)) == Some(true) {
+                let _ = hint.try_set(Some(said.clone()));
+            }
             let _ = frame_warning.try_set((!good).then_some(warn));
             if streak >= STEADY {
-                snap(false);
+                snap();
             }
         };
         checker.set_value(Checker::start(kind, s.lang, Box::new(on_result)));
@@ -145,8 +163,9 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
     let uploaded = Callback::new(move |url: String| {
         warning.set(None);
         if checks_on {
-            let on_result = move |good: bool, _: String, warn: String| {
-                let _ = warning.try_set((!good).then_some(warn));
+            // Unchecked (`None`): no warning, and nothing said about it being good either.
+            let on_result = move |good: Option<bool>, _: String, warn: String| {
+                let _ = warning.try_set((good == Some(false)).then_some(warn));
             };
             if let Some(c) = Checker::start(kind, s.lang, Box::new(on_result)) {
                 c.photo(&url);
@@ -191,7 +210,7 @@ pub fn TakePhoto(step: Step) -> impl IntoView {
                         <div class="actions">
                             <button class="primary" id="take-photo" on:click=capture
                                 disabled=not_live>{s.take_photo}</button>
-                            <button id="take-anyway" class:hidden=no_anyway on:click=take_anyway>{s.take_anyway}</button>
+                            <button id="take-anyway" class:hidden=no_anyway on:click=capture>{s.take_anyway}</button>
                         </div>
                     </div>
                 })}

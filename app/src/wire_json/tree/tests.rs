@@ -119,3 +119,49 @@ fn numbers_read_as_integers_when_whole() {
     assert_eq!(read::<Wrapped>("7"), Ok(Wrapped(7)));
     assert_eq!(read::<(bool, Option<u8>)>("[true,null]"), Ok((true, None)));
 }
+
+#[test]
+fn trailing_items_are_refused_as_serde_json_refuses_them() {
+    for text in ["[true,null,3]", "[true]"] {
+        assert!(serde_json::from_str::<(bool, Option<u8>)>(text).is_err(), "{text}");
+        assert_eq!(read::<(bool, Option<u8>)>(text), Err(Unreadable), "{text}");
+    }
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Pair(u8, u8);
+    assert!(serde_json::from_str::<Pair>("[1,2,3]").is_err());
+    assert_eq!(read::<Pair>("[1,2,3]"), Err(Unreadable));
+    assert_eq!(read::<Pair>("[1,2]"), Ok(Pair(1, 2)));
+    assert_eq!(read::<[u8; 2]>("[1,2,3]"), Err(Unreadable));
+}
+
+/// `depth` arrays, one inside the other.
+fn nested(depth: usize) -> Tree {
+    (0..depth).fold(Tree::Null, |inner, _| Tree::Arr(vec![inner]))
+}
+
+#[test]
+fn nesting_is_capped_where_serde_json_caps_it() {
+    use serde::de::IgnoredAny;
+    let text = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    // serde_json's recursion limit: MAX_DEPTH containers read, one more is refused.
+    assert!(serde_json::from_str::<serde_json::Value>(&text(super::MAX_DEPTH)).is_ok());
+    assert!(serde_json::from_str::<serde_json::Value>(&text(super::MAX_DEPTH + 1)).is_err());
+    assert_eq!(IgnoredAny::deserialize(nested(super::MAX_DEPTH)), Ok(IgnoredAny));
+    assert_eq!(IgnoredAny::deserialize(nested(super::MAX_DEPTH + 1)), Err(Unreadable));
+    // Much deeper: refused at the cap, without descending further.
+    assert_eq!(IgnoredAny::deserialize(nested(5_000)), Err(Unreadable));
+    // Objects count as arrays do, and so does an enum's content.
+    let objects = (0..=super::MAX_DEPTH).fold(Tree::Null, |inner, _| Tree::Obj(vec![("a".into(), inner)]));
+    assert_eq!(IgnoredAny::deserialize(objects), Err(Unreadable));
+}
+
+#[test]
+fn numbers_json_cannot_carry_are_refused() {
+    // `JSON.parse("1e400")` is Infinity in the browser; serde_json refuses the text.
+    assert!(serde_json::from_str::<f64>("1e400").is_err());
+    for n in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        assert_eq!(f64::deserialize(Tree::Num(n)), Err(Unreadable), "{n}");
+        assert_eq!(<Option<f32>>::deserialize(Tree::Num(n)), Err(Unreadable), "{n}");
+    }
+    assert_eq!(f64::deserialize(Tree::Num(1e300)), Ok(1e300));
+}
