@@ -58,24 +58,24 @@ fn main() {
 
 fn measure(learners: u64) {
     let cache = StatusCache::new(Limits {
-            enabled: true,
-            max_stale: Duration::from_secs(60),
-            max_learners: learners,
-            ttl: Duration::from_secs(3600),
-        });
-        cache.mark_fresh(std::time::Instant::now());
-        let before = resident_bytes();
-        for user in 1..=learners as i64 {
-            let ticket = cache.ticket();
-            cache.store_records(UserId(user), ticket, records(user));
-        }
-        // Counting runs moka's pending housekeeping, so the figure includes its bookkeeping.
-        let held = cache.learners();
-        let after = resident_bytes();
-        let per_learner = after.saturating_sub(before) / held.max(1);
-        println!(
-            "MEMORY status cache: {held} learners held, resident +{:.1} MiB, {per_learner} B per learner, {:.1} MiB per 100k learners",
-            after.saturating_sub(before) as f64 / (1024.0 * 1024.0),
-            (per_learner * 100_000) as f64 / (1024.0 * 1024.0)
-        );
+        enabled: true,
+        max_stale: Duration::from_secs(60),
+        max_learners: learners,
+        ttl: Duration::from_secs(3600),
+    });
+    cache.mark_fresh(std::time::Instant::now());
+    let before = resident_bytes();
+    for user in 1..=learners as i64 {
+        let ticket = cache.ticket();
+        cache.store_records(UserId(user), ticket, records(user));
+    }
+    // Counting runs moka's pending housekeeping, so the figure includes its bookkeeping.
+    let held = cache.learners();
+    let after = resident_bytes();
+    let per_learner = after.saturating_sub(before) / held.max(1);
+    println!(
+        "MEMORY status cache: {held} learners held, resident +{:.1} MiB, {per_learner} B per learner, {:.1} MiB per 100k learners",
+        after.saturating_sub(before) as f64 / (1024.0 * 1024.0),
+        (per_learner * 100_000) as f64 / (1024.0 * 1024.0)
+    );
 }

@@ -141,11 +141,13 @@ impl Tx {
             None => None,
             // The list is read inside the transaction; a failure to read it must not lose
             // the write, so it becomes "everything changed".
-            Some(_) => Some(match self.status_mark {
-                Some(mark) => status_changes::touched_since(&mut self.inner, mark).await,
-                None => status_changes::touched_in_transaction(&mut self.inner).await,
-            }
-            .unwrap_or(status_changes::Touched::All)),
+            Some(_) => Some(
+                match self.status_mark {
+                    Some(mark) => status_changes::touched_since(&mut self.inner, mark).await,
+                    None => status_changes::touched_in_transaction(&mut self.inner).await,
+                }
+                .unwrap_or(status_changes::Touched::All),
+            ),
         };
         self.inner.commit().await?;
         if let (Some(hook), Some(touched)) = (&self.status_hook, touched) {
