@@ -29,10 +29,12 @@ impl Default for CacheConfig {
 impl CacheConfig {
     /// Refuses numbers that make no cache or no promise.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_stale_ms == 0 || self.max_stale_ms > 60_000 {
+        // Below 100 ms the heartbeat (every max_stale / 4) could not come back in time, so the
+        // cache would never serve while each process still sent a NOTIFY every few milliseconds.
+        if !(100..=60_000).contains(&self.max_stale_ms) {
             return Err(invalid(
                 "cache.max_stale_ms",
-                &format!("it is {}, it must be between 1 and 60000", self.max_stale_ms),
+                &format!("it is {}, it must be between 100 and 60000", self.max_stale_ms),
                 "set the longest a status read may lag a change, in milliseconds (default 1000), or set cache.enabled = false",
             ));
         }
