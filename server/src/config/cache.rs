@@ -48,3 +48,24 @@ impl CacheConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_that_make_no_cache_or_no_promise_are_refused() {
+        let with = |max_stale_ms, max_learners, ttl_secs| CacheConfig {
+            max_stale_ms,
+            max_learners,
+            ttl_secs,
+            ..CacheConfig::default()
+        };
+        assert!(CacheConfig::default().validate().is_ok());
+        assert!(with(100, 1, 1).validate().is_ok());
+        assert!(with(60_000, 1, 1).validate().is_ok());
+        for bad in [with(0, 1, 1), with(99, 1, 1), with(60_001, 1, 1), with(1000, 0, 1), with(1000, 1, 0)] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+}
