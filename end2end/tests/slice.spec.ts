@@ -3,14 +3,18 @@
 // sees the reasons and verifies again reusing nothing; an approved learner reverifies
 // reusing the approved ID photo. Every panel is screenshotted (desktop and 360 px) and
 // checked with axe-core.
-import { test, expect } from '../support/csp';
+import { test, expect, type Page } from '../support/csp';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { NOT_A_FORM, panel, signIn, status, submit, unique, waitForStatus, walkToSummary, expectPanel } from '../support/flow';
 
 /// Moves the learner's approvals to expire in `days` days, on the test server's database
 /// (the clock of a real process cannot be moved): the set-up of "an approval expiring soon".
-function approvalExpiresInDays(username: string, days: number) {
+/// The write comes from another process, as an operator's SQL would, and the server's status
+/// cache hears of it within `cache.max_stale_ms` (1 s by default; the SQLite log is polled
+/// every quarter of it): the caller waits that long before reading, because that promise,
+/// not an immediate read, is what holds across processes.
+async function approvalExpiresInDays(page: Page, username: string, days: number) {
   const dataDir = process.env.VOUCH_E2E_DATA;
   if (!dataDir) throw new Error('VOUCH_E2E_DATA must be set (cargo xtask test sets it)');
   if (!/^[A-Za-z0-9_]+$/.test(username)) throw new Error(`unexpected username ${username}`);
@@ -20,6 +24,7 @@ function approvalExpiresInDays(username: string, days: number) {
     `update photo_verification set expires_at = ${micros} where status = 'approved' and user_id = ` +
       `(select user_id from app_user where username = '${username}')`,
   ]);
+  await page.waitForTimeout(1_100);
 }
 
 test('a learner verifies with the camera: pending, approved, then reverifies reusing the ID photo', async ({ page, browser }) => {
@@ -65,7 +70,7 @@ test('a learner verifies with the camera: pending, approved, then reverifies reu
   });
   expect(refused).toEqual([400, 'cannot_verify_now']);
   // Once the approval is within the expiring-soon window, verifying again is offered.
-  approvalExpiresInDays(`ada_${suffix}`, 10);
+  await approvalExpiresInDays(page, `ada_${suffix}`, 10);
   await page.goto('/id-verification/status');
   await expect(page.locator('[data-status]')).toHaveAttribute('data-expiring', 'true');
   await expect(page.getByRole('link', { name: 'Verify again' })).toBeVisible();

@@ -29,10 +29,12 @@ impl Default for CacheConfig {
 impl CacheConfig {
     /// Refuses numbers that make no cache or no promise.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_stale_ms == 0 || self.max_stale_ms > 60_000 {
+        // Below 100 ms the heartbeat (every max_stale / 4) could not come back in time, so the
+        // cache would never serve while each process still sent a NOTIFY every few milliseconds.
+        if !(100..=60_000).contains(&self.max_stale_ms) {
             return Err(invalid(
                 "cache.max_stale_ms",
-                &format!("it is {}, it must be between 1 and 60000", self.max_stale_ms),
+                &format!("it is {}, it must be between 100 and 60000", self.max_stale_ms),
                 "set the longest a status read may lag a change, in milliseconds (default 1000), or set cache.enabled = false",
             ));
         }
@@ -44,5 +46,26 @@ impl CacheConfig {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_that_make_no_cache_or_no_promise_are_refused() {
+        let with = |max_stale_ms, max_learners, ttl_secs| CacheConfig {
+            max_stale_ms,
+            max_learners,
+            ttl_secs,
+            ..CacheConfig::default()
+        };
+        assert!(CacheConfig::default().validate().is_ok());
+        assert!(with(100, 1, 1).validate().is_ok());
+        assert!(with(60_000, 1, 1).validate().is_ok());
+        for bad in [with(0, 1, 1), with(99, 1, 1), with(60_001, 1, 1), with(1000, 0, 1), with(1000, 1, 0)] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
     }
 }

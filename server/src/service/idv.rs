@@ -23,7 +23,8 @@ pub const OPEN_EDX_QUOTE: &AsciiSet =
 /// Whether a read may be answered from the status cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
-    /// From the database: what a decision (a job, a door check, a grade) must read.
+    /// From the database: what a decision that writes (a job, a door check, a grade sent to
+    /// an LMS) must read. Reports (the batch endpoints, the grade report) may read cached.
     Fresh,
     /// From the status cache when it may serve (within `cache.max_stale_ms` of every
     /// change): what a status read over HTTP may show.
@@ -167,7 +168,10 @@ pub mod cached {
         for &u in users {
             match services.status_cache.records(u) {
                 Some(r) => {
-                    if id_verification::user_is_verified(&r, now, &policy) {
+                    // The batch question's own rule (any unexpired approval, as the SQL of the
+                    // uncached path and Open edX's `get_verified_user_ids`), not the learner's
+                    // status rule, so a cached learner answers as an uncached one.
+                    if !id_verification::verified_user_ids(&r, now, &policy).is_empty() {
                         out.push(u);
                     }
                 }

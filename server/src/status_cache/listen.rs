@@ -174,17 +174,37 @@ async fn poll_sqlite(cache: &StatusCache, store: &Store, last: &mut Option<i64>)
         *last = Some(head);
         return Ok(());
     };
-    let page = status_changes::after(&mut conn, after, 10_000).await?;
-    if page.gap {
-        cache.flush();
-    } else {
-        for user in &page.users {
-            cache.evict(*user);
+    // Read to the end of the log before claiming freshness: the caller marks the cache fresh
+    // as of the poll's start, which is only true once every row written before it is applied.
+    let mut after = after;
+    for _ in 0..PAGES_PER_POLL {
+        let page = status_changes::after(&mut conn, after, PAGE_ROWS).await?;
+        if page.gap {
+            cache.flush();
+        } else {
+            for user in &page.users {
+                cache.evict(*user);
+            }
+        }
+        after = page.head;
+        if !page.full {
+            *last = Some(after);
+            return Ok(());
         }
     }
-    *last = Some(page.head);
+    // A backlog this long (a bulk change, a stalled process): forgetting everything is
+    // cheaper than evicting learner by learner, and as correct.
+    // The head first, then the flush: a change committed in between is either before the
+    // head (and flushed) or after it (and read next time).
+    let head = status_changes::head(&mut conn).await?;
+    cache.flush();
+    *last = Some(head);
     Ok(())
 }
+
+/// Rows read per query, and queries per poll before a long backlog becomes a flush.
+const PAGE_ROWS: i64 = 10_000;
+const PAGES_PER_POLL: usize = 5;
 
 #[cfg(test)]
 mod tests {

@@ -187,7 +187,13 @@ impl StatusCache {
     pub fn evict(&self, user: UserId) {
         let i = &self.inner;
         let g = i.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        i.learners.insert(user, Slot { records: None, evicted: g });
+        // Through the same per-key compute as `store_records`, never a plain insert: moka runs
+        // one compute per key at a time, so a load that decided to store cannot overwrite this
+        // marker, and two evictions landing out of order keep the higher generation.
+        i.learners.entry(user).and_compute_with(|current| {
+            let evicted = current.map_or(g, |e| e.into_value().evicted.max(g));
+            moka::ops::compute::Op::Put(Slot { records: None, evicted })
+        });
     }
 
     /// Forgets what a committed transaction changed.
@@ -283,6 +289,40 @@ mod tests {
         let c = StatusCache::new(limits());
         c.mark_fresh(Instant::now());
         c
+    }
+
+    /// A load racing evictions on other threads must never overwrite an eviction marker: after
+    /// `evict` returns, the slot carries that eviction's generation or a later one, so a load
+    /// that began before it can never be served. (A plain `insert` for the marker let a
+    /// concurrent `store_records` put back the old records with the old marker.)
+    #[test]
+    fn an_eviction_is_never_overwritten_by_a_racing_load() {
+        let cache = fresh();
+        let user = UserId(42);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let loaders: Vec<_> = (0..3)
+            .map(|_| {
+                let (cache, stop) = (cache.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let old = records(AttemptStatus::Submitted);
+                    while !stop.load(Ordering::Relaxed) {
+                        let t = cache.ticket();
+                        cache.store_records(user, t, old.clone());
+                    }
+                })
+            })
+            .collect();
+        for _ in 0..20_000 {
+            let before = cache.inner.generation.load(Ordering::SeqCst);
+            cache.evict(user);
+            let slot = cache.inner.learners.get(&user).expect("a slot after an eviction");
+            assert!(slot.evicted > before, "eviction marker {} lost (generation was {before})", slot.evicted);
+            if let Some((_, loaded)) = slot.records {
+                assert!(loaded > before, "records loaded at {loaded} survived an eviction after {before}");
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        loaders.into_iter().for_each(|l| l.join().expect("loader"));
     }
 
     fn records(status: AttemptStatus) -> Arc<Vec<Verification>> {

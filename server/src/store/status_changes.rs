@@ -14,6 +14,8 @@ pub struct Page {
     pub head: i64,
     /// Rows after the position were pruned before they were read: the reader missed changes.
     pub gap: bool,
+    /// The page stopped at its limit: more rows may follow.
+    pub full: bool,
 }
 
 /// The newest position (0 when the log is empty).
@@ -37,11 +39,12 @@ pub async fn after(conn: &mut Conn, after: i64, limit: i64) -> StoreResult<Page>
         Some(&(first, _)) => first > after + 1 && pruned_past(conn, after).await?,
         None => pruned_past(conn, after).await?,
     };
+    let full = rows.len() as i64 >= limit;
     let head = rows.last().map_or(after, |&(seq, _)| seq);
     let mut users: Vec<UserId> = rows.into_iter().map(|(_, u)| UserId(u)).collect();
     users.sort_unstable();
     users.dedup();
-    Ok(Page { users, head, gap })
+    Ok(Page { users, head, gap, full })
 }
 
 /// Whether rows after `after` were pruned: the prune mark records the highest position ever

@@ -21,6 +21,8 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+/// Scrapes both replicas' `/metrics`.
+const METRICS_TOKEN: &str = "replicas soak metrics token, 32 bytes or more";
 /// The promise under test (the default of `cache.max_stale_ms`).
 const MAX_STALE_MS: i64 = 1000;
 const LEARNERS: usize = 12;
@@ -130,6 +132,7 @@ async fn two_replicas_two_workers(db: &TestDb) {
         ("VOUCH_EVENTS__WEBHOOK_URL", hooks.url.as_str()),
         ("VOUCH_EVENTS__WEBHOOK_SECRET", WEBHOOK_SECRET),
         ("VOUCH_LIMITS__SUBMIT_PER_USER_PER_MINUTE", "0"),
+        ("VOUCH_SERVER__METRICS_TOKEN", METRICS_TOKEN),
     ];
     if postgres {
         env.extend([
@@ -191,6 +194,26 @@ async fn two_replicas_two_workers(db: &TestDb) {
     }
     for w in watchers {
         w.await.expect("watcher");
+    }
+
+    // A cache that never served would pass every check below by reading the database: both
+    // replicas must have answered some of these reads from memory.
+    for base in [&a.public_url, &b_url] {
+        let text = http
+            .get(format!("{base}/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let hits = text
+            .lines()
+            .find_map(|l| l.strip_prefix("vouch_status_cache_hits "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or_default();
+        assert!(hits > 0.0, "{base} served no status from its cache:\n{text}");
     }
 
     // The promise, read by read, and the lag of the first approved read on each replica.
