@@ -4,8 +4,11 @@
 //! loopback only, SQLite under `./data`, dev login off.
 
 pub mod cache;
+pub mod email;
 pub mod events;
+pub mod lti;
 pub mod review;
+pub mod vendors;
 
 use serde::Deserialize;
 use std::{fmt, net::SocketAddr, path::PathBuf};
@@ -39,11 +42,11 @@ pub struct Config {
     /// `[filters]`: the verification service's filter pipelines.
     pub filters: events::FiltersConfig,
     /// `[email]`: learner emails over SMTP.
-    pub email: crate::email::config::EmailConfig,
+    pub email: email::EmailConfig,
     /// `[idv]`: the vendor plugin, the hosted-flow vendor and the plugin slot.
-    pub idv: crate::vendors::config::IdvConfig,
+    pub idv: vendors::IdvConfig,
     /// `[lti]`: the LTI 1.1 tool provider.
-    pub lti: crate::lti::LtiConfig,
+    pub lti: lti::LtiConfig,
     /// `[review]`: the in-house review queue (vendor `in_house`).
     pub review: review::ReviewConfig,
     /// `[cache]`: the status cache.
@@ -613,7 +616,7 @@ impl Config {
                 "set it to the number of days an approval lasts (Open edX's DAYS_GOOD_FOR; default 365)",
             )));
         }
-        if !crate::email::config::LANGUAGES.contains(&self.email.language.as_str()) {
+        if !email::LANGUAGES.contains(&self.email.language.as_str()) {
             return Err(ConfigError::Invalid(invalid(
                 "email.language",
                 &format!("`{}` is not a language Vouch writes emails in", self.email.language),

@@ -55,7 +55,7 @@ impl ReviewConfig {
     /// Refuses, at start-up, an `in_house` vendor without its key pair and numbers out of
     /// range. (Whether the keys parse and match is checked where they are parsed.)
     pub fn validate(&self, vendor: &str) -> Result<(), String> {
-        if vendor == crate::vendors::IN_HOUSE {
+        if vendor == crate::config::vendors::IN_HOUSE {
             let blank = |k: Option<&str>| k.is_none_or(|k| k.trim().is_empty());
             if blank(self.rsa_public_key.as_deref()) {
                 return Err(missing(

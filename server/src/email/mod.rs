@@ -3,7 +3,6 @@
 //! ones by a subscriber of the event bus (`reactions::email`, so they ride the durable event
 //! jobs), the expiry ones by `vouch send-expiry-emails`.
 
-pub mod config;
 pub mod templates;
 
 use crate::{
@@ -11,7 +10,7 @@ use crate::{
     store::{StoreResult, emails_sent},
 };
 use app::domain::UserId;
-use config::{EmailConfig, SmtpSecurity};
+use crate::config::email::{EmailConfig, SmtpSecurity};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},

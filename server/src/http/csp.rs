@@ -16,7 +16,7 @@
 //! `index.html` when the router is built (a rebuilt bundle means a restart, as for any
 //! deploy). Photos taken in the browser are shown as `data:` images.
 
-use crate::{lti::LtiConfig, store::Store};
+use crate::{config::lti::LtiConfig, store::Store};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, header},
@@ -78,7 +78,7 @@ impl Csp {
     pub fn for_state(state: &super::AppState) -> Self {
         let idv = &state.cfg.idv;
         let hosted =
-            idv.vendor == crate::vendors::HOSTED && idv.hosted_display == crate::vendors::config::HostedDisplay::Iframe;
+            idv.vendor == crate::vendors::HOSTED && idv.hosted_display == crate::config::vendors::HostedDisplay::Iframe;
         let frame_src = hosted.then(|| origin_of(&idv.hosted_api_url).to_owned());
         Self::new(&state.cfg.server.static_dir, frame_src, state.services.store.clone(), state.cfg.lti.clone())
     }

@@ -10,7 +10,8 @@
 
 use super::{JobError, JobHandler};
 use crate::{
-    lti::{LtiConfig, oauth, outcome_url, outcomes},
+    config::lti::LtiConfig,
+    lti::{oauth, outcome_url, outcomes},
     service::{Services, idv},
     store::{Conn, StoreResult, lti},
 };

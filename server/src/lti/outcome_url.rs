@@ -4,7 +4,7 @@
 //! launch, and again at send time after resolving the name, with the connection pinned to
 //! the checked address so a DNS answer cannot change between check and use.
 
-use super::LtiConfig;
+use crate::config::lti::LtiConfig;
 use std::net::{IpAddr, SocketAddr};
 
 /// Why an outcome URL is refused.

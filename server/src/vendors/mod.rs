@@ -2,7 +2,6 @@
 //! verifies learners on a deployment is chosen by `[idv] vendor` from [`REGISTRY`].
 //! Adding a vendor is one module implementing the trait plus one line in [`REGISTRY`].
 
-pub mod config;
 pub mod hosted;
 pub mod in_house;
 pub mod manual;
@@ -16,14 +15,7 @@ use app::{
 };
 use axum::http::HeaderMap;
 
-/// The registry name of Software Secure.
-pub const SOFTWARE_SECURE: &str = "software_secure";
-/// The registry name of the hosted-flow vendor.
-pub const HOSTED: &str = "hosted";
-/// The registry name of staff (manual) verification.
-pub const MANUAL: &str = "manual";
-/// The registry name of in-house review (Vouch's camera flow, decided by reviewers).
-pub const IN_HOUSE: &str = "in_house";
+pub use crate::config::vendors::{HOSTED, IN_HOUSE, MANUAL, SOFTWARE_SECURE};
 
 /// Every vendor compiled in, by the name `[idv] vendor` uses.
 pub const REGISTRY: &[(&str, &dyn IdvVendor)] = &[
@@ -156,6 +148,8 @@ mod tests {
             assert_eq!(vendor.name(), *name);
         }
         assert!(by_name("persona").is_none());
+        // `[idv] vendor` is validated against the configuration's list of these names.
+        assert_eq!(names, crate::config::vendors::NAMES);
     }
 
     #[test]

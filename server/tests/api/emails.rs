@@ -10,7 +10,7 @@ use crate::{
 use app::domain::photo_lifecycle::PhotoOp;
 use server::{
     config::Config,
-    email::config::SmtpSecurity,
+    config::email::SmtpSecurity,
     service::{api, lifecycle},
     store::transitions::Actor,
 };

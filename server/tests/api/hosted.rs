@@ -211,7 +211,7 @@ crate::on_both_backends!(slot_configuration, slot_filler_props_and_fallbacks);
 fn the_vendor_is_validated_at_start() {
     let mut cfg = Config::default();
     cfg.idv.vendor = "persona".into();
-    let err = format!("{:?}", server::vendors::config::IdvConfig::validate(&cfg.idv));
+    let err = format!("{:?}", server::config::vendors::IdvConfig::validate(&cfg.idv));
     assert!(err.contains("software_secure, hosted, manual"), "{err}");
     cfg.idv.vendor = "hosted".into();
     assert!(cfg.idv.validate().is_err(), "hosted needs its keys");

@@ -6,6 +6,19 @@ use crate::config::{MIN_SECRET, Secret, check_secret_len, missing};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// The registry name of Software Secure.
+pub const SOFTWARE_SECURE: &str = "software_secure";
+/// The registry name of the hosted-flow vendor.
+pub const HOSTED: &str = "hosted";
+/// The registry name of staff (manual) verification.
+pub const MANUAL: &str = "manual";
+/// The registry name of in-house review (Vouch's camera flow, decided by reviewers).
+pub const IN_HOUSE: &str = "in_house";
+
+/// The names `[idv] vendor` accepts, in the order of `crate::vendors::REGISTRY` (a unit
+/// test there keeps the two equal).
+pub const NAMES: &[&str] = &[SOFTWARE_SECURE, HOSTED, MANUAL, IN_HOUSE];
+
 /// How the hosted vendor's flow is shown to the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,7 +76,7 @@ pub struct IdvConfig {
 impl Default for IdvConfig {
     fn default() -> Self {
         Self {
-            vendor: super::SOFTWARE_SECURE.into(),
+            vendor: SOFTWARE_SECURE.into(),
             slot_filler: None,
             slot_props: BTreeMap::new(),
             hosted_api_url: "http://127.0.0.1:8091/".into(),
@@ -86,14 +99,14 @@ impl IdvConfig {
     /// Refuses an unknown vendor, and a hosted vendor without its keys, at start-up rather
     /// than at the first learner.
     pub fn validate(&self) -> Result<(), String> {
-        if super::by_name(&self.vendor).is_none() {
+        if !NAMES.contains(&self.vendor.as_str()) {
             return Err(crate::config::invalid(
                 "idv.vendor",
-                &format!("{:?} is not one of: {}", self.vendor, super::names().join(", ")),
+                &format!("{:?} is not one of: {}", self.vendor, NAMES.join(", ")),
                 "set it to one of those vendors (the default is software_secure)",
             ));
         }
-        if self.vendor == super::HOSTED {
+        if self.vendor == HOSTED {
             if self.hosted_api_key.is_none() {
                 return Err(missing("idv.hosted_api_key", "idv.vendor is \"hosted\"; set it to the vendor's API key"));
             }
