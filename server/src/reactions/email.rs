@@ -6,11 +6,11 @@
 use super::Subscriber;
 use crate::{
     email::{
-        EmailError, send_once,
+        EmailError,
         templates::{Context, Email, render},
     },
     events::{Event, EventType},
-    service::Services,
+    service::{Services, emails::send_once},
     store::{attempt_delete, attempts, transitions},
 };
 use app::domain::{

@@ -10,10 +10,14 @@
 //! (default_emails - 1)` days past (Open edX's bound). Learners are handled in batches with a pause
 //! between them, and a dry run counts without sending or recording anything.
 
-use super::{ServiceResult, Services, idv};
+use super::{
+    ServiceResult, Services,
+    emails::{Outcome, send_once_keyed},
+    idv,
+};
 use crate::{
     email::{
-        EmailError, Outcome, send_once_keyed,
+        EmailError,
         templates::{Context, Email, render},
     },
     store::{emails_sent, users},

@@ -8,6 +8,7 @@ pub mod commerce;
 pub mod course_flow;
 pub mod courses;
 pub mod deadlines;
+pub mod emails;
 pub mod expiry_emails;
 pub mod filters;
 pub mod handoff;
