@@ -5,29 +5,11 @@
 use super::{JobError, JobHandler};
 use crate::{
     email::{self, templates::Rendered},
-    service::{Services, review::stats::QueueNow},
-    store::{Conn, StoreResult, jobs},
+    service::{
+        Services,
+        queue::review_alert::{KIND, Payload},
+    },
 };
-use serde::{Deserialize, Serialize};
-
-/// The job kind.
-pub const KIND: &str = "review.alert";
-
-/// Tries before the alert is given up.
-const MAX_ATTEMPTS: i32 = 5;
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Payload {
-    size: i64,
-    oldest_age_secs: i64,
-}
-
-/// Queues the alert about `queue` (keyed by the moment, so each episode's is queued once).
-pub async fn enqueue(conn: &mut Conn, queue: QueueNow, now: chrono::DateTime<chrono::Utc>) -> StoreResult<bool> {
-    let payload = serde_json::to_string(&Payload { size: queue.size, oldest_age_secs: queue.oldest_age_secs })
-        .unwrap_or_default();
-    jobs::enqueue(conn, KIND, &payload, &format!("{KIND}:{}", now.timestamp_micros()), MAX_ATTEMPTS, now).await
-}
 
 /// The email: no learner data, only the queue's figures and where to review.
 fn render(services: &Services, p: &Payload) -> Rendered {

@@ -6,18 +6,18 @@
 
 use super::{JobError, JobHandler};
 use crate::{
-    service::{Services, lifecycle},
+    service::{
+        Services, lifecycle,
+        queue::ss_submit::{KIND, Payload},
+    },
     store::{
-        attempts, jobs,
+        attempts,
         transitions::{self, Actor},
     },
     vendors::software_secure::{self, SERVICE_NAME},
 };
 use app::domain::{AttemptId, AttemptKind, AttemptStatus, photo_lifecycle::PhotoOp};
-use serde::{Deserialize, Serialize};
 
-/// The job kind.
-pub const KIND: &str = "software_secure.submit";
 
 /// The longest part of a vendor's answer kept in the job record.
 const MAX_KEPT: usize = 2000;
@@ -25,26 +25,6 @@ const MAX_KEPT: usize = 2000;
 /// What a learner is told when their photos could not be sent to the vendor.
 pub const LEARNER_SUBMIT_ERROR: &str =
     "Your photos could not be sent for verification because of a problem on our side. Please try again.";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Payload {
-    attempt_id: i64,
-}
-
-/// Queues the submission of `attempt` in the caller's transaction. The idempotency key is
-/// the attempt plus the time of its last status change, so each submission round (the
-/// first, and each retry after must_retry) is queued once however often it is asked for.
-pub async fn enqueue(
-    conn: &mut crate::store::Conn,
-    services: &Services,
-    attempt: AttemptId,
-    round: chrono::DateTime<chrono::Utc>,
-) -> crate::store::StoreResult<bool> {
-    let payload = serde_json::to_string(&Payload { attempt_id: attempt.0 }).unwrap_or_default();
-    let key = format!("{KIND}:{}:{}", attempt.0, round.timestamp_micros());
-    let max = services.cfg.software_secure.max_attempts.max(1);
-    jobs::enqueue(conn, KIND, &payload, &key, max, services.clock.now()).await
-}
 
 fn parse(payload: &str) -> Result<AttemptId, JobError> {
     serde_json::from_str::<Payload>(payload)

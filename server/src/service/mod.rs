@@ -22,6 +22,7 @@ pub mod lms;
 pub mod name_affirmation;
 pub mod photo_data_url;
 pub mod photo_gc;
+pub mod queue;
 pub mod results;
 pub mod retention;
 pub mod retire;

@@ -1,10 +1,7 @@
 //! Re-submitting attempts that must be retried (Open edX `retry_failed_photo_verifications`).
 
-use super::{ServiceError, ServiceResult, Services};
-use crate::{
-    jobs::ss_submit,
-    store::{StoreError, attempts, retry_config},
-};
+use super::{ServiceError, ServiceResult, Services, queue::ss_submit};
+use crate::store::{StoreError, attempts, retry_config};
 use app::domain::{AttemptId, AttemptStatus};
 
 /// Which attempts to retry.

@@ -1,9 +1,8 @@
 //! Submitting photos: validate, seal and store the photos, create the attempt in `ready`
 //! and queue its submission to the vendor, in one transaction.
 
-use super::{ServiceError, ServiceResult, Services, idv, images, photo_data_url};
+use super::{ServiceError, ServiceResult, Services, idv, images, photo_data_url, queue::ss_submit};
 use crate::{
-    jobs::ss_submit,
     store::{
         StoreError,
         attempts::{self, NewPhotoVerification},

@@ -2,12 +2,12 @@
 //! `review.alert_after_mins`, the reviewers at `review.alert_emails` get one email per
 //! episode (until the queue is back under the threshold). Checked by every job runner every
 //! `review.alert_check_secs`; the episode flag in the database makes one runner queue the
-//! alert, and the email itself is a durable job (`jobs::review_alert`), retried on failure.
+//! alert, and the email itself is a durable job (`jobs::review_alert`, queued through
+//! `service::queue::review_alert`), retried on failure.
 
 use super::stats;
 use crate::{
-    jobs::review_alert,
-    service::{ServiceResult, Services},
+    service::{ServiceResult, Services, queue::review_alert},
     store::{StoreError, reviews},
 };
 
