@@ -62,7 +62,7 @@ impl IdvPort for ServerPort {
     }
 
     async fn slot_config(&self, caller: &Caller) -> Result<app::slot::SlotConfig, AppError> {
-        Ok(crate::service::slot::slot_config(&self.services, signed_in(caller)?).await?)
+        Ok(crate::vendors::slot::slot_config(&self.services, signed_in(caller)?).await?)
     }
 
     async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError> {

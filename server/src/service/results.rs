@@ -6,7 +6,6 @@ use super::{ServiceError, Services, lifecycle};
 use crate::{
     config::CallbackAuth,
     store::{StoreError, attempts, replay, transitions::Actor},
-    vendors::software_secure::SERVICE_NAME,
 };
 use app::domain::{
     AttemptStatus,
@@ -17,6 +16,9 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 use ssencrypt::{PyValue, SignedHeaders};
 use subtle::ConstantTimeEq;
+
+/// The name Vouch records as the reviewing service of Software Secure decisions.
+pub const SERVICE_NAME: &str = "SoftwareSecure";
 
 /// Open edX keeps at most 50 characters of `MessageType` as the error code.
 const MAX_CODE_CHARS: usize = 50;

@@ -5,6 +5,7 @@
 pub mod hosted;
 pub mod in_house;
 pub mod manual;
+pub mod slot;
 pub mod software_secure;
 pub mod software_secure_plugin;
 

@@ -8,8 +8,7 @@ use ssencrypt::{CryptoError, PyValue, SignedHeaders};
 /// The path of the results callback, under `server.public_url`.
 pub const CALLBACK_PATH: &str = "/verify_student/results_callback";
 
-/// The name Vouch records as the reviewing service of Software Secure decisions.
-pub const SERVICE_NAME: &str = "SoftwareSecure";
+pub use crate::service::results::SERVICE_NAME;
 
 /// A request ready to send.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 
 use super::{ReviewError, ReviewResult, ReviewerRole, audit_in, reasons};
 use crate::{
+    config::vendors::IN_HOUSE,
     service::{ServiceError, Services, lifecycle},
     store::{
         StoreError, attempts,
@@ -11,7 +12,6 @@ use crate::{
         staff_actions::Action,
         transitions::Actor,
     },
-    vendors::IN_HOUSE,
 };
 use app::domain::{
     AttemptStatus,

@@ -12,9 +12,10 @@
 //!    attempt through `service::api::update_verification_attempt`.
 
 pub mod client;
+pub mod flow;
 
 use super::{HOSTED, Handoff, IdvVendor, VendorError};
-use crate::service::{Services, hosted as flow};
+use crate::service::Services;
 use app::{
     domain::{GenericStatus, UserId},
     dto::SubmitPhotosRequest,

@@ -2,8 +2,8 @@
 //! (or the vendor's own), the operator's props, and for a hosted flow the vendor URL made
 //! for this learner.
 
-use super::Services;
-use crate::vendors::{self, Handoff, VendorError};
+use super::{Handoff, VendorError};
+use crate::{service::Services, vendors};
 use app::{
     domain::UserId,
     slot::{HostedFlow, SlotConfig},

@@ -2,16 +2,14 @@
 //! vendor's signed webhooks to the generic attempt. Generic attempt statuses change only
 //! through `service::api`, where the lifecycle hooks live.
 
-use super::{Services, api};
+use super::{
+    Hosted,
+    client::{self, NewInquiry, Resumed},
+};
 use crate::{
+    service::{ServiceError, Services, api, submit},
     store::{hosted as store, replay, transitions::Actor, users},
-    vendors::{
-        HOSTED, Handoff, IdvVendor as _, VendorError,
-        hosted::{
-            Hosted,
-            client::{self, NewInquiry, Resumed},
-        },
-    },
+    vendors::{HOSTED, Handoff, IdvVendor as _, VendorError},
 };
 use app::domain::{GenericStatus, UserId};
 use axum::http::HeaderMap;
@@ -33,7 +31,7 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
     let (account, open) = {
         let mut conn = services.store.conn().await?;
         let account =
-            users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(super::ServiceError::Unauthenticated)?;
+            users::by_id(&mut conn, user).await?.filter(|u| u.is_active).ok_or(ServiceError::Unauthenticated)?;
         let latest = store::latest_for_user(&mut conn, user, HOSTED).await?;
         (account, latest.filter(|a| a.status == GenericStatus::Created.as_str()))
     };
@@ -44,7 +42,7 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
         }
     }
     // A new inquiry is billed by the vendor: the learner must be allowed to verify now.
-    super::submit::ensure_can_start(services, user).await?;
+    submit::ensure_can_start(services, user).await?;
     let base = services.cfg.server.public_url.trim_end_matches('/');
     let name = if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() };
     let reference_id = format!("user-{}", user.0);
@@ -168,9 +166,9 @@ async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), Ve
             let mut conn = services.store.conn().await?;
             crate::store::kinds::by_id(&mut conn, app::domain::AttemptKind::Generic, id).await?
         }
-        .ok_or(super::ServiceError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
         let from: GenericStatus =
-            current.status.parse().map_err(|_| super::ServiceError::BadStatus(current.status.clone()))?;
+            current.status.parse().map_err(|_| ServiceError::BadStatus(current.status.clone()))?;
         let decided = matches!(from, GenericStatus::Approved | GenericStatus::Denied);
         if from == to || decided || to == GenericStatus::Created {
             if from != to {
@@ -181,7 +179,7 @@ async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), Ve
         let expiration = (to == GenericStatus::Approved)
             .then(|| Some(services.clock.now() + Duration::days(services.policy().days_good_for)));
         match api::update_verification_attempt(services, id, None, Some(to.as_str()), expiration, &actor).await {
-            Err(super::ServiceError::Raced) => continue,
+            Err(ServiceError::Raced) => continue,
             other => return Ok(other?),
         }
     }
