@@ -7,7 +7,7 @@
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff;
 //!   fails when the learner's initial wasm is over its size budget (see `budget`).
 //! - `modules`: the import graph of the server's top-level modules, its cycles and the
-//!   largest files (`test` fails on a new cycle; see `modgraph`).
+//!   largest files (`test` fails on any cycle; see `modgraph`).
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
 //! - `bench`: benchmark figures (see BENCHMARKS.md).
 //! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
@@ -137,7 +137,7 @@ fn cmd_test() -> util::Result<()> {
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     step.done();
 
-    let step = Step::start("module graph of server/src (no new import cycle)");
+    let step = Step::start("module graph of server/src (no import cycle)");
     modgraph::check()?;
     step.done();
 

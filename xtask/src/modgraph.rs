@@ -7,10 +7,9 @@
 //! `crate::…` and `super::…` paths answers exactly. Comments and string literals are blanked
 //! first, so a URL or a doc example never counts as an import.
 //!
-//! `cargo xtask modules` prints the graph; `cargo xtask test` fails when a pair of modules
-//! imports each other that `xtask/module_cycles.txt` does not list, when a listed pair no
-//! longer does (so the list only ever shrinks), and likewise for `store` importing a layer
-//! above it (`store -> x` lines).
+//! `cargo xtask modules` prints the graph; `cargo xtask test` fails on any cycle (a pair of
+//! modules importing each other, or a longer loop) and on `store` importing a layer above
+//! it. There is no list of allowed exceptions: the graph is acyclic, and stays so.
 
 use crate::util::{Result, root};
 use std::{
@@ -152,39 +151,35 @@ pub fn print() -> Result<()> {
 /// The check `cargo xtask test` runs.
 pub fn check() -> Result<()> {
     let (graph, _) = server_graph()?;
-    let baseline_file = root().join("xtask/module_cycles.txt");
-    let baseline: BTreeSet<String> = fs::read_to_string(&baseline_file)
-        .map_err(|e| format!("{}: {e}", baseline_file.display()))?
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect();
-    let pairs = mutual_pairs(&graph);
-    let store_deps = graph.get("store").cloned().unwrap_or_default();
-    let layering: BTreeSet<String> =
-        ABOVE_STORE.iter().filter(|m| store_deps.contains(**m)).map(|m| format!("store -> {m}")).collect();
-    let found: BTreeSet<String> = pairs.union(&layering).cloned().collect();
+    check_graph(&graph)?;
+    println!("module graph: {} modules, no import cycle, store imports no layer above it", graph.len());
+    Ok(())
+}
+
+/// Fails on every cycle of `graph` (each strongly connected group, which is where every
+/// loop lies, a pair importing each other being the shortest) and on `store` importing a
+/// module of [`ABOVE_STORE`].
+fn check_graph(graph: &Graph) -> Result<()> {
     let mut problems = Vec::new();
-    for p in found.difference(&baseline) {
-        problems.push(if p.contains("<->") {
-            format!("new import cycle: {p} (modules must not import each other)")
-        } else {
-            format!("{p}: the store is the bottom layer and imports nothing above it")
-        });
+    for group in cycles(graph) {
+        if let [a, b] = group.as_slice() {
+            problems.push(format!("import cycle: {a} <-> {b} (modules must not import each other)"));
+            continue;
+        }
+        let edges: Vec<String> = group
+            .iter()
+            .flat_map(|a| graph[a].iter().filter(|b| group.contains(*b)).map(move |b| format!("{a} -> {b}")))
+            .collect();
+        problems.push(format!("import cycle through {} (edges: {})", group.join(", "), edges.join(", ")));
     }
-    for p in baseline.difference(&found) {
-        problems.push(format!("`{p}` is gone: remove its line from xtask/module_cycles.txt"));
+    let store_deps = graph.get("store").cloned().unwrap_or_default();
+    for m in ABOVE_STORE.iter().filter(|m| store_deps.contains(**m)) {
+        problems.push(format!("store -> {m}: the store is the bottom layer and imports nothing above it"));
     }
     if problems.is_empty() {
-        println!(
-            "module graph: {} known cycle pair(s) and {} known layering exception(s), nothing new",
-            pairs.len(),
-            layering.len()
-        );
         Ok(())
     } else {
-        Err(format!("module graph of server/src:\n  {}", problems.join("\n  ")))
+        Err(format!("module graph of server/src (`cargo xtask modules` prints it):\n  {}", problems.join("\n  ")))
     }
 }
 
@@ -445,6 +440,25 @@ mod tests {
         assert_eq!(mutual_pairs(&g), ["a <-> b".to_owned()].into_iter().collect());
         assert_eq!(cycles(&g), vec![vec!["a", "b", "c", "d"]]);
         assert!(cycles(&graph(&[("a", "b"), ("b", "c")])).is_empty());
+    }
+
+    #[test]
+    fn the_check_fails_on_any_cycle_and_on_the_store_importing_upwards() {
+        // A layered graph passes.
+        let layered = graph(&[("http", "service"), ("service", "store"), ("jobs", "service"), ("store", "config")]);
+        assert!(check_graph(&layered).is_ok());
+        // A pair importing each other fails, naming it.
+        let pair = graph(&[("service", "jobs"), ("jobs", "service"), ("service", "store")]);
+        let e = check_graph(&pair).expect_err("a cycle of two");
+        assert!(e.contains("jobs <-> service"), "{e}");
+        // A longer loop without any pair fails too, naming its modules.
+        let loop3 = graph(&[("config", "email"), ("email", "service"), ("service", "config")]);
+        assert!(mutual_pairs(&loop3).is_empty());
+        let e = check_graph(&loop3).expect_err("a cycle of three");
+        assert!(e.contains("config, email, service"), "{e}");
+        // The store importing a layer above it fails even without a cycle.
+        let e = check_graph(&graph(&[("store", "vendors")])).expect_err("store above");
+        assert!(e.contains("store -> vendors"), "{e}");
     }
 
     #[test]
