@@ -3,6 +3,12 @@
 //! Layers, outside in: [`http`] (axum handlers, sessions, JSON errors) → [`service`] (use
 //! cases, one transaction each) → the pure domain in `app::domain` → [`store`] (SQLite or
 //! PostgreSQL) and [`vault`] (photos).
+//!
+//! The modules import each other without a cycle (`cargo xtask modules` prints the graph;
+//! `cargo xtask test` fails on a cycle): [`config`] imports no other layer; [`store`],
+//! [`vault`] and [`email`] build on it, [`status_cache`] on the store; [`service`] on all of
+//! those; [`vendors`] (the plugins) and [`lti`] on [`service`], [`jobs`] (the handlers) on
+//! those; and [`http`], [`reactions`], [`cli`] and [`serve`] on top.
 
 pub mod cli;
 pub mod clock;

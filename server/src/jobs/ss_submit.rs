@@ -18,7 +18,6 @@ use crate::{
 };
 use app::domain::{AttemptId, AttemptKind, AttemptStatus, photo_lifecycle::PhotoOp};
 
-
 /// The longest part of a vendor's answer kept in the job record.
 const MAX_KEPT: usize = 2000;
 

@@ -3,6 +3,7 @@
 
 use super::{ServiceError, ServiceResult, Services, idv, images, photo_data_url, queue::ss_submit};
 use crate::{
+    config::vendors::IN_HOUSE,
     store::{
         StoreError,
         attempts::{self, NewPhotoVerification},
@@ -216,7 +217,7 @@ pub async fn reusable_id_photo(
 /// The destination of a camera-flow attempt submitted now: in-house review when the
 /// deployment's vendor is `in_house`, Software Secure otherwise.
 pub fn configured_destination(services: &Services) -> Destination {
-    if services.cfg.idv.vendor == crate::config::vendors::IN_HOUSE { Destination::InHouse } else { Destination::SoftwareSecure }
+    if services.cfg.idv.vendor == IN_HOUSE { Destination::InHouse } else { Destination::SoftwareSecure }
 }
 
 async fn create_ready(
@@ -248,7 +249,7 @@ async fn create_ready(
             let submitted = photo_lifecycle::apply(&PhotoOp::MarkSubmit, &ready, now, &services.policy())
                 .map_err(|e| ServiceError::Conflict(e.to_string()))?
                 .ok_or_else(|| ServiceError::Conflict("a ready attempt must become submitted".into()))?;
-            let vendor = Actor::Vendor(crate::config::vendors::IN_HOUSE.into());
+            let vendor = Actor::Vendor(IN_HOUSE.into());
             if !attempts::save_review(&mut tx, id, ready.status, &submitted, &vendor, "queued for review", now).await? {
                 return Err(ServiceError::Conflict("the new attempt changed before it was queued".into()));
             }
