@@ -12,7 +12,10 @@ async fn main() -> std::process::ExitCode {
     if cli.json_logs {
         fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
-        fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        // Colours only on a terminal: a log file or journald gets plain text (and colouring
+        // every span's fields was 3 % of a status read's CPU).
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

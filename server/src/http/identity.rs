@@ -18,7 +18,6 @@
 use super::{AppState, auth, error::ApiError, handoff, jwt};
 use crate::{
     service::{sso, staff::Staff},
-    status_cache::SignInKey,
     store::users::{self, LmsProfile, LmsUserError, User},
 };
 use app::error::ErrorCode;
@@ -26,6 +25,7 @@ use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     http::{HeaderMap, Method, header, request::Parts},
 };
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// How the caller proved who they are.
@@ -42,8 +42,8 @@ pub enum Via {
 /// The signed-in caller of a request.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    /// The user.
-    pub user: User,
+    /// The user (shared with the status cache's sign-in entry: no copy per request).
+    pub user: Arc<User>,
     /// Staff rights for this request: the stored flag, or the LMS token's `administrator` claim.
     pub staff: bool,
     /// How they signed in.
@@ -133,10 +133,11 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Ident
 
 async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity, ApiError> {
     let services = &state.services;
-    let claims = state.jwt.verify(token, services.clock.now()).map_err(|e| {
+    let verified = state.jwt.verify_remembered(token, services.clock.now()).map_err(|e| {
         tracing::info!(reason = %e, "JWT refused");
         unauthenticated(&format!("Sign-in refused: {e}."))
     })?;
+    let claims = &verified.claims;
     if !auth::valid_username(&claims.preferred_username) {
         return Err(unauthenticated("Sign-in refused: the token's username is not valid."));
     }
@@ -153,30 +154,34 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
     };
     // A token that says what it said last time, for an account unchanged since, signs in
     // without a database round trip (the status cache evicts on every account change).
-    let key = SignInKey {
-        lms_user_id: claims.user_id,
-        username: claims.preferred_username.clone(),
-        email: claims.email.clone(),
-        full_name: claims.name.clone(),
-    };
-    let user = match services.status_cache.sign_in(&key) {
+    let key = &verified.sign_in;
+    let user = match services.status_cache.sign_in(key) {
         Some(user) => user,
         None => {
             let ticket = services.status_cache.ticket();
             let mut conn = services.store.conn().await?;
-            let user =
-                users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
-                    LmsUserError::UsernameTaken => ApiError::new(
-                        ErrorCode::Conflict,
-                        "This username belongs to another Vouch account, one the LMS did not create, so the LMS \
-                         cannot sign in as it. Ask the operator.",
-                    ),
-                    LmsUserError::Store(s) => s.into(),
-                })?;
+            let known = users::lms_user_if_unchanged(&mut conn, &profile).await?;
             // Back to the pool before anything else asks for one: a request holding a
             // connection while it waits for a second starves the pool under a burst of sign-ins.
             drop(conn);
-            services.status_cache.store_sign_in(key, ticket, user.clone());
+            let user = match known {
+                Some(user) => user,
+                // A first sign-in or a changed profile writes, in this process's write turn
+                // (SQLite), so it neither waits in SQLite's busy handler nor makes others.
+                None => {
+                    let mut conn = services.store.write_conn().await?;
+                    users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
+                        LmsUserError::UsernameTaken => ApiError::new(
+                            ErrorCode::Conflict,
+                            "This username belongs to another Vouch account, one the LMS did not create, so the \
+                             LMS cannot sign in as it. Ask the operator.",
+                        ),
+                        LmsUserError::Store(s) => s.into(),
+                    })?
+                }
+            };
+            let user = Arc::new(user);
+            services.status_cache.store_sign_in(key.clone(), ticket, user.clone());
             user
         }
     };
@@ -241,7 +246,7 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Iden
         ));
     }
     // A phone session never carries staff rights, whoever the learner is.
-    Ok(Some(Identity { staff: user.is_staff && phone.is_none(), user, via: Via::Session, phone }))
+    Ok(Some(Identity { staff: user.is_staff && phone.is_none(), user: Arc::new(user), via: Via::Session, phone }))
 }
 
 /// The header that marks a cookie-authenticated write as not coming from a cross-site form

@@ -5,10 +5,15 @@
 //! `auth.jwt_public_keys` (PEM blocks or a JWKS document); issuer and audience are
 //! checked when configured, expiry always, against the service clock.
 
-use crate::config::{AuthConfig, ConfigError};
+use crate::{
+    config::{AuthConfig, ConfigError},
+    status_cache::SignInKey,
+};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The cookie holding the token's `header.payload`.
 pub const HEADER_PAYLOAD_COOKIE: &str = "edx-jwt-cookie-header-payload";
@@ -58,12 +63,41 @@ pub enum JwtError {
     Expired,
 }
 
+/// A token that passed [`JwtVerifier::verify`]: its claims, and what they say about the user
+/// (the status cache's sign-in key), built once.
+#[derive(Debug)]
+pub struct Verified {
+    /// The claims.
+    pub claims: Claims,
+    /// The profile the token carries.
+    pub sign_in: SignInKey,
+}
+
+impl From<Claims> for Verified {
+    fn from(claims: Claims) -> Self {
+        let sign_in = SignInKey {
+            lms_user_id: claims.user_id,
+            username: claims.preferred_username.clone(),
+            email: claims.email.clone(),
+            full_name: claims.name.clone(),
+        };
+        Self { claims, sign_in }
+    }
+}
+
 /// Verifies tokens with the configured keys.
 pub struct JwtVerifier {
     hs256: Option<DecodingKey>,
     rs256: Vec<(Option<String>, DecodingKey)>,
     issuer: Option<String>,
     audience: Option<String>,
+    /// Tokens already verified, by the SHA-256 of the token: an LMS sends the same token on
+    /// every request of a session, and checking its signature and parsing its JSON again was
+    /// the largest cost of a cached status read (perf: 12 % of the server's CPU). Only the
+    /// checks that cannot change are remembered (signature, issuer, audience, shape);
+    /// expiry and not-before are checked on every use against the service clock. The key is
+    /// a digest, so finding a token never compares a secret byte by byte.
+    memo: Option<moka::sync::Cache<[u8; 32], Arc<Verified>>>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -81,7 +115,30 @@ impl JwtVerifier {
             Some(keys) if keys.starts_with('{') => parse_jwks(keys)?,
             Some(keys) => parse_pems(keys)?,
         };
-        Ok(Self { hs256, rs256, issuer: cfg.jwt_issuer.clone(), audience: cfg.jwt_audience.clone() })
+        Ok(Self { hs256, rs256, issuer: cfg.jwt_issuer.clone(), audience: cfg.jwt_audience.clone(), memo: None })
+    }
+
+    /// Remembers up to `capacity` verified tokens (the status cache's bound,
+    /// `cache.max_learners`). No time to live: expiry is checked on every use, and a cache
+    /// without one reads no clock per lookup.
+    pub fn remembering(mut self, capacity: u64) -> Self {
+        self.memo = Some(moka::sync::Cache::builder().max_capacity(capacity).build());
+        self
+    }
+
+    /// [`JwtVerifier::verify`], answered from the tokens already verified when it can be.
+    pub fn verify_remembered(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<Verified>, JwtError> {
+        let Some(memo) = &self.memo else {
+            return self.verify(token, now).map(|c| Arc::new(c.into()));
+        };
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(known) = memo.get(&digest) {
+            check_time(&known.claims, now)?;
+            return Ok(known);
+        }
+        let verified = Arc::new(Verified::from(self.verify(token, now)?));
+        memo.insert(digest, verified.clone());
+        Ok(verified)
     }
 
     /// Whether any key is configured.
@@ -130,15 +187,21 @@ impl JwtVerifier {
             .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &validation).ok())
             .ok_or(JwtError::Invalid)?
             .claims;
-        let now = now.timestamp();
-        if claims.exp + LEEWAY_SECS < now || claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECS > now) {
-            return Err(JwtError::Expired);
-        }
+        check_time(&claims, now)?;
         if claims.preferred_username.is_empty() {
             return Err(JwtError::Invalid);
         }
         Ok(claims)
     }
+}
+
+/// Expiry and not-before at `now`, with [`LEEWAY_SECS`].
+fn check_time(claims: &Claims, now: DateTime<Utc>) -> Result<(), JwtError> {
+    let now = now.timestamp();
+    if claims.exp + LEEWAY_SECS < now || claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECS > now) {
+        return Err(JwtError::Expired);
+    }
+    Ok(())
 }
 
 /// How to fix `auth.jwt_public_keys`.
@@ -259,6 +322,38 @@ mod tests {
         assert!(!off.enabled());
         let t = token("x", claims(Utc::now().timestamp() + 60));
         assert_eq!(off.verify(&t, Utc::now()), Err(JwtError::NotConfigured));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_forged_one_is_not_found() {
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100);
+        let now = Utc::now();
+        let exp = now.timestamp() + 300;
+        let good = token("s3cret-lms-key", claims(exp));
+        let first = v.verify_remembered(&good, now).unwrap();
+        assert_eq!((first.claims.user_id, first.sign_in.username.as_str()), (7, "ada"));
+        let again = v.verify_remembered(&good, now).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second use is answered from memory");
+        // The same claims under another key, and the good token with its signature altered.
+        assert_eq!(v.verify_remembered(&token("wrong", claims(exp)), now).map(|_| ()), Err(JwtError::Invalid));
+        let mut altered = good.clone();
+        let last = altered.pop().unwrap();
+        altered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(v.verify_remembered(&altered, now).map(|_| ()), Err(JwtError::Invalid));
+        // Expiry is checked on every use, against the clock of that use.
+        let later = now + chrono::Duration::seconds(300 + LEEWAY_SECS + 1);
+        assert_eq!(v.verify_remembered(&good, later).map(|_| ()), Err(JwtError::Expired));
+        // Not-before too: a token remembered early is refused before its time.
+        let mut early = claims(exp);
+        early["nbf"] = (now.timestamp() + 200).into();
+        let early = token("s3cret-lms-key", early);
+        let at_nbf = now + chrono::Duration::seconds(200);
+        assert!(v.verify_remembered(&early, at_nbf).is_ok());
+        assert_eq!(v.verify_remembered(&early, now).map(|_| ()), Err(JwtError::Expired));
+        // Without memory (cache.enabled = false) every use is verified afresh.
+        let plain = JwtVerifier::from_config(&cfg()).unwrap();
+        let a = plain.verify_remembered(&good, now).unwrap();
+        assert!(!Arc::ptr_eq(&a, &plain.verify_remembered(&good, now).unwrap()));
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl Runner {
     pub async fn run_once(&self) -> usize {
         let cfg = &self.services.cfg.jobs;
         let claimed = {
-            let mut conn = match self.services.store.conn().await {
+            let mut conn = match self.services.store.write_conn().await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "job runner cannot reach the database");
@@ -157,8 +157,9 @@ impl Runner {
         match outcome {
             Ok(()) => {
                 let now = self.services.clock.now();
-                let res =
-                    async { jobs::complete(&mut *self.services.store.conn().await?, job.id, &self.worker, now).await };
+                let res = async {
+                    jobs::complete(&mut *self.services.store.write_conn().await?, job.id, &self.worker, now).await
+                };
                 if let Err(e) = res.await {
                     tracing::warn!(error = %e, "could not mark a job done; it will run again");
                 }
@@ -168,7 +169,8 @@ impl Runner {
                 tracing::info!(retry_in_ms = delay.num_milliseconds(), "job will be retried");
                 let run_at = self.services.clock.now() + delay;
                 let res = async {
-                    jobs::retry_at(&mut *self.services.store.conn().await?, job.id, &self.worker, run_at, &error).await
+                    jobs::retry_at(&mut *self.services.store.write_conn().await?, job.id, &self.worker, run_at, &error)
+                        .await
                 };
                 if let Err(e) = res.await {
                     tracing::warn!(error = %e, "could not reschedule a job; its lease will expire");
@@ -186,7 +188,8 @@ impl Runner {
             h.exhausted(&self.services, &job.payload, error).await;
         }
         let now = self.services.clock.now();
-        let res = async { jobs::fail(&mut *self.services.store.conn().await?, job.id, &self.worker, now, error).await };
+        let res =
+            async { jobs::fail(&mut *self.services.store.write_conn().await?, job.id, &self.worker, now, error).await };
         if let Err(e) = res.await {
             tracing::warn!(error = %e, "could not mark a job failed");
         }

@@ -13,6 +13,7 @@ use app::domain::{
     user_status::user_status as decide_status,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::{borrow::Cow, sync::Arc};
 
 /// What Open edX's `urllib.parse.quote()` encodes in a course id: all but letters, digits,
 /// `-._~` and `/` (`course-v1:Org+X+1` becomes `course-v1%3AOrg%2BX%2B1`), so the LMS
@@ -33,38 +34,41 @@ pub enum Read {
 
 /// `user`'s records as stored, from the cache when `read` allows and it has them. Every
 /// database read stores what it found, unless a change to `user` raced it.
-async fn records(services: &Services, user: UserId, read: Read) -> ServiceResult<Vec<Verification>> {
+/// Shared, not copied: copying a learner's records (a handful of strings each) on every
+/// cached read was most of its allocations (perf).
+async fn records(services: &Services, user: UserId, read: Read) -> ServiceResult<Arc<Vec<Verification>>> {
     let cache = &services.status_cache;
     if read == Read::Cached
         && let Some(found) = cache.records(user)
     {
-        return Ok(found.as_ref().clone());
+        return Ok(found);
     }
     let ticket = cache.ticket();
     let found = {
         let mut conn = services.store.conn().await?;
-        verifications::for_user(&mut conn, user).await?
+        Arc::new(verifications::for_user(&mut conn, user).await?)
     };
-    cache.store_records(user, ticket, std::sync::Arc::new(found.clone()));
+    cache.store_records(user, ticket, found.clone());
     Ok(found)
 }
 
 /// Every verification of `user`, of every kind, newest first, after the
 /// `IDVerificationAttemptsRequested` pipeline (every read below goes through here).
 pub async fn verifications_for_user(services: &Services, user: UserId) -> ServiceResult<Vec<Verification>> {
-    verifications_read(services, user, Read::Fresh).await
+    verifications_read(services, user, Read::Fresh).await.map(Arc::unwrap_or_clone)
 }
 
-async fn verifications_read(services: &Services, user: UserId, read: Read) -> ServiceResult<Vec<Verification>> {
+async fn verifications_read(services: &Services, user: UserId, read: Read) -> ServiceResult<Arc<Vec<Verification>>> {
     let found = records(services, user, read).await?;
     if services.cfg.filters.attempts_requested.is_empty() {
         return Ok(found);
     }
-    let request = AttemptsRequested { verifications: found, users: vec![user], ..Default::default() };
+    let request =
+        AttemptsRequested { verifications: Arc::unwrap_or_clone(found), users: vec![user], ..Default::default() };
     let mut out = services.filters.attempts_requested(services, request).await.data.verifications;
     // Steps may add records: keep the newest-first order every reader expects.
     out.sort_by_key(|v| std::cmp::Reverse((v.created_at, v.id)));
-    Ok(out)
+    Ok(Arc::new(out))
 }
 
 /// [`verifications_for_user`] as a reader sees them: a learner (`staff` false) never sees a
@@ -80,7 +84,7 @@ pub async fn verifications_visible_to(
 }
 
 async fn visible_read(services: &Services, user: UserId, staff: bool, read: Read) -> ServiceResult<Vec<Verification>> {
-    let mut all = verifications_read(services, user, read).await?;
+    let mut all = Arc::unwrap_or_clone(verifications_read(services, user, read).await?);
     all.retain(|v| v.visible_to(staff));
     Ok(all)
 }
@@ -120,7 +124,12 @@ async fn status_and_expiration_read(
     let all = verifications_read(services, user, read).await?;
     let (now, policy, platform) = (services.clock.now(), services.policy(), &services.cfg.platform.name);
     let door = decide_status(&all, now, &policy, platform).can_verify;
-    let seen: Vec<Verification> = all.into_iter().filter(|v| v.visible_to(false)).collect();
+    // What the learner may see: usually everything, then no copy.
+    let seen: Cow<'_, [Verification]> = if all.iter().all(|v| v.visible_to(false)) {
+        Cow::Borrowed(&all)
+    } else {
+        Cow::Owned(all.iter().filter(|v| v.visible_to(false)).cloned().collect())
+    };
     let status = decide_status(&seen, now, &policy, platform);
     Ok((status, id_verification::get_expiration_datetime(&seen, statuses, &policy), door))
 }

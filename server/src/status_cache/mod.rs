@@ -103,7 +103,7 @@ pub struct StatusCache {
 struct Inner {
     limits: Limits,
     learners: moka::sync::Cache<UserId, Slot>,
-    sign_ins: moka::sync::Cache<SignInKey, (User, Ticket)>,
+    sign_ins: moka::sync::Cache<SignInKey, (Arc<User>, Ticket)>,
     generation: AtomicU64,
     floor: Arc<AtomicU64>,
     /// Milliseconds after `epoch` as of which every committed change has been applied; 0:
@@ -241,7 +241,7 @@ impl StatusCache {
 
     /// The account an unchanged LMS token signed in as, if cached, servable and not evicted
     /// since.
-    pub fn sign_in(&self, key: &SignInKey) -> Option<User> {
+    pub fn sign_in(&self, key: &SignInKey) -> Option<Arc<User>> {
         if !self.serving() {
             return None;
         }
@@ -252,7 +252,7 @@ impl StatusCache {
     }
 
     /// Remembers the account `key` signed in as, read by a load that began at `ticket`.
-    pub fn store_sign_in(&self, key: SignInKey, ticket: Ticket, user: User) {
+    pub fn store_sign_in(&self, key: SignInKey, ticket: Ticket, user: Arc<User>) {
         let i = &self.inner;
         if !i.limits.enabled || ticket.0 < i.floor.load(Ordering::SeqCst) {
             return;
@@ -403,7 +403,7 @@ mod tests {
         let c = fresh();
         let before = c.ticket();
         c.store_records(UserId(7), before, records(AttemptStatus::Approved));
-        c.store_sign_in(key(7), before, user(7));
+        c.store_sign_in(key(7), before, Arc::new(user(7)));
         c.flush();
         assert!(c.records(UserId(7)).is_none());
         assert!(c.sign_in(&key(7)).is_none());
@@ -415,14 +415,14 @@ mod tests {
     fn a_sign_in_is_forgotten_when_its_account_changes() {
         let c = fresh();
         let t = c.ticket();
-        c.store_sign_in(key(7), t, user(7));
+        c.store_sign_in(key(7), t, Arc::new(user(7)));
         assert_eq!(c.sign_in(&key(7)).unwrap().id, UserId(7));
         c.evict(UserId(7));
         assert!(c.sign_in(&key(7)).is_none());
         // Loaded again after the change, and the records reloaded too: served again.
         let t2 = c.ticket();
         c.store_records(UserId(7), t2, records(AttemptStatus::Approved));
-        c.store_sign_in(key(7), t2, user(7));
+        c.store_sign_in(key(7), t2, Arc::new(user(7)));
         assert!(c.sign_in(&key(7)).is_some());
     }
 

@@ -119,6 +119,28 @@ pub enum LmsUserError {
     Store(#[from] super::StoreError),
 }
 
+/// The profile name to store: the LMS's only while Vouch's is empty (the learner may have
+/// corrected it to match their ID).
+fn profile_name<'a>(user: &'a User, lms: &LmsProfile<'a>) -> &'a str {
+    if user.full_name.is_empty() { lms.full_name } else { user.full_name.as_str() }
+}
+
+/// Whether [`upsert_from_lms`] would write nothing for `user`.
+fn unchanged(user: &User, lms: &LmsProfile<'_>) -> bool {
+    user.username == lms.username && user.email == lms.email && user.full_name == profile_name(user, lms)
+}
+
+/// The user of an LMS profile when signing in needs no write (they exist and nothing
+/// changed), read without a write; `None` when [`upsert_from_lms`] must run. Lets a caller
+/// take the write turn only for a sign-in that writes.
+pub async fn lms_user_if_unchanged(conn: &mut Conn, lms: &LmsProfile<'_>) -> StoreResult<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where lms_user_id = $1"))
+        .bind(lms.lms_user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(from_row).filter(|u| unchanged(u, lms)))
+}
+
 /// The Vouch user of an LMS user: found by LMS id, else created. Never found by username:
 /// an account the LMS did not create (dev login, `vouch create-staff`, an LTI user) is not
 /// the LMS's to sign in as, even under the same name, so a taken username is
@@ -164,8 +186,8 @@ pub async fn upsert_from_lms(conn: &mut Conn, lms: &LmsProfile<'_>, now: DateTim
             };
         }
     };
-    let full_name = if user.full_name.is_empty() { lms.full_name } else { user.full_name.as_str() };
-    if user.username != lms.username || user.email != lms.email || user.full_name != full_name {
+    let full_name = profile_name(&user, lms);
+    if !unchanged(&user, lms) {
         // The email is now the LMS's word, no longer a launch's.
         sqlx::query(
             "update app_user set username = $1, email = $2, full_name = $3, email_from_lti = 0 where user_id = $4",

@@ -49,9 +49,9 @@ pub struct Me {
 pub async fn me(who: Identity) -> Json<Me> {
     let is_reviewer = who.is_reviewer();
     Json(Me {
-        username: who.user.username,
-        email: who.user.email,
-        full_name: who.user.full_name,
+        username: who.user.username.clone(),
+        email: who.user.email.clone(),
+        full_name: who.user.full_name.clone(),
         is_staff: who.staff,
         is_reviewer,
     })
