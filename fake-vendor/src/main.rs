@@ -59,23 +59,25 @@ async fn run_hosted(args: hosted::cli::Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on SIGINT or SIGTERM, so that open requests finish before the process exits
-/// (pending callbacks are abandoned, as a vendor that restarts would).
+/// Completes on Ctrl-C (SIGINT) or SIGTERM, so that open requests finish before the process
+/// exits (pending callbacks are abandoned, as a vendor that restarts would). The same rule
+/// as `vouch serve`'s, which this crate cannot depend on.
 async fn stop_requested() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
             }
             // No handler could be installed: the default action still ends the process.
-            _ => std::future::pending::<()>().await,
+            Err(_) => std::future::pending::<()>().await,
         }
-    }
+    };
     #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("fake-vendor stopping");
 }
