@@ -9,6 +9,8 @@
 //!   fails when the learner's initial wasm is over its size budget (see `budget`).
 //! - `modules`: the import graph of the server's top-level modules, its cycles and the
 //!   largest files (`test` fails on a new cycle; see `modgraph`).
+//! - `prod-binary [--release]`: build `vouch` alone and check that it holds no fake-vendor
+//!   code (`test` runs the check on the debug build it makes anyway).
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
 //! - `bench`: benchmark figures (see BENCHMARKS.md).
 //! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
@@ -41,11 +43,12 @@ fn main() -> ExitCode {
         Some("bench") => bench::cmd_bench(&args[1..]),
         Some("deny") => deny::check(),
         Some("soak") => soak::cmd_soak(None),
+        Some("prod-binary") => prod_binary::cmd(args.get(1).is_some_and(|a| a == "--release")),
         Some("modules") if args.get(1).is_some_and(|a| a == "--check") => modgraph::check(),
         Some("modules") => modgraph::print(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|frontend|pg|deny|soak|modules [--check]|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
+                "usage: cargo xtask <run|test|frontend|pg|deny|soak|prod-binary [--release]|modules [--check]|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
             );
             return ExitCode::from(2);
         }

@@ -8,7 +8,7 @@
 //! server's own panic locations, so a binary stripped of everything cannot pass by saying
 //! nothing.
 
-use crate::util::{Result, root};
+use crate::util::{Result, Step, cargo, root, run, target_dir};
 use std::{path::Path, process::Command};
 
 /// What the fake vendor's code leaves in a binary: its crate name in mangled symbols, and
@@ -17,6 +17,23 @@ const FAKE_VENDOR_MARKERS: [&[u8]; 2] = [b"fake_vendor", b"fake-vendor/src/"];
 
 /// What the server's own code leaves (panic locations), proving the binary can be read.
 const SERVER_MARKER: &[u8] = b"server/src/";
+
+/// `cargo xtask prod-binary [--release]`: builds `vouch` on its own, as a deployment does
+/// (nothing else selected, so no other package's features are unified in), and checks it.
+pub fn cmd(release: bool) -> Result<()> {
+    let step = Step::start("vouch build (alone)");
+    let mut build = cargo();
+    build.args(["build", "-p", "server", "--bin", "vouch"]);
+    if release {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    step.done();
+    let step = Step::start("the vouch binary holds no fake-vendor code");
+    check(&target_dir().join(if release { "release" } else { "debug" }).join("vouch"))?;
+    step.done();
+    Ok(())
+}
 
 /// Checks the dependency tree and the built `vouch` binary at `vouch`.
 pub fn check(vouch: &Path) -> Result<()> {
