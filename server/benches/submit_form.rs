@@ -9,6 +9,7 @@
 //!
 //! Both run on the calling thread (the server runs them on the blocking pool).
 
+use app::domain::images;
 use axum::{
     Form,
     body::Body,
@@ -19,7 +20,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use server::{
     http::{openedx_form, verify_student::SubmitPhotosForm},
-    service::{images, photo_data_url},
+    service::photo_data_url,
 };
 use std::hint::black_box;
 

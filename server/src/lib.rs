@@ -15,7 +15,6 @@ pub mod clock;
 pub mod config;
 pub mod email;
 pub mod events;
-pub mod fake_vendor;
 pub mod host_list;
 pub mod http;
 pub mod jobs;

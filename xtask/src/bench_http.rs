@@ -110,7 +110,7 @@ impl Drop for Proc {
 /// Builds the release binaries, runs the plan on both backends and prints the tables.
 pub fn run_plan(plan: Plan) -> Result<()> {
     let step = Step::start("release build: vouch, fake-vendor, loadgen");
-    run(cargo().args(["build", "--release", "-p", "server", "--bins", "-p", "loadgen"]))?;
+    run(cargo().args(["build", "--release", "-p", "server", "-p", "fake-vendor", "--bins", "-p", "loadgen"]))?;
     step.done();
     let bins = Bins::new();
     let baseline = std::env::var_os("VOUCH_BENCH_BASELINE").filter(|_| plan.submit).map(PathBuf::from);

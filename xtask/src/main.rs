@@ -3,11 +3,14 @@
 //! - `run`: install what is missing, build the SPA, serve Vouch on http://127.0.0.1:8000
 //!   with SQLite in ./data, photos in ./data/photos and dev login on.
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
-//!   and PostgreSQL, and the browser tests in Debian's Chromium.
+//!   and PostgreSQL, the check that `vouch` holds no fake-vendor code, and the browser
+//!   tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff;
 //!   fails when the learner's initial wasm is over its size budget (see `budget`).
 //! - `modules`: the import graph of the server's top-level modules, its cycles and the
 //!   largest files (`test` fails on any cycle; see `modgraph`).
+//! - `prod-binary [--release]`: build `vouch` alone and check that it holds no fake-vendor
+//!   code (`test` runs the check on the debug build it makes anyway).
 //! - `pg`: start the throwaway PostgreSQL cluster and print its URL.
 //! - `bench`: benchmark figures (see BENCHMARKS.md).
 //! - `soak`: the long reliability cases (SIGKILLs, outages, 30 s load) on both databases;
@@ -22,6 +25,7 @@ mod budget;
 mod deny;
 mod modgraph;
 mod pg;
+mod prod_binary;
 mod soak;
 mod tools;
 mod util;
@@ -39,11 +43,12 @@ fn main() -> ExitCode {
         Some("bench") => bench::cmd_bench(&args[1..]),
         Some("deny") => deny::check(),
         Some("soak") => soak::cmd_soak(None),
+        Some("prod-binary") => prod_binary::cmd(args.get(1).is_some_and(|a| a == "--release")),
         Some("modules") if args.get(1).is_some_and(|a| a == "--check") => modgraph::check(),
         Some("modules") => modgraph::print(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|frontend|pg|deny|soak|modules [--check]|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
+                "usage: cargo xtask <run|test|frontend|pg|deny|soak|prod-binary [--release]|modules [--check]|bench [crypto|status|submit|frontend]... [--quick] [--skip-frontend]>"
             );
             return ExitCode::from(2);
         }
@@ -86,10 +91,10 @@ fn build_frontend() -> util::Result<PathBuf> {
 fn cmd_run() -> util::Result<()> {
     let dist = build_frontend()?;
     let step = Step::start("server and fake-vendor build");
-    run(cargo().args(["build", "-p", "server", "--bins"]))?;
+    let bins = util::build_binaries(false)?;
     step.done();
-    let bin = util::target_dir().join("debug/vouch");
-    let vendor_bin = util::target_dir().join("debug/fake-vendor");
+    let bin = bins.join("vouch");
+    let vendor_bin = bins.join("fake-vendor");
 
     // Development-only vendor keys, made once under ./data (git-ignored).
     let keys = root().join("data/dev-keys");
@@ -161,23 +166,29 @@ fn cmd_test() -> util::Result<()> {
     };
 
     tools::ensure_python_test_modules()?;
+    let step = Step::start("server and fake-vendor build (process and browser tests)");
+    let bins = util::build_binaries(false)?;
+    step.done();
+    let step = Step::start("the vouch binary holds no fake-vendor code");
+    prod_binary::check(&bins.join("vouch"))?;
+    step.done();
     let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3)");
-    run(cargo().args(["test", "--workspace"]).env("VOUCH_TEST_PG_URL", &pg_url))?;
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env("VOUCH_TEST_PG_URL", &pg_url)
+        .env("VOUCH_FAKE_VENDOR_BIN", bins.join("fake-vendor")))?;
     step.done();
     soak::cmd_soak(Some(pg_url))?;
 
     build_frontend()?;
-    let step = Step::start("server and fake-vendor build for browser tests");
-    run(cargo().args(["build", "-p", "server", "--bins"]))?;
-    step.done();
     tools::ensure_chromium()?;
     let step = Step::start("browser tests (Playwright + Chromium, fake camera)");
     let data = util::fresh_dir("vouch-e2e")?;
     let mut npx = std::process::Command::new("npx");
     npx.args(["--no-install", "playwright", "test"])
         .current_dir(root().join("end2end"))
-        .env("VOUCH_BIN", util::target_dir().join("debug/vouch"))
-        .env("VOUCH_FAKE_VENDOR_BIN", util::target_dir().join("debug/fake-vendor"))
+        .env("VOUCH_BIN", bins.join("vouch"))
+        .env("VOUCH_FAKE_VENDOR_BIN", bins.join("fake-vendor"))
         .env("VOUCH_E2E_DATA", &data);
     run(&mut npx)?;
     step.done();

@@ -17,10 +17,12 @@ pub fn cmd_soak(pg_url: Option<String>) -> util::Result<()> {
         Some(url) => url,
         None => pg::ensure()?,
     };
+    let bins = util::build_binaries(false)?;
     let step = Step::start("reliability soak (SIGKILL x20, receivers down, database away, 30 s load)");
     run(cargo()
         .args(["test", "-p", "server", "--test", "soak", "--", "--include-ignored", "--test-threads=1", "--nocapture"])
-        .env("VOUCH_TEST_PG_URL", &pg_url))?;
+        .env("VOUCH_TEST_PG_URL", &pg_url)
+        .env("VOUCH_FAKE_VENDOR_BIN", bins.join("fake-vendor")))?;
     step.done();
     Ok(())
 }

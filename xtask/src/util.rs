@@ -35,6 +35,19 @@ pub fn cargo() -> Command {
     c
 }
 
+/// Builds the programs that `run`, the process tests and the benchmarks start: `vouch` and
+/// `fake-vendor` (a package of its own, so that the production binary never contains it).
+/// Returns the folder holding both.
+pub fn build_binaries(release: bool) -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args(["build", "-p", "server", "-p", "fake-vendor", "--bins"]);
+    if release {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    Ok(target_dir().join(if release { "release" } else { "debug" }))
+}
+
 /// Runs `cmd`, failing unless it exits 0.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(cmd));

@@ -6,6 +6,7 @@ pub mod attempt_status;
 pub mod generic_status;
 pub mod id_verification;
 pub mod ids;
+pub mod images;
 pub mod pay_and_verify;
 pub mod photo_lifecycle;
 pub mod policy;

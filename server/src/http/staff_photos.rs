@@ -2,11 +2,10 @@
 //! decrypted photos. Anonymous callers get 401 and signed-in learners 403, both as JSON;
 //! the service checks staff rights, enablement and audits every successful use.
 
+use app::domain::images::ImageKind;
+
 use super::{AppState, error::ApiError, identity::Identity};
-use crate::{
-    service::{images::ImageKind, staff_photos},
-    vault::sealed::PhotoKind,
-};
+use crate::{service::staff_photos, vault::sealed::PhotoKind};
 use axum::{
     Json,
     extract::{Path, State},

@@ -13,7 +13,6 @@ pub mod expiry_emails;
 pub mod filters;
 pub mod handoff;
 pub mod idv;
-pub mod images;
 pub mod jobs_admin;
 pub mod keys;
 pub mod lifecycle;

@@ -7,7 +7,7 @@
 //! the rule's, and `base64_simd`'s standard engine is as strict as the `base64` one
 //! (padding required, no stray bits), which the property test below checks.
 
-use super::images::{self, ImageError, ImageKind};
+use app::domain::images::{self, ImageError, ImageKind};
 
 /// Decodes and checks the data URL of the photo named `field`, at most `max` bytes decoded,
 /// exactly as [`images::decode_data_url`] does.
@@ -40,7 +40,7 @@ fn fast(url: &str, max: usize) -> Option<(ImageKind, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::decode;
-    use crate::service::images::decode_data_url;
+    use app::domain::images::decode_data_url;
     use base64::{Engine as _, engine::general_purpose::STANDARD};
     use proptest::prelude::*;
 

@@ -9,7 +9,9 @@
 //! timing side channel of RUSTSEC-2023-0071 behind staff sign-in. Every decryption failure
 //! is the same 404 with no detail, so the endpoint is no padding oracle.
 
-use super::{ServiceError, ServiceResult, Services, images::ImageKind, staff::Staff};
+use app::domain::images::{self, ImageKind};
+
+use super::{ServiceError, ServiceResult, Services, staff::Staff};
 use crate::{
     store::{
         attempts::{self, PhotoVerification},
@@ -164,5 +166,5 @@ pub async fn decrypt_photo(
         ServiceError::NotFound
     })?;
     audit(services, staff, Action::DecryptPhoto, receipt_id, kind.prefix()).await?;
-    Ok(DecryptedPhoto { kind: super::images::sniff(&bytes), bytes })
+    Ok(DecryptedPhoto { kind: images::sniff(&bytes), bytes })
 }

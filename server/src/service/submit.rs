@@ -1,7 +1,9 @@
 //! Submitting photos: validate, seal and store the photos, create the attempt in `ready`
 //! and queue its submission to the vendor, in one transaction.
 
-use super::{ServiceError, ServiceResult, Services, idv, images, photo_data_url, queue::ss_submit};
+use app::domain::images;
+
+use super::{ServiceError, ServiceResult, Services, idv, photo_data_url, queue::ss_submit};
 use crate::{
     config::vendors::IN_HOUSE,
     store::{

@@ -9,11 +9,11 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
+use fake_vendor::hosted::{HostedConfig, Outcome, serve};
 use serde_json::{Value, json};
 use server::clock::Clock as _;
 use server::{
     config::Config,
-    fake_vendor::hosted::{HostedConfig, Outcome, serve},
     store::{kinds, transitions},
 };
 use ssencrypt::webhook_signature as signature;

@@ -13,6 +13,7 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::OnceLock,
     time::Duration,
 };
 
@@ -40,7 +41,7 @@ impl Drop for Proc {
 }
 
 /// A binary of this package: the path in `var` when set (the browser tests point
-/// `VOUCH_BIN` / `VOUCH_FAKE_VENDOR_BIN` at prebuilt ones), else the one cargo built.
+/// `VOUCH_BIN` at a prebuilt one), else the one cargo built.
 pub fn bin(var: &str, built: &str) -> PathBuf {
     std::env::var_os(var).map_or_else(|| built.into(), Into::into)
 }
@@ -50,9 +51,47 @@ pub fn vouch_bin() -> PathBuf {
     bin("VOUCH_BIN", env!("CARGO_BIN_EXE_vouch"))
 }
 
-/// The `fake-vendor` binary.
+/// The `fake-vendor` binary: `VOUCH_FAKE_VENDOR_BIN` when set (`cargo xtask test` builds it
+/// beforehand), else built once per test process. It belongs to another package, and cargo
+/// builds a dev-dependency only as a library, so the tests ask cargo for it (a no-op when it
+/// is fresh), next to `vouch` and with the same profile.
 pub fn fake_vendor_bin() -> PathBuf {
-    bin("VOUCH_FAKE_VENDOR_BIN", env!("CARGO_BIN_EXE_fake-vendor"))
+    if let Some(path) = std::env::var_os("VOUCH_FAKE_VENDOR_BIN") {
+        return path.into();
+    }
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_fake_vendor).clone()
+}
+
+fn build_fake_vendor() -> PathBuf {
+    let profile_dir = Path::new(env!("CARGO_BIN_EXE_vouch")).parent().expect("the directory of vouch");
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev",
+        Some(name) => name,
+    };
+    let target_dir = profile_dir.parent().expect("the target directory");
+    // With the server selected too, features resolve as for `vouch`, so the build reuses
+    // the test build's dependencies instead of compiling a second set.
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .args(["build", "--quiet", "-p", "server", "-p", "fake-vendor", "--bin", "fake-vendor", "--profile", profile])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // What cargo set for this test binary describes the server package; some build scripts
+    // (ring's) track such variables, and inheriting them would rebuild half the tree.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_", "CARGO_TARGET_TMPDIR"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            cargo.env_remove(&*name);
+        }
+    }
+    let status = cargo.status().expect("running cargo to build fake-vendor");
+    assert!(status.success(), "building fake-vendor failed (or set VOUCH_FAKE_VENDOR_BIN)");
+    profile_dir.join(format!("fake-vendor{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// Everything the processes of one deployment share: database, photo folder, the port

@@ -3,13 +3,11 @@
 //! Software Secure's signing strings (against the shared vectors, in any key order). Each
 //! runs proptest's default 256 cases; arbitrary input must never panic.
 
+use app::domain::images::{ImageError, ImageKind, decode_data_url};
 use base64::Engine;
 use proptest::prelude::*;
 use serde_json::Value;
-use server::{
-    lti::{oauth, params},
-    service::images::{ImageError, ImageKind, decode_data_url},
-};
+use server::lti::{oauth, params};
 use ssencrypt::webhook_signature::{self as signature, SignatureError};
 use ssencrypt::{PyValue, SignedHeaders};
 

@@ -15,10 +15,10 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
+use fake_vendor::hosted::{HostedConfig, Outcome, serve};
 use serde_json::{Value, json};
 use server::{
     config::Config,
-    fake_vendor::hosted::{HostedConfig, Outcome, serve},
     service::{ServiceError, api, lifecycle},
     store::transitions::Actor,
 };

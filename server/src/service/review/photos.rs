@@ -4,9 +4,11 @@
 //! decrypted is stored, and every view is audited before the photo is returned. Every
 //! decryption failure is the same 404 with no detail, so the endpoint is no padding oracle.
 
+use app::domain::images;
+
 use super::{ReviewError, ReviewResult, ReviewerRole, queue};
 use crate::{
-    service::{ServiceError, Services, images, staff_photos::DecryptedPhoto},
+    service::{ServiceError, Services, staff_photos::DecryptedPhoto},
     store::{attempts, reviews},
     vault::{VaultError, sealed::PhotoKind},
 };

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use app::domain::images;
+
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
@@ -14,7 +16,6 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::{Inquiry, Outcome, Vendor, page, token, webhook};
-use crate::service::images;
 
 /// The largest photo accepted (decoded).
 const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;

@@ -1,5 +1,7 @@
 //! Photo uploads as data URLs (`data:image/jpeg;base64,…`), as Open edX's submit endpoint
 //! takes them. The declared media type is not trusted: the bytes must be a JPEG or a PNG.
+//! Pure, so that the server's submit endpoint and the fake vendor (which checks what it
+//! decrypted) judge an image by the same rule.
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 

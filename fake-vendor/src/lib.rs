@@ -1,5 +1,8 @@
 //! A fake Software Secure: the vendor side of `shared/protocol/software-secure.md` §5–8,
 //! for development and end-to-end tests. Never deploy it: it holds the vendor's private key.
+//! It is a crate of its own, depending on nothing of the server (the wire primitives come
+//! from `ssencrypt`, the image check from `app::domain::images`), so the production `vouch`
+//! binary cannot contain it; `cargo xtask test` checks that it does not.
 //!
 //! # What it does
 //! - `POST /` (Vouch's `software_secure.api_url`): checks the request like a strict vendor

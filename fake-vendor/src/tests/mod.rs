@@ -40,7 +40,7 @@ struct Keys {
 }
 
 fn keys() -> Keys {
-    let doc: Value = serde_json::from_str(include_str!("../../../../ssencrypt/tests/fixtures/ssencrypt.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../../../ssencrypt/tests/fixtures/ssencrypt.json")).unwrap();
     let text = |name: &str| doc["keys"][name].as_str().unwrap().to_owned();
     Keys {
         private_pem: text("rsa_private_pkcs8_pem"),

@@ -1,10 +1,10 @@
 //! `fake-vendor`: plays Software Secure on this machine for development and end-to-end
-//! tests. All behaviour lives in [`server::fake_vendor`]; this is flags, logs and signals.
+//! tests. All behaviour lives in the library ([`fake_vendor`]); this is flags, logs and signals.
 
 use std::io::Write as _;
 
 use clap::Parser;
-use server::fake_vendor::{cli::Args, hosted, serve};
+use fake_vendor::{cli::Args, hosted, serve};
 use tracing_subscriber::{EnvFilter, fmt};
 
 #[tokio::main]
@@ -21,7 +21,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let (addr, server) = serve(args.into_config()?, server::serve::shutdown_signal()).await?;
+    let (addr, server) = serve(args.into_config()?, stop_requested()).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "fake-vendor listening on http://{addr}")?;
@@ -49,7 +49,7 @@ fn exit(result: anyhow::Result<()>) -> std::process::ExitCode {
 }
 
 async fn run_hosted(args: hosted::cli::Args) -> anyhow::Result<()> {
-    let (addr, server) = hosted::serve(args.into_config(), server::serve::shutdown_signal()).await?;
+    let (addr, server) = hosted::serve(args.into_config(), stop_requested()).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "fake-vendor hosted listening on http://{addr}")?;
@@ -57,4 +57,27 @@ async fn run_hosted(args: hosted::cli::Args) -> anyhow::Result<()> {
     }
     server.await?;
     Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM, so that open requests finish before the process
+/// exits (pending callbacks are abandoned, as a vendor that restarts would). The same rule
+/// as `vouch serve`'s, which this crate cannot depend on.
+async fn stop_requested() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            // No handler could be installed: the default action still ends the process.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("fake-vendor stopping");
 }

@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
+use app::domain::images::sniff;
+
 use serde_json::json;
 
 use super::intake::Submission;
 use super::{FakeVendorConfig, Vendor, callback, quality_rules};
-use crate::service::images::sniff;
 use ssencrypt::python::PyValue;
 use ssencrypt::{PrivateKey, decode_and_decrypt, unwrap_photo_key};
 
