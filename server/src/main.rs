@@ -14,7 +14,8 @@ async fn main() -> std::process::ExitCode {
     } else {
         // Colours only on a terminal: a log file or journald gets plain text (and colouring
         // every span's fields was 3 % of a status read's CPU).
-        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     }
     match run(cli).await {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// The cookie holding the token's `header.payload`.
 pub const HEADER_PAYLOAD_COOKIE: &str = "edx-jwt-cookie-header-payload";
@@ -119,10 +119,11 @@ impl JwtVerifier {
     }
 
     /// Remembers up to `capacity` verified tokens (the status cache's bound,
-    /// `cache.max_learners`). No time to live: expiry is checked on every use, and a cache
-    /// without one reads no clock per lookup.
-    pub fn remembering(mut self, capacity: u64) -> Self {
-        self.memo = Some(moka::sync::Cache::builder().max_capacity(capacity).build());
+    /// `cache.max_learners`), each for at most `ttl` (`cache.ttl_secs`): expiry is checked
+    /// on every use, the time to live only lets tokens the LMS replaced (it re-issues them
+    /// about hourly) leave before the size bound pushes them out.
+    pub fn remembering(mut self, capacity: u64, ttl: Duration) -> Self {
+        self.memo = Some(moka::sync::Cache::builder().max_capacity(capacity).time_to_live(ttl).build());
         self
     }
 
@@ -326,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_remembered_token_still_expires_and_a_forged_one_is_not_found() {
-        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100);
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_secs(600));
         let now = Utc::now();
         let exp = now.timestamp() + 300;
         let good = token("s3cret-lms-key", claims(exp));

@@ -96,7 +96,11 @@ impl AppState {
         // Verified tokens are remembered within the status cache's bounds, and not at all
         // when the cache is off (the design before issue 18, which the benchmark compares).
         let cache = &services.cfg.cache;
-        let jwt = if cache.enabled { jwt.remembering(cache.max_learners) } else { jwt };
+        let jwt = if cache.enabled {
+            jwt.remembering(cache.max_learners, std::time::Duration::from_secs(cache.ttl_secs))
+        } else {
+            jwt
+        };
         let limits = limits::RateLimits::new(&services.cfg.limits);
         Self(Arc::new(AppStateInner {
             cfg: services.cfg.clone(),

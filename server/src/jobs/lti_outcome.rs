@@ -107,7 +107,7 @@ impl JobHandler for SendLtiOutcome {
         if !outcomes::is_success(&text) {
             return Err(retry(format!("outcome service did not answer success: {text}")));
         }
-        let mut conn = services.store.conn().await.map_err(retry)?;
+        let mut conn = services.store.write_conn().await.map_err(retry)?;
         lti::mark_delivered(&mut conn, d.id, job.version, score, services.clock.now()).await.map_err(retry)?;
         tracing::info!(lti.assignment = d.id, lti.version = job.version, "grade delivered");
         Ok(())
@@ -116,7 +116,7 @@ impl JobHandler for SendLtiOutcome {
     async fn exhausted(&self, services: &Services, payload: &str, last_error: &str) {
         let Ok(job) = parse(payload) else { return };
         let res = async {
-            let mut conn = services.store.conn().await?;
+            let mut conn = services.store.write_conn().await?;
             lti::mark_failed(&mut conn, job.assignment_id, job.version, last_error, services.clock.now()).await
         };
         if let Err(e) = res.await {

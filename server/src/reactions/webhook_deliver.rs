@@ -80,15 +80,16 @@ impl JobHandler for DeliverWebhook {
             }
             Err(e) => (false, format!("could not reach the receiver: {e}"), None),
         };
-        let mut conn = services.store.conn().await.map_err(retry)?;
+        let mut conn = services.store.write_conn().await.map_err(retry)?;
         store::record_try(&mut conn, id, ok, &error, code, now).await.map_err(retry)?;
         if ok { Ok(()) } else { Err(JobError::Retry(error)) }
     }
 
     async fn exhausted(&self, services: &Services, payload: &str, last_error: &str) {
         let Ok(id) = parse(payload) else { return };
-        let res =
-            async { store::mark_dead(&mut *services.store.conn().await?, id, last_error, services.clock.now()).await };
+        let res = async {
+            store::mark_dead(&mut *services.store.write_conn().await?, id, last_error, services.clock.now()).await
+        };
         match res.await {
             Ok(()) => tracing::warn!(delivery.id = id, "webhook delivery dead-lettered after its last try"),
             Err(e) => tracing::error!(delivery.id = id, error = %e, "could not dead-letter a webhook delivery"),

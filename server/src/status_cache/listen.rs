@@ -128,9 +128,14 @@ async fn run_sqlite(cache: StatusCache, store: Store) {
         tick.tick().await;
         if pruned_at.elapsed() >= PRUNE_EVERY {
             pruned_at = Instant::now();
-            if let Err(e) = prune_sqlite(&store).await {
-                tracing::warn!(error = %e, "status cache: could not prune the status-change log");
-            }
+            // Beside the poll, not before it: the prune is a write and waits its turn behind
+            // the process's writers, which under load could outlast the freshness promise.
+            let store = store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = prune_sqlite(&store).await {
+                    tracing::warn!(error = %e, "status cache: could not prune the status-change log");
+                }
+            });
         }
         let started = Instant::now();
         match poll_sqlite(&cache, &store, &mut last).await {

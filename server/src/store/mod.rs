@@ -125,15 +125,16 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Committing one also tells this process's status hook (the status cache) which learners it
 /// changed, after the commit, so the same process never serves its own write as stale.
 pub struct Tx {
-    inner: Transaction<'static, Any>,
+    /// Always `Some` until commit, rollback or drop takes it.
+    inner: Option<Transaction<'static, Any>>,
     wake: Arc<Notify>,
     queued_before: u64,
     status_hook: Option<StatusHook>,
     /// SQLite: the status-change log's head when the transaction took the write lock.
     status_mark: Option<i64>,
-    /// SQLite: this process's turn to write, held until the transaction ends. Declared last,
-    /// so it is released after the transaction (dropped first) gave the lock back.
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// SQLite: this process's turn to write, held until the transaction has ended (see the
+    /// `Drop`).
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
@@ -146,13 +147,16 @@ impl Tx {
             // the write, so it becomes "everything changed".
             Some(_) => Some(
                 match self.status_mark {
-                    Some(mark) => status_changes::touched_since(&mut self.inner, mark).await,
-                    None => status_changes::touched_in_transaction(&mut self.inner).await,
+                    Some(mark) => status_changes::touched_since(self.tx(), mark).await,
+                    None => status_changes::touched_in_transaction(self.tx()).await,
                 }
                 .unwrap_or(status_changes::Touched::All),
             ),
         };
-        self.inner.commit().await?;
+        let committed = self.inner.take().expect("a live transaction").commit().await;
+        // The turn goes once SQLite's lock is free (committed, or rolled back by the failure).
+        drop(self.turn.take());
+        committed?;
         if let (Some(hook), Some(touched)) = (&self.status_hook, touched) {
             hook(&touched);
         }
@@ -163,8 +167,35 @@ impl Tx {
     }
 
     /// Rolls back (as dropping does).
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.inner.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let done = self.inner.take().expect("a live transaction").rollback().await;
+        drop(self.turn.take());
+        done
+    }
+
+    fn tx(&mut self) -> &mut Transaction<'static, Any> {
+        self.inner.as_mut().expect("a live transaction")
+    }
+}
+
+/// A transaction dropped without commit (an early return with `?`) is rolled back by sqlx
+/// later, on the connection's worker. Its write turn must not pass before that, or the next
+/// writer would meet the lock in SQLite's busy handler: both go to a task that rolls back,
+/// then lets the turn go.
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let (Some(tx), Some(turn)) = (self.inner.take(), self.turn.take()) {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        let _ = tx.rollback().await;
+                        drop(turn);
+                    });
+                }
+                // No runtime (the process is ending): sqlx's own rollback on drop.
+                Err(_) => drop((tx, turn)),
+            }
+        }
     }
 }
 
@@ -172,13 +203,13 @@ impl Deref for Tx {
     type Target = Conn;
 
     fn deref(&self) -> &Conn {
-        &self.inner
+        self.inner.as_ref().expect("a live transaction")
     }
 }
 
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.inner
+        self.tx()
     }
 }
 
@@ -299,8 +330,9 @@ impl Store {
     /// previous writer ends. It is taken before a pooled connection, so waiting writers hold
     /// none that readers need. Other processes sharing the file still meet at the busy timeout.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        let queued_before = jobs::queued_in_process();
         let turn = self.write_turn().await?;
+        // Counted once it is our turn: jobs queued by the writers before us are theirs to wake for.
+        let queued_before = jobs::queued_in_process();
         let mut tx = self.pool.begin().await?;
         let status_hook = self.status_hook.get().cloned();
         let mut status_mark = None;
@@ -311,7 +343,7 @@ impl Store {
                 status_mark = Some(status_changes::mark(&mut tx).await?);
             }
         }
-        Ok(Tx { inner: tx, wake: self.wake.clone(), queued_before, status_hook, status_mark, _turn: turn })
+        Ok(Tx { inner: Some(tx), wake: self.wake.clone(), queued_before, status_hook, status_mark, turn })
     }
 
     /// Sets the hook told after each commit which learners changed (once per store; the

@@ -24,7 +24,7 @@ impl DbSessionStore {
 
     /// Deletes sessions that expired before `now_unix` (seconds); returns how many.
     pub async fn delete_expired(&self, now_unix: i64) -> std::result::Result<u64, StoreError> {
-        let mut conn = self.store.conn().await?;
+        let mut conn = self.store.write_conn().await?;
         let done = sqlx::query("delete from web_session where expires_at < $1")
             .bind(now_unix.saturating_mul(1_000_000))
             .execute(&mut *conn)
@@ -46,7 +46,8 @@ fn encode(record: &Record) -> Result<(String, String, i64)> {
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        let mut conn = self.store.conn().await.map_err(backend)?;
+        // Session writes take the SQLite write turn like every other writer (`Store::write_conn`).
+        let mut conn = self.store.write_conn().await.map_err(backend)?;
         // A fresh random id collides with negligible probability; on a collision, draw again.
         loop {
             let (id, data, expires) = encode(record)?;
@@ -69,7 +70,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let (id, data, expires) = encode(record)?;
-        let mut conn = self.store.conn().await.map_err(backend)?;
+        let mut conn = self.store.write_conn().await.map_err(backend)?;
         sqlx::query(
             "insert into web_session (session_id, data, expires_at) values ($1, $2, $3) \
              on conflict (session_id) do update set data = excluded.data, expires_at = excluded.expires_at",
@@ -97,7 +98,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        let mut conn = self.store.conn().await.map_err(backend)?;
+        let mut conn = self.store.write_conn().await.map_err(backend)?;
         sqlx::query("delete from web_session where session_id = $1")
             .bind(id.to_string())
             .execute(&mut *conn)
