@@ -3,6 +3,9 @@
 //! records the status read loads (two photo attempts here, the seeded benchmark's average, with
 //! a 36-character UUID and a realistic name and reviewer message).
 //!
+//! Then the remembered LMS tokens (`http::jwt`), 100,000 of them with the claims an Open edX
+//! LMS puts in its JWT cookie.
+//!
 //! `cargo bench -p server --bench status_cache_memory`; prints one `MEMORY` line per size.
 
 use app::domain::{AnyStatus, AttemptKind, AttemptStatus, UserId, Verification};
@@ -49,11 +52,52 @@ fn main() {
         measure(n.parse().expect("--learners N"));
         return;
     }
-    let me = std::env::current_exe().expect("own path");
-    for learners in ["100000", "1000000"] {
-        let status = std::process::Command::new(&me).args(["--learners", learners]).status().expect("run");
-        assert!(status.success(), "measuring {learners} learners failed");
+    if let Some(n) = args.iter().position(|a| a == "--tokens").and_then(|i| args.get(i + 1)) {
+        measure_tokens(n.parse().expect("--tokens N"));
+        return;
     }
+    let me = std::env::current_exe().expect("own path");
+    for (what, n) in [("--learners", "100000"), ("--learners", "1000000"), ("--tokens", "100000")] {
+        let status = std::process::Command::new(&me).args([what, n]).status().expect("run");
+        assert!(status.success(), "measuring {what} {n} failed");
+    }
+}
+
+/// Remembered tokens: each learner's token as Open edX mints it (its `JWT_AUTH` payload:
+/// names, scopes, filters, flags), verified once.
+fn measure_tokens(tokens: u64) {
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use server::{config::AuthConfig, http::jwt::JwtVerifier};
+    let secret = "memory-bench-secret";
+    let cfg = AuthConfig { jwt_secret: Some(secret.to_owned().into()), ..AuthConfig::default() };
+    let verifier = JwtVerifier::from_config(&cfg).expect("key").remembering(tokens, Duration::from_secs(3600), None);
+    let now = Utc::now();
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    let minted: Vec<String> = (1..=tokens as i64)
+        .map(|id| {
+            let claims = serde_json::json!({
+                "aud": "lms-key", "iss": "https://lms.example.org/oauth2", "exp": now.timestamp() + 3600,
+                "iat": now.timestamp(), "sub": format!("{id:032x}"), "jti": format!("{id:08x}-aaaa-4bbb-8ccc-{id:012x}"),
+                "preferred_username": format!("learner_{id}"), "email": format!("learner_{id}@example.org"),
+                "name": format!("Learner Number {id}"), "given_name": "Learner", "family_name": format!("Number {id}"),
+                "administrator": false, "superuser": false, "email_verified": true, "version": "1.2.0",
+                "scopes": ["user_id", "email", "profile"], "filters": ["user:me"], "is_restricted": false,
+                "user_id": id,
+            });
+            encode(&Header::default(), &claims, &key).expect("token")
+        })
+        .collect();
+    let before = resident_bytes();
+    for t in &minted {
+        verifier.verify_remembered(t, now).expect("valid");
+    }
+    let after = resident_bytes();
+    let per = after.saturating_sub(before) / tokens.max(1);
+    println!(
+        "MEMORY remembered LMS tokens: {tokens} tokens, resident +{:.1} MiB, {per} B per token, {:.1} MiB per 100k tokens",
+        after.saturating_sub(before) as f64 / (1024.0 * 1024.0),
+        (per * 100_000) as f64 / (1024.0 * 1024.0)
+    );
 }
 
 fn measure(learners: u64) {

@@ -98,6 +98,8 @@ pub struct JwtVerifier {
     /// expiry and not-before are checked on every use against the service clock. The key is
     /// a digest, so finding a token never compares a secret byte by byte.
     memo: Option<moka::sync::Cache<[u8; 32], Arc<Verified>>>,
+    /// The one claim beyond Vouch's own that remembered tokens keep.
+    keep_claim: Option<String>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -115,15 +117,26 @@ impl JwtVerifier {
             Some(keys) if keys.starts_with('{') => parse_jwks(keys)?,
             Some(keys) => parse_pems(keys)?,
         };
-        Ok(Self { hs256, rs256, issuer: cfg.jwt_issuer.clone(), audience: cfg.jwt_audience.clone(), memo: None })
+        Ok(Self {
+            hs256,
+            rs256,
+            issuer: cfg.jwt_issuer.clone(),
+            audience: cfg.jwt_audience.clone(),
+            memo: None,
+            keep_claim: None,
+        })
     }
 
     /// Remembers up to `capacity` verified tokens (the status cache's bound,
     /// `cache.max_learners`), each for at most `ttl` (`cache.ttl_secs`): expiry is checked
     /// on every use, the time to live only lets tokens the LMS replaced (it re-issues them
     /// about hourly) leave before the size bound pushes them out.
-    pub fn remembering(mut self, capacity: u64, ttl: Duration) -> Self {
+    /// Of the claims Vouch does not read itself, only `keep` (the one
+    /// `auth.sso_verification_claim` names) is remembered: an Open edX token carries a dozen
+    /// more (scopes, filters, names…) that would double each entry's memory.
+    pub fn remembering(mut self, capacity: u64, ttl: Duration, keep: Option<String>) -> Self {
         self.memo = Some(moka::sync::Cache::builder().max_capacity(capacity).time_to_live(ttl).build());
+        self.keep_claim = keep;
         self
     }
 
@@ -137,7 +150,9 @@ impl JwtVerifier {
             check_time(&known.claims, now)?;
             return Ok(known);
         }
-        let verified = Arc::new(Verified::from(self.verify(token, now)?));
+        let mut claims = self.verify(token, now)?;
+        claims.other.retain(|name, _| self.keep_claim.as_deref() == Some(name.as_str()));
+        let verified = Arc::new(Verified::from(claims));
         memo.insert(digest, verified.clone());
         Ok(verified)
     }
@@ -327,12 +342,19 @@ mod tests {
 
     #[test]
     fn a_remembered_token_still_expires_and_a_forged_one_is_not_found() {
-        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_secs(600));
+        let v =
+            JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_secs(600), Some("idp".into()));
         let now = Utc::now();
         let exp = now.timestamp() + 300;
         let good = token("s3cret-lms-key", claims(exp));
         let first = v.verify_remembered(&good, now).unwrap();
         assert_eq!((first.claims.user_id, first.sign_in.username.as_str()), (7, "ada"));
+        assert!(first.claims.other.is_empty(), "claims Vouch never reads are not remembered");
+        let mut with_idp = claims(exp);
+        with_idp["idp"] = "saml-default".into();
+        with_idp["scopes"] = serde_json::json!(["email", "profile"]);
+        let kept = v.verify_remembered(&token("s3cret-lms-key", with_idp), now).unwrap();
+        assert_eq!(kept.claims.other.keys().collect::<Vec<_>>(), ["idp"], "the SSO claim is kept");
         let again = v.verify_remembered(&good, now).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "the second use is answered from memory");
         // The same claims under another key, and the good token with its signature altered.

@@ -97,7 +97,11 @@ impl AppState {
         // when the cache is off (the design before issue 18, which the benchmark compares).
         let cache = &services.cfg.cache;
         let jwt = if cache.enabled {
-            jwt.remembering(cache.max_learners, std::time::Duration::from_secs(cache.ttl_secs))
+            jwt.remembering(
+                cache.max_learners,
+                std::time::Duration::from_secs(cache.ttl_secs),
+                services.cfg.auth.sso_verification_claim.clone(),
+            )
         } else {
             jwt
         };
