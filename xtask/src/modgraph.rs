@@ -34,10 +34,25 @@ pub fn server_graph() -> Result<(Graph, Vec<(usize, String)>)> {
     for file in rust_files(&src)? {
         let rel = file.strip_prefix(&src).map_err(|e| e.to_string())?;
         let Some(path) = module_path(rel) else { continue };
-        let Some(top) = path.first().filter(|m| modules.contains(*m)).cloned() else { continue };
+        // A file the graph cannot place would hide its imports (and the imports of it): a
+        // module declared in a form this reader does not know must fail, not pass.
+        let Some(top) = path.first().filter(|m| modules.contains(*m)).cloned() else {
+            return Err(format!(
+                "server/src/{}: its top-level module is not declared in lib.rs as this check reads it \
+                 (`[pub[(…)]] mod name;`)",
+                rel.display()
+            ));
+        };
         let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         sizes.push((text.lines().count(), rel.display().to_string()));
         let code = blank_comments_and_strings(&text);
+        if let Some(form) = hiding_form(&code) {
+            return Err(format!(
+                "server/src/{}: `{form}` hides which modules later paths name from this check; \
+                 import by name (`use crate::module::Item`)",
+                rel.display()
+            ));
+        }
         for dep in imports(&code, &path) {
             if dep != top && modules.contains(&dep) {
                 graph.entry(top.clone()).or_default().insert(dep);
@@ -187,14 +202,38 @@ fn check_graph(graph: &Graph) -> Result<()> {
 fn top_level_modules(lib: &Path) -> Result<BTreeSet<String>> {
     let text = fs::read_to_string(lib).map_err(|e| format!("{}: {e}", lib.display()))?;
     let code = blank_comments_and_strings(&text);
-    Ok(code
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let rest = l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod "))?;
-            rest.strip_suffix(';').map(|m| m.trim().to_owned())
-        })
-        .collect())
+    Ok(code.lines().filter_map(declared_module).collect())
+}
+
+/// An import that would let later paths reach another module without naming it: a glob
+/// of the crate root, or the crate root under another name.
+fn hiding_form(code: &str) -> Option<&'static str> {
+    let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("crate::*") || compact.contains("crate::{*") {
+        return Some("use crate::*");
+    }
+    if squeezed.contains("crate as ") || compact.contains("crate::{selfas") {
+        return Some("crate as …");
+    }
+    None
+}
+
+/// The module a line of `lib.rs` declares: `mod x;` with any visibility (`pub`,
+/// `pub(crate)`, `pub(in …)`) and attributes before it on the same line.
+fn declared_module(line: &str) -> Option<String> {
+    let mut l = line.trim();
+    while let Some(rest) = l.strip_prefix("#[") {
+        l = rest.split_once(']')?.1.trim_start();
+    }
+    if let Some(rest) = l.strip_prefix("pub") {
+        l = rest.trim_start();
+        if let Some(rest) = l.strip_prefix('(') {
+            l = rest.split_once(')')?.1.trim_start();
+        }
+    }
+    let name = l.strip_prefix("mod ")?.trim().strip_suffix(';')?.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| name.to_owned())
 }
 
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -459,6 +498,32 @@ mod tests {
         // The store importing a layer above it fails even without a cycle.
         let e = check_graph(&graph(&[("store", "vendors")])).expect_err("store above");
         assert!(e.contains("store -> vendors"), "{e}");
+    }
+
+    #[test]
+    fn imports_that_hide_a_module_fail() {
+        assert_eq!(hiding_form("use crate::*;"), Some("use crate::*"));
+        assert_eq!(hiding_form("use crate :: { * };"), Some("use crate::*"));
+        assert_eq!(hiding_form("use crate as c;"), Some("crate as …"));
+        assert_eq!(hiding_form("use crate::{self as root, store};"), Some("crate as …"));
+        assert_eq!(hiding_form("use crate::{store::Store, service::Services};"), None);
+        assert_eq!(hiding_form("use super::*;"), None);
+    }
+
+    #[test]
+    fn module_declarations_in_every_form() {
+        for (line, want) in [
+            ("pub mod store;", Some("store")),
+            ("mod glue;", Some("glue")),
+            ("pub(crate) mod glue;", Some("glue")),
+            ("pub(in crate) mod glue;", Some("glue")),
+            ("#[cfg(feature = \"x\")] pub(crate) mod glue;", Some("glue")),
+            ("  #[doc(hidden)] #[allow(unused)] mod glue ;", Some("glue")),
+            ("pub mod store {", None),
+            ("pub use store::Store;", None),
+        ] {
+            assert_eq!(declared_module(line).as_deref(), want, "{line}");
+        }
     }
 
     #[test]

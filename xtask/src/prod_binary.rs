@@ -1,12 +1,13 @@
-//! The production `vouch` binary holds no fake-vendor code: the fake vendor keeps the
-//! vendor's private key and decrypts photos, which a deployment must never be able to do.
+//! The production `vouch` binary holds no fake-vendor code: the fake vendor holds the
+//! vendor's private key and plays the vendor (it decides attempts and calls back), which no
+//! deployment may be able to do.
 //!
 //! Two checks, because each alone can be fooled. The server's dependency tree outside its
-//! tests (normal and build edges, every target) has no `fake-vendor` package: that is the
-//! rule. The built binary has none of its code (no symbol of the `fake_vendor` crate, no
-//! panic location under `fake-vendor/src/`): that is the result. The binary must show the
-//! server's own panic locations, so a binary stripped of everything cannot pass by saying
-//! nothing.
+//! tests (normal and build edges, every target and every feature, so an optional dependency
+//! behind a feature counts) has no `fake-vendor` package: that is the rule. The built binary
+//! has none of its code (no symbol of the `fake_vendor` crate, no panic location under
+//! `fake-vendor/src/`): that is the result. The binary must show the server's own panic
+//! locations, so a binary stripped of everything cannot pass by saying nothing.
 
 use crate::util::{Result, Step, cargo, root, run, target_dir};
 use std::{path::Path, process::Command};
@@ -41,7 +42,8 @@ pub fn check(vouch: &Path) -> Result<()> {
     let out = Command::new(cargo)
         .current_dir(root())
         .env_remove("CARGO_MANIFEST_DIR")
-        .args(["tree", "-p", "server", "-e", "normal,build", "--target", "all", "--prefix", "none", "--format", "{p}"])
+        .args(["tree", "-p", "server", "--all-features", "-e", "normal,build", "--target", "all", "--prefix", "none"])
+        .args(["--format", "{p}"])
         .output()
         .map_err(|e| format!("cargo tree: {e}"))?;
     if !out.status.success() {
