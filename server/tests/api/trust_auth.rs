@@ -292,6 +292,45 @@ async fn jwt_administrator_per_token(db: &TestDb) {
 }
 on_both_backends!(jwt_administrator_is_staff_for_that_token_only, jwt_administrator_per_token);
 
+/// A token Vouch has verified before is remembered (issue 18), and still: refused once it
+/// expires by the service clock, and refused for an account disabled since, within the
+/// status cache's promise even when the change was made outside Vouch's code (an operator's
+/// SQL). Written as the learner who keeps an old token, and as the operator who disabled them.
+async fn jwt_remembered_token_limits(db: &TestDb) {
+    let app = TestApp::with_config(db, jwt_config(db)).await;
+    let t = token(&claims(&app, 31, "hopper", false));
+    for _ in 0..3 {
+        let (status, body) = app.json(with_token("/verify_student/status/", &t)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Past `exp` and the minute of leeway: the remembered token is expired like a fresh one.
+    app.clock.advance(chrono::Duration::seconds(3600 + 61));
+    let (status, body) = app.json(with_token("/verify_student/status/", &t)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")), "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("expired")), "{body}");
+
+    // A new token for the same learner, then the account disabled behind Vouch's back.
+    let t = token(&claims(&app, 31, "hopper", false));
+    let (status, body) = app.json(with_token("/verify_student/status/", &t)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.services.store.exec_admin("update app_user set is_active = 0 where username = 'hopper'").await.expect("sql");
+    let promise = Duration::from_millis(app.services.cfg.cache.max_stale_ms);
+    let started = std::time::Instant::now();
+    loop {
+        let (status, _) = app.json(with_token("/verify_student/status/", &t)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            started.elapsed() < promise + Duration::from_millis(500),
+            "a disabled account signed in past the promise"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+on_both_backends!(jwt_a_remembered_token_still_expires_and_a_disabled_account_is_refused, jwt_remembered_token_limits);
+
 /// A token whose username is an account the LMS did not create (dev login, `vouch
 /// create-staff`, an LTI user) must not become that account: 409, and the account is
 /// untouched (not linked, no email or name from the token).
