@@ -4,6 +4,12 @@ use clap::Parser;
 use server::cli::{Cli, run};
 use tracing_subscriber::{EnvFilter, fmt};
 
+/// mimalloc rather than glibc's allocator: a request allocates and frees dozens of small
+/// blocks on whichever worker thread polls it, and glibc's malloc and free were 16 % of a
+/// cached status read's CPU (perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

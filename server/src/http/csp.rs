@@ -18,9 +18,7 @@
 
 use crate::{config::lti::LtiConfig, store::Store};
 use axum::{
-    extract::{Request, State},
     http::{HeaderValue, header},
-    middleware::Next,
     response::Response,
 };
 use base64::Engine;
@@ -200,11 +198,23 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
     haystack.to_ascii_lowercase().find(needle)
 }
 
-/// The middleware: adds the policy that fits the response unless the handler set one.
-pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Response {
-    let staff = req.uri().path() == "/staff" || req.uri().path().starts_with("/staff/");
-    let worker = req.uri().path().ends_with("_loader.js");
-    let mut res = next.run(req).await;
+/// What the policy of a response depends on in its request, read before the request is
+/// handed on.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    staff: bool,
+    worker: bool,
+}
+
+impl Target {
+    /// The target of a request to `path`.
+    pub fn of(path: &str) -> Self {
+        Self { staff: path == "/staff" || path.starts_with("/staff/"), worker: path.ends_with("_loader.js") }
+    }
+}
+
+/// Adds the policy that fits the response unless the handler set one.
+pub async fn apply(csp: &Csp, target: Target, mut res: Response) -> Response {
     // A 304 has no content type, and browsers merge its headers into the cached page: a
     // policy here would replace the page's own (with "not a page"). The cached one stands.
     if res.status() == axum::http::StatusCode::NOT_MODIFIED
@@ -212,26 +222,20 @@ pub async fn policy(State(csp): State<Csp>, req: Request, next: Next) -> Respons
     {
         return res;
     }
-    let html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let html = content_type.trim_start().to_ascii_lowercase().starts_with("text/html");
     // An image opened on its own (a staff photo link) is shown by the browser's image viewer,
     // whose own inline styles `default-src 'none'` would block: only framing is refused.
-    let image = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("image/"));
-    let value = match (html, staff) {
-        (true, true) => csp.inner.staff.clone(),
-        (true, false) => csp.learner_policy().await,
-        (false, _) if image => "frame-ancestors 'none'".to_owned(),
-        (false, _) if worker => WORKER.to_owned(),
-        (false, _) => NOT_A_PAGE.to_owned(),
+    let image = content_type.starts_with("image/");
+    let value = match (html, target.staff) {
+        (true, true) => HeaderValue::from_str(&csp.inner.staff),
+        (true, false) => HeaderValue::from_str(&csp.learner_policy().await),
+        // The fixed policies are static header values: no copy or check per response.
+        (false, _) if image => Ok(HeaderValue::from_static("frame-ancestors 'none'")),
+        (false, _) if target.worker => Ok(HeaderValue::from_static(WORKER)),
+        (false, _) => Ok(HeaderValue::from_static(NOT_A_PAGE)),
     };
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    if let Ok(v) = value {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
     res

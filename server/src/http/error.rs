@@ -4,9 +4,7 @@ use crate::service::ServiceError;
 use app::error::{AppError, ErrorCode};
 use axum::{
     Json,
-    body::Body,
-    http::{HeaderValue, Request, StatusCode, header},
-    middleware::Next,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -65,8 +63,7 @@ fn is_page(res: &Response) -> bool {
 
 /// Turns every error response made outside our handlers (body limits, method routing,
 /// extractor rejections) into the JSON envelope, so clients see one error format.
-pub async fn json_errors(req: Request<Body>, next: Next) -> Response {
-    let res = next.run(req).await;
+pub fn json_errors(res: Response) -> Response {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(&res) || is_page(&res) {
         return res;

@@ -5,7 +5,7 @@
 
 use super::error::ApiError;
 use app::error::ErrorCode;
-use axum::{body::Body, http::Request, middleware::Next, response::IntoResponse, response::Response};
+use axum::{http::Uri, response::IntoResponse, response::Response};
 use percent_encoding::percent_decode_str;
 
 /// Whether `raw` (a path or query as sent) decodes to text with a control character.
@@ -14,13 +14,11 @@ fn has_control(raw: &str) -> bool {
     percent_decode_str(raw).any(|b| b < 0x20 || b == 0x7f)
 }
 
-/// The middleware: 400 `invalid_request` before any handler runs.
-pub async fn refuse_control_characters(req: Request<Body>, next: Next) -> Response {
-    let uri = req.uri();
-    if has_control(uri.path()) || uri.query().is_some_and(has_control) {
-        return ApiError::new(ErrorCode::InvalidRequest, "The address holds a control character.").into_response();
-    }
-    next.run(req).await
+/// 400 `invalid_request` for a request to `uri` with a control character, before any
+/// handler runs.
+pub fn refuse_control_characters(uri: &Uri) -> Option<Response> {
+    (has_control(uri.path()) || uri.query().is_some_and(has_control))
+        .then(|| ApiError::new(ErrorCode::InvalidRequest, "The address holds a control character.").into_response())
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 /// The cookie holding the token's `header.payload`.
 pub const HEADER_PAYLOAD_COOKIE: &str = "edx-jwt-cookie-header-payload";
@@ -85,6 +88,12 @@ impl From<Claims> for Verified {
     }
 }
 
+/// Verified tokens by digest, with when each was verified.
+struct Memo {
+    tokens: quick_cache::sync::Cache<[u8; 32], (Arc<Verified>, Instant)>,
+    ttl: Duration,
+}
+
 /// Verifies tokens with the configured keys.
 pub struct JwtVerifier {
     hs256: Option<DecodingKey>,
@@ -97,7 +106,9 @@ pub struct JwtVerifier {
     /// checks that cannot change are remembered (signature, issuer, audience, shape);
     /// expiry and not-before are checked on every use against the service clock. The key is
     /// a digest, so finding a token never compares a secret byte by byte.
-    memo: Option<moka::sync::Cache<[u8; 32], Arc<Verified>>>,
+    /// quick_cache, like the status cache, for its cheap hits; the time to live is checked
+    /// on each hit against when the entry was written.
+    memo: Option<Memo>,
     /// The one claim beyond Vouch's own that remembered tokens keep.
     keep_claim: Option<String>,
 }
@@ -128,14 +139,16 @@ impl JwtVerifier {
     }
 
     /// Remembers up to `capacity` verified tokens (the status cache's bound,
-    /// `cache.max_learners`), each for at most `ttl` (`cache.ttl_secs`): expiry is checked
-    /// on every use, the time to live only lets tokens the LMS replaced (it re-issues them
-    /// about hourly) leave before the size bound pushes them out.
+    /// `cache.max_learners`), each trusted for at most `ttl` (`cache.ttl_secs`) before its
+    /// signature is checked again; expiry is checked on every use. Tokens the LMS replaced
+    /// (it re-issues them about hourly) are never asked for again, and the cache's policy
+    /// (S3-FIFO) drops such one-time entries first when it needs room.
     /// Of the claims Vouch does not read itself, only `keep` (the one
     /// `auth.sso_verification_claim` names) is remembered: an Open edX token carries a dozen
     /// more (scopes, filters, names…) that would double each entry's memory.
     pub fn remembering(mut self, capacity: u64, ttl: Duration, keep: Option<String>) -> Self {
-        self.memo = Some(moka::sync::Cache::builder().max_capacity(capacity).time_to_live(ttl).build());
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
+        self.memo = Some(Memo { tokens: quick_cache::sync::Cache::new(capacity), ttl });
         self.keep_claim = keep;
         self
     }
@@ -146,14 +159,16 @@ impl JwtVerifier {
             return self.verify(token, now).map(|c| Arc::new(c.into()));
         };
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some(known) = memo.get(&digest) {
+        if let Some((known, at)) = memo.tokens.get(&digest)
+            && at.elapsed() < memo.ttl
+        {
             check_time(&known.claims, now)?;
             return Ok(known);
         }
         let mut claims = self.verify(token, now)?;
         claims.other.retain(|name, _| self.keep_claim.as_deref() == Some(name.as_str()));
         let verified = Arc::new(Verified::from(claims));
-        memo.insert(digest, verified.clone());
+        memo.tokens.insert(digest, (verified.clone(), Instant::now()));
         Ok(verified)
     }
 

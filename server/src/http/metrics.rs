@@ -129,7 +129,7 @@ pub fn listener_router(state: AppState) -> axum::Router {
     handle();
     axum::Router::new()
         .route("/metrics", axum::routing::get(render_open))
-        .layer(axum::middleware::from_fn(super::error::json_errors))
+        .layer(axum::middleware::map_response(|res: Response| async move { super::error::json_errors(res) }))
         .with_state(state)
 }
 

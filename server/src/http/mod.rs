@@ -2,8 +2,10 @@
 //! one service function.
 
 pub mod auth;
+pub mod bearer_bypass;
 pub mod callbacks;
 pub mod csp;
+pub mod edge;
 pub mod error;
 pub mod handoff;
 pub mod health;
@@ -26,7 +28,7 @@ pub mod webhooks;
 
 use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
 use app::ports::IdvPort;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::Request;
 use axum::{
     Router,
     routing::{get, post},
@@ -35,7 +37,6 @@ use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
@@ -45,12 +46,6 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
     let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
     let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("-", |p| p.as_str());
     tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
-}
-
-/// A header set on every response unless the handler set its own (LTI pages set their
-/// framing policy themselves).
-fn default_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
 }
 
 /// Shared state of every handler: one pointer, because axum clones the state for every
@@ -129,7 +124,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
     // Install the metrics recorder before the first request, so nothing is recorded into the void.
     metrics::handle();
     let (rest, doc) = rest::openapi::router(&state).split_for_parts();
-    let hsts = if state.cfg.server.public_url.starts_with("https://") { "max-age=31536000" } else { "max-age=0" };
+    let edge = edge::Edge::new(csp::Csp::for_state(&state), state.cfg.server.public_url.starts_with("https://"));
     let openapi = Router::new()
         .route("/api/v1/openapi.json", get(rest::openapi::serve))
         .with_state(rest::openapi::OpenApiJson::new(&doc));
@@ -170,13 +165,8 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(axum::middleware::from_fn_with_state(csp::Csp::for_state(&state), csp::policy))
-                .layer(default_header("strict-transport-security", hsts))
-                .layer(default_header("referrer-policy", "strict-origin-when-cross-origin"))
-                .layer(default_header("x-content-type-options", "nosniff"))
-                .layer(axum::middleware::from_fn(error::json_errors))
-                .layer(axum::middleware::from_fn(input_guard::refuse_control_characters))
-                .layer(sessions),
+                .layer(axum::middleware::from_fn_with_state(edge, edge::edge))
+                .layer(bearer_bypass::BearerBypassLayer::new(sessions)),
         )
         .with_state(state)
 }

@@ -25,12 +25,29 @@ pub fn spawn(cache: StatusCache, store: Store, database_url: String) {
     if !cache.limits().enabled {
         return;
     }
+    tokio::spawn(sweep(cache.clone()));
     match store.backend() {
         Backend::Postgres => {
             tokio::spawn(run_postgres(cache, database_url));
         }
         Backend::Sqlite => {
             tokio::spawn(run_sqlite(cache, store));
+        }
+    }
+}
+
+/// Drops entries older than `cache.ttl_secs`, four times a TTL (the slowest read waits for
+/// it only if it shares a shard, and only that long: a scan of the shard under its lock).
+async fn sweep(cache: StatusCache) {
+    let every = (cache.limits().ttl / 4).max(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let cache = cache.clone();
+        if tokio::task::spawn_blocking(move || cache.sweep()).await.is_err() {
+            tracing::warn!("status cache: the sweep of old entries failed");
         }
     }
 }

@@ -331,6 +331,36 @@ async fn jwt_remembered_token_limits(db: &TestDb) {
 }
 on_both_backends!(jwt_a_remembered_token_still_expires_and_a_disabled_account_is_refused, jwt_remembered_token_limits);
 
+/// An LMS's token request to the API or the status read skips the session layer (issue 18):
+/// it answers as the token's user and sets no cookie, even beside a learner's session
+/// cookie. A handler that needs the session (log-out) keeps it whatever the request carries:
+/// a token in `Authorization` neither breaks it nor saves the session it ends.
+async fn bearer_skips_sessions(db: &TestDb) {
+    let app = TestApp::with_config(db, jwt_config(db)).await;
+    let cookie = app.login("ada").await;
+    let lms = token(&claims(&app, 41, "grace", false));
+    for path in ["/api/v1/me", "/verify_student/status/"] {
+        let mut req = with_token(path, &lms);
+        req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie"));
+        let (status, headers, body) = app.send(req).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
+        assert!(headers.get(header::SET_COOKIE).is_none(), "{path}: a token request sets no cookie");
+    }
+    let (_, me) = app.json(with_token("/api/v1/me", &lms)).await;
+    assert_eq!(me["username"].as_str(), Some("grace"), "the token, not the session, says who asks");
+    let logout = Request::post("/auth/logout")
+        .header(header::AUTHORIZATION, format!("JWT {lms}"))
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = app.send(logout).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "log-out still has its session: {}", String::from_utf8_lossy(&body));
+    let me = Request::get("/api/v1/me").header(header::COOKIE, &cookie).body(Body::empty()).expect("request");
+    let (status, body) = app.json(me).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")), "ended");
+}
+on_both_backends!(a_bearer_request_skips_sessions_only_where_no_handler_needs_one, bearer_skips_sessions);
+
 /// A token whose username is an account the LMS did not create (dev login, `vouch
 /// create-staff`, an LTI user) must not become that account: 409, and the account is
 /// untouched (not linked, no email or name from the token).
