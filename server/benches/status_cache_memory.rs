@@ -113,7 +113,6 @@ fn measure(learners: u64) {
         let ticket = cache.ticket();
         cache.store_records(UserId(user), ticket, records(user));
     }
-    // Counting runs moka's pending housekeeping, so the figure includes its bookkeeping.
     let held = cache.learners();
     let after = resident_bytes();
     let per_learner = after.saturating_sub(before) / held.max(1);

@@ -245,11 +245,11 @@ pub struct Store {
     status_hook: Arc<std::sync::OnceLock<StatusHook>>,
     /// SQLite: the writers of this process, in the order they asked (see [`Store::begin`]).
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// How long a SQLite writer waits for its turn in this process: the operator's one
+    /// setting for waiting on the database (`database.acquire_timeout_secs`), like the wait
+    /// for a pooled connection, rather than a fixed time of its own.
+    turn_timeout: Duration,
 }
-
-/// How long a SQLite writer waits for its turn in this process, as long as SQLite's own busy
-/// timeout (`pragma busy_timeout`) lets it wait for another process's lock.
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -291,7 +291,14 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
-        Ok(Self { pool, backend, wake: Arc::default(), status_hook: Arc::default(), writers: Arc::default() })
+        Ok(Self {
+            pool,
+            backend,
+            wake: Arc::default(),
+            status_hook: Arc::default(),
+            writers: Arc::default(),
+            turn_timeout: acquire,
+        })
     }
 
     /// Applies the migrations of this backend.
@@ -375,11 +382,19 @@ impl Store {
 
     async fn write_turn(&self) -> StoreResult<Option<tokio::sync::OwnedMutexGuard<()>>> {
         match self.backend {
-            Backend::Sqlite => Ok(Some(
-                tokio::time::timeout(WRITE_TURN_TIMEOUT, self.writers.clone().lock_owned())
-                    .await
-                    .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?,
-            )),
+            Backend::Sqlite => match tokio::time::timeout(self.turn_timeout, self.writers.clone().lock_owned()).await {
+                Ok(turn) => Ok(Some(turn)),
+                Err(_) => {
+                    // Its own line: the database answers, but this process's writers queue
+                    // behind a slow write (a long transaction, a slow disk), which a pool or
+                    // connection timeout would not say.
+                    tracing::warn!(
+                        waited_ms = self.turn_timeout.as_millis() as u64,
+                        "SQLite write turn not granted in time: this process's writers are queued behind a slow write"
+                    );
+                    Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut))
+                }
+            },
             Backend::Postgres => Ok(None),
         }
     }
