@@ -272,6 +272,7 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
         let step = Step::start("seed up to 1M attempts");
         let (_, seconds) = d.seed(more / ATTEMPTS_PER_USER, more)?;
         f.seed_1m_s = Some(seconds);
+        settle();
         step.done();
         let (_serve, addr) = d.serve()?;
         let step = Step::start("status read, 1M attempts (and the bare handler)");
@@ -290,6 +291,15 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
     }
     eprintln!("    (server logs in {})", d.dir.join("serve.log").display());
     Ok(f)
+}
+
+/// Lets the machine settle after a bulk seed: the kernel writes back the gigabyte of dirty
+/// pages the seed left (which otherwise competed with the measurement for the same 2 cores,
+/// the bare handler's included), then a few quiet seconds. A deployment with 1M attempts
+/// grew them over months, not in the half-minute before a read.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_secs(5));
 }
 
 /// The bare handler in a process of its own, measured at the same concurrency.

@@ -96,7 +96,27 @@ impl Runner {
             let this = self.clone();
             set.spawn(async move { this.execute(job).await });
         }
-        while set.join_next().await.is_some() {}
+        let mut done = Vec::with_capacity(n);
+        while let Some(result) = set.join_next().await {
+            if let Ok(Some(id)) = result {
+                done.push(id);
+            }
+        }
+        // The batch's successes are marked done in one write, not one each: on SQLite every
+        // write takes the process's write turn, and a submission's jobs (the vendor send, the
+        // event fan-outs and deliveries) made half of its writes their completions, which
+        // queued the learners' own writes behind them (BENCHMARKS.md, issue 18). A crash
+        // before this write runs those jobs again, as a crash before any completion always
+        // could: handlers are idempotent.
+        if !done.is_empty() {
+            let now = self.services.clock.now();
+            let res = async {
+                jobs::complete_many(&mut *self.services.store.write_conn().await?, &done, &self.worker, now).await
+            };
+            if let Err(e) = res.await {
+                tracing::warn!(error = %e, jobs = done.len(), "could not mark jobs done; they will run again");
+            }
+        }
         n
     }
 
@@ -141,11 +161,13 @@ impl Runner {
         }
     }
 
+    /// Runs `job` and records a retry or a failure; returns its id when it succeeded (the
+    /// caller marks the batch's successes done together).
     #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts))]
-    async fn execute(&self, job: jobs::Job) {
+    async fn execute(&self, job: jobs::Job) -> Option<i64> {
         let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
             self.finish_failed(&job, None, "no handler for this job kind").await;
-            return;
+            return None;
         };
         let outcome = handler.run(&self.services, &job.payload).await;
         let label = match &outcome {
@@ -155,15 +177,7 @@ impl Runner {
         };
         metrics::counter!("vouch_job_runs_total", "kind" => handler.kind(), "outcome" => label).increment(1);
         match outcome {
-            Ok(()) => {
-                let now = self.services.clock.now();
-                let res = async {
-                    jobs::complete(&mut *self.services.store.write_conn().await?, job.id, &self.worker, now).await
-                };
-                if let Err(e) = res.await {
-                    tracing::warn!(error = %e, "could not mark a job done; it will run again");
-                }
-            }
+            Ok(()) => return Some(job.id),
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
                 let delay = backoff(handler.retry_base_secs(&self.services), job.attempts);
                 tracing::info!(retry_in_ms = delay.num_milliseconds(), "job will be retried");
@@ -180,6 +194,7 @@ impl Runner {
                 self.finish_failed(&job, Some(handler), &error).await;
             }
         }
+        None
     }
 
     async fn finish_failed(&self, job: &jobs::Job, handler: Option<Arc<dyn JobHandler>>, error: &str) {

@@ -115,6 +115,25 @@ pub async fn complete(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>
     release(conn, id, worker, "done", now, None, None).await
 }
 
+/// Marks the jobs in `ids` this worker holds as done, in one statement; returns how many it
+/// marked (a job whose lease ran out and was taken over is not).
+pub async fn complete_many(conn: &mut Conn, ids: &[i64], worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let placeholders: Vec<String> = (3..3 + ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "update job set status = 'done', locked_until = null, updated_at = $1 \
+         where locked_by = $2 and status = 'running' and job_id in ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(to_micros(now)).bind(worker);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
 /// Puts a job this worker holds back in the queue to run at `run_at`, keeping the error.
 pub async fn retry_at(conn: &mut Conn, id: i64, worker: &str, run_at: DateTime<Utc>, error: &str) -> StoreResult<bool> {
     release(conn, id, worker, "queued", run_at, Some(run_at), Some(error)).await

@@ -173,8 +173,13 @@ pub async fn seed_attempts_batched(
     }
     tx.commit().await?;
     if store.backend() == Backend::Postgres {
-        // Fresh statistics, so the planner uses the indexes at once, as it would in production.
-        sqlx::raw_sql("analyze app_user; analyze photo_verification").execute(&mut *conn).await?;
+        // Fresh statistics, so the planner uses the indexes at once, as it would in production;
+        // and vacuumed, so autovacuum does not start on the new rows while they are read (a
+        // running deployment's tables are vacuumed as they grow). One statement each: VACUUM
+        // cannot run in the implicit transaction of a multi-statement query.
+        for table in ["app_user", "photo_verification"] {
+            sqlx::raw_sql(&format!("vacuum analyze {table}")).execute(&mut *conn).await?;
+        }
     } else {
         // The triggers logged every seeded row for the status caches, which hold nothing of
         // a database being seeded: keep the log's head only.

@@ -392,3 +392,31 @@ async fn random_operations_replay(db: &TestDb) {
     }
 }
 on_both_backends!(random_operations, random_operations_replay);
+
+/// A batch's successes are marked done in one statement (issue 18): only the jobs this
+/// worker still holds, so a job whose lease ran out and was taken over by another worker
+/// stays theirs, and a job never claimed stays queued.
+async fn complete_many_marks_only_what_this_worker_holds(db: &TestDb) {
+    use server::store::jobs;
+    let app = TestApp::new(db).await;
+    let now = app.services.clock.now();
+    let mut conn = app.services.store.write_conn().await.expect("conn");
+    for key in ["a", "b", "c"] {
+        assert!(jobs::enqueue(&mut conn, "test_kind", "{}", key, 3, now).await.expect("enqueue"));
+    }
+    let backend = app.services.store.backend();
+    // w1 holds job a on a short lease and job b on a long one.
+    let a = jobs::claim(&mut conn, backend, "w1", 1, now, Duration::seconds(1)).await.expect("claim")[0].id;
+    let b = jobs::claim(&mut conn, backend, "w1", 1, now, Duration::seconds(60)).await.expect("claim")[0].id;
+    // a outlives its lease and w2 takes it over; c is never claimed.
+    let later = now + Duration::seconds(5);
+    let theirs = jobs::claim(&mut conn, backend, "w2", 1, later, Duration::seconds(60)).await.expect("claim");
+    assert_eq!(theirs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![a], "w2 took over the expired job");
+    let c = b.max(a) + 1;
+    let marked = jobs::complete_many(&mut conn, &[a, b, c], "w1", later).await.expect("complete");
+    assert_eq!(marked, 1, "only b, which w1 still holds");
+    let counts = jobs::counts(&mut conn).await.expect("counts");
+    assert_eq!((counts.done, counts.running, counts.queued), (1, 1, 1), "b done, a w2's, c queued");
+    assert_eq!(jobs::complete_many(&mut conn, &[], "w1", later).await.expect("none"), 0);
+}
+on_both_backends!(job_completions_in_one_statement, complete_many_marks_only_what_this_worker_holds);
