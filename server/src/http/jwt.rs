@@ -153,6 +153,25 @@ impl JwtVerifier {
         self
     }
 
+    /// Drops remembered tokens older than the time to live, so tokens the LMS replaced give
+    /// their memory back (the state's sweeper calls it every [`JwtVerifier::sweep_every`]).
+    pub fn sweep(&self) {
+        if let Some(memo) = &self.memo {
+            let ttl = memo.ttl;
+            memo.tokens.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+    }
+
+    /// How often to [`JwtVerifier::sweep`]: four times a TTL; never when nothing is remembered.
+    pub fn sweep_every(&self) -> Option<Duration> {
+        self.memo.as_ref().map(|m| (m.ttl / 4).max(Duration::from_secs(1)))
+    }
+
+    /// How many tokens are remembered now.
+    pub fn remembered(&self) -> usize {
+        self.memo.as_ref().map_or(0, |m| m.tokens.len())
+    }
+
     /// [`JwtVerifier::verify`], answered from the tokens already verified when it can be.
     pub fn verify_remembered(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<Verified>, JwtError> {
         let Some(memo) = &self.memo else {
@@ -392,6 +411,22 @@ mod tests {
         let plain = JwtVerifier::from_config(&cfg()).unwrap();
         let a = plain.verify_remembered(&good, now).unwrap();
         assert!(!Arc::ptr_eq(&a, &plain.verify_remembered(&good, now).unwrap()));
+    }
+
+    #[test]
+    fn a_token_older_than_the_ttl_is_verified_again_and_a_sweep_drops_it() {
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_millis(40), None);
+        let now = Utc::now();
+        let good = token("s3cret-lms-key", claims(now.timestamp() + 300));
+        let first = v.verify_remembered(&good, now).unwrap();
+        assert!(Arc::ptr_eq(&first, &v.verify_remembered(&good, now).unwrap()), "remembered");
+        std::thread::sleep(Duration::from_millis(60));
+        v.sweep();
+        assert_eq!(v.remembered(), 0, "the sweep gave the memory back");
+        let again = v.verify_remembered(&good, now).unwrap();
+        assert!(!Arc::ptr_eq(&first, &again), "older than the TTL: its signature was checked again");
+        assert_eq!(v.sweep_every(), Some(Duration::from_secs(1)));
+        assert_eq!(JwtVerifier::from_config(&cfg()).unwrap().sweep_every(), None, "nothing remembered, no sweeper");
     }
 
     #[test]

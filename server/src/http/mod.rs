@@ -100,16 +100,31 @@ impl AppState {
         } else {
             jwt
         };
+        let jwt = Arc::new(jwt);
+        spawn_token_sweeper(&jwt);
         let limits = limits::RateLimits::new(&services.cfg.limits);
-        Self(Arc::new(AppStateInner {
-            cfg: services.cfg.clone(),
-            services,
-            port,
-            jwt: Arc::new(jwt),
-            limits,
-            gauges: Arc::default(),
-        }))
+        Self(Arc::new(AppStateInner { cfg: services.cfg.clone(), services, port, jwt, limits, gauges: Arc::default() }))
     }
+}
+
+/// Sweeps the remembered tokens older than their TTL while the state lives (a task holding
+/// only a weak reference, so a dropped state, as in tests, ends it).
+fn spawn_token_sweeper(jwt: &Arc<jwt::JwtVerifier>) {
+    let (Some(every), Ok(runtime)) = (jwt.sweep_every(), tokio::runtime::Handle::try_current()) else {
+        return;
+    };
+    let weak = Arc::downgrade(jwt);
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(jwt) = weak.upgrade() else { break };
+            if tokio::task::spawn_blocking(move || jwt.sweep()).await.is_err() {
+                tracing::warn!("the sweep of remembered LMS tokens failed");
+            }
+        }
+    });
 }
 
 /// The largest server-function body: two photos as base64 plus room for the JSON around them.

@@ -96,28 +96,34 @@ impl Runner {
             let this = self.clone();
             set.spawn(async move { this.execute(job).await });
         }
-        let mut done = Vec::with_capacity(n);
-        while let Some(result) = set.join_next().await {
-            if let Ok(Some(id)) = result {
-                done.push(id);
+        // Successes are marked done as they arrive, all that have arrived in one write: on
+        // SQLite every write takes the process's write turn, and a submission's jobs (the
+        // vendor send, the event fan-outs and deliveries) made half of its writes their
+        // completions, one each, which queued the learners' own writes behind them
+        // (BENCHMARKS.md, issue 18). Never held back for a slower job of the batch, so no
+        // finished job's lease runs out waiting and lets another worker run it again.
+        while let Some(first) = set.join_next().await {
+            let mut done: Vec<i64> = first.ok().flatten().into_iter().collect();
+            while let Some(more) = set.try_join_next() {
+                done.extend(more.ok().flatten());
             }
-        }
-        // The batch's successes are marked done in one write, not one each: on SQLite every
-        // write takes the process's write turn, and a submission's jobs (the vendor send, the
-        // event fan-outs and deliveries) made half of its writes their completions, which
-        // queued the learners' own writes behind them (BENCHMARKS.md, issue 18). A crash
-        // before this write runs those jobs again, as a crash before any completion always
-        // could: handlers are idempotent.
-        if !done.is_empty() {
-            let now = self.services.clock.now();
-            let res = async {
-                jobs::complete_many(&mut *self.services.store.write_conn().await?, &done, &self.worker, now).await
-            };
-            if let Err(e) = res.await {
-                tracing::warn!(error = %e, jobs = done.len(), "could not mark jobs done; they will run again");
-            }
+            self.mark_done(&done).await;
         }
         n
+    }
+
+    /// Marks `done` (this worker's finished jobs) done in one write. A crash before it runs
+    /// them again, as a crash before any completion always could: handlers are idempotent.
+    async fn mark_done(&self, done: &[i64]) {
+        if done.is_empty() {
+            return;
+        }
+        let now = self.services.clock.now();
+        let res =
+            async { jobs::complete_many(&mut *self.services.store.write_conn().await?, done, &self.worker, now).await };
+        if let Err(e) = res.await {
+            tracing::warn!(error = %e, jobs = done.len(), "could not mark jobs done; they will run again");
+        }
     }
 
     /// Runs until no job is due (for tests and one-shot commands).
@@ -162,7 +168,7 @@ impl Runner {
     }
 
     /// Runs `job` and records a retry or a failure; returns its id when it succeeded (the
-    /// caller marks the batch's successes done together).
+    /// caller marks successes done, those that finished together in one write).
     #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts))]
     async fn execute(&self, job: jobs::Job) -> Option<i64> {
         let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {

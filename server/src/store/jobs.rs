@@ -115,23 +115,26 @@ pub async fn complete(conn: &mut Conn, id: i64, worker: &str, now: DateTime<Utc>
     release(conn, id, worker, "done", now, None, None).await
 }
 
-/// Marks the jobs in `ids` this worker holds as done, in one statement; returns how many it
-/// marked (a job whose lease ran out and was taken over is not).
+/// Marks the jobs in `ids` this worker holds as done, in one statement (per 500); returns how
+/// many it marked (a job whose lease ran out and was taken over is not).
 pub async fn complete_many(conn: &mut Conn, ids: &[i64], worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {
-    if ids.is_empty() {
-        return Ok(0);
+    let mut marked = 0;
+    // In chunks: `jobs.concurrency` bounds a batch, and a statement's parameters are bounded
+    // (SQLite 32,766, PostgreSQL 65,535).
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (3..3 + chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "update job set status = 'done', locked_until = null, updated_at = $1 \
+             where locked_by = $2 and status = 'running' and job_id in ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(to_micros(now)).bind(worker);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        marked += q.execute(&mut *conn).await?.rows_affected();
     }
-    let placeholders: Vec<String> = (3..3 + ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "update job set status = 'done', locked_until = null, updated_at = $1 \
-         where locked_by = $2 and status = 'running' and job_id in ({})",
-        placeholders.join(", ")
-    );
-    let mut q = sqlx::query(&sql).bind(to_micros(now)).bind(worker);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    Ok(q.execute(conn).await?.rows_affected())
+    Ok(marked)
 }
 
 /// Puts a job this worker holds back in the queue to run at `run_at`, keeping the error.

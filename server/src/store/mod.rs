@@ -387,11 +387,27 @@ impl Store {
                 Err(_) => {
                     // Its own line: the database answers, but this process's writers queue
                     // behind a slow write (a long transaction, a slow disk), which a pool or
-                    // connection timeout would not say.
-                    tracing::warn!(
-                        waited_ms = self.turn_timeout.as_millis() as u64,
-                        "SQLite write turn not granted in time: this process's writers are queued behind a slow write"
-                    );
+                    // connection timeout would not say. At most once every 10 s: in a burst
+                    // every waiting writer times out, and one line says it.
+                    static LAST_WARNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                    let now =
+                        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                    let last = LAST_WARNED.load(std::sync::atomic::Ordering::Relaxed);
+                    let due = now >= last.saturating_add(10)
+                        && LAST_WARNED
+                            .compare_exchange(
+                                last,
+                                now,
+                                std::sync::atomic::Ordering::Relaxed,
+                                std::sync::atomic::Ordering::Relaxed,
+                            )
+                            .is_ok();
+                    if due {
+                        tracing::warn!(
+                            waited_ms = self.turn_timeout.as_millis() as u64,
+                            "SQLite write turn not granted in time: this process's writers are queued behind a slow write"
+                        );
+                    }
                     Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut))
                 }
             },
