@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     http::AppState,
     reactions::Subscriber,
-    serve::Extensions,
+    serve::{ConfigCheck, Extensions},
     service::{
         filters::{AttemptsStep, FilterRegistry, UrlStep, VendorStep},
         plugins::{IdvVendor, RegistryError, VendorRegistry},
@@ -22,6 +22,7 @@ pub struct AppBuilder {
     subscribers: Vec<Arc<dyn Subscriber>>,
     filters: FilterRegistry,
     routes: axum::Router<AppState>,
+    config_checks: Vec<ConfigCheck>,
 }
 
 impl AppBuilder {
@@ -74,6 +75,19 @@ impl AppBuilder {
         self
     }
 
+    /// Adds a check of the loaded configuration (typically: the plugin's
+    /// `[plugins.<name>]` table parses, `Config::plugin`). It runs for every command and
+    /// when `serve`/`worker` start, after Vouch's own checks; its error stops the process
+    /// with its message, as a bad core setting does.
+    #[must_use]
+    pub fn config_check(
+        mut self,
+        check: impl Fn(&Config) -> Result<(), crate::config::ConfigError> + Send + Sync + 'static,
+    ) -> Self {
+        self.config_checks.push(Arc::new(check));
+        self
+    }
+
     /// The app, or why the vendors cannot be registered together (a name used twice, or
     /// not lowercase ASCII).
     pub fn build(self) -> Result<App, RegistryError> {
@@ -84,6 +98,7 @@ impl AppBuilder {
             filters: Arc::new(self.filters),
             subscribers: self.subscribers,
             routes: self.routes,
+            config_checks: self.config_checks,
         };
         Ok(App { ext })
     }
@@ -103,6 +118,7 @@ impl App {
             subscribers: Vec::new(),
             filters: FilterRegistry::default(),
             routes: axum::Router::new(),
+            config_checks: Vec::new(),
         }
     }
 
@@ -141,9 +157,11 @@ impl App {
     }
 
     /// Loads the configuration from `file` (or `./vouch.toml`) and the environment,
-    /// checking vendor names against this app's vendors.
+    /// checking vendor names against this app's vendors, and runs the build's checks.
     pub fn load_config(&self, file: Option<&std::path::Path>) -> Result<Config, crate::config::ConfigError> {
-        Config::load_with(file, &self.ext.vendor_names())
+        let cfg = Config::load_with(file, &self.ext.vendor_names())?;
+        self.ext.check_config(&cfg)?;
+        Ok(cfg)
     }
 }
 

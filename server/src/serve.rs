@@ -27,7 +27,13 @@ pub struct Extensions {
     /// Routes merged into the server's router, inside its middleware (sessions, CSP, JSON
     /// errors, request ids).
     pub routes: axum::Router<AppState>,
+    /// The build's own configuration checks (its `[plugins.<name>]` tables), run after
+    /// Vouch's when the configuration is loaded.
+    pub config_checks: Vec<ConfigCheck>,
 }
+
+/// A build's check of the loaded configuration: the message names the key and the fix.
+pub type ConfigCheck = Arc<dyn Fn(&Config) -> Result<(), crate::config::ConfigError> + Send + Sync>;
 
 impl Extensions {
     /// Stock Vouch: the built-in vendors and steps, no extra subscriber or route.
@@ -37,7 +43,15 @@ impl Extensions {
             filters: Arc::default(),
             subscribers: Vec::new(),
             routes: axum::Router::new(),
+            config_checks: Vec::new(),
         }
+    }
+
+    /// Checks `cfg` against this build: vendor names against its vendors, then its own
+    /// checks. A configuration loaded by `Config::load` has seen neither.
+    pub fn check_config(&self, cfg: &Config) -> Result<(), crate::config::ConfigError> {
+        cfg.validate_vendors(&self.vendor_names())?;
+        self.config_checks.iter().try_for_each(|check| check(cfg))
     }
 
     /// The names of the registered vendors, for validating the configuration.
@@ -115,7 +129,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 pub async fn serve_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     cfg.check_startup(Process::Serve)?;
     // A configuration loaded by the embedding crate may not have seen this registry.
-    cfg.validate_vendors(&ext.vendor_names())?;
+    ext.check_config(&cfg)?;
     let key = http::auth::session_key(&cfg)?;
     // Refuse to start with JWT keys that do not parse, rather than refusing every sign-in.
     http::jwt::JwtVerifier::from_config(&cfg.auth)?;
@@ -192,7 +206,7 @@ pub async fn worker(cfg: Config) -> anyhow::Result<()> {
 /// Runs jobs only, with the subscribers and vendors of `ext`, until SIGINT or SIGTERM.
 pub async fn worker_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     cfg.check_startup(Process::Worker)?;
-    cfg.validate_vendors(&ext.vendor_names())?;
+    ext.check_config(&cfg)?;
     let services = services_with(cfg, Arc::new(SystemClock), ext).await?;
     let runner = ext.runner(services.clone(), worker_name("worker"));
     tracing::info!("vouch worker started");

@@ -245,6 +245,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `ext`'s vendors.
 pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Result<()> {
     let cfg = Config::load_with(cli.config.as_deref(), &ext.vendor_names())?;
+    // The build's own tables are checked for every command, as Vouch's own settings are.
+    ext.check_config(&cfg)?;
     match cli.command {
         Command::Worker => crate::serve::worker_with(cfg, ext).await,
         Command::RetryFailed { verification_ids, args_from_database, limit, run, json } => {
