@@ -119,13 +119,9 @@ struct Session {
 pub struct Acme;
 
 impl Acme {
-    async fn call(
-        &self,
-        services: &Services,
-        s: &Settings,
-        req: reqwest::RequestBuilder,
-    ) -> Result<Session, VendorError> {
-        let _ = services;
+    /// One call to Acme's API with the bearer key. Transport failures and non-2xx answers
+    /// are `Unavailable` (the learner is told to try again; nothing was recorded).
+    async fn call(&self, s: &Settings, req: reqwest::RequestBuilder) -> Result<Session, VendorError> {
         let res = req.bearer_auth(&s.api_key).send().await.map_err(|e| VendorError::Unavailable(e.to_string()))?;
         if !res.status().is_success() {
             return Err(VendorError::Unavailable(format!("Acme answered {}", res.status())));
@@ -160,7 +156,7 @@ impl IdvVendor for Acme {
             }
         };
         if let Some(id) = open {
-            let session = self.call(services, &s, services.http.get(format!("{base}/sessions/{id}"))).await?;
+            let session = self.call(&s, services.http.get(format!("{base}/sessions/{id}"))).await?;
             if session.status == "open" {
                 return Ok(Handoff::Hosted { url: session.flow_url });
             }
@@ -172,7 +168,7 @@ impl IdvVendor for Acme {
         };
         let callback_url = format!("{}/callbacks/{NAME}", services.cfg.server.public_url.trim_end_matches('/'));
         let body = json!({ "reference_id": format!("user-{}", user.0), "callback_url": callback_url });
-        let session = self.call(services, &s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
+        let session = self.call(&s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
         let attempt = api::GenericAttempt {
             user,
             name: if account.full_name.is_empty() { account.username } else { account.full_name },
