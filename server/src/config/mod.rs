@@ -53,7 +53,20 @@ pub struct Config {
     pub cache: cache::CacheConfig,
     /// `[plugins.<name>]`: each plugin's own table, read by the plugin with
     /// [`Config::plugin`] (`VOUCH_PLUGINS__<NAME>__<KEY>` in the environment).
-    pub plugins: std::collections::BTreeMap<String, serde_json::Value>,
+    pub plugins: PluginTables,
+}
+
+/// The `[plugins.<name>]` tables, kept as parsed values until each plugin reads its own
+/// with its own type. They may hold secrets (API keys, tokens) that Vouch cannot tell apart,
+/// so `Debug` shows the table names only.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct PluginTables(pub std::collections::BTreeMap<String, serde_json::Value>);
+
+impl fmt::Debug for PluginTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
@@ -625,7 +638,7 @@ impl Config {
     /// The table `[plugins.<name>]` as the plugin's own settings type (an absent table is
     /// read as an empty one, so `#[serde(default)]` settings need none).
     pub fn plugin<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, ConfigError> {
-        let table = self.plugins.get(name).cloned().unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        let table = self.plugins.0.get(name).cloned().unwrap_or_else(|| serde_json::Value::Object(Default::default()));
         serde_json::from_value(table).map_err(|e| {
             ConfigError::Invalid(format!(
                 "plugins.{name} (VOUCH_PLUGINS__{}__<KEY>) is invalid: {e}; correct the [plugins.{name}] table \
