@@ -231,6 +231,11 @@ impl IdvVendor for Acme {
         }
     }
 
+    /// Acme's flow pages live on its API's origin; the learner page may frame them.
+    fn frame_url(&self, cfg: &Config) -> Option<String> {
+        settings(cfg).ok().map(|s| s.api_url)
+    }
+
     fn map_status(&self, vendor_status: &str) -> Option<GenericStatus> {
         match vendor_status {
             "open" => Some(GenericStatus::Created),

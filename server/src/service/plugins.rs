@@ -85,6 +85,14 @@ pub trait IdvVendor: Send + Sync + 'static {
 
     /// The generic status a vendor status word means (None: not a word of this vendor).
     fn map_status(&self, vendor_status: &str) -> Option<GenericStatus>;
+
+    /// A URL on the origin of the vendor's own page, when Vouch may show it in an iframe
+    /// (`idv.hosted_display = "iframe"`): the learner pages' CSP then allows framing that
+    /// origin. Read once when the server starts. `None` (the default): never framed.
+    fn frame_url(&self, cfg: &crate::config::Config) -> Option<String> {
+        let _ = cfg;
+        None
+    }
 }
 
 impl From<VendorError> for app::error::AppError {

@@ -117,6 +117,9 @@ impl IdvVendor for Acme {
             _ => None,
         }
     }
+    fn frame_url(&self, _: &server::config::Config) -> Option<String> {
+        Some("https://acme.invalid/flow".into())
+    }
 }
 
 /// Routes learners whose username starts with `acme_` to the Acme vendor.
@@ -191,6 +194,16 @@ fn submit_form(cookie: &str, course: Option<&str>) -> Request<Body> {
         .expect("request")
 }
 
+/// The test database's configuration with a learner page to serve (for its CSP).
+fn spa_config(db: &TestDb) -> server::config::Config {
+    let mut cfg = db.config();
+    let dist = db.dir.path().join("dist");
+    std::fs::create_dir_all(&dist).expect("dist");
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>Vouch</title>").expect("index");
+    cfg.server.static_dir = dist;
+    cfg
+}
+
 async fn photo_attempts(app: &TestApp) -> i64 {
     let mut conn = app.services.store.conn().await.expect("conn");
     sqlx::query_scalar("select count(*) from photo_verification").fetch_one(&mut *conn).await.expect("q")
@@ -207,7 +220,7 @@ async fn plugins_through_http(db: &TestDb) {
         .routes(axum::Router::new().route("/acme/ping", axum::routing::get(ping)))
         .build()
         .expect("a valid registry");
-    let mut cfg = db.config();
+    let mut cfg = spa_config(db);
     // An unknown step is skipped, the two steps run in order, then the built-in course route.
     cfg.filters.vendor_requested =
         ["no_such_step", "route_acme", "route_nowhere", "vendor_by_course"].map(String::from).to_vec();
@@ -263,6 +276,17 @@ async fn plugins_through_http(db: &TestDb) {
     app.extensions().runner(t.services.clone(), "test").run_until_idle().await;
     let seen = recorder.seen.lock().expect("lock").clone();
     assert!(seen.iter().any(|e| e.contains("approved")), "{seen:?}");
+
+    // The learner page may frame the added vendor's flow (its origin only); stock Vouch may not.
+    let page = || Request::get("/id-verification").body(Body::empty()).expect("r");
+    let (s, headers, _) = t.send(page()).await;
+    assert_eq!(s, StatusCode::OK);
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii").to_owned();
+    assert!(csp.contains("frame-src 'self' https://acme.invalid;"), "{csp}");
+    let stock = TestApp::with_config(db, spa_config(db)).await;
+    let (_, headers, _) = stock.send(page()).await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii").to_owned();
+    assert!(csp.contains("frame-src 'self';"), "{csp}");
 
     // The extra route is served with the app's state.
     let (s, body) = t.json(Request::get("/acme/ping").body(Body::empty()).expect("r")).await;
