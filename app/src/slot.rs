@@ -1,8 +1,9 @@
 //! The `id_verification_slot` plugin slot: which component renders the verification flow.
 //! The slot asks the server (`slot_config`) which filler to render, with the operator's
-//! props and, for a hosted vendor, the flow URL the server got for this learner. Fillers
-//! are compiled in and registered by name in [`REGISTRY`]; an unknown name falls back to
-//! the built-in camera flow with a warning, so a configuration typo never leaves a blank page.
+//! props and, for a hosted vendor, the flow URL the server got for this learner. Vouch's
+//! fillers are compiled in ([`REGISTRY`]); a frontend crate that depends on `app` adds its
+//! own with [`register_filler`] before it mounts the app. An unknown name falls back to the
+//! built-in camera flow with a warning, so a configuration typo never leaves a blank page.
 
 use crate::{error::AppError, pages::flow::BuiltinFlow};
 use leptos::prelude::*;
@@ -58,9 +59,22 @@ const REGISTRY: &[(&str, Filler)] = &[
     (OPERATOR_NOTICE, operator_notice),
 ];
 
-/// The filler registered under `name`.
+/// Fillers a build registered at start ([`register_filler`]), newest last.
+static REGISTERED: std::sync::RwLock<Vec<(&'static str, Filler)>> = std::sync::RwLock::new(Vec::new());
+
+/// Registers `filler` as `name` (a filler already registered as `name`, Vouch's own
+/// included, is replaced). A frontend crate calls this before `mount_to_body`; a server that
+/// should not warn about the name calls it too.
+pub fn register_filler(name: &'static str, filler: Filler) {
+    let mut registered = REGISTERED.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    registered.retain(|(n, _)| *n != name);
+    registered.push((name, filler));
+}
+
+/// The filler registered under `name`: a build's first, then Vouch's own.
 pub fn filler(name: &str) -> Option<Filler> {
-    REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    let registered = REGISTERED.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    registered.iter().chain(REGISTRY.iter()).find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
 /// Renders the filler the server configured for this learner.
@@ -164,6 +178,23 @@ mod tests {
             assert_eq!(REGISTRY.iter().filter(|(n, _)| *n == name).count(), 1);
         }
         assert!(filler("no-such-vendor").is_none());
+    }
+
+    #[test]
+    fn a_build_registers_its_own_fillers() {
+        fn custom(_: SlotConfig) -> AnyView {
+            ().into_any()
+        }
+        let name = "test_custom_filler";
+        assert!(filler(name).is_none());
+        register_filler(name, custom);
+        assert!(filler(name).is_some_and(|f| std::ptr::fn_addr_eq(f, custom as Filler)));
+        // Registering again replaces (one entry per name); Vouch's own fillers stay.
+        register_filler(name, custom);
+        let count = REGISTERED.read().expect("lock").iter().filter(|(n, _)| *n == name).count();
+        assert_eq!(count, 1);
+        assert!(filler(MANUAL).is_some_and(|f| !std::ptr::fn_addr_eq(f, custom as Filler)));
+        assert!(filler("still-unknown").is_none());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! `cargo xtask test` fails on a cycle): [`config`] imports no other layer; [`store`],
 //! [`vault`] and [`email`] build on it, [`status_cache`] on the store; [`service`] on all of
 //! those; [`vendors`] (the plugins) and [`lti`] on [`service`], [`jobs`] (the handlers) on
-//! those; and [`http`], [`reactions`], [`cli`] and [`serve`] on top.
+//! those; and [`http`], [`reactions`], [`cli`] and [`serve`] on top, with [`plugins`]
+//! (Vouch as a library: [`App`]) above them all.
 
 pub mod cli;
 pub mod clock;
@@ -20,6 +21,7 @@ pub mod http;
 pub mod jobs;
 pub mod lti;
 pub mod outbound;
+pub mod plugins;
 pub mod port;
 pub mod reactions;
 pub mod serve;
@@ -28,3 +30,5 @@ pub mod status_cache;
 pub mod store;
 pub mod vault;
 pub mod vendors;
+
+pub use plugins::{App, AppBuilder};

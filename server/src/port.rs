@@ -55,8 +55,9 @@ impl IdvPort for ServerPort {
         request: SubmitPhotosRequest,
     ) -> Result<VerificationStatus, AppError> {
         let user = signed_in(caller)?;
-        // Through the configured vendor, like the REST twin: hosted and manual vendors take none.
-        crate::vendors::selected(&self.services).submit(&self.services, user, request).await?;
+        // Through the learner's vendor, like the REST twin: hosted and manual vendors take none.
+        let vendor = crate::vendors::for_learner(&self.services, user, request.course_key.as_deref()).await;
+        vendor.submit(&self.services, user, request).await?;
         // What was just written: read back from the database, never the cache.
         Ok(idv::user_status(&self.services, user).await?)
     }

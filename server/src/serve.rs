@@ -4,15 +4,88 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{Config, Process},
     http::{self, AppState},
-    service::{Services, keys::Keys},
+    jobs::Runner,
+    reactions::{Reactions, Subscriber},
+    service::{Services, filters::FilterRegistry, keys::Keys, plugins::VendorRegistry},
     store::{Store, sessions::DbSessionStore},
     vault::Vault,
 };
 use anyhow::Context;
 use std::{sync::Arc, time::Duration};
 
-/// Connects to the database (applying migrations) and the vault.
+/// What a build adds to stock Vouch (see `server::App`): its vendors, filter steps,
+/// subscribers and routes, beside the built-in ones. Every process of the build (server,
+/// worker, commands) starts from the same value, so they agree on what exists.
+#[derive(Clone)]
+pub struct Extensions {
+    /// Every vendor, the built-in ones first.
+    pub vendors: Arc<VendorRegistry>,
+    /// Every filter step, the built-in ones included.
+    pub filters: Arc<FilterRegistry>,
+    /// Subscribers beside Vouch's own (`Reactions::builtin`).
+    pub subscribers: Vec<Arc<dyn Subscriber>>,
+    /// Routes merged into the server's router, inside its middleware (sessions, CSP, JSON
+    /// errors, request ids).
+    pub routes: axum::Router<AppState>,
+    /// The build's own configuration checks (its `[plugins.<name>]` tables), run after
+    /// Vouch's when the configuration is loaded.
+    pub config_checks: Vec<ConfigCheck>,
+}
+
+/// A build's check of the loaded configuration: the message names the key and the fix.
+pub type ConfigCheck = Arc<dyn Fn(&Config) -> Result<(), crate::config::ConfigError> + Send + Sync>;
+
+impl Extensions {
+    /// Stock Vouch: the built-in vendors and steps, no extra subscriber or route.
+    pub fn stock() -> Self {
+        Self {
+            vendors: Arc::new(VendorRegistry::new(crate::vendors::builtin()).expect("the built-in vendors are valid")),
+            filters: Arc::default(),
+            subscribers: Vec::new(),
+            routes: axum::Router::new(),
+            config_checks: Vec::new(),
+        }
+    }
+
+    /// Checks `cfg` against this build: vendor names against its vendors, then its own
+    /// checks. A configuration loaded by `Config::load` has seen neither.
+    pub fn check_config(&self, cfg: &Config) -> Result<(), crate::config::ConfigError> {
+        cfg.validate_vendors(&self.vendor_names())?;
+        self.config_checks.iter().try_for_each(|check| check(cfg))
+    }
+
+    /// The names of the registered vendors, for validating the configuration.
+    pub fn vendor_names(&self) -> Vec<&'static str> {
+        self.vendors.names()
+    }
+
+    /// The job runner with every job kind, Vouch's subscribers and the build's.
+    pub fn runner(&self, services: Services, worker: impl Into<String>) -> Runner {
+        let mut reactions = Reactions::builtin(&services.cfg);
+        for s in &self.subscribers {
+            reactions.subscribe(s.clone());
+        }
+        crate::reactions::runner_with(services, worker, reactions)
+    }
+}
+
+impl std::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extensions")
+            .field("vendors", &self.vendors)
+            .field("subscribers", &self.subscribers.iter().map(|s| s.name()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects to the database (applying migrations) and the vault, with stock Vouch's
+/// vendors and steps.
 pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
+    services_with(cfg, clock, &Extensions::stock()).await
+}
+
+/// [`services`] with the vendors and filter steps of `ext`.
+pub async fn services_with(cfg: Config, clock: Arc<dyn Clock>, ext: &Extensions) -> anyhow::Result<Services> {
     let acquire = Duration::from_secs_f64(cfg.database.acquire_timeout_secs.clamp(0.05, 300.0));
     let store = Store::connect_with_timeout(&cfg.database.url, cfg.database.max_connections, acquire)
         .await
@@ -35,7 +108,8 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
     }
     Ok(Services {
         status_cache,
-        filters: Arc::default(),
+        filters: ext.filters.clone(),
+        vendors: ext.vendors.clone(),
         cfg: Arc::new(cfg),
         store,
         vault,
@@ -46,9 +120,16 @@ pub async fn services(cfg: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Serv
     })
 }
 
-/// Runs the server until SIGINT or SIGTERM.
+/// Runs stock Vouch's server until SIGINT or SIGTERM.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    serve_with(cfg, &Extensions::stock()).await
+}
+
+/// Runs the server with `ext` until SIGINT or SIGTERM.
+pub async fn serve_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     cfg.check_startup(Process::Serve)?;
+    // A configuration loaded by the embedding crate may not have seen this registry.
+    ext.check_config(&cfg)?;
     let key = http::auth::session_key(&cfg)?;
     // Refuse to start with JWT keys that do not parse, rather than refusing every sign-in.
     http::jwt::JwtVerifier::from_config(&cfg.auth)?;
@@ -62,16 +143,16 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
              nobody is told when attempts wait too long"
         );
     }
-    let services = services(cfg, Arc::new(SystemClock)).await?;
+    let services = services_with(cfg, Arc::new(SystemClock), ext).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()), services.clone());
     if services.cfg.jobs.run_in_server {
-        let runner = crate::reactions::runner(services.clone(), worker_name("serve"));
+        let runner = ext.runner(services.clone(), worker_name("serve"));
         tokio::spawn(runner.run_forever());
     }
     let store = services.store.clone();
     let state = AppState::new(services);
     let metrics_bind = state.cfg.server.metrics_bind;
-    let app = http::router(state.clone(), key);
+    let app = http::router_with(state.clone(), key, ext.routes.clone());
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         anyhow::anyhow!(crate::config::invalid(
             "server.bind",
@@ -117,11 +198,17 @@ pub fn worker_name(role: &str) -> String {
     format!("{role}@{host}:{}", std::process::id())
 }
 
-/// Runs jobs only (`vouch worker`) until SIGINT or SIGTERM.
+/// Runs stock Vouch's jobs only (`vouch worker`) until SIGINT or SIGTERM.
 pub async fn worker(cfg: Config) -> anyhow::Result<()> {
+    worker_with(cfg, &Extensions::stock()).await
+}
+
+/// Runs jobs only, with the subscribers and vendors of `ext`, until SIGINT or SIGTERM.
+pub async fn worker_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     cfg.check_startup(Process::Worker)?;
-    let services = services(cfg, Arc::new(SystemClock)).await?;
-    let runner = crate::reactions::runner(services.clone(), worker_name("worker"));
+    ext.check_config(&cfg)?;
+    let services = services_with(cfg, Arc::new(SystemClock), ext).await?;
+    let runner = ext.runner(services.clone(), worker_name("worker"));
     tracing::info!("vouch worker started");
     tokio::select! {
         () = runner.run_forever() => {}

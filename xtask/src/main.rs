@@ -3,7 +3,8 @@
 //! - `run`: install what is missing, build the SPA, serve Vouch on http://127.0.0.1:8000
 //!   with SQLite in ./data, photos in ./data/photos and dev login on.
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
-//!   and PostgreSQL, the check that `vouch` holds no fake-vendor code, and the browser
+//!   and PostgreSQL (with `examples/custom-vendor`'s end-to-end test), the check that
+//!   `vouch` holds no fake-vendor code, and the browser
 //!   tests in Debian's Chromium.
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff;
 //!   fails when the learner's initial wasm is over its size budget (see `budget`).
@@ -172,7 +173,9 @@ fn cmd_test() -> util::Result<()> {
     let step = Step::start("the vouch binary holds no fake-vendor code");
     prod_binary::check(&bins.join("vouch"))?;
     step.done();
-    let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3)");
+    // `--workspace` includes `examples/custom-vendor`: its end-to-end test builds the
+    // `custom-vouch` binary (Vouch as a library with an added vendor) and runs it.
+    let step = Step::start("unit and integration tests (SQLite, PostgreSQL, processes, S3, examples/custom-vendor)");
     run(cargo()
         .args(["test", "--workspace"])
         .env("VOUCH_TEST_PG_URL", &pg_url)

@@ -235,14 +235,23 @@ pub enum DebugCommand {
     Churn(churn::ChurnArgs),
 }
 
-/// Runs the parsed command.
+/// Runs the parsed command with stock Vouch's vendors, steps and subscribers.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let cfg = Config::load(cli.config.as_deref())?;
+    run_with(cli, &crate::serve::Extensions::stock()).await
+}
+
+/// Runs the parsed command with the vendors, filter steps, subscribers and routes of `ext`
+/// (what `server::App::run_cli` does). The configuration's vendor names are checked against
+/// `ext`'s vendors.
+pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Result<()> {
+    let cfg = Config::load_with(cli.config.as_deref(), &ext.vendor_names())?;
+    // The build's own tables are checked for every command, as Vouch's own settings are.
+    ext.check_config(&cfg)?;
     match cli.command {
-        Command::Worker => crate::serve::worker(cfg).await,
+        Command::Worker => crate::serve::worker_with(cfg, ext).await,
         Command::RetryFailed { verification_ids, args_from_database, limit, run, json } => {
             use crate::service::retry::{Selection, retry_failed};
-            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let services = system_services(cfg, ext).await?;
             let selection = if args_from_database {
                 Selection::FromConfig
             } else if verification_ids.is_empty() {
@@ -263,9 +272,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("queued {} submissions, skipped {}", report.queued, report.skipped);
             }
             if run {
-                crate::reactions::runner(services.clone(), crate::serve::worker_name("retry-failed"))
-                    .run_until_idle()
-                    .await;
+                ext.runner(services.clone(), crate::serve::worker_name("retry-failed")).run_until_idle().await;
             }
             Ok(())
         }
@@ -281,7 +288,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed_command(&cfg, users, attempts, batch, json).await
         }
         Command::RetireUser { username } => {
-            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let services = system_services(cfg, ext).await?;
             let mut conn = services.store.conn().await?;
             let Some(user) = crate::store::users::by_username(&mut conn, &username).await? else {
                 eprintln!("vouch: no user {username:?}");
@@ -293,7 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SetDeadline { course, deadline, explicit } => {
-            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let services = system_services(cfg, ext).await?;
             let deadline = match deadline.as_str() {
                 "none" => None,
                 d => match chrono::DateTime::parse_from_rfc3339(d) {
@@ -309,24 +316,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ManualVerifications { email_ids_file, reason, json } => {
-            let services = system_services(cfg).await?;
+            let services = system_services(cfg, ext).await?;
             exit_with(admin::manual_verifications(&services, &email_ids_file, &reason, json).await?)
         }
         Command::Approve { receipt_id, json } => {
-            exit_with(admin::decide(&system_services(cfg).await?, &receipt_id, None, json).await?)
+            exit_with(admin::decide(&system_services(cfg, ext).await?, &receipt_id, None, json).await?)
         }
         Command::Deny { receipt_id, reason, json } => {
-            exit_with(admin::decide(&system_services(cfg).await?, &receipt_id, Some(&reason), json).await?)
+            exit_with(admin::decide(&system_services(cfg, ext).await?, &receipt_id, Some(&reason), json).await?)
         }
         Command::CreateStaff { username, email, json } => {
-            exit_with(admin::create_staff(&system_services(cfg).await?, &username, email.as_deref(), json).await?)
+            exit_with(admin::create_staff(&system_services(cfg, ext).await?, &username, email.as_deref(), json).await?)
         }
         Command::SeedDemo { json } => {
             needs::vendor_public_key(&cfg, "seed-demo")?;
-            exit_with(admin::seed_demo(&system_services(cfg).await?, json).await?)
+            exit_with(admin::seed_demo(&system_services(cfg, ext).await?, json).await?)
         }
         Command::Openapi => {
-            let services = system_services(cfg).await?;
+            let services = system_services(cfg, ext).await?;
             let doc = crate::http::rest::openapi::document(&crate::http::AppState::new(services));
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
@@ -337,7 +344,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command).await?),
         Command::DeleteAttempt { uuid } => {
-            let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+            let services = system_services(cfg, ext).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
             let photos = if done.photos > 0 { format!(", and {} photos", done.photos) } else { String::new() };
             println!(
@@ -355,7 +362,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, dry_run, grace_secs, json).await,
         Command::Lti(command) => lti::run(&cfg, command).await,
         Command::Review(command) => exit_with(review::run(cfg, command).await?),
-        Command::Serve => crate::serve::serve(cfg).await,
+        Command::Serve => crate::serve::serve_with(cfg, ext).await,
         Command::Migrate => {
             let store = Store::connect(&cfg.database.url, 1)
                 .await
@@ -395,8 +402,8 @@ async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, jso
     Ok(())
 }
 
-async fn system_services(cfg: Config) -> anyhow::Result<crate::service::Services> {
-    crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await
+async fn system_services(cfg: Config, ext: &crate::serve::Extensions) -> anyhow::Result<crate::service::Services> {
+    crate::serve::services_with(cfg, std::sync::Arc::new(crate::clock::SystemClock), ext).await
 }
 
 /// Ends the process with the command's exit code when it is not success.

@@ -110,6 +110,13 @@ pub struct FiltersConfig {
     /// Steps of `IDVerificationURLRequested`.
     #[serde(deserialize_with = "names")]
     pub url_requested: Vec<String>,
+    /// Steps of `VendorRequested`, which picks the vendor serving a learner (empty: always
+    /// `idv.vendor`).
+    #[serde(deserialize_with = "names")]
+    pub vendor_requested: Vec<String>,
+    /// The built-in `vendor_by_course` step's routes: course key → vendor name (each a
+    /// registered vendor; checked at start-up).
+    pub vendor_by_course: std::collections::BTreeMap<String, String>,
     /// The URL the built-in `verify_url_override` step answers (`{course_id}` is replaced by
     /// the URL-encoded course, or removed).
     pub verify_url: Option<String>,

@@ -51,6 +51,22 @@ pub struct Config {
     pub review: review::ReviewConfig,
     /// `[cache]`: the status cache.
     pub cache: cache::CacheConfig,
+    /// `[plugins.<name>]`: each plugin's own table, read by the plugin with
+    /// [`Config::plugin`] (`VOUCH_PLUGINS__<NAME>__<KEY>` in the environment).
+    pub plugins: PluginTables,
+}
+
+/// The `[plugins.<name>]` tables, kept as parsed values until each plugin reads its own
+/// with its own type. They may hold secrets (API keys, tokens) that Vouch cannot tell apart,
+/// so `Debug` shows the table names only.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct PluginTables(pub std::collections::BTreeMap<String, serde_json::Value>);
+
+impl fmt::Debug for PluginTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// `[commerce]`: where pay-and-verify learns a course's modes and a learner's enrollment,
@@ -576,7 +592,14 @@ fn drop_empty_strings(value: &mut config::Value) {
 
 impl Config {
     /// Loads the file (if any) and the environment, then validates. Empty values are unset.
+    /// Vendor names are checked against the built-in vendors.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        Self::load_with(file, vendors::NAMES)
+    }
+
+    /// [`Self::load`], with vendor names checked against `vendor_names` (the registry of a
+    /// process built with `server::App`).
+    pub fn load_with(file: Option<&std::path::Path>, vendor_names: &[&str]) -> Result<Self, ConfigError> {
         let mut builder = config::Config::builder();
         match file {
             Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
@@ -592,11 +615,40 @@ impl Config {
         let mut tree: config::Value = builder.build().and_then(|b| b.try_deserialize()).map_err(load_error)?;
         drop_empty_strings(&mut tree);
         let cfg: Self = tree.try_deserialize().map_err(load_error)?;
-        cfg.validate()?;
+        cfg.validate(vendor_names)?;
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Refuses `idv.vendor`, or a `filters.vendor_by_course` route, naming a vendor that is
+    /// not among `vendor_names`.
+    pub fn validate_vendors(&self, vendor_names: &[&str]) -> Result<(), ConfigError> {
+        self.idv.validate_with(vendor_names).map_err(ConfigError::Invalid)?;
+        for (course, vendor) in &self.filters.vendor_by_course {
+            if !vendor_names.contains(&vendor.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "filters.vendor_by_course is invalid: course {course:?} is routed to {vendor:?}, which is not \
+                     one of: {}; name a registered vendor",
+                    vendor_names.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The table `[plugins.<name>]` as the plugin's own settings type (an absent table is
+    /// read as an empty one, so `#[serde(default)]` settings need none).
+    pub fn plugin<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, ConfigError> {
+        let table = self.plugins.0.get(name).cloned().unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        serde_json::from_value(table).map_err(|e| {
+            ConfigError::Invalid(format!(
+                "plugins.{name} (VOUCH_PLUGINS__{}__<KEY>) is invalid: {e}; correct the [plugins.{name}] table \
+                 in the configuration file or the environment",
+                name.to_ascii_uppercase()
+            ))
+        })
+    }
+
+    fn validate(&self, vendor_names: &[&str]) -> Result<(), ConfigError> {
         self.validate_secrets().map_err(ConfigError::Invalid)?;
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
             return Err(ConfigError::Invalid(invalid(
@@ -606,7 +658,7 @@ impl Config {
             )));
         }
         self.events.validate().map_err(ConfigError::Invalid)?;
-        self.idv.validate().map_err(ConfigError::Invalid)?;
+        self.validate_vendors(vendor_names)?;
         self.review.validate(&self.idv.vendor).map_err(ConfigError::Invalid)?;
         self.cache.validate().map_err(ConfigError::Invalid)?;
         if self.verification.days_good_for <= 0 {

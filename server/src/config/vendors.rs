@@ -15,8 +15,10 @@ pub const MANUAL: &str = "manual";
 /// The registry name of in-house review (Vouch's camera flow, decided by reviewers).
 pub const IN_HOUSE: &str = "in_house";
 
-/// The names `[idv] vendor` accepts, in the order of `crate::vendors::REGISTRY` (a unit
-/// test there keeps the two equal).
+/// The built-in vendors' names, in the order of `crate::vendors::builtin` (a unit test there
+/// keeps the two equal). The configuration is checked against them when it is loaded
+/// without a registry (`Config::load`); a process built with `server::App` checks it
+/// against its own registry, which adds the vendors the build registered.
 pub const NAMES: &[&str] = &[SOFTWARE_SECURE, HOSTED, MANUAL, IN_HOUSE];
 
 /// How the hosted vendor's flow is shown to the learner.
@@ -96,13 +98,19 @@ impl Default for IdvConfig {
 const MAX_HANDOFF_SECS: i64 = 86_400;
 
 impl IdvConfig {
-    /// Refuses an unknown vendor, and a hosted vendor without its keys, at start-up rather
-    /// than at the first learner.
+    /// Refuses a vendor that is not built in, and a hosted vendor without its keys, at
+    /// start-up rather than at the first learner.
     pub fn validate(&self) -> Result<(), String> {
-        if !NAMES.contains(&self.vendor.as_str()) {
+        self.validate_with(NAMES)
+    }
+
+    /// [`Self::validate`] against the vendors a process has registered (`vendors`, the
+    /// built-in ones included).
+    pub fn validate_with(&self, vendors: &[&str]) -> Result<(), String> {
+        if !vendors.contains(&self.vendor.as_str()) {
             return Err(crate::config::invalid(
                 "idv.vendor",
-                &format!("{:?} is not one of: {}", self.vendor, NAMES.join(", ")),
+                &format!("{:?} is not one of: {}", self.vendor, vendors.join(", ")),
                 "set it to one of those vendors (the default is software_secure)",
             ));
         }

@@ -4,7 +4,7 @@
 //! vendors still get their results.
 
 use super::{AppState, error::ApiError};
-use crate::vendors::{self, VendorError};
+use crate::vendors::VendorError;
 use app::error::ErrorCode;
 use axum::{
     body::Bytes,
@@ -19,7 +19,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Receives one vendor result (callback or webhook), authenticated by the vendor plugin.
 ///
 /// `software_secure` takes Software Secure's signed callback; `hosted` the hosted vendor's
-/// webhook signed `Webhook-Signature: t=…,v1=…`.
+/// webhook signed `Webhook-Signature: t=…,v1=…`; a vendor a build registered, what it
+/// documents.
 #[utoipa::path(post, path = "/callbacks/{vendor}", tag = "vendor",
     params(("vendor" = String, Path, description = "software_secure or hosted")),
     request_body(content_type = "application/json", description = "The vendor's result"),
@@ -32,7 +33,8 @@ pub async fn vendor(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let plugin = vendors::by_name(&name).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such vendor."))?;
+    let plugin =
+        state.services.vendors.get(&name).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such vendor."))?;
     match plugin.receive(&state.services, &headers, &body).await {
         Ok(ack) => {
             let content_type = if ack.starts_with('{') { "application/json" } else { "text/plain" };

@@ -71,13 +71,31 @@ impl Csp {
         Self { inner: Arc::new(Inner { learner, staff, store, lti, ancestors: Mutex::new(None) }) }
     }
 
-    /// The policies for `state`'s deployment: its static bundles, and the hosted vendor's
-    /// origin as a frame source when that vendor's flow is shown in an iframe.
+    /// The policies for `state`'s deployment: its static bundles, and as frame sources the
+    /// origins of the registered vendors' pages (`IdvVendor::frame_url`) when vendors' flows
+    /// are shown in an iframe.
     pub fn for_state(state: &super::AppState) -> Self {
-        let idv = &state.cfg.idv;
-        let hosted =
-            idv.vendor == crate::vendors::HOSTED && idv.hosted_display == crate::config::vendors::HostedDisplay::Iframe;
-        let frame_src = hosted.then(|| origin_of(&idv.hosted_api_url).to_owned());
+        let cfg = &state.cfg;
+        let iframe = cfg.idv.hosted_display == crate::config::vendors::HostedDisplay::Iframe;
+        let mut origins: Vec<String> = Vec::new();
+        if iframe {
+            for name in state.services.vendors.names() {
+                let url = state.services.vendors.get(name).and_then(|v| v.frame_url(cfg));
+                // Only a plain http(s) origin: anything else could end the directive early.
+                let plain = |o: &&str| {
+                    (o.starts_with("https://") || o.starts_with("http://"))
+                        && !o
+                            .chars()
+                            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ';' | ',' | '\'' | '"'))
+                };
+                let origin = url.as_deref().map(origin_of).filter(plain);
+                if let Some(origin) = origin.filter(|o| !origins.iter().any(|x| x == o)) {
+                    origins.push(origin.to_owned());
+                }
+            }
+        }
+        // One source list: `frame-src 'self' <origin> <origin>`.
+        let frame_src = (!origins.is_empty()).then(|| origins.join(" "));
         Self::new(&state.cfg.server.static_dir, frame_src, state.services.store.clone(), state.cfg.lti.clone())
     }
 

@@ -134,6 +134,13 @@ pub(crate) fn sfn_body_limit(cfg: &Config) -> usize {
 
 /// The whole application router.
 pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Router {
+    router_with(state, session_key, Router::new())
+}
+
+/// [`router`] with `extra` routes (a build's, see `server::App`) merged in: they get the
+/// state and every middleware the stock routes get, and they take precedence over the SPA
+/// fallback. A path that clashes with a stock route panics at start-up (axum's merge rule).
+pub fn router_with(state: AppState, session_key: tower_sessions::cookie::Key, extra: Router<AppState>) -> Router {
     let sessions = auth::session_layer(&state.cfg, DbSessionStore::new(state.services.store.clone()), session_key);
     let static_dir = state.cfg.server.static_dir.clone();
     // Install the metrics recorder before the first request, so nothing is recorded into the void.
@@ -168,6 +175,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
         // Open edX's reverification link: the SPA's flow, started afresh.
         .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to("/id-verification/reverify") }))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
+        .merge(extra)
         // The staff console: its own bundle and index.html fallback under /staff.
         .nest_service("/staff", spa::service(&static_dir.join("staff")))
         .fallback_service(spa::service(&static_dir))

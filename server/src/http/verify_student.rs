@@ -43,11 +43,10 @@ pub async fn submit_photos(
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidImage, "Missing required parameter face_image"))?;
     let request =
         SubmitPhotosRequest { face_image, photo_id_image: form.photo_id_image, full_name: form.full_name, course_key };
-    // Through the configured vendor: with a hosted or manual vendor there is nothing to upload.
-    crate::vendors::selected(&state.services)
-        .submit(&state.services, user, request)
-        .await
-        .map_err(|e| ApiError(e.into()))?;
+    // Through the learner's vendor (the configured one unless a filter routes them): with a
+    // hosted or manual vendor there is nothing to upload.
+    let vendor = crate::vendors::for_learner(&state.services, user, request.course_key.as_deref()).await;
+    vendor.submit(&state.services, user, request).await.map_err(|e| ApiError(e.into()))?;
     Ok((StatusCode::OK, Json(serde_json::json!({}))).into_response())
 }
 

@@ -1,6 +1,6 @@
 //! The verification service's filters (Open edX `IDVerificationAttemptsRequested` and
-//! `IDVerificationURLRequested`): ordered pipelines of steps, configured by name in
-//! `[filters]`. A step is a Rust type registered under a name; it may change the data, or
+//! `IDVerificationURLRequested`, and Vouch's own `VendorRequested`, which picks the vendor
+//! that serves a learner): ordered pipelines of steps, configured by name in `[filters]`. A step is a Rust type registered under a name; it may change the data, or
 //! stop the pipeline with a reason (the data as it stands is then the result, and later
 //! steps do not run). Unknown names are skipped with a warning, so a typo in the
 //! configuration never takes verification down.
@@ -38,6 +38,19 @@ pub struct UrlRequested {
     pub user: Option<UserId>,
 }
 
+/// The data of `VendorRequested`: which registered vendor serves this learner. It starts
+/// as `[idv] vendor`; steps may name another registered vendor (by country, course, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorRequested {
+    /// The learner.
+    pub user: UserId,
+    /// The course the learner verifies for, when the request names one (a photo
+    /// submission with `course_key`); `None` when the attempt is not for one course.
+    pub course_id: Option<String>,
+    /// The vendor's registry name (steps may replace it).
+    pub vendor: String,
+}
+
 /// What a step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step<T> {
@@ -66,6 +79,14 @@ pub trait UrlStep: Send + Sync + 'static {
     async fn run(&self, services: &Services, data: UrlRequested) -> Step<UrlRequested>;
 }
 
+/// A step of `VendorRequested`. It runs outside any transaction, on every start and
+/// submission of the learner, so it should be quick and must not write.
+#[async_trait::async_trait]
+pub trait VendorStep: Send + Sync + 'static {
+    /// Runs the step.
+    async fn run(&self, services: &Services, data: VendorRequested) -> Step<VendorRequested>;
+}
+
 /// The result of a pipeline: the data, and the step and reason that stopped it, if one did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filtered<T> {
@@ -79,17 +100,19 @@ pub struct Filtered<T> {
 pub struct FilterRegistry {
     attempts: RwLock<HashMap<String, Arc<dyn AttemptsStep>>>,
     url: RwLock<HashMap<String, Arc<dyn UrlStep>>>,
+    vendor: RwLock<HashMap<String, Arc<dyn VendorStep>>>,
 }
 
 impl Default for FilterRegistry {
     /// The registry with the built-in steps.
     fn default() -> Self {
-        let r = Self { attempts: RwLock::default(), url: RwLock::default() };
+        let r = Self { attempts: RwLock::default(), url: RwLock::default(), vendor: RwLock::default() };
         r.register_attempts("exclude_sso", Arc::new(ExcludeKind(AttemptKind::Sso)));
         r.register_attempts("exclude_manual", Arc::new(ExcludeKind(AttemptKind::Manual)));
         r.register_attempts("exclude_generic", Arc::new(ExcludeKind(AttemptKind::Generic)));
         r.register_attempts("match_request", Arc::new(MatchRequest));
         r.register_url("verify_url_override", Arc::new(VerifyUrlOverride));
+        r.register_vendor("vendor_by_course", Arc::new(VendorByCourse));
         r
     }
 }
@@ -113,6 +136,27 @@ impl FilterRegistry {
     /// Registers (or replaces) an `IDVerificationURLRequested` step under `name`.
     pub fn register_url(&self, name: &str, step: Arc<dyn UrlStep>) {
         self.url.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    }
+
+    /// Registers (or replaces) a `VendorRequested` step under `name`.
+    pub fn register_vendor(&self, name: &str, step: Arc<dyn VendorStep>) {
+        self.vendor.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    }
+
+    /// Runs the configured `VendorRequested` pipeline.
+    pub async fn vendor_requested(&self, services: &Services, data: VendorRequested) -> Filtered<VendorRequested> {
+        let mut data = data;
+        for name in &services.cfg.filters.vendor_requested {
+            let Some(step) = read(&self.vendor, name) else {
+                tracing::warn!(filter.step = %name, "unknown VendorRequested step; skipped");
+                continue;
+            };
+            match step.run(services, data).await {
+                Step::Continue(d) => data = d,
+                Step::Stop { data, reason } => return stopped("VendorRequested", name, data, reason),
+            }
+        }
+        Filtered { data, stopped: None }
     }
 
     /// Runs the configured `IDVerificationAttemptsRequested` pipeline.
@@ -199,6 +243,21 @@ impl UrlStep for VerifyUrlOverride {
                 .map(|c| utf8_percent_encode(c, crate::service::idv::OPEN_EDX_QUOTE).to_string())
                 .unwrap_or_default();
             data.url = template.replace("{course_id}", &course);
+        }
+        Step::Continue(data)
+    }
+}
+
+/// Built-in: routes a learner verifying for a course listed in `filters.vendor_by_course`
+/// (course key → vendor name) to that vendor. Requests that name no course keep the vendor
+/// they have.
+struct VendorByCourse;
+
+#[async_trait::async_trait]
+impl VendorStep for VendorByCourse {
+    async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
+        if let Some(vendor) = data.course_id.as_deref().and_then(|c| services.cfg.filters.vendor_by_course.get(c)) {
+            data.vendor.clone_from(vendor);
         }
         Step::Continue(data)
     }

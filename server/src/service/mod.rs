@@ -20,6 +20,7 @@ pub mod lms;
 pub mod name_affirmation;
 pub mod photo_data_url;
 pub mod photo_gc;
+pub mod plugins;
 pub mod queue;
 pub mod results;
 pub mod retention;
@@ -61,6 +62,8 @@ pub struct Services {
     pub http: reqwest::Client,
     /// The filter steps of the verification service, by name.
     pub filters: Arc<filters::FilterRegistry>,
+    /// The verification vendors of this process, by name (built-in and added by the build).
+    pub vendors: Arc<plugins::VendorRegistry>,
     /// Learners' records and LMS sign-ins kept in this process (see `crate::status_cache`).
     pub status_cache: crate::status_cache::StatusCache,
 }

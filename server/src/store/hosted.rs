@@ -1,5 +1,6 @@
-//! Lookups of the hosted-flow vendor's generic attempts (by the vendor's inquiry id and by
-//! learner), and the undo of a replay-guard entry when the change it guarded failed.
+//! Lookups of a vendor's generic attempts (by the vendor's reference and by learner), for
+//! the hosted-flow vendor and the vendors a build adds, and the undo of a replay-guard entry
+//! when the change it guarded failed.
 
 use super::{
     Conn, StoreResult,
@@ -35,6 +36,14 @@ pub async fn latest_for_user(conn: &mut Conn, user: UserId, vendor: &str) -> Sto
         Some((id,)) => kinds::by_id(conn, AttemptKind::Generic, id).await,
         None => Ok(None),
     }
+}
+
+/// The vendor's reference of generic attempt `id` (None: no such attempt).
+pub async fn vendor_reference(conn: &mut Conn, id: i64) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("select vendor_reference from verification_attempt where attempt_id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
 }
 
 /// Removes `digest` from the replay guard, so that the sender's retry of a message whose

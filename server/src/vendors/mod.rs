@@ -1,6 +1,9 @@
-//! Verification vendors as plugins. Each vendor implements [`IdvVendor`]; the one that
-//! verifies learners on a deployment is chosen by `[idv] vendor` from [`REGISTRY`].
-//! Adding a vendor is one module implementing the trait plus one line in [`REGISTRY`].
+//! Verification vendors as plugins. Each vendor implements [`IdvVendor`] (defined in
+//! `service::plugins`, re-exported here); the vendors of a process are a
+//! [`VendorRegistry`] built at start-up and carried in [`Services::vendors`]: the built-in
+//! ones ([`builtin`]) plus any a build adds through `server::App::builder()`. `[idv] vendor`
+//! names the default; the `vendor_requested` filter pipeline may route a learner or a
+//! course to another registered vendor ([`for_learner`]).
 
 pub mod hosted;
 pub mod in_house;
@@ -9,127 +12,64 @@ pub mod slot;
 pub mod software_secure;
 pub mod software_secure_plugin;
 
-use crate::service::{ServiceError, Services};
-use app::{
-    domain::{GenericStatus, UserId},
-    dto::SubmitPhotosRequest,
+use crate::service::{
+    Services,
+    filters::{Filtered, VendorRequested},
 };
-use axum::http::HeaderMap;
+use app::domain::UserId;
+use std::sync::Arc;
 
 pub use crate::config::vendors::{HOSTED, IN_HOUSE, MANUAL, SOFTWARE_SECURE};
+pub use crate::service::plugins::{Handoff, IdvVendor, RegistryError, VendorError, VendorRegistry};
 
-/// Every vendor compiled in, by the name `[idv] vendor` uses.
-pub const REGISTRY: &[(&str, &dyn IdvVendor)] = &[
-    (SOFTWARE_SECURE, &software_secure_plugin::SoftwareSecure),
-    (HOSTED, &hosted::Hosted),
-    (MANUAL, &manual::Manual),
-    (IN_HOUSE, &in_house::InHouse),
-];
-
-/// The vendor registered as `name`.
-pub fn by_name(name: &str) -> Option<&'static dyn IdvVendor> {
-    REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+/// Every vendor compiled into Vouch, in the order of `config::vendors::NAMES`.
+pub fn builtin() -> Vec<Arc<dyn IdvVendor>> {
+    vec![
+        Arc::new(software_secure_plugin::SoftwareSecure),
+        Arc::new(hosted::Hosted),
+        Arc::new(manual::Manual),
+        Arc::new(in_house::InHouse),
+    ]
 }
 
-/// The registered names.
+/// The built-in vendor registered as `name` (tests and tools; a running process looks
+/// vendors up in [`Services::vendors`], which also holds the vendors a build added).
+pub fn by_name(name: &str) -> Option<Arc<dyn IdvVendor>> {
+    builtin().into_iter().find(|v| v.name() == name)
+}
+
+/// The names of the built-in vendors.
 pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    builtin().iter().map(|v| v.name()).collect()
 }
 
-/// The vendor this deployment is configured with (validated at start-up, so present).
-pub fn selected(services: &Services) -> &'static dyn IdvVendor {
-    by_name(&services.cfg.idv.vendor).unwrap_or(&software_secure_plugin::SoftwareSecure)
+/// The deployment's default vendor (`[idv] vendor`, validated at start-up).
+pub fn selected(services: &Services) -> Arc<dyn IdvVendor> {
+    services.vendors.default_vendor(&services.cfg.idv.vendor)
 }
 
-/// Where the learner goes to verify, as a vendor decides when an attempt starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Handoff {
-    /// Vouch's own camera flow collects the photos and submits them through the vendor.
-    BuiltIn,
-    /// The vendor's own flow at this URL, made for this learner.
-    Hosted {
-        /// The vendor's flow URL (carries a one-learner session).
-        url: String,
-    },
-    /// Nothing to do online: staff verify learners.
-    Manual,
-}
-
-/// Why a vendor operation failed. Nothing was changed.
-#[derive(Debug, thiserror::Error)]
-pub enum VendorError {
-    /// The request to us is malformed.
-    #[error("{0}")]
-    BadRequest(String),
-    /// Missing or wrong signature or credentials (no detail on purpose).
-    #[error("invalid signature")]
-    Unauthorized,
-    /// The signature's timestamp is outside the accepted window.
-    #[error("the signature timestamp is outside the accepted window")]
-    Stale,
-    /// This exact message was accepted before.
-    #[error("this message was already received")]
-    Replayed,
-    /// The attempt's state does not allow it.
-    #[error("{0}")]
-    Conflict(String),
-    /// This vendor has no such step (e.g. submitting photos to a hosted flow).
-    #[error("{0}")]
-    NotSupported(&'static str),
-    /// The vendor's API failed or is unreachable; trying later may work.
-    #[error("the verification vendor is unavailable: {0}")]
-    Unavailable(String),
-    /// Something failed on our side.
-    #[error(transparent)]
-    Service(#[from] ServiceError),
-}
-
-impl From<crate::store::StoreError> for VendorError {
-    fn from(e: crate::store::StoreError) -> Self {
-        Self::Service(e.into())
+/// The vendor that serves `user` (verifying for `course_id`, when known): the default,
+/// unless a `vendor_requested` filter step routes them to another registered vendor. A
+/// step naming a vendor this process does not have is logged and ignored, so a typo never
+/// takes verification down.
+pub async fn for_learner(services: &Services, user: UserId, course_id: Option<&str>) -> Arc<dyn IdvVendor> {
+    let default = selected(services);
+    if services.cfg.filters.vendor_requested.is_empty() {
+        return default;
     }
-}
-
-/// A verification vendor.
-#[async_trait::async_trait]
-pub trait IdvVendor: Send + Sync + 'static {
-    /// The registry name (also recorded as the generic attempts' `vendor`).
-    fn name(&self) -> &'static str;
-
-    /// The slot filler shown when `[idv] slot_filler` is not set.
-    fn default_filler(&self) -> &'static str;
-
-    /// Starts (or resumes) an attempt for `user` and says where the learner goes.
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError>;
-
-    /// Submits photos that Vouch's own flow collected.
-    async fn submit(&self, services: &Services, user: UserId, request: SubmitPhotosRequest) -> Result<(), VendorError>;
-
-    /// Receives the vendor's result (its callback or webhook, raw); returns the body that
-    /// acknowledges it.
-    async fn receive(&self, services: &Services, headers: &HeaderMap, body: &[u8])
-    -> Result<&'static str, VendorError>;
-
-    /// The generic status a vendor status word means (None: not a word of this vendor).
-    fn map_status(&self, vendor_status: &str) -> Option<GenericStatus>;
-}
-
-impl From<VendorError> for app::error::AppError {
-    fn from(e: VendorError) -> Self {
-        use app::error::{AppError, ErrorCode};
-        match e {
-            VendorError::Service(e) => e.into(),
-            VendorError::Unavailable(detail) => {
-                tracing::warn!(detail = %detail, "verification vendor unavailable");
-                AppError::new(
-                    ErrorCode::Unavailable,
-                    "The verification partner cannot be reached right now. Please try again.",
-                )
-            }
-            VendorError::BadRequest(m) => AppError::new(ErrorCode::InvalidRequest, m),
-            VendorError::Unauthorized | VendorError::Stale => AppError::new(ErrorCode::Unauthenticated, e.to_string()),
-            VendorError::Replayed | VendorError::Conflict(_) => AppError::new(ErrorCode::Conflict, e.to_string()),
-            VendorError::NotSupported(m) => AppError::new(ErrorCode::NotFound, m),
+    let data = VendorRequested { user, course_id: course_id.map(str::to_owned), vendor: default.name().to_owned() };
+    let Filtered { data, .. } = services.filters.vendor_requested(services, data).await;
+    if data.vendor == default.name() {
+        return default;
+    }
+    match services.vendors.get(&data.vendor) {
+        Some(routed) => {
+            tracing::debug!(vendor = %data.vendor, "learner routed to a vendor by a filter step");
+            routed
+        }
+        None => {
+            tracing::warn!(vendor = %data.vendor, "a vendor_requested step chose a vendor that is not registered; the default serves");
+            default
         }
     }
 }
@@ -137,6 +77,7 @@ impl From<VendorError> for app::error::AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::GenericStatus;
 
     #[test]
     fn registry_names_are_unique_and_match_the_plugins() {
@@ -145,10 +86,13 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        for (name, vendor) in REGISTRY {
+        for (name, vendor) in names.iter().zip(builtin()) {
             assert_eq!(vendor.name(), *name);
         }
         assert!(by_name("persona").is_none());
+        // The built-ins form a valid registry (unique, well-formed names).
+        let registry = VendorRegistry::new(builtin()).expect("a valid registry");
+        assert_eq!(registry.names(), names);
         // `[idv] vendor` is validated against the configuration's list of these names.
         assert_eq!(names, crate::config::vendors::NAMES);
     }

@@ -13,8 +13,11 @@ use app::{
 /// on (the browser falls back to the built-in flow) and logged here, where operators look.
 #[tracing::instrument(skip_all, fields(user.id = %user))]
 pub async fn slot_config(services: &Services, user: UserId) -> Result<SlotConfig, VendorError> {
-    let vendor = vendors::selected(services);
-    let filler = services.cfg.idv.slot_filler.clone().unwrap_or_else(|| vendor.default_filler().to_owned());
+    let vendor = vendors::for_learner(services, user, None).await;
+    // `[idv] slot_filler` is the operator's choice for the default vendor; a learner routed to
+    // another vendor gets that vendor's own filler (a camera filler cannot run a hosted flow).
+    let configured = services.cfg.idv.slot_filler.clone().filter(|_| vendor.name() == services.cfg.idv.vendor);
+    let filler = configured.unwrap_or_else(|| vendor.default_filler().to_owned());
     if app::slot::filler(&filler).is_none() {
         tracing::warn!(filler = %filler, "id_verification_slot: no filler registered under this name; the built-in flow is shown");
     }

@@ -32,6 +32,7 @@ mod lti_outcomes;
 mod lti_staff;
 mod lti_support;
 mod ops;
+mod plugins;
 mod process_support;
 mod processes;
 mod properties;

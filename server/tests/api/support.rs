@@ -190,6 +190,16 @@ impl TestApp {
         Self { router, services, clock }
     }
 
+    /// The app with a build's plugins (`server::App::builder()`): its vendors, filter steps
+    /// and routes.
+    pub async fn with_extensions(cfg: Config, ext: &server::serve::Extensions) -> Self {
+        let clock = ManualClock::new(chrono::Utc::now());
+        let services = server::serve::services_with(cfg, Arc::new(clock.clone()), ext).await.expect("services start");
+        let key = tower_sessions::cookie::Key::generate();
+        let router = server::http::router_with(AppState::new(services.clone()), key, ext.routes.clone());
+        Self { router, services, clock }
+    }
+
     /// Sends `req` as the SPA would: a request that says nothing about where it comes from
     /// (no `Sec-Fetch-Site`, `Origin` or `X-Requested-With`) gets `X-Requested-With`, which
     /// the SPA sends and a cross-site form cannot. Tests of the CSRF check use [`Self::send_exactly`].

@@ -67,13 +67,7 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
 
 async fn current_reference(services: &Services, id: i64) -> Result<String, VendorError> {
     let mut conn = services.store.conn().await?;
-    let (reference,): (String,) =
-        sqlx::query_as("select vendor_reference from verification_attempt where attempt_id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(crate::store::StoreError::from)?;
-    Ok(reference)
+    Ok(store::vendor_reference(&mut conn, id).await?.ok_or(ServiceError::NotFound)?)
 }
 
 /// A webhook event as the vendor sends it.

@@ -54,6 +54,12 @@ impl IdvVendor for Hosted {
         Ok("{}")
     }
 
+    /// The vendor's API origin serves its flow; framed only while it is the default vendor
+    /// (as before vendors could be routed).
+    fn frame_url(&self, cfg: &crate::config::Config) -> Option<String> {
+        (cfg.idv.vendor == HOSTED).then(|| cfg.idv.hosted_api_url.clone())
+    }
+
     /// The inquiry statuses of hosted vendors (Persona's words and their common synonyms).
     fn map_status(&self, vendor_status: &str) -> Option<GenericStatus> {
         match vendor_status {
