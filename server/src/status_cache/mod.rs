@@ -227,6 +227,9 @@ impl StatusCache {
         // Through the same per-key `entry` as `store_records`, never a plain insert: it runs
         // under the shard's write lock, so a load that decided to store cannot overwrite this
         // marker, and two evictions landing out of order keep the higher generation.
+        // `entry` on a key another caller is inserting parks this thread until the value is
+        // in; the other caller's critical section is the few synchronous lines below, so on
+        // an async worker this is microseconds, never an await.
         let result = i.learners.entry(&user, None, |_, slot| {
             slot.evicted = slot.evicted.max(g);
             slot.records = None;
