@@ -415,12 +415,13 @@ mod tests {
 
     #[test]
     fn a_token_older_than_the_ttl_is_verified_again_and_a_sweep_drops_it() {
-        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_millis(40), None);
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_millis(300), None);
         let now = Utc::now();
         let good = token("s3cret-lms-key", claims(now.timestamp() + 300));
         let first = v.verify_remembered(&good, now).unwrap();
         assert!(Arc::ptr_eq(&first, &v.verify_remembered(&good, now).unwrap()), "remembered");
-        std::thread::sleep(Duration::from_millis(60));
+        // Margins of hundreds of ms: a stall of the test thread can only make the sleep longer.
+        std::thread::sleep(Duration::from_millis(350));
         v.sweep();
         assert_eq!(v.remembered(), 0, "the sweep gave the memory back");
         let again = v.verify_remembered(&good, now).unwrap();

@@ -527,7 +527,7 @@ mod tests {
 
     #[test]
     fn entries_older_than_the_ttl_are_not_served_and_a_sweep_drops_them() {
-        let c = StatusCache::new(Limits { ttl: Duration::from_millis(60), ..limits() });
+        let c = StatusCache::new(Limits { ttl: Duration::from_millis(300), ..limits() });
         c.mark_fresh(Instant::now());
         let stale = c.ticket();
         c.evict(UserId(7));
@@ -535,7 +535,7 @@ mod tests {
         c.store_records(UserId(8), t, records(AttemptStatus::Approved));
         c.store_sign_in(key(8), t, Arc::new(user(8)));
         assert!(c.records(UserId(8)).is_some() && c.sign_in(&key(8)).is_some());
-        std::thread::sleep(Duration::from_millis(80));
+        std::thread::sleep(Duration::from_millis(350));
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(8)).is_none(), "older than the TTL: loaded again");
         assert!(c.sign_in(&key(8)).is_none(), "older than the TTL: signed in again");
