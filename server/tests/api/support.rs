@@ -77,7 +77,9 @@ impl TestDb {
         if let Some((admin, name)) = &self.pg
             && let Ok(admin) = Store::connect(admin, 1).await
         {
-            let _ = admin.exec_admin(&format!("drop database if exists {name}")).await;
+            // `with (force)`: a server the test spawned may still hold pooled connections; without it
+            // the drop fails and every run leaves its databases behind (1,300 after a few days).
+            let _ = admin.exec_admin(&format!("drop database if exists {name} with (force)")).await;
             admin.close().await;
         }
     }
