@@ -70,46 +70,63 @@ impl Runner {
     /// Claims up to the configured concurrency of due jobs and runs them to their outcome;
     /// returns how many it ran.
     pub async fn run_once(&self) -> usize {
-        let cfg = &self.services.cfg.jobs;
-        let claimed = {
-            let mut conn = match self.services.store.write_conn().await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job runner cannot reach the database");
-                    return 0;
-                }
-            };
-            let now = self.services.clock.now();
-            let backend = self.services.store.backend();
-            let lease = Duration::seconds(cfg.lease_secs);
-            match jobs::claim(&mut conn, backend, &self.worker, cfg.concurrency.max(1) as i64, now, lease).await {
-                Ok(j) => j,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not claim jobs");
-                    return 0;
-                }
-            }
-        };
+        let claimed = self.claim(self.services.cfg.jobs.concurrency.max(1)).await;
         let n = claimed.len();
         let mut set = tokio::task::JoinSet::new();
         for job in claimed {
             let this = self.clone();
             set.spawn(async move { this.execute(job).await });
         }
-        // Successes are marked done as they arrive, all that have arrived in one write: on
-        // SQLite every write takes the process's write turn, and a submission's jobs (the
-        // vendor send, the event fan-outs and deliveries) made half of its writes their
-        // completions, one each, which queued the learners' own writes behind them
-        // (BENCHMARKS.md, issue 18). Never held back for a slower job of the batch, so no
-        // finished job's lease runs out waiting and lets another worker run it again.
-        while let Some(first) = set.join_next().await {
-            let mut done: Vec<i64> = first.ok().flatten().into_iter().collect();
-            while let Some(more) = set.try_join_next() {
-                done.extend(more.ok().flatten());
-            }
-            self.mark_done(&done).await;
+        while !set.is_empty() {
+            self.reap(&mut set).await;
         }
         n
+    }
+
+    /// Claims up to `limit` due jobs (none when the database cannot be reached: logged).
+    async fn claim(&self, limit: usize) -> Vec<jobs::Job> {
+        let mut conn = match self.services.store.write_conn().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "job runner cannot reach the database");
+                return Vec::new();
+            }
+        };
+        let now = self.services.clock.now();
+        let backend = self.services.store.backend();
+        let lease = Duration::seconds(self.services.cfg.jobs.lease_secs);
+        match jobs::claim(&mut conn, backend, &self.worker, limit as i64, now, lease).await {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim jobs");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Waits for the next job of `set` to finish, then marks it and every other job that has
+    /// finished by then done in one write: on SQLite every write takes the process's write
+    /// turn, and a submission's jobs (the vendor send, the event fan-outs and deliveries)
+    /// made half of its writes their completions, one each, which queued the learners' own
+    /// writes behind them (BENCHMARKS.md, issue 18). Never held back for a slower job, so no
+    /// finished job's lease runs out waiting and lets another worker run it again.
+    async fn reap(&self, set: &mut tokio::task::JoinSet<Option<i64>>) {
+        if let Some(first) = set.join_next().await {
+            self.reap_after(first, set).await;
+        }
+    }
+
+    /// [`Runner::reap`] once `first` has finished.
+    async fn reap_after(
+        &self,
+        first: Result<Option<i64>, tokio::task::JoinError>,
+        set: &mut tokio::task::JoinSet<Option<i64>>,
+    ) {
+        let mut done: Vec<i64> = first.ok().flatten().into_iter().collect();
+        while let Some(more) = set.try_join_next() {
+            done.extend(more.ok().flatten());
+        }
+        self.mark_done(&done).await;
     }
 
     /// Marks `done` (this worker's finished jobs) done in one write. A crash before it runs
@@ -131,13 +148,19 @@ impl Runner {
         while self.run_once().await > 0 {}
     }
 
-    /// Runs forever: claims due jobs, sleeps the poll interval when idle, wakes early when
-    /// a transaction of this process that queued jobs commits (`store::Tx::commit`); queues the scheduled jobs when their interval comes.
+    /// Runs forever: keeps up to `jobs.concurrency` jobs running, claiming more as each slot
+    /// frees, so a long job (a retention sweep over a backlog) never holds back the jobs queued
+    /// after it (a learner's photos waiting for the vendor), as a claim-a-batch-then-wait-for-
+    /// all loop did. Sleeps the poll interval when nothing is due, woken early when a
+    /// transaction of this process that queued jobs commits (`store::Tx::commit`); queues the
+    /// scheduled jobs when their interval comes.
     pub async fn run_forever(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
+        let slots = self.services.cfg.jobs.concurrency.max(1);
         let mut next_retention = tokio::time::Instant::now();
         let mut next_lti_expiry = tokio::time::Instant::now();
         let mut next_review_check = tokio::time::Instant::now();
+        let mut running = tokio::task::JoinSet::new();
         loop {
             if tokio::time::Instant::now() >= next_review_check {
                 let every = self.services.cfg.review.alert_check_secs.max(1);
@@ -158,11 +181,28 @@ impl Runner {
                     tracing::warn!(error = %e, "could not schedule the photo retention sweep");
                 }
             }
-            if self.run_once().await == 0 {
-                tokio::select! {
-                    () = tokio::time::sleep(idle) => {}
-                    () = self.services.store.jobs_queued().notified() => {}
-                }
+            let free = slots.saturating_sub(running.len());
+            let claimed = if free > 0 { self.claim(free).await } else { Vec::new() };
+            let filled = claimed.len() == free;
+            for job in claimed {
+                let this = self.clone();
+                running.spawn(async move { this.execute(job).await });
+            }
+            if filled && free > 0 {
+                // Every free slot found a job: more may be due at once.
+                continue;
+            }
+            // Wait for a slot to free (when one is busy), for a commit that queued jobs (when
+            // one is free), or for the poll interval (retries and other processes' jobs).
+            // Only `join_next` is raced (it is cancel-safe): the completions are written after,
+            // so a timer that fires meanwhile cannot drop a finished job's mark.
+            let finished = tokio::select! {
+                first = running.join_next(), if !running.is_empty() => first,
+                () = self.services.store.jobs_queued().notified(), if running.len() < slots => None,
+                () = tokio::time::sleep(idle) => None,
+            };
+            if let Some(first) = finished {
+                self.reap_after(first, &mut running).await;
             }
         }
     }

@@ -50,7 +50,8 @@ impl JobHandler for DispatchEvent {
         let Some(stored) = outbox::by_event_id(&mut tx, &p.event_id).await.map_err(retry)? else {
             return Err(JobError::Fail("the event is not in the outbox".into()));
         };
-        for hook in self.0.names() {
+        let event_type = stored.event.event_type;
+        for hook in self.0.names_for(event_type) {
             let job = serde_json::to_string(&SubscriberPayload { event_id: p.event_id.clone(), hook: hook.to_owned() })
                 .map_err(|e| JobError::Fail(e.to_string()))?;
             let key = format!("{SUBSCRIBER_JOB}:{}:{hook}", p.event_id);
@@ -58,7 +59,6 @@ impl JobHandler for DispatchEvent {
         }
         // Webhook receivers get the status changes, as Open edX's events are; an expiry is
         // recorded for LTI learners only so far, which would be a partial signal to them.
-        let event_type = stored.event.event_type;
         if event_type.is_status_change() {
             for hook in services.cfg.events.all_webhooks() {
                 let id = webhook_deliveries::ensure(&mut tx, &p.event_id, event_type.name(), &hook.url, now)

@@ -43,6 +43,10 @@ impl Subscriber for Emails {
         "emails"
     }
 
+    fn wants(&self, event: EventType) -> bool {
+        matches!(event, EventType::Submitted | EventType::Approved | EventType::Denied)
+    }
+
     async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
         if event.data.attempt_kind == AttemptKind::Sso {
             return Ok(());

@@ -24,6 +24,10 @@ impl Subscriber for LtiPassback {
         "lti_passback"
     }
 
+    fn wants(&self, event: EventType) -> bool {
+        matches!(event, EventType::Approved | EventType::Denied | EventType::Expired)
+    }
+
     async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
         let user = UserId(event.data.user.id);
         match event.event_type {
@@ -36,6 +40,14 @@ impl Subscriber for LtiPassback {
                 }
             }
             _ => return Ok(()),
+        }
+        // Most learners came from no LTI consumer: checked on a read connection, so their
+        // approvals take no write (on SQLite every write waits its turn in one queue with the
+        // learners' submissions, issue 18). An assignment made after this read is graded by
+        // its launch, which reads the status this event already committed.
+        let graded = async { lti::assignments_of(&mut *services.store.conn().await?, user).await };
+        if graded.await.map_err(|e: StoreError| e.to_string())?.is_empty() {
+            return Ok(());
         }
         let now = services.clock.now();
         let queued = async {

@@ -21,7 +21,7 @@ pub mod webhooks;
 
 use crate::{
     config::Config,
-    events::Event,
+    events::{Event, EventType},
     jobs::{self, JobHandler, Runner},
     service::Services,
 };
@@ -32,6 +32,16 @@ use std::sync::Arc;
 pub trait Subscriber: Send + Sync + 'static {
     /// A stable name: the job that delivers an event to this subscriber finds it by name.
     fn name(&self) -> &'static str;
+
+    /// Whether this subscriber reacts to events of this type at all. The fan-out queues a
+    /// delivery only where it does: each is a job (a claim, a run, a completion, all writes),
+    /// and on SQLite every write waits its turn in one queue with the learners' submissions
+    /// (issue 18). Decided by the type alone; anything that depends on the event's data is
+    /// `handle`'s to decide. Every event by default.
+    fn wants(&self, event: EventType) -> bool {
+        let _ = event;
+        true
+    }
 
     /// Handles one event. `seq` is the event's position in the outbox (larger is later),
     /// for subscribers that must not let an older event overwrite a newer one. An error is
@@ -67,6 +77,11 @@ impl Reactions {
     /// The names of the subscribers, in subscription order.
     pub fn names(&self) -> Vec<&'static str> {
         self.subscribers.iter().map(|s| s.name()).collect()
+    }
+
+    /// The names of the subscribers that want events of this type ([`Subscriber::wants`]).
+    pub fn names_for(&self, event: EventType) -> Vec<&'static str> {
+        self.subscribers.iter().filter(|s| s.wants(event)).map(|s| s.name()).collect()
     }
 
     /// The subscriber with this name.

@@ -2,7 +2,10 @@
 //! `service::name_affirmation`).
 
 use super::Subscriber;
-use crate::{events::Event, service::Services};
+use crate::{
+    events::{Event, EventType},
+    service::Services,
+};
 
 /// The subscriber.
 pub struct NameAffirmation;
@@ -11,6 +14,10 @@ pub struct NameAffirmation;
 impl Subscriber for NameAffirmation {
     fn name(&self) -> &'static str {
         "name_affirmation"
+    }
+
+    fn wants(&self, event: EventType) -> bool {
+        crate::service::name_affirmation::moves_names(event)
     }
 
     async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {

@@ -24,6 +24,12 @@ const MAX_NAME: usize = 255;
 
 /// The name status an attempt event gives its names; None for an event that is no status
 /// change (an approval that expired leaves its name approved: the name was verified).
+/// Whether events of this type move verified names (the name-affirmation subscriber wants
+/// only those).
+pub fn moves_names(event: EventType) -> bool {
+    name_status(event).is_some()
+}
+
 fn name_status(event: EventType) -> Option<&'static str> {
     Some(match event {
         EventType::Created | EventType::Ready | EventType::MustRetry => "pending",
@@ -130,23 +136,43 @@ pub async fn history(services: &Services, user: UserId) -> ServiceResult<Vec<Nam
 /// the one that last changed a name (delivery is at least once, in any order) is ignored.
 pub async fn apply_event(services: &Services, seq: i64, event: &Event) -> ServiceResult<()> {
     let Some(status) = name_status(event.event_type) else { return Ok(()) };
+    // Most events change no name (most learners never ask for one): decided on a read
+    // connection first, so they take no write. On SQLite every write waits its turn in one
+    // queue with the learners' submissions (issue 18). The transaction decides again.
+    if names_to_change(&mut *services.store.conn().await?, seq, event, status).await?.is_empty() {
+        return Ok(());
+    }
+    let mut tx = services.store.begin().await?;
+    let cause = event.event_type.name();
+    for name in names_to_change(&mut tx, seq, event, status).await? {
+        verified_names::set_status(&mut tx, &name, status, &event.data.attempt_uuid, seq, cause, event.time).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The names `event` (number `seq`) moves to `status`.
+async fn names_to_change(
+    conn: &mut crate::store::Conn,
+    seq: i64,
+    event: &Event,
+    status: &'static str,
+) -> ServiceResult<Vec<VerifiedName>> {
     let user = UserId(event.data.user.id);
     let uuid = &event.data.attempt_uuid;
-    let mut tx = services.store.begin().await?;
-    let names = verified_names::for_event(&mut tx, user, event.data.name.trim(), uuid).await?;
-    let cause = event.event_type.name();
+    let names = verified_names::for_event(conn, user, event.data.name.trim(), uuid).await?;
+    let mut out = Vec::new();
     // A name linked to this attempt follows it only while the attempt verifies that very
     // name: an attempt renamed since (generic attempts can be), or a link made before names
     // were checked, changes nothing.
     for name in names.into_iter().filter(|n| same_name(&event.data.name, &n.verified_name)) {
-        let last = verified_names::last_event_seq(&mut tx, name.id).await?;
+        let last = verified_names::last_event_seq(conn, name.id).await?;
         if last.is_some_and(|l| l >= seq)
             || name.status == status && name.verification_attempt_uuid.as_ref() == Some(uuid)
         {
             continue;
         }
-        verified_names::set_status(&mut tx, &name, status, uuid, seq, cause, event.time).await?;
+        out.push(name);
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+    Ok(out)
 }

@@ -244,6 +244,52 @@ async fn hooks_get_every_event(db: &TestDb) {
 }
 on_both_backends!(in_process_hooks_get_every_event, hooks_get_every_event);
 
+/// Records the denials only (`Subscriber::wants`).
+#[derive(Default, Clone)]
+struct DenialsOnly(Arc<Mutex<Vec<Event>>>);
+
+#[async_trait::async_trait]
+impl Subscriber for DenialsOnly {
+    fn name(&self) -> &'static str {
+        "test_denials_only"
+    }
+
+    fn wants(&self, event: server::events::EventType) -> bool {
+        event == server::events::EventType::Denied
+    }
+
+    async fn handle(&self, _: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+        self.0.lock().expect("lock").push(event.clone());
+        Ok(())
+    }
+}
+
+/// A subscriber gets only the event types it wants, and the fan-out queues no delivery job
+/// for the others (each would be a claim, a run and a completion for nothing).
+async fn subscribers_get_only_what_they_want(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let denials = DenialsOnly::default();
+    let mut reactions = Reactions::builtin(&s.cfg);
+    reactions.subscribe(Arc::new(denials.clone()));
+    let (_, user) = learner(&app, "di", "Di").await;
+    let m = api::create_manual_verification(s, user, "Di", "checked", None).await.expect("manual");
+    api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
+    server::reactions::runner_with(s.clone(), "test", reactions).run_until_idle().await;
+    let got: Vec<String> = denials.0.lock().expect("lock").iter().map(|e| e.event_type.name().to_owned()).collect();
+    assert_eq!(got, [format!("{PREFIX}denied.v1")]);
+    let mut conn = s.store.conn().await.expect("conn");
+    let deliveries: Vec<(String,)> =
+        sqlx::query_as("select payload from job where kind = 'events.hook' order by job_id")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("q");
+    let to = |hook: &str| deliveries.iter().filter(|(p,)| p.contains(&format!("\"hook\":\"{hook}\""))).count();
+    // Two events (approved, denied): the name subscriber and LTI passback want both.
+    assert_eq!((to("test_denials_only"), to("lti_passback"), to("name_affirmation")), (1, 2, 2), "{deliveries:?}");
+}
+on_both_backends!(a_subscriber_gets_only_the_event_types_it_wants, subscribers_get_only_what_they_want);
+
 async fn retire_scrubs_events(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;

@@ -18,6 +18,7 @@ mod filters_names;
 mod handoff;
 mod health;
 mod hosted;
+mod job_runner;
 mod lifecycle_events;
 mod lms_api;
 mod logs;

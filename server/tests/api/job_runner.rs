@@ -1,0 +1,116 @@
+//! The job runner as `vouch serve` and `vouch worker` run it (`Runner::run_forever`).
+
+use crate::{
+    on_both_backends,
+    support::{TestApp, TestDb},
+};
+use server::{
+    jobs::{JobError, JobHandler, Runner},
+    service::Services,
+    store::jobs,
+};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+use tokio::sync::Semaphore;
+
+/// Records each payload it runs; a payload `slow` first waits for the test's permit.
+#[derive(Clone)]
+struct Probe {
+    ran: Arc<Mutex<Vec<String>>>,
+    started_slow: Arc<Semaphore>,
+    release_slow: Arc<Semaphore>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Probe {
+    fn kind(&self) -> &'static str {
+        "test.probe"
+    }
+
+    async fn run(&self, _: &Services, payload: &str) -> Result<(), JobError> {
+        if payload == "slow" {
+            self.started_slow.add_permits(1);
+            let permit = self.release_slow.acquire().await.map_err(|e| JobError::Fail(e.to_string()))?;
+            permit.forget();
+        }
+        self.ran.lock().expect("lock").push(payload.to_owned());
+        Ok(())
+    }
+
+    async fn exhausted(&self, _: &Services, _: &str, _: &str) {}
+}
+
+async fn enqueue(services: &Services, payload: &str) {
+    let mut tx = services.store.begin().await.expect("begin");
+    let now = services.clock.now();
+    jobs::enqueue(&mut tx, "test.probe", payload, &format!("probe:{payload}"), 1, now).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+}
+
+/// The statuses of the probe's jobs, by payload order of queueing (the runner also queues
+/// its scheduled sweeps, which this runner has no handler for).
+async fn probe_statuses(services: &Services) -> Vec<String> {
+    let mut conn = services.store.conn().await.expect("conn");
+    let (all, _) = jobs::list(&mut conn, None, 0, 100).await.expect("list");
+    let mut probes: Vec<_> = all.into_iter().filter(|j| j.kind == "test.probe").collect();
+    probes.sort_by_key(|j| j.id);
+    probes.into_iter().map(|j| j.status).collect()
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A long job (a retention sweep over a backlog, say) must not hold back the jobs queued
+/// after it: the runner claims a job for each slot as it frees. Before, it claimed a batch and
+/// waited for all of it, so a learner's vendor send queued behind a sweep waited for the sweep.
+async fn a_long_job_does_not_hold_back_later_ones(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.jobs.concurrency = 2;
+    // Long enough that only the commit's wake-up, not a poll, can pick the second job up.
+    cfg.jobs.poll_interval_ms = 600_000;
+    let app = TestApp::with_config(db, cfg).await;
+    let s = app.services.clone();
+    let probe = Probe {
+        ran: Arc::default(),
+        started_slow: Arc::new(Semaphore::new(0)),
+        release_slow: Arc::new(Semaphore::new(0)),
+    };
+    enqueue(&s, "slow").await;
+    let runner = tokio::spawn(Runner::new(s.clone(), "test", vec![Arc::new(probe.clone())]).run_forever());
+    tokio::time::timeout(Duration::from_secs(20), probe.started_slow.acquire())
+        .await
+        .expect("the slow job started")
+        .expect("semaphore open")
+        .forget();
+
+    enqueue(&s, "fast").await;
+    wait_until("the fast job ran", || probe.ran.lock().expect("lock").contains(&"fast".to_owned())).await;
+    assert!(!probe.ran.lock().expect("lock").contains(&"slow".to_owned()), "the slow job is still running");
+    // Marked done as it finished, not when the slow one does.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while probe_statuses(&s).await != ["running", "done"] {
+        assert!(Instant::now() < deadline, "the fast job was not marked done: {:?}", probe_statuses(&s).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    probe.release_slow.add_permits(1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let statuses = probe_statuses(&s).await;
+        if statuses == ["done", "done"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the slow job was not marked done: {statuses:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    runner.abort();
+    assert_eq!(*probe.ran.lock().expect("lock"), ["fast", "slow"], "each job ran once");
+}
+on_both_backends!(a_long_job_does_not_hold_back_the_jobs_queued_after_it, a_long_job_does_not_hold_back_later_ones);
