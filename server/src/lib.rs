@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod cpu_work;
 pub mod email;
 pub mod events;
 pub mod host_list;

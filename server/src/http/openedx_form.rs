@@ -106,7 +106,7 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 /// The extractor: the body as axum's `Form` takes it (same content type check, same body
-/// limit, same refusals), decoded with [`parse`] on the blocking pool, since a megabyte of
+/// limit, same refusals), decoded with [`parse`] on the CPU work threads (`crate::cpu_work`), since a megabyte of
 /// decoding would hold up every other request on an async worker.
 #[derive(Debug)]
 pub struct OpenEdxSubmitForm(pub SubmitPhotosForm);
@@ -116,7 +116,7 @@ impl<S: Send + Sync> FromRequest<S> for OpenEdxSubmitForm {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let RawForm(body) = RawForm::from_request(req, state).await.map_err(IntoResponse::into_response)?;
-        let parsed = tokio::task::spawn_blocking(move || parse(&body))
+        let parsed = crate::cpu_work::run(move || parse(&body))
             .await
             .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
         // The status and wording of axum's `FailedToDeserializeFormBody`; `json_errors` makes

@@ -11,7 +11,10 @@ pub mod photo_retention;
 pub mod review_alert;
 pub mod ss_submit;
 
-use crate::{service::Services, store::jobs};
+use crate::{
+    service::Services,
+    store::{jobs, write_turn::as_background},
+};
 use chrono::Duration;
 use std::{collections::HashMap, sync::Arc};
 
@@ -75,7 +78,7 @@ impl Runner {
         let mut set = tokio::task::JoinSet::new();
         for job in claimed {
             let this = self.clone();
-            set.spawn(async move { this.execute(job).await });
+            set.spawn(as_background(async move { this.execute(job).await }));
         }
         while !set.is_empty() {
             self.reap(&mut set).await;
@@ -85,7 +88,8 @@ impl Runner {
 
     /// Claims up to `limit` due jobs (none when the database cannot be reached: logged).
     async fn claim(&self, limit: usize) -> Vec<jobs::Job> {
-        let mut conn = match self.services.store.write_conn().await {
+        // Background also when called by `run_once` (tests and one-shot commands).
+        let mut conn = match as_background(self.services.store.write_conn()).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "job runner cannot reach the database");
@@ -138,7 +142,7 @@ impl Runner {
         let now = self.services.clock.now();
         let res =
             async { jobs::complete_many(&mut *self.services.store.write_conn().await?, done, &self.worker, now).await };
-        if let Err(e) = res.await {
+        if let Err(e) = as_background(res).await {
             tracing::warn!(error = %e, jobs = done.len(), "could not mark jobs done; they will run again");
         }
     }
@@ -155,6 +159,11 @@ impl Runner {
     /// transaction of this process that queued jobs commits (`store::Tx::commit`); queues the
     /// scheduled jobs when their interval comes.
     pub async fn run_forever(self) {
+        // Its writes (and its jobs', each spawned as background too) let requests go first.
+        as_background(self.keep_running()).await;
+    }
+
+    async fn keep_running(self) {
         let idle = std::time::Duration::from_millis(self.services.cfg.jobs.poll_interval_ms.max(10));
         let slots = self.services.cfg.jobs.concurrency.max(1);
         let mut next_retention = tokio::time::Instant::now();
@@ -186,7 +195,7 @@ impl Runner {
             let filled = claimed.len() == free;
             for job in claimed {
                 let this = self.clone();
-                running.spawn(async move { this.execute(job).await });
+                running.spawn(as_background(async move { this.execute(job).await }));
             }
             if filled && free > 0 {
                 // Every free slot found a job: more may be due at once.

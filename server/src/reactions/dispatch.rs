@@ -1,13 +1,15 @@
-//! Fans one outbox event out: one job per subscriber and, for a status change, one delivery
-//! (and its job) per configured webhook, all in one transaction, then marks the event
-//! dispatched and counts it in the metrics. Idempotent: the subscriber jobs and deliveries
-//! have unique keys, so a re-run adds nothing.
+//! Fans outbox events out: for each, one job per subscriber that wants it and, for a status
+//! change, one delivery (and its job) per configured webhook, in one transaction with the
+//! event marked dispatched, then counts it in the metrics. Each event has its own fan-out
+//! job (queued with it, so none is lost), and a job fans out every event still waiting with
+//! its own. Idempotent: the subscriber jobs and deliveries have unique keys, so a re-run adds
+//! nothing, and a job whose event is dispatched already writes nothing.
 
 use super::{Reactions, webhooks};
 use crate::{
     jobs::{JobError, JobHandler},
     service::Services,
-    store::{StoreError, jobs, outbox, webhook_deliveries},
+    store::{StoreError, Tx, jobs, outbox, webhook_deliveries},
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -15,6 +17,9 @@ use std::sync::Arc;
 /// The job that delivers one event to one subscriber (see [`super::deliver`]). The name
 /// predates subscribers (they were "hooks"); queued jobs keep it.
 pub const SUBSCRIBER_JOB: &str = "events.hook";
+
+/// Events one fan-out takes at most.
+const FAN_OUT_BATCH: i64 = 100;
 
 /// Tries of a subscriber before it is given up (logged).
 const SUBSCRIBER_MAX_ATTEMPTS: i32 = 10;
@@ -45,31 +50,42 @@ impl JobHandler for DispatchEvent {
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
         let p: Payload = serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
         let retry = |e: StoreError| JobError::Retry(e.to_string());
-        let now = services.clock.now();
-        let mut tx = services.store.begin().await.map_err(retry)?;
-        let Some(stored) = outbox::by_event_id(&mut tx, &p.event_id).await.map_err(retry)? else {
+        // Read first: under a burst, the fan-out of an earlier job has usually dispatched
+        // this event with its own, and then this job writes nothing.
+        let own = async { outbox::by_event_id(&mut *services.store.conn().await?, &p.event_id).await };
+        let Some(own) = own.await.map_err(retry)? else {
             return Err(JobError::Fail("the event is not in the outbox".into()));
         };
-        let event_type = stored.event.event_type;
-        for hook in self.0.names_for(event_type) {
-            let job = serde_json::to_string(&SubscriberPayload { event_id: p.event_id.clone(), hook: hook.to_owned() })
-                .map_err(|e| JobError::Fail(e.to_string()))?;
-            let key = format!("{SUBSCRIBER_JOB}:{}:{hook}", p.event_id);
-            jobs::enqueue(&mut tx, SUBSCRIBER_JOB, &job, &key, SUBSCRIBER_MAX_ATTEMPTS, now).await.map_err(retry)?;
+        if own.dispatched_at.is_some() {
+            return Ok(());
         }
-        // Webhook receivers get the status changes, as Open edX's events are; an expiry is
-        // recorded for LTI learners only so far, which would be a partial signal to them.
-        if event_type.is_status_change() {
-            for hook in services.cfg.events.all_webhooks() {
-                let id = webhook_deliveries::ensure(&mut tx, &p.event_id, event_type.name(), &hook.url, now)
-                    .await
-                    .map_err(retry)?;
-                webhooks::enqueue(&mut tx, services, id, 0).await.map_err(retry)?;
+        let now = services.clock.now();
+        let mut tx = services.store.begin().await.map_err(retry)?;
+        // This job's event first, locked (PostgreSQL): if another worker's fan-out holds it,
+        // this waits for that one to commit and then finds it dispatched.
+        let backend = services.store.backend();
+        let Some(own) = outbox::lock_undispatched(&mut tx, backend, &own.event.event_id).await.map_err(retry)? else {
+            return Ok(());
+        };
+        // Then every other event still waiting, skipping those other fan-outs hold: one
+        // transaction for a burst's events rather than one each (on SQLite every
+        // transaction waits its turn). Each transaction writes only the deliveries of the
+        // events it locked, so two fan-outs never wait for each other's rows.
+        let mut batch = vec![own];
+        for other in outbox::undispatched(&mut tx, backend, FAN_OUT_BATCH).await.map_err(retry)? {
+            if other.event.event_id != batch[0].event.event_id {
+                batch.push(other);
             }
         }
-        outbox::mark_dispatched(&mut tx, &p.event_id, now).await.map_err(retry)?;
+        let mut dispatched = Vec::new();
+        for stored in &batch {
+            fan_out(&mut tx, services, &self.0, stored, now).await.map_err(retry)?;
+            if outbox::mark_dispatched(&mut tx, &stored.event.event_id, now).await.map_err(retry)? {
+                dispatched.push(stored.event.event_type);
+            }
+        }
         tx.commit().await.map_err(|e| retry(e.into()))?;
-        if stored.dispatched_at.is_none() {
+        for event_type in dispatched {
             metrics::counter!("vouch_lifecycle_events_total", "event" => event_type.name()).increment(1);
         }
         Ok(())
@@ -78,4 +94,32 @@ impl JobHandler for DispatchEvent {
     async fn exhausted(&self, _: &Services, _: &str, last_error: &str) {
         tracing::error!(error = last_error, "an event could not be dispatched");
     }
+}
+
+/// Queues one event's deliveries: a job for each subscriber that wants its type, and for a
+/// status change a delivery (and its job) per configured webhook. Idempotent by their keys.
+async fn fan_out(
+    tx: &mut Tx,
+    services: &Services,
+    reactions: &Reactions,
+    stored: &outbox::StoredEvent,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let event_id = &stored.event.event_id;
+    let event_type = stored.event.event_type;
+    for hook in reactions.names_for(event_type) {
+        let job = serde_json::to_string(&SubscriberPayload { event_id: event_id.clone(), hook: hook.to_owned() })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let key = format!("{SUBSCRIBER_JOB}:{event_id}:{hook}");
+        jobs::enqueue(tx, SUBSCRIBER_JOB, &job, &key, SUBSCRIBER_MAX_ATTEMPTS, now).await?;
+    }
+    // Webhook receivers get the status changes, as Open edX's events are; an expiry is
+    // recorded for LTI learners only so far, which would be a partial signal to them.
+    if event_type.is_status_change() {
+        for hook in services.cfg.events.all_webhooks() {
+            let id = webhook_deliveries::ensure(tx, event_id, event_type.name(), &hook.url, now).await?;
+            webhooks::enqueue(tx, services, id, 0).await?;
+        }
+    }
+    Ok(())
 }

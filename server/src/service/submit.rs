@@ -107,7 +107,7 @@ pub async fn submit_photos_to(
     let (face_url, id_url) = (request.face_image, request.photo_id_image.filter(|s| !s.is_empty()));
     // Decoding a megabyte of base64 and checking the image is CPU work too: off the async
     // workers, like the sealing below.
-    let (face, photo_id) = tokio::task::spawn_blocking(move || -> Result<_, images::ImageError> {
+    let (face, photo_id) = crate::cpu_work::run(move || -> Result<_, images::ImageError> {
         let (_, face) = photo_data_url::decode("face photo", &face_url, max)?;
         let id = id_url.map(|url| photo_data_url::decode("ID photo", &url, max).map(|(_, bytes)| bytes)).transpose()?;
         Ok((face, id))
@@ -154,15 +154,15 @@ pub async fn submit_photos_to(
         if account.full_name.is_empty() { account.username.clone() } else { account.full_name.clone() }
     });
 
-    // Sealing a multi-megabyte photo is CPU work: keep it off the async workers.
-    let (face, id) =
-        tokio::task::spawn_blocking(move || -> Result<(Sealed, Option<Sealed>), ssencrypt::CryptoError> {
-            let face = sealed::seal(&face, PhotoKind::Face, &vendor_key)?;
-            let id = photo_id.map(|p| sealed::seal(&p, PhotoKind::PhotoId, &vendor_key)).transpose()?;
-            Ok((face, id))
-        })
-        .await
-        .map_err(|_| ServiceError::NotConfigured("photo sealing task"))??;
+    // Sealing a multi-megabyte photo is CPU work: off the async workers, at a lower priority
+    // than the database's turn holders (`cpu_work`).
+    let (face, id) = crate::cpu_work::run(move || -> Result<(Sealed, Option<Sealed>), ssencrypt::CryptoError> {
+        let face = sealed::seal(&face, PhotoKind::Face, &vendor_key)?;
+        let id = photo_id.map(|p| sealed::seal(&p, PhotoKind::PhotoId, &vendor_key)).transpose()?;
+        Ok((face, id))
+    })
+    .await
+    .map_err(|_| ServiceError::NotConfigured("photo sealing task"))??;
 
     let receipt_id = uuid::Uuid::new_v4().to_string();
     let face_key = format!("{}/{receipt_id}", PhotoKind::Face.prefix());

@@ -37,6 +37,7 @@ pub mod users;
 pub mod verifications;
 pub mod verified_names;
 pub mod webhook_deliveries;
+pub mod write_turn;
 
 use sqlx::{
     AnyConnection, AnyPool, Executor, Transaction,
@@ -134,7 +135,7 @@ pub struct Tx {
     status_mark: Option<i64>,
     /// SQLite: this process's turn to write, held until the transaction has ended (see the
     /// `Drop`).
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    turn: Option<write_turn::Turn>,
 }
 
 impl Tx {
@@ -216,7 +217,7 @@ impl DerefMut for Tx {
 /// A pooled connection holding this process's SQLite write turn ([`Store::write_conn`]).
 pub struct WriteConn {
     conn: sqlx::pool::PoolConnection<Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _turn: Option<write_turn::Turn>,
 }
 
 impl Deref for WriteConn {
@@ -243,8 +244,9 @@ pub struct Store {
     backend: Backend,
     wake: Arc<Notify>,
     status_hook: Arc<std::sync::OnceLock<StatusHook>>,
-    /// SQLite: the writers of this process, in the order they asked (see [`Store::begin`]).
-    writers: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the writers of this process, requests first, each class in the order they
+    /// asked (see [`Store::begin`] and [`write_turn`]).
+    writers: Arc<write_turn::WriteTurns>,
     /// How long a SQLite writer waits for its turn in this process: the operator's one
     /// setting for waiting on the database (`database.acquire_timeout_secs`), like the wait
     /// for a pooled connection, rather than a fixed time of its own.
@@ -330,7 +332,8 @@ impl Store {
     /// committed in between. So the transaction takes the write lock with its first statement,
     /// a write that changes nothing, which waits its turn under the busy timeout instead.
     ///
-    /// The writers of one process take turns in a FIFO queue before that: a writer that finds
+    /// The writers of one process take turns in a queue before that (requests' writers ahead
+    /// of background work's, see [`write_turn`]): a writer that finds
     /// SQLite's lock taken sleeps in SQLite's busy handler (1, 2, 5 … 100 ms between tries,
     /// whenever the lock frees in between), and under the submit benchmark those sleeps
     /// behind the job runner's writes made the SQLite p99. A turn is woken the moment the
@@ -380,11 +383,11 @@ impl Store {
         Ok(WriteConn { conn: self.pool.acquire().await?, _turn: turn })
     }
 
-    async fn write_turn(&self) -> StoreResult<Option<tokio::sync::OwnedMutexGuard<()>>> {
+    async fn write_turn(&self) -> StoreResult<Option<write_turn::Turn>> {
         match self.backend {
-            Backend::Sqlite => match tokio::time::timeout(self.turn_timeout, self.writers.clone().lock_owned()).await {
-                Ok(turn) => Ok(Some(turn)),
-                Err(_) => {
+            Backend::Sqlite => match self.writers.take(self.turn_timeout).await {
+                Some(turn) => Ok(Some(turn)),
+                None => {
                     // Its own line: the database answers, but this process's writers queue
                     // behind a slow write (a long transaction, a slow disk), which a pool or
                     // connection timeout would not say. At most once every 10 s: in a burst

@@ -158,14 +158,54 @@ pub async fn page(conn: &mut Conn, after: i64, limit: i64) -> StoreResult<Vec<St
     rows.into_iter().map(from_row).collect()
 }
 
-/// Marks an event as fanned out (once; later calls change nothing).
-pub async fn mark_dispatched(conn: &mut Conn, event_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query("update event_outbox set dispatched_at = $1 where event_id = $2 and dispatched_at is null")
+/// Event `event_id` if it is not fanned out yet, locked for this transaction on PostgreSQL
+/// (waiting while another transaction holds it: that one is fanning it out).
+pub async fn lock_undispatched(
+    conn: &mut Conn,
+    backend: super::Backend,
+    event_id: &str,
+) -> StoreResult<Option<StoredEvent>> {
+    let lock = match backend {
+        super::Backend::Postgres => "for update",
+        super::Backend::Sqlite => "",
+    };
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "select event_row_id, payload, dispatched_at from event_outbox where event_id = $1 and dispatched_at is null \
+         {lock}"
+    ))
+    .bind(event_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(from_row).transpose()
+}
+
+/// Events not fanned out yet, oldest first, at most `limit`. On PostgreSQL each is locked
+/// for this transaction, and those another transaction holds (another worker fanning them
+/// out) are skipped.
+pub async fn undispatched(conn: &mut Conn, backend: super::Backend, limit: i64) -> StoreResult<Vec<StoredEvent>> {
+    let lock = match backend {
+        super::Backend::Postgres => "for update skip locked",
+        super::Backend::Sqlite => "",
+    };
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "select event_row_id, payload, dispatched_at from event_outbox where dispatched_at is null \
+         order by event_row_id limit $1 {lock}"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Marks an event as fanned out (once; later calls change nothing). Returns whether this
+/// call did.
+pub async fn mark_dispatched(conn: &mut Conn, event_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let done = sqlx::query("update event_outbox set dispatched_at = $1 where event_id = $2 and dispatched_at is null")
         .bind(to_micros(now))
         .bind(event_id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// How many events the outbox holds.

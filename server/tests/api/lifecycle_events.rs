@@ -290,6 +290,71 @@ async fn subscribers_get_only_what_they_want(db: &TestDb) {
 }
 on_both_backends!(a_subscriber_gets_only_the_event_types_it_wants, subscribers_get_only_what_they_want);
 
+/// One fan-out job dispatches every event still waiting with its own (a burst's events in
+/// one transaction); the jobs of the others then find theirs dispatched and add nothing.
+async fn one_fan_out_takes_the_waiting_events(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let (_, ann) = learner(&app, "ann", "Ann").await;
+    let (_, bo) = learner(&app, "bo", "Bo").await;
+    api::create_manual_verification(s, ann, "Ann", "checked", None).await.expect("manual");
+    api::create_manual_verification(s, bo, "Bo", "checked", None).await.expect("manual");
+    let events = all_events(s).await;
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.dispatched_at.is_none()));
+    let handlers = Reactions::builtin(&s.cfg).job_handlers();
+    let dispatch = handlers.iter().find(|h| h.kind() == outbox::DISPATCH_JOB).expect("the fan-out job");
+    let payload = |e: &outbox::StoredEvent| json!({ "event_id": e.event.event_id }).to_string();
+    let jobs_now = || async {
+        let mut conn = s.store.conn().await.expect("conn");
+        let (n,): (i64,) = sqlx::query_as("select count(*) from job").fetch_one(&mut *conn).await.expect("q");
+        n
+    };
+
+    // The second event's job runs first: it takes the first event too.
+    dispatch.run(s, &payload(&events[1])).await.expect("fan-out");
+    let after = all_events(s).await;
+    assert!(after.iter().all(|e| e.dispatched_at.is_some()), "both dispatched by one job");
+    let queued = jobs_now().await;
+    // Each event: the two fan-out jobs, and a delivery to each of the two built-in
+    // subscribers that want approvals (names, LTI).
+    assert_eq!(queued, 2 + 2 * 2);
+    dispatch.run(s, &payload(&events[0])).await.expect("the other job");
+    assert_eq!(jobs_now().await, queued, "nothing more to queue");
+    assert_eq!(all_events(s).await, after, "nothing rewritten");
+}
+on_both_backends!(one_fan_out_job_dispatches_every_waiting_event, one_fan_out_takes_the_waiting_events);
+
+/// Fan-outs running at once (several workers on PostgreSQL) never deadlock or fail: each
+/// writes the deliveries of the events it locked only, and waits for a fan-out holding its
+/// own event. A first version that took its own event whatever locked it deadlocked here.
+async fn concurrent_fan_outs(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    for i in 0..16 {
+        let (_, user) = learner(&app, &format!("l{i}"), "Lee").await;
+        api::create_manual_verification(s, user, "Lee", "checked", None).await.expect("manual");
+    }
+    let events = all_events(s).await;
+    assert_eq!(events.len(), 16);
+    let handlers = Reactions::builtin(&s.cfg).job_handlers();
+    let dispatch = handlers.iter().find(|h| h.kind() == outbox::DISPATCH_JOB).expect("the fan-out job").clone();
+    let runs = events.iter().rev().map(|e| {
+        let (dispatch, s) = (dispatch.clone(), s.clone());
+        let payload = json!({ "event_id": e.event.event_id }).to_string();
+        tokio::spawn(async move { dispatch.run(&s, &payload).await })
+    });
+    for run in futures_util::future::join_all(runs).await {
+        assert_eq!(run.expect("task"), Ok(()), "no fan-out failed");
+    }
+    assert!(all_events(s).await.iter().all(|e| e.dispatched_at.is_some()));
+    let mut conn = s.store.conn().await.expect("conn");
+    let (deliveries,): (i64,) =
+        sqlx::query_as("select count(*) from job where kind = 'events.hook'").fetch_one(&mut *conn).await.expect("q");
+    assert_eq!(deliveries, 16 * 2, "one delivery per event and subscriber, no more");
+}
+on_both_backends!(fan_outs_at_once_neither_deadlock_nor_duplicate, concurrent_fan_outs);
+
 async fn retire_scrubs_events(db: &TestDb) {
     let app = TestApp::new(db).await;
     let s = &app.services;
