@@ -1,6 +1,7 @@
 //! The `id_verification_slot` plugin slot: which component renders the verification flow.
-//! The slot asks the server (`slot_config`) which filler to render, with the operator's
-//! props and, for a hosted vendor, the flow URL the server got for this learner. Vouch's
+//! The slot asks the server (`slot_config`, with the course the flow was opened for) which
+//! filler to render, with the operator's props, for a hosted vendor the flow URL the server
+//! got for this learner, and the course ([`SlotConfig`]). Vouch's
 //! fillers are compiled in ([`REGISTRY`]); a frontend crate that depends on `app` adds its
 //! own with [`register_filler`] before it mounts the app. An unknown name falls back to the
 //! built-in camera flow with a warning, so a configuration typo never leaves a blank page.
