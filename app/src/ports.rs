@@ -32,8 +32,13 @@ pub trait IdvPort: Send + Sync + 'static {
         caller: &Caller,
         request: SubmitPhotosRequest,
     ) -> Result<VerificationStatus, AppError>;
-    /// What the caller's `id_verification_slot` renders (issue 7: the plugin slot).
-    async fn slot_config(&self, caller: &Caller) -> Result<crate::slot::SlotConfig, AppError>;
+    /// What the caller's `id_verification_slot` renders (issue 7: the plugin slot), verifying
+    /// for `course_id` when the page was opened for a course.
+    async fn slot_config(
+        &self,
+        caller: &Caller,
+        course_id: Option<String>,
+    ) -> Result<crate::slot::SlotConfig, AppError>;
     /// What the caller's verification flow needs before it starts.
     async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError>;
     /// What the flow does for the course the caller came with (issue 16).

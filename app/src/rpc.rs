@@ -1,7 +1,8 @@
 //! The SPA's side of the server functions in [`crate::api`] and [`crate::slot`]: one small
-//! `fetch` to `/sfn/<name>` with the bodies server_fn's own client sends (an empty form for
-//! the functions without arguments, `{"request": …}` as JSON for `submit_photos`), and the
-//! answer read as JSON or, on a 4xx/5xx status, as the error envelope. Written by hand
+//! `fetch` to `/sfn/<name>` with the bodies server_fn's own client sends (a form for the
+//! functions without arguments and for `slot_config`'s optional course, `{"request": …}` as
+//! JSON for `submit_photos` and `course_flow`), and the answer read as JSON or, on a
+//! 4xx/5xx status, as the error envelope. Written by hand
 //! because server_fn's generic client and the async resources around it were a third of
 //! the learner's download; the server side is unchanged.
 
@@ -33,9 +34,19 @@ pub fn flow_info() -> Loaded<FlowInfo> {
     load("flow_info")
 }
 
-/// What the `id_verification_slot` renders for this learner.
-pub fn slot_config() -> Loaded<SlotConfig> {
-    load("slot_config")
+/// What the `id_verification_slot` renders for this learner, verifying for `course_id`.
+pub fn slot_config(course_id: Option<&str>) -> Loaded<SlotConfig> {
+    let loaded = RwSignal::new(None);
+    // server_fn's URL encoding of `Option<String>`: the field, or nothing for `None`.
+    let form = course_id.map(|c| format!("course_id={}", encode(c))).unwrap_or_default();
+    read_into(loaded, "slot_config", Body::Form(form));
+    loaded
+}
+
+/// A form value, percent-encoded by the browser (`encodeURIComponent`: a course key's `+`
+/// and `:` arrive as themselves, not as a space).
+fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
 }
 
 /// What the flow does for the course the learner came with.
@@ -45,21 +56,28 @@ pub fn course_flow(request: &CourseFlowRequest) -> Loaded<CourseFlow> {
         request: &'a CourseFlowRequest,
     }
     let loaded = RwSignal::new(None);
-    let body = crate::wire_json::to_string(&Args { request });
-    read_into(loaded, "course_flow", body);
+    match crate::wire_json::to_string(&Args { request }) {
+        Some(json) => read_into(loaded, "course_flow", Body::Json(json)),
+        None => loaded.set(Some(Err(AppError::internal()))),
+    }
     loaded
 }
 
-/// Reads `endpoint`'s answer again into `into`; the previous answer stays until then.
-pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
-    read_into(into, endpoint, None);
+/// A server function's request body.
+enum Body {
+    /// `application/x-www-form-urlencoded` (empty: no arguments).
+    Form(String),
+    /// `application/json`.
+    Json(String),
 }
 
-fn read_into<T: DeserializeOwned + Send + Sync + 'static>(
-    into: Loaded<T>,
-    endpoint: &'static str,
-    body: Option<String>,
-) {
+/// Reads `endpoint`'s answer (a function without arguments) again into `into`; the previous
+/// answer stays until then.
+pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
+    read_into(into, endpoint, Body::Form(String::new()));
+}
+
+fn read_into<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str, body: Body) {
     fetch_then(
         endpoint,
         body,
@@ -72,7 +90,7 @@ fn read_into<T: DeserializeOwned + Send + Sync + 'static>(
 
 /// One request future for every answer type (a boxed callback instead of a generic future
 /// per type keeps the download small).
-fn fetch_then(endpoint: &'static str, body: Option<String>, then: Box<dyn FnOnce(Result<String, AppError>)>) {
+fn fetch_then(endpoint: &'static str, body: Body, then: Box<dyn FnOnce(Result<String, AppError>)>) {
     spawn_local(async move { then(call(endpoint, body).await) });
 }
 
@@ -89,7 +107,7 @@ pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationS
         request: SubmitPhotosRequest,
     }
     let body = crate::wire_json::to_string(&Args { request }).ok_or_else(AppError::internal)?;
-    parse(&call("submit_photos", Some(body)).await?)
+    parse(&call("submit_photos", Body::Json(body)).await?)
 }
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
@@ -101,22 +119,24 @@ fn unreadable() -> AppError {
     AppError::new(ErrorCode::InvalidRequest, "The request could not be read.")
 }
 
-/// Posts to `/sfn/<endpoint>` (`json`: a JSON body, else an empty form) and returns the
-/// answer's text, or the server's error.
-async fn call(endpoint: &str, json: Option<String>) -> Result<String, AppError> {
+/// Posts `body` to `/sfn/<endpoint>` and returns the answer's text, or the server's error.
+async fn call(endpoint: &str, body: Body) -> Result<String, AppError> {
     let unreachable =
         |_| AppError::new(ErrorCode::Unavailable, "Vouch could not be reached. Check your connection and try again.");
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     let headers = web_sys::Headers::new().map_err(unreachable)?;
-    let content_type = if json.is_some() { "application/json" } else { "application/x-www-form-urlencoded" };
+    let (content_type, body) = match body {
+        Body::Json(json) => ("application/json", json),
+        Body::Form(form) => ("application/x-www-form-urlencoded", form),
+    };
     let _ = headers.set("Content-Type", content_type);
     let _ = headers.set("Accept", "application/json");
     // Old browsers send neither Sec-Fetch-Site nor Origin; the server then takes this header,
     // which no cross-site form can send, as the sign that the call comes from this page.
     let _ = headers.set("X-Requested-With", "XMLHttpRequest");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&json.unwrap_or_default()));
+    init.set_body(&JsValue::from_str(&body));
     let url = format!("/sfn/{endpoint}");
     let response = JsFuture::from(window().fetch_with_str_and_init(&url, &init)).await.map_err(unreachable)?;
     let response: web_sys::Response = response.dyn_into().map_err(unreachable)?;

@@ -1,6 +1,7 @@
 //! The `id_verification_slot` plugin slot: which component renders the verification flow.
-//! The slot asks the server (`slot_config`) which filler to render, with the operator's
-//! props and, for a hosted vendor, the flow URL the server got for this learner. Vouch's
+//! The slot asks the server (`slot_config`, with the course the flow was opened for) which
+//! filler to render, with the operator's props, for a hosted vendor the flow URL the server
+//! got for this learner, and the course ([`SlotConfig`]). Vouch's
 //! fillers are compiled in ([`REGISTRY`]); a frontend crate that depends on `app` adds its
 //! own with [`register_filler`] before it mounts the app. An unknown name falls back to the
 //! built-in camera flow with a warning, so a configuration typo never leaves a blank page.
@@ -30,7 +31,8 @@ pub struct HostedFlow {
     pub display: String,
 }
 
-/// What the slot renders, as the server configured it for the caller.
+/// What the slot renders, as the server configured it for the caller: a filler's props
+/// contract (`docs/plugins.md`, "The slot filler").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotConfig {
     /// The filler's registered name.
@@ -39,13 +41,20 @@ pub struct SlotConfig {
     pub props: BTreeMap<String, String>,
     /// The hosted flow, when the vendor runs its own.
     pub hosted: Option<HostedFlow>,
+    /// The course the learner verifies for, when the page was opened for one
+    /// (`?course_id=…`), as the server checked it and routed the learner's vendor by it.
+    /// Absent from the answers of servers older than the field, hence the default.
+    #[serde(default)]
+    pub course_id: Option<String>,
 }
 
-/// The slot's configuration for the signed-in learner.
+/// The slot's configuration for the signed-in learner, verifying for `course_id` if given
+/// (the `VendorRequested` filters may route by it). An optional form field, so the empty
+/// form of clients that send no course still reads.
 #[server(prefix = "/sfn", endpoint = "slot_config")]
-pub async fn get_slot_config() -> Result<SlotConfig, AppError> {
+pub async fn get_slot_config(course_id: Option<String>) -> Result<SlotConfig, AppError> {
     let ctx = crate::ports::context()?;
-    ctx.port.slot_config(&ctx.caller).await
+    ctx.port.slot_config(&ctx.caller, course_id).await
 }
 
 /// A slot filler: renders the flow from the slot's configuration.
@@ -77,10 +86,12 @@ pub fn filler(name: &str) -> Option<Filler> {
     registered.iter().chain(REGISTRY.iter()).find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
-/// Renders the filler the server configured for this learner.
+/// Renders the filler the server configured for this learner, for the course the flow was
+/// opened with (kept in the flow's state, so a flow panel reloaded later still has it).
 #[component]
 pub fn IdVerificationSlot() -> impl IntoView {
-    let config = crate::rpc::slot_config();
+    let course = crate::pages::flow::state::load().course;
+    let config = crate::rpc::slot_config(course.as_deref());
     move || match config.get() {
         None => crate::pages::loading(),
         Some(Ok(c)) => render(c),

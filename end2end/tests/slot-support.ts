@@ -1,5 +1,6 @@
-// Shared by the slot-*.spec.ts browser tests: start our own `vouch` and `fake-vendor`
-// processes (ports 8100–8199, own temp data dir, configured through VOUCH_* env), sign in.
+// Shared by the slot-*.spec.ts browser tests (and example-plugin.spec.ts): start our own
+// `vouch` (or another binary built on Vouch) and `fake-vendor` processes (ports 8100–8199,
+// own temp data dir, configured through VOUCH_* env), sign in.
 import { expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,15 +37,20 @@ function start(bin: string, args: string[], env: Record<string, string>): ChildP
   return child;
 }
 
-/// Starts `vouch serve` on `port` with a fresh SQLite database and `env` on top.
-export async function startVouch(port: number, env: Record<string, string>): Promise<string> {
+/// Starts `vouch serve` on `port` with a fresh SQLite database and `env` on top; `build`
+/// names another server binary built on Vouch and the SPA bundle it serves.
+export async function startVouch(
+  port: number,
+  env: Record<string, string>,
+  build: { bin: string; dist: string } = { bin: vouchBin, dist: distDir },
+): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-slot-'));
   dataDirs.push(dir);
   const base = `http://127.0.0.1:${port}`;
-  start(vouchBin, ['serve'], {
+  start(build.bin, ['serve'], {
     VOUCH_SERVER__BIND: `127.0.0.1:${port}`,
     VOUCH_SERVER__PUBLIC_URL: base,
-    VOUCH_SERVER__STATIC_DIR: distDir,
+    VOUCH_SERVER__STATIC_DIR: build.dist,
     VOUCH_DATABASE__URL: `sqlite://${dir}/vouch.db?mode=rwc`,
     VOUCH_VAULT__LOCAL_DIR: `${dir}/photos`,
     VOUCH_AUTH__DEV_LOGIN: 'true',

@@ -62,8 +62,8 @@ impl IdvPort for ServerPort {
         Ok(idv::user_status(&self.services, user).await?)
     }
 
-    async fn slot_config(&self, caller: &Caller) -> Result<app::slot::SlotConfig, AppError> {
-        Ok(crate::vendors::slot::slot_config(&self.services, signed_in(caller)?).await?)
+    async fn slot_config(&self, caller: &Caller, course_id: Option<String>) -> Result<app::slot::SlotConfig, AppError> {
+        Ok(crate::vendors::slot::slot_config(&self.services, signed_in(caller)?, course_id).await?)
     }
 
     async fn flow_info(&self, caller: &Caller) -> Result<FlowInfo, AppError> {

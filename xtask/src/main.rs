@@ -4,8 +4,8 @@
 //!   with SQLite in ./data, photos in ./data/photos and dev login on.
 //! - `test`: formatting, clippy (native and wasm32), unit and integration tests on SQLite
 //!   and PostgreSQL (with `examples/custom-vendor`'s end-to-end test), the check that
-//!   `vouch` holds no fake-vendor code, and the browser
-//!   tests in Debian's Chromium.
+//!   `vouch` holds no fake-vendor code, and the browser tests in Debian's Chromium (with
+//!   the plugin example's `custom-vouch` serving its own frontend build).
 //! - `frontend`: build the learner SPA into ./dist and the staff console into ./dist/staff;
 //!   fails when the learner's initial wasm is over its size budget (see `budget`).
 //! - `modules`: the import graph of the server's top-level modules, its cycles and the
@@ -89,6 +89,26 @@ fn build_frontend() -> util::Result<PathBuf> {
     Ok(dist)
 }
 
+/// The plugin example's frontend (`examples/custom-vendor/frontend`): the stock SPA plus
+/// Acme's slot filler, a Trunk project of its own.
+pub const EXAMPLE_TRUNK_TOML: &str = "examples/custom-vendor/frontend/Trunk.toml";
+
+/// Builds the plugin example's frontend with Trunk (release, offline) into its own dist
+/// folder, which its `custom-vouch` serves in the browser tests. Its wasm differs from the
+/// learner bundle's by one filler, so it reuses that build's compiled dependencies; it has
+/// no size budget of its own (the stock bundle's is the one learners download).
+fn build_example_frontend() -> util::Result<PathBuf> {
+    let step = Step::start("plugin example frontend build (trunk --release, examples/custom-vendor/frontend/dist)");
+    let mut trunk = tools::trunk_command();
+    trunk.args(["build", "--release", "--config", EXAMPLE_TRUNK_TOML]).current_dir(root());
+    run(&mut trunk)?;
+    step.done();
+    let dist = root().join("examples/custom-vendor/frontend/dist");
+    util::precompress(&dist)?;
+    util::report_bundle(&dist)?;
+    Ok(dist)
+}
+
 fn cmd_run() -> util::Result<()> {
     let dist = build_frontend()?;
     let step = Step::start("server and fake-vendor build");
@@ -155,7 +175,9 @@ fn cmd_test() -> util::Result<()> {
     step.done();
 
     let step = Step::start("clippy (wasm32 frontend)");
-    run(cargo().args(["clippy", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    let wasm_clippy =
+        ["clippy", "-p", "frontend", "-p", "custom-vendor-frontend", "--target", "wasm32-unknown-unknown"];
+    run(cargo().args(wasm_clippy).args(["--", "-D", "warnings"]))?;
     run(cargo().args(["clippy", "-p", "staff", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
     step.done();
     tools::check_no_tokio_in_wasm()?;
@@ -167,8 +189,9 @@ fn cmd_test() -> util::Result<()> {
     };
 
     tools::ensure_python_test_modules()?;
-    let step = Step::start("server and fake-vendor build (process and browser tests)");
-    let bins = util::build_binaries(false)?;
+    let step = Step::start("server, fake-vendor and custom-vouch build (process and browser tests)");
+    // `custom-vouch` (the plugin example) in the same run: the browser tests start it too.
+    let bins = util::build_binaries_with(false, &["custom-vendor"])?;
     step.done();
     let step = Step::start("the vouch binary holds no fake-vendor code");
     prod_binary::check(&bins.join("vouch"))?;
@@ -184,6 +207,7 @@ fn cmd_test() -> util::Result<()> {
     soak::cmd_soak(Some(pg_url))?;
 
     build_frontend()?;
+    let example_dist = build_example_frontend()?;
     tools::ensure_chromium()?;
     let step = Step::start("browser tests (Playwright + Chromium, fake camera)");
     let data = util::fresh_dir("vouch-e2e")?;
@@ -192,6 +216,8 @@ fn cmd_test() -> util::Result<()> {
         .current_dir(root().join("end2end"))
         .env("VOUCH_BIN", bins.join("vouch"))
         .env("VOUCH_FAKE_VENDOR_BIN", bins.join("fake-vendor"))
+        .env("VOUCH_EXAMPLE_BIN", bins.join("custom-vouch"))
+        .env("VOUCH_EXAMPLE_DIST", &example_dist)
         .env("VOUCH_E2E_DATA", &data);
     run(&mut npx)?;
     step.done();

@@ -96,8 +96,8 @@ pub fn trunk_command() -> Command {
 /// Trunk.toml must pin the same wasm-bindgen as Cargo.lock (else: schema mismatch at build).
 pub fn check_wasm_bindgen_pin() -> Result<()> {
     let wb = locked_wasm_bindgen()?;
-    // The learner SPA's and the staff console's Trunk.toml.
-    for file in ["Trunk.toml", "staff/Trunk.toml"] {
+    // The learner SPA's, the staff console's and the plugin example's Trunk.toml.
+    for file in ["Trunk.toml", "staff/Trunk.toml", crate::EXAMPLE_TRUNK_TOML] {
         let trunk = std::fs::read_to_string(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
         if !trunk.contains(&format!("wasm_bindgen = \"{wb}\"")) {
             return Err(format!("{file} [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"));
@@ -106,16 +106,19 @@ pub fn check_wasm_bindgen_pin() -> Result<()> {
     Ok(())
 }
 
-/// Server-only crates must never reach the wasm build (tokio would mean they did).
+/// Server-only crates must never reach the wasm build (tokio would mean they did): neither
+/// the learner SPA's nor the plugin example's, whose filler crate `custom-vouch` also links.
 pub fn check_no_tokio_in_wasm() -> Result<()> {
-    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(root())
-        .args(["tree", "-p", "frontend", "--target", "wasm32-unknown-unknown", "-e", "features", "-i", "tokio"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if out.status.success() && !stdout.trim().is_empty() {
-        return Err(format!("tokio is in the wasm dependency tree:\n{stdout}"));
+    for package in ["frontend", "custom-vendor-frontend"] {
+        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(root())
+            .args(["tree", "-p", package, "--target", "wasm32-unknown-unknown", "-e", "features", "-i", "tokio"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() && !stdout.trim().is_empty() {
+            return Err(format!("tokio is in the wasm dependency tree of {package}:\n{stdout}"));
+        }
     }
     Ok(())
 }

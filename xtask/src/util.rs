@@ -39,8 +39,17 @@ pub fn cargo() -> Command {
 /// `fake-vendor` (a package of its own, so that the production binary never contains it).
 /// Returns the folder holding both.
 pub fn build_binaries(release: bool) -> Result<PathBuf> {
+    build_binaries_with(release, &[])
+}
+
+/// [`build_binaries`] plus the binaries of the packages `extra`, in the same cargo run.
+pub fn build_binaries_with(release: bool, extra: &[&str]) -> Result<PathBuf> {
     let mut build = cargo();
-    build.args(["build", "-p", "server", "-p", "fake-vendor", "--bins"]);
+    build.args(["build", "-p", "server", "-p", "fake-vendor"]);
+    for package in extra {
+        build.args(["-p", package]);
+    }
+    build.arg("--bins");
     if release {
         build.arg("--release");
     }

@@ -3,7 +3,9 @@
 //!
 //! - the vendor `acme` ([`Acme`]), a hosted-flow vendor reached over HTTP: Vouch opens a
 //!   session through its API, the learner completes the vendor's flow, and the vendor posts
-//!   the result to `POST /callbacks/acme` with a shared token;
+//!   the result to `POST /callbacks/acme` with a shared token. Its learners see the slot
+//!   filler `acme_flow` of the example's frontend crate (`frontend/`, served as
+//!   `server.static_dir`), which leads them to the session;
 //! - the subscriber `acme_event_log` ([`EventLog`]), which appends every lifecycle event to
 //!   a file, once per event;
 //! - the filter step `acme_route` ([`AcmeRoute`]), which sends the learners of some courses,
@@ -91,6 +93,9 @@ pub fn settings(cfg: &Config) -> Result<Settings, ConfigError> {
 
 /// Stock Vouch with the Acme plugins: what `custom-vouch` runs.
 pub fn builder() -> AppBuilder {
+    // The fillers the example's frontend registers, registered here too: the server then
+    // knows the name `Acme::default_filler` gives (it warns about unknown ones).
+    custom_vendor_frontend::register();
     App::builder()
         .vendor(Arc::new(Acme))
         .subscriber(Arc::new(EventLog))
@@ -136,9 +141,10 @@ impl IdvVendor for Acme {
         NAME
     }
 
-    /// The hosted-flow filler: no frontend code needed.
+    /// Acme's own filler from the example's frontend crate. (Without a frontend of one's
+    /// own, `app::slot::HOSTED` shows the same session in Vouch's hosted-flow filler.)
     fn default_filler(&self) -> &'static str {
-        app::slot::HOSTED
+        custom_vendor_frontend::ACME_FLOW
     }
 
     /// Resumes the learner's open session, or opens one (a new one is billed, so only when
@@ -166,8 +172,13 @@ impl IdvVendor for Acme {
             let mut conn = services.store.conn().await?;
             users::by_id(&mut conn, user).await?.ok_or(ServiceError::Unauthenticated)?
         };
-        let callback_url = format!("{}/callbacks/{NAME}", services.cfg.server.public_url.trim_end_matches('/'));
-        let body = json!({ "reference_id": format!("user-{}", user.0), "callback_url": callback_url });
+        let public_url = services.cfg.server.public_url.trim_end_matches('/');
+        // Acme sends its result to the callback and the learner back to their status page.
+        let body = json!({
+            "reference_id": format!("user-{}", user.0),
+            "callback_url": format!("{public_url}/callbacks/{NAME}"),
+            "return_url": format!("{public_url}/id-verification/status"),
+        });
         let session = self.call(&s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
         let attempt = api::GenericAttempt {
             user,

@@ -176,11 +176,17 @@ impl Learner {
     }
 
     async fn sfn(&self, name: &str) -> Value {
+        self.sfn_form(name, String::new()).await
+    }
+
+    /// A server function with a form body, as the SPA sends `slot_config`'s course.
+    async fn sfn_form(&self, name: &str, form: String) -> Value {
         let res = self
             .http
             .post(format!("{}/sfn/{name}", self.base))
             .header("cookie", &self.cookie)
             .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
             .send()
             .await
             .expect("sfn");
@@ -232,11 +238,17 @@ async fn acme_verifies_routed_learners_end_to_end() {
     let bob = Learner::sign_in(&base, "bob").await;
     let slot = bob.sfn("slot_config").await;
     assert_eq!((slot["filler"].as_str(), slot["hosted"].is_null()), (Some("builtin"), true), "{slot}");
+    // Opened for one of `[plugins.acme] courses`, the page routes that learner to Acme
+    // (`acme_route` sees the course) and the filler gets the course.
+    let slot = bob.sfn_form("slot_config", "course_id=course-v1%3AAcme%2BX%2B1".into()).await;
+    assert_eq!(slot["filler"], custom_vendor_frontend::ACME_FLOW, "{slot}");
+    assert_eq!(slot["course_id"], "course-v1:Acme+X+1", "{slot}");
+    assert!(slot["hosted"]["url"].as_str().is_some_and(|u| u.starts_with(&format!("{fake}/flow/ses_"))), "{slot}");
 
-    // The routed learner gets Acme's flow (the hosted-flow filler, no frontend code).
+    // The routed learner gets Acme's flow, in Acme's own filler (the example's frontend).
     let ada = Learner::sign_in(&base, "acme_ada").await;
     let slot = ada.sfn("slot_config").await;
-    assert_eq!(slot["filler"], "hosted", "{slot}");
+    assert_eq!(slot["filler"], custom_vendor_frontend::ACME_FLOW, "{slot}");
     let flow = slot["hosted"]["url"].as_str().expect("a flow URL").to_owned();
     assert!(flow.starts_with(&format!("{fake}/flow/ses_")), "{flow}");
     // Opening the page again resumes the same session.

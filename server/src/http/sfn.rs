@@ -40,19 +40,20 @@ pub const SMALL_BODY: usize = 16 * 1024;
 enum Input {
     /// `input = Json`: `application/json` only.
     Json,
-    /// No arguments (server_fn's default URL encoding): the empty form the SPA sends, or an
-    /// empty JSON object from API clients.
-    Nothing,
+    /// server_fn's default URL encoding: the form the SPA sends (empty for the functions
+    /// without arguments; `slot_config` may carry `course_id`), or an empty JSON object from
+    /// API clients (read as no arguments).
+    Form,
 }
 
 /// Every server function and its input; a function missing here is refused (415), and a
 /// unit test fails, so a new one cannot slip through unchecked.
 const INPUTS: &[(&str, Input)] = &[
     (SUBMIT_PATH, Input::Json),
-    ("/sfn/session_info", Input::Nothing),
-    ("/sfn/verification_status", Input::Nothing),
-    ("/sfn/flow_info", Input::Nothing),
-    ("/sfn/slot_config", Input::Nothing),
+    ("/sfn/session_info", Input::Form),
+    ("/sfn/verification_status", Input::Form),
+    ("/sfn/flow_info", Input::Form),
+    ("/sfn/slot_config", Input::Form),
     ("/sfn/course_flow", Input::Json),
 ];
 
@@ -70,7 +71,7 @@ fn content_type_fits(path: &str, headers: &HeaderMap) -> bool {
     };
     match input {
         Input::Json => mime == "application/json",
-        Input::Nothing => mime == "application/json" || mime == "application/x-www-form-urlencoded",
+        Input::Form => mime == "application/json" || mime == "application/x-www-form-urlencoded",
     }
 }
 
@@ -85,7 +86,7 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
         let message = if INPUTS.iter().any(|(p, i)| *p == path && *i == Input::Json) {
             "Send this server function's arguments as application/json."
         } else {
-            "Send an empty application/x-www-form-urlencoded or application/json body."
+            "Send an application/x-www-form-urlencoded body, or an empty application/json one."
         };
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(AppError::new(ErrorCode::InvalidRequest, message)))
             .into_response();

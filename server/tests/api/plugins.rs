@@ -310,6 +310,82 @@ async fn plugins_through_http(db: &TestDb) {
 }
 crate::on_both_backends!(plugins_http, plugins_through_http);
 
+/// `slot_config` as the SPA asks it for a course: the form field `course_id`.
+fn slot_for_course(cookie: &str, course: &str) -> Request<Body> {
+    let form = format!("course_id={}", form_urlencoded::byte_serialize(course.as_bytes()).collect::<String>());
+    Request::post("/sfn/slot_config")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form))
+        .expect("request")
+}
+
+async fn attempts_of(app: &TestApp, username: &str) -> i64 {
+    let mut conn = app.services.store.conn().await.expect("conn");
+    let user = users::by_username(&mut conn, username).await.expect("q").expect("user");
+    sqlx::query_scalar("select count(*) from verification_attempt where user_id = $1")
+        .bind(user.id.0)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("q")
+}
+
+/// Opening the verification page for a course routes by that course too: the slot names the
+/// routed vendor's filler and carries the course, so a filler can show it; a malformed course
+/// is refused like every other door's bad course key, before any vendor opens anything.
+async fn slot_config_routes_by_course(db: &TestDb) {
+    const ROUTED: &str = "course-v1:Acme+A+1";
+    let app = App::builder().vendor(Arc::new(Acme::default())).build().expect("a valid registry");
+    let mut cfg = spa_config(db);
+    cfg.filters.vendor_requested = vec!["vendor_by_course".into()];
+    cfg.filters.vendor_by_course.insert(ROUTED.into(), ACME.into());
+    cfg.validate_vendors(&app.extensions().vendor_names()).expect("acme_test is registered");
+    let t = TestApp::with_extensions(cfg, app.extensions()).await;
+    let dora = t.login("dora").await;
+
+    // Bad course keys first, while the learner has nothing: refused, nothing started.
+    for bad in ["a\u{0}b", "a\u{7}b", &"x".repeat(256)] {
+        let (s, v) = t.json(slot_for_course(&dora, bad)).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request")),
+            "{bad:?}: {v}"
+        );
+        assert_eq!(v["error"]["message"], "That is not a course key.", "{v}");
+    }
+    assert_eq!(attempts_of(&t, "dora").await, 0, "no vendor was started for a refused course");
+    // The same refusal, word for word, as the course flow's for the same key.
+    let flow = json!({"request": {"course_key": "a\u{0}b", "flow": ""}}).to_string();
+    let (flow_status, flow_error) = t.json(sfn("course_flow", Some(&dora), flow)).await;
+    assert_eq!(t.json(slot_for_course(&dora, "a\u{0}b")).await, (flow_status, flow_error));
+
+    // Without a course (an old client's empty body, or an empty field), the default
+    // vendor's camera flow.
+    for no_course in [sfn("slot_config", Some(&dora), String::new()), slot_for_course(&dora, "")] {
+        let (s, slot) = t.json(no_course).await;
+        assert_eq!(s, StatusCode::OK, "{slot}");
+        assert_eq!((slot["filler"].as_str(), slot["course_id"].is_null()), (Some("builtin"), true), "{slot}");
+    }
+    // A course nobody routes: the default still serves, and the slot carries the course.
+    let (s, slot) = t.json(slot_for_course(&dora, "course-v1:Other+B+2")).await;
+    assert_eq!(s, StatusCode::OK, "{slot}");
+    assert_eq!((slot["filler"].as_str(), slot["course_id"].as_str()), (Some("builtin"), Some("course-v1:Other+B+2")));
+    assert_eq!(attempts_of(&t, "dora").await, 0);
+
+    // The routed course: `filters.vendor_by_course` applies when the page opens, so the slot
+    // names the routed vendor's filler with its flow, and the course it was opened for.
+    let (s, slot) = t.json(slot_for_course(&dora, ROUTED)).await;
+    assert_eq!(s, StatusCode::OK, "{slot}");
+    assert_eq!(slot["filler"], "hosted", "{slot}");
+    assert_eq!(slot["course_id"], ROUTED, "{slot}");
+    assert!(slot["hosted"]["url"].as_str().is_some_and(|u| u.starts_with("https://acme.invalid/flow/ref-")), "{slot}");
+    let mut conn = t.services.store.conn().await.expect("conn");
+    let vendors: Vec<String> =
+        sqlx::query_scalar("select vendor from verification_attempt").fetch_all(&mut *conn).await.expect("q");
+    assert_eq!(vendors, [ACME], "the routed vendor started the learner's attempt");
+}
+crate::on_both_backends!(slot_config_course, slot_config_routes_by_course);
+
 #[test]
 fn a_bad_registry_is_refused() {
     struct Named(&'static str);
