@@ -86,11 +86,12 @@ pub fn filler(name: &str) -> Option<Filler> {
     registered.iter().chain(REGISTRY.iter()).find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
-/// Renders the filler the server configured for this learner, for the course the flow was
-/// opened with (kept in the flow's state, so a flow panel reloaded later still has it).
+/// Renders the filler the server configured for this learner, for the course of this page:
+/// the one the learner entered with, else the flow's (kept in its state, so a flow panel
+/// reloaded later still has it).
 #[component]
 pub fn IdVerificationSlot() -> impl IntoView {
-    let course = crate::pages::flow::state::load().course;
+    let course = crate::pages::flow::state::current_course();
     let config = crate::rpc::slot_config(course.as_deref());
     move || match config.get() {
         None => crate::pages::loading(),

@@ -27,7 +27,10 @@ pub struct Panicked;
 pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Panicked> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let work: Work = Box::new(move || {
-        // The result goes nowhere when the request was dropped meanwhile: nothing to do.
+        // A request dropped while its work waited (the client went away) costs nothing more.
+        if tx.is_closed() {
+            return;
+        }
         let _ = tx.send(f());
     });
     if queue().send(work).is_err() {

@@ -224,7 +224,26 @@ impl Runner {
             self.finish_failed(&job, None, "no handler for this job kind").await;
             return None;
         };
-        let outcome = handler.run(&self.services, &job.payload).await;
+        if job.attempts > job.max_attempts {
+            // Its worker stopped during its last try (the lease ran out): given up, not run.
+            self.finish_failed(&job, Some(handler), "its worker stopped during its last try").await;
+            return None;
+        }
+        // A panic is a failed try like an error: retried with backoff and, after the last
+        // try, given up. Uncaught, it left the job running under this worker's name, taken
+        // again after every lease, for ever.
+        let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+            handler.run(&self.services, &job.payload),
+        ))
+        .await
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(JobError::Retry(format!("the handler panicked: {what}")))
+        });
         let label = match &outcome {
             Ok(()) => "done",
             Err(JobError::Retry(_)) if job.attempts < job.max_attempts => "retry",

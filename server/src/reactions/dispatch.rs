@@ -71,12 +71,15 @@ impl JobHandler for DispatchEvent {
         // transaction for a burst's events rather than one each (on SQLite every
         // transaction waits its turn). Each transaction writes only the deliveries of the
         // events it locked, so two fan-outs never wait for each other's rows.
+        let own_id = own.event.event_id.clone();
         let mut batch = vec![own];
         for other in outbox::undispatched(&mut tx, backend, FAN_OUT_BATCH).await.map_err(retry)? {
-            if other.event.event_id != batch[0].event.event_id {
+            if other.event.event_id != own_id {
                 batch.push(other);
             }
         }
+        // Queued in the order the changes happened, as one event per job would have been.
+        batch.sort_by_key(|e| e.seq);
         let mut dispatched = Vec::new();
         for stored in &batch {
             fan_out(&mut tx, services, &self.0, stored, now).await.map_err(retry)?;

@@ -22,14 +22,14 @@ use app::domain::{AnyStatus, UserId};
 /// The longest verified name accepted.
 const MAX_NAME: usize = 255;
 
-/// The name status an attempt event gives its names; None for an event that is no status
-/// change (an approval that expired leaves its name approved: the name was verified).
 /// Whether events of this type move verified names (the name-affirmation subscriber wants
 /// only those).
 pub fn moves_names(event: EventType) -> bool {
     name_status(event).is_some()
 }
 
+/// The name status an attempt event gives its names; None for an event that is no status
+/// change (an approval that expired leaves its name approved: the name was verified).
 fn name_status(event: EventType) -> Option<&'static str> {
     Some(match event {
         EventType::Created | EventType::Ready | EventType::MustRetry => "pending",

@@ -77,7 +77,10 @@ pub async fn enqueue(
 }
 
 /// Claims up to `limit` due jobs for `worker` until `now + lease`: queued jobs whose time has
-/// come, and running jobs whose lease ran out (their worker died).
+/// come, and running jobs whose lease ran out (their worker died), other than `worker`'s own:
+/// a worker's name is its process's, so a job it holds past its lease is still running there
+/// (a slow vendor, a long sweep), and taking it again would run it twice at once in one
+/// process. Another worker may take it over, as when the process died.
 pub async fn claim(
     conn: &mut Conn,
     backend: Backend,
@@ -93,7 +96,8 @@ pub async fn claim(
     let sql = format!(
         "update job set status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
          where job_id in (select job_id from job \
-             where (status = 'queued' and run_at <= $3) or (status = 'running' and locked_until < $3) \
+             where (status = 'queued' and run_at <= $3) \
+                or (status = 'running' and locked_until < $3 and locked_by <> $1) \
              order by run_at, job_id limit $4 {lock}) \
          returning job_id, kind, payload, attempts, max_attempts"
     );

@@ -244,8 +244,8 @@ pub struct Store {
     backend: Backend,
     wake: Arc<Notify>,
     status_hook: Arc<std::sync::OnceLock<StatusHook>>,
-    /// SQLite: the writers of this process, requests first, each class in the order they
-    /// asked (see [`Store::begin`] and [`write_turn`]).
+    /// SQLite: the writers of this process, requests first in the order they asked, then
+    /// background work (see [`Store::begin`] and [`write_turn`]).
     writers: Arc<write_turn::WriteTurns>,
     /// How long a SQLite writer waits for its turn in this process: the operator's one
     /// setting for waiting on the database (`database.acquire_timeout_secs`), like the wait

@@ -194,7 +194,15 @@ pub async fn undispatched(conn: &mut Conn, backend: super::Backend, limit: i64) 
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(from_row).collect()
+    // An event that does not decode (written by a newer version during a rolling upgrade, say)
+    // is left to its own fan-out job to fail on, rather than stopping every batch it is in.
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let seq = row.0;
+            from_row(row).map_err(|e| tracing::warn!(event.seq = seq, error = %e, "an event is unreadable")).ok()
+        })
+        .collect())
 }
 
 /// Marks an event as fanned out (once; later calls change nothing). Returns whether this

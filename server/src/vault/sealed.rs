@@ -37,7 +37,7 @@ pub struct Sealed {
 }
 
 /// Encrypts `photo` under a fresh 256-bit key and wraps the key with `vendor_key`.
-/// CPU-bound on large photos: call it from `spawn_blocking`.
+/// CPU-bound on large photos: call it from `crate::cpu_work::run` (or `spawn_blocking`).
 pub fn seal(photo: &[u8], kind: PhotoKind, vendor_key: &PublicKey) -> Result<Sealed, CryptoError> {
     let key: [u8; 32] = rand::random();
     let text = ssencrypt::encrypt_and_encode(photo, &key)?;

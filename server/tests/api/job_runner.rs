@@ -114,3 +114,44 @@ async fn a_long_job_does_not_hold_back_later_ones(db: &TestDb) {
     assert_eq!(*probe.ran.lock().expect("lock"), ["fast", "slow"], "each job ran once");
 }
 on_both_backends!(a_long_job_does_not_hold_back_the_jobs_queued_after_it, a_long_job_does_not_hold_back_later_ones);
+
+/// Panics on every run.
+struct Panics;
+
+#[async_trait::async_trait]
+impl JobHandler for Panics {
+    fn kind(&self) -> &'static str {
+        "test.panics"
+    }
+
+    async fn run(&self, _: &Services, _: &str) -> Result<(), JobError> {
+        panic!("a handler bug")
+    }
+
+    async fn exhausted(&self, _: &Services, _: &str, _: &str) {}
+}
+
+/// A handler that panics is a failed try: retried with backoff, then failed for good after
+/// its last try. Before, the job stayed `running` under the worker's name and was taken again
+/// after every lease, for ever.
+async fn a_panicking_handler_fails_its_job(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = app.services.clone();
+    let mut tx = s.store.begin().await.expect("begin");
+    jobs::enqueue(&mut tx, "test.panics", "{}", "panics", 2, s.clock.now()).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let runner = Runner::new(s.clone(), "test", vec![Arc::new(Panics)]);
+    let job = || async {
+        let (all, _) = jobs::list(&mut s.store.conn().await.expect("conn"), None, 0, 10).await.expect("list");
+        all.into_iter().find(|j| j.kind == "test.panics").expect("the job")
+    };
+    assert_eq!(runner.run_once().await, 1);
+    let first = job().await;
+    assert_eq!((first.status.as_str(), first.attempts), ("queued", 1), "retried: {first:?}");
+    assert!(first.last_error.contains("panicked: a handler bug"), "{first:?}");
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(runner.run_once().await, 1);
+    let last = job().await;
+    assert_eq!((last.status.as_str(), last.attempts), ("failed", 2), "{last:?}");
+}
+on_both_backends!(a_handler_that_panics_fails_its_job_after_its_tries, a_panicking_handler_fails_its_job);

@@ -131,6 +131,13 @@ pub fn set_course(course: Option<String>, name: Option<String>) {
     ENTERED_WITH.with(|c| *c.borrow_mut() = Some((course, name)));
 }
 
+/// The course the verification page is for: the one the learner just entered with (the flow
+/// takes it only when its panels mount, after the slot has asked the server which vendor
+/// serves it), else the saved flow's.
+pub fn current_course() -> Option<String> {
+    ENTERED_WITH.with(|c| c.borrow().as_ref().map(|(course, _)| course.clone())).unwrap_or_else(|| load().course)
+}
+
 impl FlowState {
     /// Takes the course the learner entered with into the flow: another course is another
     /// flow (the photos of the previous one are dropped).
@@ -168,6 +175,18 @@ pub fn save(state: &FlowState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_slot_asks_for_the_course_just_entered_with() {
+        // Nothing entered: the saved flow's (none natively).
+        assert_eq!(current_course(), None);
+        set_course(Some("course-v1:Acme+X+1".into()), None);
+        assert_eq!(current_course().as_deref(), Some("course-v1:Acme+X+1"), "before the flow takes it");
+        // Entered inside (no course) after a course flow: no course, not the older one.
+        set_course(None, None);
+        assert_eq!(current_course(), None);
+        ENTERED_WITH.with(|c| c.borrow_mut().take());
+    }
 
     #[test]
     fn the_course_entered_with_starts_its_own_flow() {
