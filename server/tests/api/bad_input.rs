@@ -623,6 +623,11 @@ async fn floods(db: &TestDb) {
         statuses.push((s.as_u16(), v["error"]["code"].as_str().unwrap_or_default().to_owned()));
     }
     assert_eq!(statuses[3], (429, "rate_limited".to_owned()), "{statuses:?}");
+    // The Open edX form route refuses before reading the body: a learner over the limit gets
+    // 429 even for a body that would not parse (422), and costs no decoding.
+    let (s, v) =
+        app.json(with_form(as_user(at("POST", "/verify_student/submit-photos/"), &ada), "face_image=%ZZ&%%%")).await;
+    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (429, Some("rate_limited")), "{v}");
     let mut limited = 0;
     for _ in 0..5 {
         let (s, v) = app.json(with_json(at("POST", "/verify_student/results_callback"), "{}")).await;
