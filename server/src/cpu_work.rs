@@ -59,12 +59,7 @@ fn queue() -> &'static mpsc::Sender<Work> {
                     // A panic loses that request's result (its sender is dropped, so the caller
                     // gets `Panicked`), not the thread.
                     if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(work)) {
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_owned())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        tracing::error!(panic = what, "a CPU work task panicked");
+                        tracing::error!(panic = panic_message(panic.as_ref()), "a CPU work task panicked");
                     }
                 }
             });
@@ -74,6 +69,15 @@ fn queue() -> &'static mpsc::Sender<Work> {
         }
         tx
     })
+}
+
+/// The message a panic carried (`panic!` with a literal or a formatted string), or nothing.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Nice +10 for the calling thread (Linux applies nice per thread). Best effort: elsewhere,

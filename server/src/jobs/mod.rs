@@ -237,12 +237,7 @@ impl Runner {
         ))
         .await
         .unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(JobError::Retry(format!("the handler panicked: {what}")))
+            Err(JobError::Retry(format!("the handler panicked: {}", crate::cpu_work::panic_message(panic.as_ref()))))
         });
         let label = match &outcome {
             Ok(()) => "done",

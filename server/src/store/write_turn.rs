@@ -160,9 +160,11 @@ mod tests {
         let early = writer("early request", false);
         tokio::task::yield_now().await;
         let background = writer("background", true);
-        tokio::time::sleep(BACKGROUND_YIELD + Duration::from_millis(50)).await;
+        // Margins of 200 ms: a test thread stalled that long by a loaded machine would let the
+        // late request queue before the background writer's cap.
+        tokio::time::sleep(BACKGROUND_YIELD + Duration::from_millis(200)).await;
         let late = writer("late request", false);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         drop(held);
         for w in [early, background, late] {
             w.await.expect("writer");
