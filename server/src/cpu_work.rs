@@ -12,21 +12,47 @@
 
 use std::{
     panic::AssertUnwindSafe,
-    sync::{Mutex, OnceLock, mpsc},
+    sync::{
+        Mutex, OnceLock,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
 };
 
 type Work = Box<dyn FnOnce() + Send>;
 
-/// The work did not finish: it panicked (logged with its message).
-#[derive(Debug, thiserror::Error)]
-#[error("a CPU work task panicked")]
-pub struct Panicked;
+/// Why work did not run to its result.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CpuWorkError {
+    /// [`QUEUE_PER_THREAD`] items per thread already wait: refused, not queued.
+    #[error("too much CPU work is queued")]
+    Busy,
+    /// It panicked (logged with its message).
+    #[error("a CPU work task panicked")]
+    Panicked,
+}
+
+/// How many items may wait per work thread before more are refused ([`CpuWorkError::Busy`],
+/// a `503` to the learner). Each waiting item holds a submission's photos in memory, a few
+/// megabytes, and at ~4 ms of work per item, 64 waiting items on two cores are over 100 ms of
+/// queue: past that, a learner is better told to try again than kept waiting while the
+/// process's memory grows with the crowd.
+pub const QUEUE_PER_THREAD: usize = 32;
+
+/// Items queued and not yet started.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `f` on the CPU work threads and waits for its result without blocking an async
-/// worker.
-pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Panicked> {
+/// worker; refused at once when the queue is full.
+pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, CpuWorkError> {
+    let limit = QUEUE_PER_THREAD * threads();
+    if WAITING.fetch_add(1, Ordering::AcqRel) >= limit {
+        WAITING.fetch_sub(1, Ordering::AcqRel);
+        return Err(CpuWorkError::Busy);
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let work: Work = Box::new(move || {
+        WAITING.fetch_sub(1, Ordering::AcqRel);
         // A request dropped while its work waited (the client went away) costs nothing more.
         if tx.is_closed() {
             return;
@@ -34,9 +60,16 @@ pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> R
         let _ = tx.send(f());
     });
     if queue().send(work).is_err() {
-        return Err(Panicked);
+        WAITING.fetch_sub(1, Ordering::AcqRel);
+        return Err(CpuWorkError::Panicked);
     }
-    rx.await.map_err(|_| Panicked)
+    rx.await.map_err(|_| CpuWorkError::Panicked)
+}
+
+/// One work thread per core.
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(2, usize::from))
 }
 
 fn queue() -> &'static mpsc::Sender<Work> {
@@ -44,8 +77,7 @@ fn queue() -> &'static mpsc::Sender<Work> {
     QUEUE.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Work>();
         let rx = std::sync::Arc::new(Mutex::new(rx));
-        let threads = std::thread::available_parallelism().map_or(2, usize::from);
-        for i in 0..threads {
+        for i in 0..threads() {
             let rx = rx.clone();
             let spawned = std::thread::Builder::new().name(format!("vouch-cpu-{i}")).spawn(move || {
                 lower_priority();
@@ -89,10 +121,18 @@ fn lower_priority() {
     }
 }
 
+/// Serialises this module's tests, which share the process-wide queue.
+#[cfg(test)]
+fn tests_alone() -> &'static tokio::sync::Mutex<()> {
+    static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    &ALONE
+}
+
 #[cfg(test)]
 mod tests {
     #[tokio::test]
     async fn runs_work_and_survives_a_panic() {
+        let _alone = super::tests_alone().lock().await;
         assert_eq!(super::run(|| 6 * 7).await.ok(), Some(42));
         assert!(super::run(|| -> u8 { panic!("boom") }).await.is_err());
         // Every thread is still there after a panic.
@@ -102,6 +142,46 @@ mod tests {
             sum += r.await.expect("ran");
         }
         assert_eq!(sum, (0..16).map(|i| i * 2).sum::<i32>());
+    }
+
+    /// Past the bound, work is refused at once instead of queued; the queue takes work again
+    /// as it drains. The queue is process-wide and a test binary's tests run at once, hence
+    /// the lock shared with this module's other tests.
+    #[tokio::test]
+    async fn a_full_queue_refuses_work() {
+        let _alone = super::tests_alone().lock().await;
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Arc::new(std::sync::Mutex::new(gate));
+        // Occupy every thread, so the next items wait.
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut running = Vec::new();
+        for _ in 0..super::threads() {
+            let (gate, started) = (gate.clone(), started.clone());
+            running.push(tokio::spawn(super::run(move || {
+                started.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                let _ = gate.lock().map(|g| g.recv());
+            })));
+        }
+        // Every thread holds a blocked item; then fill the queue behind them.
+        while started.load(std::sync::atomic::Ordering::Acquire) < super::threads() {
+            tokio::task::yield_now().await;
+        }
+        let limit = super::QUEUE_PER_THREAD * super::threads();
+        let waiting: Vec<_> = (0..limit).map(|i| tokio::spawn(super::run(move || i))).collect();
+        while super::WAITING.load(std::sync::atomic::Ordering::Acquire) < limit {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(super::run(|| 1).await, Err(super::CpuWorkError::Busy));
+        for _ in 0..super::threads() {
+            release.send(()).expect("a blocked item");
+        }
+        for (i, w) in waiting.into_iter().enumerate() {
+            assert_eq!(w.await.expect("joined"), Ok(i));
+        }
+        for r in running {
+            assert_eq!(r.await.expect("joined"), Ok(()));
+        }
+        assert_eq!(super::run(|| 2).await, Ok(2), "takes work again once drained");
     }
 
     #[cfg(target_os = "linux")]

@@ -118,7 +118,7 @@ impl<S: Send + Sync> FromRequest<S> for OpenEdxSubmitForm {
         let RawForm(body) = RawForm::from_request(req, state).await.map_err(IntoResponse::into_response)?;
         let parsed = crate::cpu_work::run(move || parse(&body))
             .await
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+            .map_err(|e| crate::http::error::ApiError::from(crate::service::ServiceError::from(e)).into_response())?;
         // The status and wording of axum's `FailedToDeserializeFormBody`; `json_errors` makes
         // the envelope.
         parsed.map(Self).map_err(|e| {

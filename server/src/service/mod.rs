@@ -130,6 +130,9 @@ pub enum ServiceError {
     /// The course's verification deadline has passed (at the time given).
     #[error("the verification deadline passed")]
     DeadlinePassed(chrono::DateTime<chrono::Utc>),
+    /// The photo work threads refused or lost the work (`crate::cpu_work`).
+    #[error(transparent)]
+    CpuWork(#[from] crate::cpu_work::CpuWorkError),
 }
 
 /// Result of a use case.
@@ -160,11 +163,21 @@ impl From<ServiceError> for AppError {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
             }
+            ServiceError::CpuWork(crate::cpu_work::CpuWorkError::Busy) => {
+                tracing::warn!("photo work queue full: a submission was refused");
+                AppError::new(
+                    ErrorCode::Unavailable,
+                    "Too many photos are being processed right now. Please try again in a moment.",
+                )
+            }
             ServiceError::NotConfigured(what) => {
                 tracing::error!(what, "not configured");
                 AppError::new(ErrorCode::Unavailable, "Identity verification is not available right now.")
             }
-            ServiceError::Store(_) | ServiceError::Vault(_) | ServiceError::Crypto(_) => {
+            ServiceError::Store(_)
+            | ServiceError::Vault(_)
+            | ServiceError::Crypto(_)
+            | ServiceError::CpuWork(crate::cpu_work::CpuWorkError::Panicked) => {
                 // Logged once here, at the boundary; the client gets no internals.
                 tracing::error!(error = ?e, "internal error");
                 AppError::internal()

@@ -112,8 +112,7 @@ pub async fn submit_photos_to(
         let id = id_url.map(|url| photo_data_url::decode("ID photo", &url, max).map(|(_, bytes)| bytes)).transpose()?;
         Ok((face, id))
     })
-    .await
-    .map_err(|_| ServiceError::NotConfigured("photo decoding task"))?
+    .await?
     .map_err(image_error)?;
     let name = request.full_name.as_deref().map(validate_name).transpose()?;
     let sealing_key = match destination {
@@ -161,8 +160,7 @@ pub async fn submit_photos_to(
         let id = photo_id.map(|p| sealed::seal(&p, PhotoKind::PhotoId, &vendor_key)).transpose()?;
         Ok((face, id))
     })
-    .await
-    .map_err(|_| ServiceError::NotConfigured("photo sealing task"))??;
+    .await??;
 
     let receipt_id = uuid::Uuid::new_v4().to_string();
     let face_key = format!("{}/{receipt_id}", PhotoKind::Face.prefix());

@@ -36,6 +36,7 @@ pub mod transitions;
 pub mod users;
 pub mod verifications;
 pub mod verified_names;
+pub mod wal_checkpoint;
 pub mod webhook_deliveries;
 pub mod write_turn;
 
@@ -251,6 +252,8 @@ pub struct Store {
     /// setting for waiting on the database (`database.acquire_timeout_secs`), like the wait
     /// for a pooled connection, rather than a fixed time of its own.
     turn_timeout: Duration,
+    /// SQLite: the task that checkpoints the WAL ([`wal_checkpoint`]), stopped with the last clone.
+    _checkpointer: Option<Arc<wal_checkpoint::Checkpointer>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -261,7 +264,8 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Connects to `url` (`sqlite:…` or `postgres:…`). For SQLite the folder is created and
-    /// WAL mode, a busy timeout and foreign keys are switched on for every connection.
+    /// WAL mode, a busy timeout and foreign keys are switched on for every connection, and a
+    /// task checkpoints the WAL instead of the commits ([`wal_checkpoint`]).
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
         Self::connect_with_timeout(url, max_connections, Duration::from_secs(5)).await
     }
@@ -283,6 +287,7 @@ impl Store {
                     conn.execute("pragma busy_timeout = 5000").await?;
                     conn.execute("pragma foreign_keys = on").await?;
                     conn.execute("pragma synchronous = normal").await?;
+                    conn.execute(wal_checkpoint::NO_AUTOCHECKPOINT).await?;
                     // Reads through a memory map instead of a read() call per page not in the
                     // connection's small cache: at 1M attempts the status read touched ~10 such
                     // pages and ran 2.6× slower than at 10k (cargo xtask bench). Address space
@@ -293,6 +298,7 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
+        let checkpointer = (backend == Backend::Sqlite).then(|| Arc::new(wal_checkpoint::start(pool.clone())));
         Ok(Self {
             pool,
             backend,
@@ -300,6 +306,7 @@ impl Store {
             status_hook: Arc::default(),
             writers: Arc::default(),
             turn_timeout: acquire,
+            _checkpointer: checkpointer,
         })
     }
 

@@ -14,7 +14,7 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
@@ -50,14 +50,23 @@ pub struct WriteTurns {
 pub struct Turn {
     guard: Option<OwnedMutexGuard<()>>,
     released: Arc<Notify>,
+    work: &'static str,
+    since: Instant,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         drop(self.guard.take());
         self.released.notify_waiters();
+        metrics::histogram!(HOLD_METRIC, "work" => self.work).record(self.since.elapsed().as_secs_f64());
     }
 }
+
+/// How long writers waited for their turn, by `work` (`request` or `background`): the queue
+/// a learner's write meets (`deploy.md`, "SQLite").
+pub const WAIT_METRIC: &str = "vouch_sqlite_write_turn_wait_seconds";
+/// How long writers held their turn, by `work`.
+pub const HOLD_METRIC: &str = "vouch_sqlite_write_turn_hold_seconds";
 
 /// Counts a request's writer as waiting until it has the turn (or gave up).
 struct Waiting<'a>(&'a WriteTurns);
@@ -73,8 +82,10 @@ impl Drop for Waiting<'_> {
 impl WriteTurns {
     /// Waits for this task's turn; `None` when `timeout` passed first.
     pub async fn take(&self, timeout: Duration) -> Option<Turn> {
+        let asked = Instant::now();
         let deadline = tokio::time::Instant::now() + timeout;
-        let guard = if is_background() {
+        let background = is_background();
+        let guard = if background {
             match self.when_no_request_waits(deadline.min(tokio::time::Instant::now() + BACKGROUND_YIELD)).await {
                 Some(guard) => guard,
                 None => tokio::time::timeout_at(deadline, self.turn.clone().lock_owned()).await.ok()?,
@@ -84,7 +95,10 @@ impl WriteTurns {
             let _waiting = Waiting(self);
             tokio::time::timeout_at(deadline, self.turn.clone().lock_owned()).await.ok()?
         };
-        Some(Turn { guard: Some(guard), released: self.released.clone() })
+        let work = if background { "background" } else { "request" };
+        let since = Instant::now();
+        metrics::histogram!(WAIT_METRIC, "work" => work).record(since.duration_since(asked).as_secs_f64());
+        Some(Turn { guard: Some(guard), released: self.released.clone(), work, since })
     }
 
     /// The turn, taken the moment it is free while no request's writer waits; `None` at
