@@ -141,6 +141,9 @@ struct Inner {
     /// never proved (no answer is served).
     fresh_as_of_ms: AtomicU64,
     epoch: Instant,
+    /// Milliseconds added to every reading of the clock: 0, except in tests that move time on
+    /// instead of sleeping ([`StatusCache::advance`]).
+    skew_ms: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -168,6 +171,7 @@ impl StatusCache {
                 floor,
                 fresh_as_of_ms: AtomicU64::new(0),
                 epoch: Instant::now(),
+                skew_ms: AtomicU64::new(0),
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
             }),
@@ -199,13 +203,26 @@ impl StatusCache {
     }
 
     fn now_ms(&self) -> u64 {
-        // +1 so that a proof in the first millisecond is not "never".
-        self.inner.epoch.elapsed().as_millis() as u64 + 1
+        self.ms_at(Instant::now())
+    }
+
+    /// `at` on the cache's clock: milliseconds after its epoch, +1 so that a proof in the first
+    /// millisecond is not "never".
+    fn ms_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.inner.epoch).as_millis() as u64
+            + 1
+            + self.inner.skew_ms.load(Ordering::SeqCst)
+    }
+
+    /// Moves the cache's clock on by `by`, as if that much time had passed.
+    #[cfg(test)]
+    fn advance(&self, by: Duration) {
+        self.inner.skew_ms.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// The listener's proof that every change committed before `as_of` has been evicted.
     pub fn mark_fresh(&self, as_of: Instant) {
-        let ms = as_of.saturating_duration_since(self.inner.epoch).as_millis() as u64 + 1;
+        let ms = self.ms_at(as_of);
         self.inner.fresh_as_of_ms.fetch_max(ms, Ordering::SeqCst);
     }
 
@@ -447,7 +464,9 @@ mod tests {
         assert!(c.records(UserId(7)).is_none(), "never proved fresh: no answer is served");
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(7)).is_some());
-        std::thread::sleep(Duration::from_millis(80));
+        c.advance(Duration::from_millis(30));
+        assert!(c.records(UserId(7)).is_some(), "the proof is younger than max_stale");
+        c.advance(Duration::from_millis(20));
         assert!(c.records(UserId(7)).is_none(), "the proof is older than max_stale");
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(7)).is_some());
@@ -535,7 +554,7 @@ mod tests {
         c.store_records(UserId(8), t, records(AttemptStatus::Approved));
         c.store_sign_in(key(8), t, Arc::new(user(8)));
         assert!(c.records(UserId(8)).is_some() && c.sign_in(&key(8)).is_some());
-        std::thread::sleep(Duration::from_millis(350));
+        c.advance(Duration::from_millis(350));
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(8)).is_none(), "older than the TTL: loaded again");
         assert!(c.sign_in(&key(8)).is_none(), "older than the TTL: signed in again");
