@@ -80,7 +80,7 @@ fn queue() -> &'static mpsc::Sender<Work> {
         for i in 0..threads() {
             let rx = rx.clone();
             let spawned = std::thread::Builder::new().name(format!("vouch-cpu-{i}")).spawn(move || {
-                lower_priority();
+                lower_thread_priority();
                 loop {
                     // The lock is held only while taking the next item, never while working.
                     let next = match rx.lock() {
@@ -113,8 +113,9 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Nice +10 for the calling thread (Linux applies nice per thread). Best effort: elsewhere,
-/// or if refused, the work runs at normal priority.
-fn lower_priority() {
+/// or if refused, the work runs at normal priority. Also the job runner's threads
+/// (`crate::job_thread`).
+pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
     if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
         tracing::debug!(error = %e, "could not lower the CPU work thread's priority");

@@ -19,6 +19,7 @@ pub mod email;
 pub mod events;
 pub mod host_list;
 pub mod http;
+pub mod job_thread;
 pub mod jobs;
 pub mod lti;
 pub mod outbound;

@@ -1,7 +1,20 @@
 //! Reading the answers of servers Vouch calls: Software Secure, LMS outcome services,
 //! webhook receivers, the hosted vendor and the LMS API. Every read is bounded, so a broken
 //! or hostile server cannot make Vouch buffer an endless body (reqwest's `text()`/`json()`
-//! read everything they are sent).
+//! read everything they are sent), and the client that calls them.
+
+use std::time::Duration;
+
+/// The client for vendors, webhooks and LMSs: `software_secure.request_timeout_secs` for a
+/// whole exchange, 10 s to connect, and no redirect followed (a vendor's or receiver's
+/// redirect could point the signed request anywhere).
+pub fn client(cfg: &crate::config::Config) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(cfg.software_secure.request_timeout_secs))
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
 
 /// The most of an error answer kept for the job record: enough to diagnose, small enough
 /// for a log line and a table cell.

@@ -93,12 +93,7 @@ pub async fn services_with(cfg: Config, clock: Arc<dyn Clock>, ext: &Extensions)
     store.migrate().await.context("applying migrations")?;
     let vault = Vault::from_config(&cfg.vault)?;
     let keys = Arc::new(Keys::from_config(&cfg)?);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(cfg.software_secure.request_timeout_secs))
-        .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("building the HTTP client")?;
+    let http = crate::outbound::client(&cfg).context("building the HTTP client")?;
     // Every process that reads statuses keeps its cache current, tests' servers included.
     let status_cache = crate::status_cache::StatusCache::new((&cfg.cache).into());
     crate::status_cache::listen::spawn(status_cache.clone(), store.clone(), cfg.database.url.clone());
@@ -145,10 +140,13 @@ pub async fn serve_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     }
     let services = services_with(cfg, Arc::new(SystemClock), ext).await?;
     spawn_session_cleanup(DbSessionStore::new(services.store.clone()), services.clone());
-    if services.cfg.jobs.run_in_server {
-        let runner = ext.runner(services.clone(), worker_name("serve"));
-        tokio::spawn(runner.run_forever());
-    }
+    // Stopped when this function returns or is dropped.
+    let jobs = if services.cfg.jobs.run_in_server {
+        let ext = ext.clone();
+        Some(crate::job_thread::start(&services, move |own| ext.runner(own, worker_name("serve"))).await?)
+    } else {
+        None
+    };
     let store = services.store.clone();
     let state = AppState::new(services);
     let metrics_bind = state.cfg.server.metrics_bind;
@@ -167,6 +165,7 @@ pub async fn serve_with(cfg: Config, ext: &Extensions) -> anyhow::Result<()> {
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    drop(jobs);
     store.close().await;
     tracing::info!("vouch stopped");
     Ok(())

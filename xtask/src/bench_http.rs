@@ -429,14 +429,7 @@ fn load(bins: &Bins, plan: Plan, args: &[&str]) -> Result<Load> {
 /// [`load`] with `connections` connections, measured for `duration` seconds.
 fn load_for(bins: &Bins, plan: Plan, connections: &str, duration: &str, args: &[&str]) -> Result<Load> {
     let mut c = Command::new(&bins.loadgen);
-    c.arg("--url").args(args).args([
-        "--connections",
-        connections,
-        "--warmup",
-        plan.warmup(),
-        "--duration",
-        duration,
-    ]);
+    c.arg("--url").args(args).args(["--connections", connections, "--warmup", plan.warmup(), "--duration", duration]);
     let out = output(&mut c).ok_or("loadgen failed")?;
     eprintln!("    loadgen: {}", out.trim());
     let n = |k: &str| json_number(&out, k).ok_or_else(|| format!("no {k} in {out:?}"));

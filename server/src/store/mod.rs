@@ -366,6 +366,28 @@ impl Store {
         Ok(Tx { inner: Some(tx), wake: self.wake.clone(), queued_before, status_hook, status_mark, turn })
     }
 
+    /// This database through a pool of its own, for work driven by another tokio runtime
+    /// (`vouch serve`'s job runner, `crate::job_thread`): a PostgreSQL connection's socket is
+    /// served by the runtime that opened it, so a pool shared with requests would have some of
+    /// their queries woken by the jobs' low-priority threads. It shares this store's job
+    /// wake-up, status hook and write turns, so commits through it behave as through this one.
+    /// SQLite keeps one pool per process (its connections are threads of their own, which no
+    /// runtime serves): this store itself.
+    pub async fn with_own_pool(&self, url: &str, max_connections: u32) -> StoreResult<Self> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.clone()),
+            Backend::Postgres => {
+                let own = Self::connect_with_timeout(url, max_connections, self.turn_timeout).await?;
+                Ok(Self {
+                    wake: self.wake.clone(),
+                    status_hook: self.status_hook.clone(),
+                    writers: self.writers.clone(),
+                    ..own
+                })
+            }
+        }
+    }
+
     /// Sets the hook told after each commit which learners changed (once per store; the
     /// status cache of the process that owns this store).
     pub fn on_status_change(&self, hook: StatusHook) {
