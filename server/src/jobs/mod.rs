@@ -36,9 +36,10 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError>;
     /// Called once when the job fails for good (after its last try, or a `Fail`).
     async fn exhausted(&self, services: &Services, payload: &str, last_error: &str);
-    /// The first retry delay in seconds (doubling after each try).
+    /// The first retry delay in seconds (doubling after each try): `jobs.retry_base_secs`
+    /// unless the job kind has a policy of its own (a vendor's send, webhook deliveries).
     fn retry_base_secs(&self, services: &Services) -> f64 {
-        services.cfg.software_secure.retry_base_secs
+        services.cfg.jobs.retry_base_secs
     }
 }
 

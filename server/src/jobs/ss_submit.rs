@@ -63,6 +63,11 @@ impl JobHandler for SubmitToSoftwareSecure {
         KIND
     }
 
+    /// The vendor's own retry policy, not the other jobs' (`jobs.retry_base_secs`).
+    fn retry_base_secs(&self, services: &Services) -> f64 {
+        services.cfg.software_secure.retry_base_secs
+    }
+
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
         let id = parse(payload)?;
         // The attempt and how many status changes it has had: if a callback moves it while
