@@ -148,8 +148,10 @@ impl IdvVendor for Acme {
     }
 
     /// Resumes the learner's open session, or opens one (a new one is billed, so only when
-    /// the learner may verify now) and records a generic attempt for it.
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError> {
+    /// the learner may verify now) and records a generic attempt for it. A new session is
+    /// tagged with the course the learner came from, for Acme's reports; an open one is
+    /// resumed whatever the course (one verification serves every course).
+    async fn start(&self, services: &Services, user: UserId, course_id: Option<&str>) -> Result<Handoff, VendorError> {
         let s = settings_now(services)?;
         let base = s.api_url.trim_end_matches('/');
         let open = {
@@ -178,6 +180,7 @@ impl IdvVendor for Acme {
             "reference_id": format!("user-{}", user.0),
             "callback_url": format!("{public_url}/callbacks/{NAME}"),
             "return_url": format!("{public_url}/id-verification/status"),
+            "course_id": course_id,
         });
         let session = self.call(&s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
         let attempt = api::GenericAttempt {
