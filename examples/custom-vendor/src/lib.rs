@@ -28,7 +28,7 @@ use server::{
     reactions::Subscriber,
     service::{
         ServiceError, Services, api,
-        filters::{Step, VendorRequested, VendorStep},
+        filters::{FilterStep, Step, VendorRequested},
         submit,
     },
     store::{hosted, transitions::Actor, users},
@@ -306,7 +306,7 @@ impl Subscriber for EventLog {
 pub struct AcmeRoute;
 
 #[async_trait::async_trait]
-impl VendorStep for AcmeRoute {
+impl FilterStep<VendorRequested> for AcmeRoute {
     async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         let Ok(s) = settings(&services.cfg) else { return Step::Continue(data) };
         let by_course = data.course_id.as_ref().is_some_and(|c| s.courses.contains(c));

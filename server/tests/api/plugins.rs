@@ -21,7 +21,7 @@ use server::{
     reactions::Subscriber,
     service::{
         ServiceError, Services, api,
-        filters::{Step, VendorRequested, VendorStep},
+        filters::{FilterStep, Step, VendorRequested},
     },
     store::{hosted, transitions::Actor, users},
     vendors::{Handoff, IdvVendor, RegistryError, VendorError},
@@ -129,7 +129,7 @@ impl IdvVendor for Acme {
 struct RouteAcmeLearners;
 
 #[async_trait::async_trait]
-impl VendorStep for RouteAcmeLearners {
+impl FilterStep<VendorRequested> for RouteAcmeLearners {
     async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         let Ok(mut conn) = services.store.conn().await else { return Step::Continue(data) };
         if let Ok(Some(u)) = users::by_id(&mut conn, data.user).await
@@ -145,7 +145,7 @@ impl VendorStep for RouteAcmeLearners {
 struct RouteNowhere;
 
 #[async_trait::async_trait]
-impl VendorStep for RouteNowhere {
+impl FilterStep<VendorRequested> for RouteNowhere {
     async fn run(&self, _: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         if data.course_id.as_deref() == Some("course-v1:Nowhere+N+1") {
             data.vendor = "persona".into();
