@@ -25,7 +25,7 @@ use server::{
     config::{Config, ConfigError},
     events::Event,
     http::AppState,
-    reactions::Subscriber,
+    reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
         filters::{FilterStep, Step, VendorRequested},
@@ -263,7 +263,8 @@ impl IdvVendor for Acme {
 
 /// Appends each lifecycle event to `[plugins.acme] events_file` as one JSON line
 /// `{"seq": …, "event": …}`. Delivery is at least once, so a line already written for this
-/// `seq` is not written again.
+/// `seq` is not written again. A file it cannot read or write is retried (a full or
+/// unmounted disk may come back); what no retry can fix is given up.
 #[derive(Debug, Clone, Copy)]
 pub struct EventLog;
 
@@ -273,30 +274,27 @@ impl Subscriber for EventLog {
         "acme_event_log"
     }
 
-    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {
-        let s = settings(&services.cfg).map_err(|e| e.to_string())?;
+    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), SubscriberError> {
+        // Checked at start-up; the process's settings do not change while it runs.
+        let s = settings(&services.cfg).map_err(SubscriberError::give_up)?;
         let Some(path) = s.events_file else {
             tracing::info!(seq, "acme_event_log: event seen (no events_file set)");
             return Ok(());
         };
-        let line = serde_json::to_string(&json!({ "seq": seq, "event": event })).map_err(|e| e.to_string())?;
+        let line = serde_json::to_string(&json!({ "seq": seq, "event": event })).map_err(SubscriberError::give_up)?;
+        let file_error = |e: std::io::Error| SubscriberError::retry(format!("{}: {e}", path.display()));
         let marker = format!("{{\"seq\":{seq},");
         let existing = match tokio::fs::read_to_string(&path).await {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(file_error(e)),
         };
         if existing.lines().any(|l| l.starts_with(&marker)) {
             return Ok(());
         }
         use tokio::io::AsyncWriteExt;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        file.write_all(format!("{line}\n").as_bytes()).await.map_err(|e| format!("{}: {e}", path.display()))
+        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(&path).await.map_err(file_error)?;
+        file.write_all(format!("{line}\n").as_bytes()).await.map_err(file_error)
     }
 }
 

@@ -18,7 +18,7 @@ use server::{
     App,
     events::Event,
     http::AppState,
-    reactions::Subscriber,
+    reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
         filters::{FilterStep, Step, VendorRequested},
@@ -166,8 +166,8 @@ impl Subscriber for Recorder {
         "test_recorder"
     }
 
-    async fn handle(&self, _: &Services, _: i64, event: &Event) -> Result<(), String> {
-        self.seen.lock().expect("lock").push(serde_json::to_string(event).map_err(|e| e.to_string())?);
+    async fn handle(&self, _: &Services, _: i64, event: &Event) -> Result<(), SubscriberError> {
+        self.seen.lock().expect("lock").push(serde_json::to_string(event).map_err(SubscriberError::retry)?);
         Ok(())
     }
 }
