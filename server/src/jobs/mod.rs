@@ -315,7 +315,23 @@ pub fn backoff(base_secs: f64, attempt: i32) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{JobError, backoff, parse_payload};
+
+    #[test]
+    fn a_bad_payload_fails_for_good_and_a_panic_is_retried_with_their_messages_kept() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Payload {
+            #[expect(dead_code, reason = "only parsed")]
+            attempt_id: i64,
+        }
+        let bad = parse_payload::<Payload>("{\"attempt_id\": \"seven\"}").expect_err("not a number");
+        assert!(matches!(bad, JobError::BadPayload(_)) && !bad.is_retryable(), "{bad:?}");
+        assert!(bad.to_string().starts_with("bad payload: invalid type"), "{bad}");
+        let panicked = JobError::Panicked("a handler bug".into());
+        assert!(panicked.is_retryable());
+        assert_eq!(panicked.to_string(), "the handler panicked: a handler bug");
+        assert!(JobError::Retry("down".into()).is_retryable() && !JobError::Fail("gone".into()).is_retryable());
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_a_cap() {
