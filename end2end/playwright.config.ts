@@ -83,6 +83,7 @@ export default defineConfig({
         VOUCH_SOFTWARE_SECURE__ALLOW_DECRYPT: 'true',
         VOUCH_SOFTWARE_SECURE__RSA_PRIVATE_KEY: fs.readFileSync(path.join(keysDir, 'vendor-private.pem'), 'utf8'),
         VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS: '1',
+        VOUCH_JOBS__RETRY_BASE_SECS: '1',
         VOUCH_JOBS__POLL_INTERVAL_MS: '100',
         VOUCH_LOG: 'warn',
       },

@@ -10,7 +10,7 @@ use crate::{
     reactions::Subscriber,
     serve::{ConfigCheck, Extensions},
     service::{
-        filters::{AttemptsStep, FilterRegistry, UrlStep, VendorStep},
+        filters::{AttemptsRequested, FilterRegistry, FilterStep, UrlRequested, VendorRequested},
         plugins::{IdvVendor, RegistryError, VendorRegistry},
     },
 };
@@ -46,14 +46,14 @@ impl AppBuilder {
     /// Registers an `IDVerificationAttemptsRequested` step as `name` (it runs when
     /// `filters.attempts_requested` lists it; a built-in step of that name is replaced).
     #[must_use]
-    pub fn attempts_filter(self, name: &str, step: Arc<dyn AttemptsStep>) -> Self {
+    pub fn attempts_filter(self, name: &str, step: Arc<dyn FilterStep<AttemptsRequested>>) -> Self {
         self.filters.register_attempts(name, step);
         self
     }
 
     /// Registers an `IDVerificationURLRequested` step as `name` (listed in `filters.url_requested`).
     #[must_use]
-    pub fn url_filter(self, name: &str, step: Arc<dyn UrlStep>) -> Self {
+    pub fn url_filter(self, name: &str, step: Arc<dyn FilterStep<UrlRequested>>) -> Self {
         self.filters.register_url(name, step);
         self
     }
@@ -61,7 +61,7 @@ impl AppBuilder {
     /// Registers a `VendorRequested` step as `name` (listed in `filters.vendor_requested`):
     /// it may route a learner or course to another registered vendor.
     #[must_use]
-    pub fn vendor_filter(self, name: &str, step: Arc<dyn VendorStep>) -> Self {
+    pub fn vendor_filter(self, name: &str, step: Arc<dyn FilterStep<VendorRequested>>) -> Self {
         self.filters.register_vendor(name, step);
         self
     }

@@ -25,10 +25,10 @@ use server::{
     config::{Config, ConfigError},
     events::Event,
     http::AppState,
-    reactions::Subscriber,
+    reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
-        filters::{Step, VendorRequested, VendorStep},
+        filters::{FilterStep, Step, VendorRequested},
         submit,
     },
     store::{hosted, transitions::Actor, users},
@@ -148,8 +148,10 @@ impl IdvVendor for Acme {
     }
 
     /// Resumes the learner's open session, or opens one (a new one is billed, so only when
-    /// the learner may verify now) and records a generic attempt for it.
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError> {
+    /// the learner may verify now) and records a generic attempt for it. A new session is
+    /// tagged with the course the learner came from, for Acme's reports; an open one is
+    /// resumed whatever the course (one verification serves every course).
+    async fn start(&self, services: &Services, user: UserId, course_id: Option<&str>) -> Result<Handoff, VendorError> {
         let s = settings_now(services)?;
         let base = s.api_url.trim_end_matches('/');
         let open = {
@@ -178,6 +180,7 @@ impl IdvVendor for Acme {
             "reference_id": format!("user-{}", user.0),
             "callback_url": format!("{public_url}/callbacks/{NAME}"),
             "return_url": format!("{public_url}/id-verification/status"),
+            "course_id": course_id,
         });
         let session = self.call(&s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
         let attempt = api::GenericAttempt {
@@ -260,7 +263,8 @@ impl IdvVendor for Acme {
 
 /// Appends each lifecycle event to `[plugins.acme] events_file` as one JSON line
 /// `{"seq": …, "event": …}`. Delivery is at least once, so a line already written for this
-/// `seq` is not written again.
+/// `seq` is not written again. A file it cannot read or write is retried (a full or
+/// unmounted disk may come back); what no retry can fix is given up.
 #[derive(Debug, Clone, Copy)]
 pub struct EventLog;
 
@@ -270,30 +274,27 @@ impl Subscriber for EventLog {
         "acme_event_log"
     }
 
-    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {
-        let s = settings(&services.cfg).map_err(|e| e.to_string())?;
+    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), SubscriberError> {
+        // Checked at start-up; the process's settings do not change while it runs.
+        let s = settings(&services.cfg).map_err(SubscriberError::give_up)?;
         let Some(path) = s.events_file else {
             tracing::info!(seq, "acme_event_log: event seen (no events_file set)");
             return Ok(());
         };
-        let line = serde_json::to_string(&json!({ "seq": seq, "event": event })).map_err(|e| e.to_string())?;
+        let line = serde_json::to_string(&json!({ "seq": seq, "event": event })).map_err(SubscriberError::give_up)?;
+        let file_error = |e: std::io::Error| SubscriberError::retry(format!("{}: {e}", path.display()));
         let marker = format!("{{\"seq\":{seq},");
         let existing = match tokio::fs::read_to_string(&path).await {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(file_error(e)),
         };
         if existing.lines().any(|l| l.starts_with(&marker)) {
             return Ok(());
         }
         use tokio::io::AsyncWriteExt;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        file.write_all(format!("{line}\n").as_bytes()).await.map_err(|e| format!("{}: {e}", path.display()))
+        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(&path).await.map_err(file_error)?;
+        file.write_all(format!("{line}\n").as_bytes()).await.map_err(file_error)
     }
 }
 
@@ -303,7 +304,7 @@ impl Subscriber for EventLog {
 pub struct AcmeRoute;
 
 #[async_trait::async_trait]
-impl VendorStep for AcmeRoute {
+impl FilterStep<VendorRequested> for AcmeRoute {
     async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         let Ok(s) = settings(&services.cfg) else { return Step::Continue(data) };
         let by_course = data.course_id.as_ref().is_some_and(|c| s.courses.contains(c));

@@ -23,11 +23,12 @@ use std::{
 const API_KEY: &str = "acme-e2e-api-key";
 const TOKEN: &str = "acme-e2e-callback-token";
 
-/// The fake's sessions: id → (callback URL, status).
+/// The fake's sessions: id → (callback URL, status), and the course each was opened for.
 #[derive(Clone, Default)]
 struct Fake {
     base: Arc<Mutex<String>>,
     sessions: Arc<Mutex<HashMap<String, (String, String)>>>,
+    courses: Arc<Mutex<HashMap<String, Option<String>>>>,
 }
 
 fn authorised(headers: &HeaderMap) -> bool {
@@ -54,6 +55,7 @@ async fn create(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<V
         sessions.insert(id.clone(), (callback.to_owned(), "open".to_owned()));
         id
     };
+    fake.courses.lock().expect("lock").insert(id.clone(), body["course_id"].as_str().map(str::to_owned));
     (StatusCode::CREATED, Json(session(&fake, &id).expect("just made")))
 }
 
@@ -88,7 +90,7 @@ async fn finish(State(fake): State<Fake>, Path(id): Path<String>, Query(q): Quer
     Json(json!({ "callback_status": res.status().as_u16() }))
 }
 
-async fn start_fake() -> String {
+async fn start_fake() -> (String, Fake) {
     let fake = Fake::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -97,9 +99,9 @@ async fn start_fake() -> String {
         .route("/sessions", post(create))
         .route("/sessions/{id}", get(read))
         .route("/flow/{id}/finish", post(finish))
-        .with_state(fake);
+        .with_state(fake.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.expect("fake serves") });
-    base
+    (base, fake)
 }
 
 /// Kills the process when the test ends, however it ends.
@@ -198,7 +200,7 @@ impl Learner {
 #[tokio::test(flavor = "multi_thread")]
 async fn acme_verifies_routed_learners_end_to_end() {
     let dir = tempfile::tempdir().expect("dir");
-    let fake = start_fake().await;
+    let (fake, acme) = start_fake().await;
     let events = dir.path().join("events.jsonl");
     let plugin_env = vec![
         ("VOUCH_PLUGINS__ACME__API_URL", fake.clone()),
@@ -243,7 +245,14 @@ async fn acme_verifies_routed_learners_end_to_end() {
     let slot = bob.sfn_form("slot_config", "course_id=course-v1%3AAcme%2BX%2B1".into()).await;
     assert_eq!(slot["filler"], custom_vendor_frontend::ACME_FLOW, "{slot}");
     assert_eq!(slot["course_id"], "course-v1:Acme+X+1", "{slot}");
-    assert!(slot["hosted"]["url"].as_str().is_some_and(|u| u.starts_with(&format!("{fake}/flow/ses_"))), "{slot}");
+    let bob_flow = slot["hosted"]["url"].as_str().unwrap_or_default().to_owned();
+    assert!(bob_flow.starts_with(&format!("{fake}/flow/ses_")), "{slot}");
+    // The vendor's `start` was given the course, and tagged the session with it.
+    let course_of = |flow: &str| {
+        let id = flow.rsplit('/').next().unwrap_or_default().to_owned();
+        acme.courses.lock().expect("lock").get(&id).cloned()
+    };
+    assert_eq!(course_of(&bob_flow), Some(Some("course-v1:Acme+X+1".to_owned())));
 
     // The routed learner gets Acme's flow, in Acme's own filler (the example's frontend).
     let ada = Learner::sign_in(&base, "acme_ada").await;
@@ -251,6 +260,7 @@ async fn acme_verifies_routed_learners_end_to_end() {
     assert_eq!(slot["filler"], custom_vendor_frontend::ACME_FLOW, "{slot}");
     let flow = slot["hosted"]["url"].as_str().expect("a flow URL").to_owned();
     assert!(flow.starts_with(&format!("{fake}/flow/ses_")), "{flow}");
+    assert_eq!(course_of(&flow), Some(None), "opened without a course");
     // Opening the page again resumes the same session.
     assert_eq!(ada.sfn("slot_config").await["hosted"]["url"], flow.as_str());
     assert_eq!(ada.sfn("verification_status").await["status"], "none");

@@ -6,9 +6,12 @@
 pub mod cache;
 pub mod email;
 pub mod events;
+pub mod jobs;
 pub mod lti;
 pub mod review;
 pub mod vendors;
+
+pub use jobs::JobsConfig;
 
 use serde::Deserialize;
 use std::{fmt, net::SocketAddr, path::PathBuf};
@@ -153,7 +156,8 @@ pub struct SoftwareSecureConfig {
     pub callback_window_secs: i64,
     /// Tries of a submission before the attempt becomes must_retry.
     pub max_attempts: i32,
-    /// First retry delay in seconds (doubles each time, with jitter).
+    /// First retry delay of a submission in seconds (doubles each time, with jitter): this
+    /// vendor's retry policy; other jobs follow `jobs.retry_base_secs`.
     pub retry_base_secs: f64,
     /// Lifetime of the photo URLs given to the vendor, in seconds (Open edX: 5 days).
     pub photo_url_ttl_secs: i64,
@@ -178,26 +182,6 @@ impl Default for SoftwareSecureConfig {
             photo_url_ttl_secs: 5 * 24 * 3600,
             request_timeout_secs: 30,
         }
-    }
-}
-
-/// `[jobs]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct JobsConfig {
-    /// Run jobs inside `vouch serve` (otherwise only `vouch worker` runs them).
-    pub run_in_server: bool,
-    /// Jobs run at once per process.
-    pub concurrency: usize,
-    /// How often an idle runner looks for due jobs, in milliseconds.
-    pub poll_interval_ms: u64,
-    /// How long a claimed job is reserved before another worker may take it over, in seconds.
-    pub lease_secs: i64,
-}
-
-impl Default for JobsConfig {
-    fn default() -> Self {
-        Self { run_in_server: true, concurrency: 4, poll_interval_ms: 500, lease_secs: 120 }
     }
 }
 
@@ -658,6 +642,7 @@ impl Config {
             )));
         }
         self.events.validate().map_err(ConfigError::Invalid)?;
+        self.jobs.validate().map_err(ConfigError::Invalid)?;
         self.validate_vendors(vendor_names)?;
         self.review.validate(&self.idv.vendor).map_err(ConfigError::Invalid)?;
         self.cache.validate().map_err(ConfigError::Invalid)?;

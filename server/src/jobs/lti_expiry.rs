@@ -17,7 +17,7 @@
 //! first check after an upgrade must not send 0.0 for every approval that ever lapsed
 //! (years ago, in courses long closed, whose grades are final).
 
-use super::{JobError, JobHandler};
+use super::{JobError, JobHandler, parse_payload};
 use crate::{
     service::{ServiceResult, Services},
     store::{StoreError, jobs, lti_expiry, outbox},
@@ -102,8 +102,7 @@ impl JobHandler for LtiExpirySweep {
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
-        let Payload { slot } =
-            serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        let Payload { slot } = parse_payload(payload)?;
         let noticed = sweep(services).await.map_err(|e| JobError::Retry(e.to_string()))?;
         tracing::info!(slot, noticed, "LTI expiry sweep done");
         Ok(())

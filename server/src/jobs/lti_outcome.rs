@@ -8,7 +8,7 @@
 //! is read when the job runs, so a late run never sends a stale grade; and replaceResult
 //! itself overwrites, so sending the same score twice leaves the LMS as it was.
 
-use super::{JobError, JobHandler};
+use super::{JobError, JobHandler, parse_payload};
 use crate::{
     config::lti::LtiConfig,
     lti::{oauth, outcome_url, outcomes},
@@ -37,7 +37,7 @@ pub async fn enqueue(
 }
 
 fn parse(payload: &str) -> Result<lti::OutcomeJob, JobError> {
-    serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))
+    parse_payload(payload)
 }
 
 fn truncate(s: &str) -> String {

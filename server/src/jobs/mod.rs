@@ -18,13 +18,37 @@ use crate::{
 use chrono::Duration;
 use std::{collections::HashMap, sync::Arc};
 
-/// How a job run ended, when it did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a job run ended, when it did not succeed. The runner branches on the variant
+/// ([`JobError::is_retryable`]); the text (`Display`) is kept as the job's `last_error` and
+/// handed to [`JobHandler::exhausted`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JobError {
     /// Worth trying again later (the vendor is down, a timeout).
+    #[error("{0}")]
     Retry(String),
     /// Trying again cannot help (the attempt is gone, configuration is missing).
+    #[error("{0}")]
     Fail(String),
+    /// The payload does not parse (queued by another version of Vouch, or damaged): no try
+    /// can read it, so it fails for good ([`parse_payload`]).
+    #[error("bad payload: {0}")]
+    BadPayload(String),
+    /// The handler panicked: a failed try like `Retry` (the bug may depend on the data of
+    /// the moment), given up after the last try like any other.
+    #[error("the handler panicked: {0}")]
+    Panicked(String),
+}
+
+impl JobError {
+    /// Whether the job is tried again (while it has tries left).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Retry(_) | Self::Panicked(_))
+    }
+}
+
+/// A job's payload as its handler's type, or [`JobError::BadPayload`].
+pub fn parse_payload<T: serde::de::DeserializeOwned>(payload: &str) -> Result<T, JobError> {
+    serde_json::from_str(payload).map_err(|e| JobError::BadPayload(e.to_string()))
 }
 
 /// A kind of job.
@@ -36,9 +60,10 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError>;
     /// Called once when the job fails for good (after its last try, or a `Fail`).
     async fn exhausted(&self, services: &Services, payload: &str, last_error: &str);
-    /// The first retry delay in seconds (doubling after each try).
+    /// The first retry delay in seconds (doubling after each try): `jobs.retry_base_secs`
+    /// unless the job kind has a policy of its own (a vendor's send, webhook deliveries).
     fn retry_base_secs(&self, services: &Services) -> f64 {
-        services.cfg.software_secure.retry_base_secs
+        services.cfg.jobs.retry_base_secs
     }
 }
 
@@ -236,18 +261,17 @@ impl Runner {
             handler.run(&self.services, &job.payload),
         ))
         .await
-        .unwrap_or_else(|panic| {
-            Err(JobError::Retry(format!("the handler panicked: {}", crate::cpu_work::panic_message(panic.as_ref()))))
-        });
+        .unwrap_or_else(|panic| Err(JobError::Panicked(crate::cpu_work::panic_message(panic.as_ref()))));
         let label = match &outcome {
             Ok(()) => "done",
-            Err(JobError::Retry(_)) if job.attempts < job.max_attempts => "retry",
+            Err(e) if e.is_retryable() && job.attempts < job.max_attempts => "retry",
             Err(_) => "failed",
         };
         metrics::counter!("vouch_job_runs_total", "kind" => handler.kind(), "outcome" => label).increment(1);
         match outcome {
             Ok(()) => return Some(job.id),
-            Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
+            Err(e) if e.is_retryable() && job.attempts < job.max_attempts => {
+                let error = e.to_string();
                 let delay = backoff(handler.retry_base_secs(&self.services), job.attempts);
                 tracing::info!(retry_in_ms = delay.num_milliseconds(), "job will be retried");
                 let run_at = self.services.clock.now() + delay;
@@ -259,8 +283,8 @@ impl Runner {
                     tracing::warn!(error = %e, "could not reschedule a job; its lease will expire");
                 }
             }
-            Err(JobError::Retry(error) | JobError::Fail(error)) => {
-                self.finish_failed(&job, Some(handler), &error).await;
+            Err(e) => {
+                self.finish_failed(&job, Some(handler), &e.to_string()).await;
             }
         }
         None
@@ -291,7 +315,23 @@ pub fn backoff(base_secs: f64, attempt: i32) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{JobError, backoff, parse_payload};
+
+    #[test]
+    fn a_bad_payload_fails_for_good_and_a_panic_is_retried_with_their_messages_kept() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Payload {
+            #[expect(dead_code, reason = "only parsed")]
+            attempt_id: i64,
+        }
+        let bad = parse_payload::<Payload>("{\"attempt_id\": \"seven\"}").expect_err("not a number");
+        assert!(matches!(bad, JobError::BadPayload(_)) && !bad.is_retryable(), "{bad:?}");
+        assert!(bad.to_string().starts_with("bad payload: invalid type"), "{bad}");
+        let panicked = JobError::Panicked("a handler bug".into());
+        assert!(panicked.is_retryable());
+        assert_eq!(panicked.to_string(), "the handler panicked: a handler bug");
+        assert!(JobError::Retry("down".into()).is_retryable() && !JobError::Fail("gone".into()).is_retryable());
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_a_cap() {

@@ -10,7 +10,7 @@
 //! lease never runs out under it. A runner that dies mid-sweep leaves the job to be taken
 //! over when its lease ends; the sweep is idempotent, so running it again is safe.
 
-use super::{JobError, JobHandler};
+use super::{JobError, JobHandler, parse_payload};
 use crate::{
     service::{
         ServiceResult, Services,
@@ -63,8 +63,7 @@ impl JobHandler for PhotoRetentionSweep {
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
-        let Payload { slot } =
-            serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        let Payload { slot } = parse_payload(payload)?;
         let running = {
             let mut conn = services.store.conn().await.map_err(|e| JobError::Retry(e.to_string()))?;
             crate::store::photo_retention::running_jobs(&mut conn, KIND, services.clock.now())

@@ -2,7 +2,7 @@
 //! (queued once per episode by `service::review::alert`). A retried job may mail an address
 //! twice, never none.
 
-use super::{JobError, JobHandler};
+use super::{JobError, JobHandler, parse_payload};
 use crate::{
     email::{self, templates::Rendered},
     service::{
@@ -35,7 +35,7 @@ impl JobHandler for ReviewAlert {
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
-        let p: Payload = serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        let p: Payload = parse_payload(payload)?;
         if !services.cfg.email.enabled() {
             return Err(JobError::Fail("email is not configured (email.smtp_host)".into()));
         }

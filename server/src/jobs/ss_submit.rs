@@ -4,7 +4,7 @@
 //! Idempotent: an attempt that is no longer ready or must_retry (already submitted or
 //! decided) is not sent again, so a job re-run after a crash does not resend it.
 
-use super::{JobError, JobHandler};
+use super::{JobError, JobHandler, parse_payload};
 use crate::{
     service::{
         Services, lifecycle,
@@ -26,9 +26,7 @@ pub const LEARNER_SUBMIT_ERROR: &str =
     "Your photos could not be sent for verification because of a problem on our side. Please try again.";
 
 fn parse(payload: &str) -> Result<AttemptId, JobError> {
-    serde_json::from_str::<Payload>(payload)
-        .map(|p| AttemptId(p.attempt_id))
-        .map_err(|e| JobError::Fail(format!("bad payload: {e}")))
+    parse_payload::<Payload>(payload).map(|p| AttemptId(p.attempt_id))
 }
 
 fn truncate(s: &str) -> String {
@@ -61,6 +59,11 @@ pub struct SubmitToSoftwareSecure;
 impl JobHandler for SubmitToSoftwareSecure {
     fn kind(&self) -> &'static str {
         KIND
+    }
+
+    /// The vendor's own retry policy, not the other jobs' (`jobs.retry_base_secs`).
+    fn retry_base_secs(&self, services: &Services) -> f64 {
+        services.cfg.software_secure.retry_base_secs
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {

@@ -3,7 +3,7 @@
 
 use super::{Reactions, dispatch::SubscriberPayload};
 use crate::{
-    jobs::{JobError, JobHandler},
+    jobs::{JobError, JobHandler, parse_payload},
     service::Services,
     store::outbox,
 };
@@ -19,8 +19,7 @@ impl JobHandler for DeliverToSubscriber {
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
-        let p: SubscriberPayload =
-            serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        let p: SubscriberPayload = parse_payload(payload)?;
         let Some(subscriber) = self.0.get(&p.hook) else {
             return Err(JobError::Fail(format!("no subscriber {:?} in this process", p.hook)));
         };
@@ -29,7 +28,8 @@ impl JobHandler for DeliverToSubscriber {
             outbox::by_event_id(&mut conn, &p.event_id).await.map_err(|e| JobError::Retry(e.to_string()))?
         };
         let Some(stored) = stored else { return Err(JobError::Fail("the event is not in the outbox".into())) };
-        subscriber.handle(services, stored.seq, &stored.event).await.map_err(JobError::Retry)
+        // The subscriber's own decision: `Retry` is retried, `GiveUp` fails for good now.
+        subscriber.handle(services, stored.seq, &stored.event).await.map_err(JobError::from)
     }
 
     async fn exhausted(&self, _: &Services, payload: &str, last_error: &str) {

@@ -7,7 +7,7 @@
 
 use super::{Reactions, webhooks};
 use crate::{
-    jobs::{JobError, JobHandler},
+    jobs::{JobError, JobHandler, parse_payload},
     service::Services,
     store::{StoreError, Tx, jobs, outbox, webhook_deliveries},
 };
@@ -48,7 +48,7 @@ impl JobHandler for DispatchEvent {
     }
 
     async fn run(&self, services: &Services, payload: &str) -> Result<(), JobError> {
-        let p: Payload = serde_json::from_str(payload).map_err(|e| JobError::Fail(format!("bad payload: {e}")))?;
+        let p: Payload = parse_payload(payload)?;
         let retry = |e: StoreError| JobError::Retry(e.to_string());
         // Read first: under a burst, the fan-out of an earlier job has usually dispatched
         // this event with its own, and then this job writes nothing.

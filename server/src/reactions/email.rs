@@ -3,7 +3,7 @@
 //! nothing to tell). Runs from the durable event jobs, so an SMTP outage delays emails
 //! instead of losing them.
 
-use super::Subscriber;
+use super::{Subscriber, SubscriberError};
 use crate::{
     email::{
         EmailError,
@@ -47,7 +47,7 @@ impl Subscriber for Emails {
         matches!(event, EventType::Submitted | EventType::Approved | EventType::Denied)
     }
 
-    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), SubscriberError> {
         if event.data.attempt_kind == AttemptKind::Sso {
             return Ok(());
         }
@@ -55,7 +55,7 @@ impl Subscriber for Emails {
             EventType::Submitted => Email::Submitted,
             EventType::Approved => Email::Approved { expires: event.data.expiration },
             EventType::Denied => Email::Denied {
-                reasons: denial_reasons(services, &event.data.attempt_uuid).await.map_err(|e| e.to_string())?,
+                reasons: denial_reasons(services, &event.data.attempt_uuid).await.map_err(SubscriberError::retry)?,
             },
             _ => return Ok(()),
         };
@@ -70,12 +70,14 @@ impl Subscriber for Emails {
         let mail = render(&email, &ctx);
         match send_once(services, UserId(user.id), &user.email, email.kind(), &event.data.attempt_uuid, &mail).await {
             Ok(_) => Ok(()),
-            // Nothing a retry can fix: logged, not retried.
+            // Nothing a retry can fix, and nothing staff can do for this one email either:
+            // logged here, and the delivery counts as done (not `GiveUp`, which would leave a
+            // failed job in the console for each such learner).
             Err(e @ (EmailError::Address(_) | EmailError::Build(_) | EmailError::NotConfigured)) => {
                 tracing::warn!(error = %e, "a learner email could not be sent");
                 Ok(())
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(SubscriberError::retry(e)),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! marker for the event (`store::reactions_done`), so a second delivery of the same event
 //! writes nothing: one version, one grade.
 
-use super::Subscriber;
+use super::{Subscriber, SubscriberError};
 use crate::{
     events::{Event, EventType},
     service::{Services, idv},
@@ -28,14 +28,14 @@ impl Subscriber for LtiPassback {
         matches!(event, EventType::Approved | EventType::Denied | EventType::Expired)
     }
 
-    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+    async fn handle(&self, services: &Services, _seq: i64, event: &Event) -> Result<(), SubscriberError> {
         let user = UserId(event.data.user.id);
         match event.event_type {
             EventType::Approved | EventType::Denied => {}
             // An older approval that lapsed while a newer one stands changes no grade.
             // Read before the transaction: the attempts filters may read the database.
             EventType::Expired => {
-                if idv::user_is_verified(services, user).await.map_err(|e| e.to_string())? {
+                if idv::user_is_verified(services, user).await.map_err(SubscriberError::retry)? {
                     return Ok(());
                 }
             }
@@ -46,7 +46,7 @@ impl Subscriber for LtiPassback {
         // learners' submissions, issue 18). An assignment made after this read is graded by
         // its launch, which reads the status this event already committed.
         let graded = async { lti::assignments_of(&mut *services.store.conn().await?, user).await };
-        if graded.await.map_err(|e: StoreError| e.to_string())?.is_empty() {
+        if graded.await.map_err(|e: StoreError| SubscriberError::retry(e))?.is_empty() {
             return Ok(());
         }
         let now = services.clock.now();
@@ -59,7 +59,7 @@ impl Subscriber for LtiPassback {
             tx.commit().await.map_err(StoreError::from)?;
             Ok::<_, StoreError>(Some(n))
         };
-        if let Some(n) = queued.await.map_err(|e| e.to_string())?
+        if let Some(n) = queued.await.map_err(|e: StoreError| SubscriberError::retry(e))?
             && n > 0
         {
             tracing::info!(user.id = %user, lti.assignments = n, event = event.event_type.name(), "grades queued");

@@ -14,6 +14,7 @@
 pub mod deliver;
 pub mod dispatch;
 pub mod email;
+pub mod error;
 pub mod lti_passback;
 pub mod name_affirmation;
 pub mod webhook_deliver;
@@ -26,6 +27,8 @@ use crate::{
     service::Services,
 };
 use std::sync::Arc;
+
+pub use error::{BoxError, SubscriberError};
 
 /// Something that reacts to lifecycle events.
 #[async_trait::async_trait]
@@ -44,9 +47,10 @@ pub trait Subscriber: Send + Sync + 'static {
     }
 
     /// Handles one event. `seq` is the event's position in the outbox (larger is later),
-    /// for subscribers that must not let an older event overwrite a newer one. An error is
-    /// retried with backoff.
-    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String>;
+    /// for subscribers that must not let an older event overwrite a newer one. On an error
+    /// the subscriber decides: [`SubscriberError::Retry`] is tried again with backoff,
+    /// [`SubscriberError::GiveUp`] is given up at once.
+    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), SubscriberError>;
 }
 
 /// The subscribers of this process.

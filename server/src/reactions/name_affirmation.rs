@@ -1,7 +1,7 @@
 //! Keeps verified names in step with the attempts that verify them (the rules are
 //! `service::name_affirmation`).
 
-use super::Subscriber;
+use super::{Subscriber, SubscriberError};
 use crate::{
     events::{Event, EventType},
     service::Services,
@@ -20,7 +20,7 @@ impl Subscriber for NameAffirmation {
         crate::service::name_affirmation::moves_names(event)
     }
 
-    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), String> {
-        crate::service::name_affirmation::apply_event(services, seq, event).await.map_err(|e| e.to_string())
+    async fn handle(&self, services: &Services, seq: i64, event: &Event) -> Result<(), SubscriberError> {
+        crate::service::name_affirmation::apply_event(services, seq, event).await.map_err(SubscriberError::retry)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::webhooks::{DELIVER_JOB, SIGNATURE_HEADER, signature};
 use crate::{
-    jobs::{JobError, JobHandler},
+    jobs::{JobError, JobHandler, parse_payload},
     service::Services,
     store::{outbox, webhook_deliveries as store},
 };
@@ -20,9 +20,7 @@ struct Payload {
 }
 
 fn parse(payload: &str) -> Result<i64, JobError> {
-    serde_json::from_str::<Payload>(payload)
-        .map(|p| p.delivery_id)
-        .map_err(|e| JobError::Fail(format!("bad payload: {e}")))
+    parse_payload::<Payload>(payload).map(|p| p.delivery_id)
 }
 
 /// The handler.

@@ -1,16 +1,18 @@
 //! The verification service's filters (Open edX `IDVerificationAttemptsRequested` and
 //! `IDVerificationURLRequested`, and Vouch's own `VendorRequested`, which picks the vendor
-//! that serves a learner): ordered pipelines of steps, configured by name in `[filters]`. A step is a Rust type registered under a name; it may change the data, or
-//! stop the pipeline with a reason (the data as it stands is then the result, and later
-//! steps do not run). Unknown names are skipped with a warning, so a typo in the
-//! configuration never takes verification down.
+//! that serves a learner): ordered pipelines of steps, configured by name in `[filters]`. A
+//! step is a Rust type implementing [`FilterStep`] for its pipeline's data, registered under
+//! a name; it may change the data, or stop the pipeline with a reason (the data as it stands
+//! is then the result, and later steps do not run). Unknown names are skipped with a
+//! warning, so a typo in the configuration never takes verification down. One generic
+//! runner serves the three pipelines, so their order, stops and skips cannot drift apart.
 
 use crate::service::Services;
 use app::domain::{AttemptKind, UserId, Verification};
 use percent_encoding::utf8_percent_encode;
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{Arc, PoisonError, RwLock},
 };
 
 /// The data of `IDVerificationAttemptsRequested`: the verifications the service found, and
@@ -65,26 +67,16 @@ pub enum Step<T> {
     },
 }
 
-/// A step of `IDVerificationAttemptsRequested`.
+/// A step of the pipeline whose data is `D`: `FilterStep<AttemptsRequested>` for
+/// `IDVerificationAttemptsRequested`, `FilterStep<UrlRequested>` for
+/// `IDVerificationURLRequested`, `FilterStep<VendorRequested>` for `VendorRequested`. Steps
+/// run outside any transaction, on every read or request of their pipeline (a
+/// `VendorRequested` step on every start and submission of the learner), so they should be
+/// quick and must not write.
 #[async_trait::async_trait]
-pub trait AttemptsStep: Send + Sync + 'static {
+pub trait FilterStep<D: Send + 'static>: Send + Sync + 'static {
     /// Runs the step.
-    async fn run(&self, services: &Services, data: AttemptsRequested) -> Step<AttemptsRequested>;
-}
-
-/// A step of `IDVerificationURLRequested`.
-#[async_trait::async_trait]
-pub trait UrlStep: Send + Sync + 'static {
-    /// Runs the step.
-    async fn run(&self, services: &Services, data: UrlRequested) -> Step<UrlRequested>;
-}
-
-/// A step of `VendorRequested`. It runs outside any transaction, on every start and
-/// submission of the learner, so it should be quick and must not write.
-#[async_trait::async_trait]
-pub trait VendorStep: Send + Sync + 'static {
-    /// Runs the step.
-    async fn run(&self, services: &Services, data: VendorRequested) -> Step<VendorRequested>;
+    async fn run(&self, services: &Services, data: D) -> Step<D>;
 }
 
 /// The result of a pipeline: the data, and the step and reason that stopped it, if one did.
@@ -96,17 +88,60 @@ pub struct Filtered<T> {
     pub stopped: Option<(String, String)>,
 }
 
+/// The steps of one pipeline, by registered name, and the pipeline's name (in logs).
+struct Pipeline<D> {
+    name: &'static str,
+    steps: RwLock<HashMap<String, Arc<dyn FilterStep<D>>>>,
+}
+
+impl<D: Send + 'static> Pipeline<D> {
+    fn new(name: &'static str) -> Self {
+        Self { name, steps: RwLock::default() }
+    }
+
+    fn register(&self, name: &str, step: Arc<dyn FilterStep<D>>) {
+        self.steps.write().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned(), step);
+    }
+
+    fn get(&self, name: &str) -> Option<Arc<dyn FilterStep<D>>> {
+        self.steps.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+
+    /// Runs the steps `listed` (the configuration's order) on `data`: an unknown name is
+    /// skipped with a warning, a stop ends the pipeline with the data as it stands.
+    async fn run(&self, services: &Services, listed: &[String], mut data: D) -> Filtered<D> {
+        for step_name in listed {
+            let Some(step) = self.get(step_name) else {
+                tracing::warn!(filter.step = %step_name, "unknown {} step; skipped", self.name);
+                continue;
+            };
+            match step.run(services, data).await {
+                Step::Continue(d) => data = d,
+                Step::Stop { data, reason } => {
+                    tracing::info!(filter = self.name, filter.step = %step_name, reason = %reason, "filter pipeline stopped");
+                    return Filtered { data, stopped: Some((step_name.clone(), reason)) };
+                }
+            }
+        }
+        Filtered { data, stopped: None }
+    }
+}
+
 /// The steps this process knows, by name.
 pub struct FilterRegistry {
-    attempts: RwLock<HashMap<String, Arc<dyn AttemptsStep>>>,
-    url: RwLock<HashMap<String, Arc<dyn UrlStep>>>,
-    vendor: RwLock<HashMap<String, Arc<dyn VendorStep>>>,
+    attempts: Pipeline<AttemptsRequested>,
+    url: Pipeline<UrlRequested>,
+    vendor: Pipeline<VendorRequested>,
 }
 
 impl Default for FilterRegistry {
     /// The registry with the built-in steps.
     fn default() -> Self {
-        let r = Self { attempts: RwLock::default(), url: RwLock::default(), vendor: RwLock::default() };
+        let r = Self {
+            attempts: Pipeline::new("IDVerificationAttemptsRequested"),
+            url: Pipeline::new("IDVerificationURLRequested"),
+            vendor: Pipeline::new("VendorRequested"),
+        };
         r.register_attempts("exclude_sso", Arc::new(ExcludeKind(AttemptKind::Sso)));
         r.register_attempts("exclude_manual", Arc::new(ExcludeKind(AttemptKind::Manual)));
         r.register_attempts("exclude_generic", Arc::new(ExcludeKind(AttemptKind::Generic)));
@@ -123,40 +158,25 @@ impl std::fmt::Debug for FilterRegistry {
     }
 }
 
-fn read<T: Clone>(lock: &RwLock<HashMap<String, T>>, name: &str) -> Option<T> {
-    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).cloned()
-}
-
 impl FilterRegistry {
     /// Registers (or replaces) an `IDVerificationAttemptsRequested` step under `name`.
-    pub fn register_attempts(&self, name: &str, step: Arc<dyn AttemptsStep>) {
-        self.attempts.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    pub fn register_attempts(&self, name: &str, step: Arc<dyn FilterStep<AttemptsRequested>>) {
+        self.attempts.register(name, step);
     }
 
     /// Registers (or replaces) an `IDVerificationURLRequested` step under `name`.
-    pub fn register_url(&self, name: &str, step: Arc<dyn UrlStep>) {
-        self.url.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    pub fn register_url(&self, name: &str, step: Arc<dyn FilterStep<UrlRequested>>) {
+        self.url.register(name, step);
     }
 
     /// Registers (or replaces) a `VendorRequested` step under `name`.
-    pub fn register_vendor(&self, name: &str, step: Arc<dyn VendorStep>) {
-        self.vendor.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), step);
+    pub fn register_vendor(&self, name: &str, step: Arc<dyn FilterStep<VendorRequested>>) {
+        self.vendor.register(name, step);
     }
 
     /// Runs the configured `VendorRequested` pipeline.
     pub async fn vendor_requested(&self, services: &Services, data: VendorRequested) -> Filtered<VendorRequested> {
-        let mut data = data;
-        for name in &services.cfg.filters.vendor_requested {
-            let Some(step) = read(&self.vendor, name) else {
-                tracing::warn!(filter.step = %name, "unknown VendorRequested step; skipped");
-                continue;
-            };
-            match step.run(services, data).await {
-                Step::Continue(d) => data = d,
-                Step::Stop { data, reason } => return stopped("VendorRequested", name, data, reason),
-            }
-        }
-        Filtered { data, stopped: None }
+        self.vendor.run(services, &services.cfg.filters.vendor_requested, data).await
     }
 
     /// Runs the configured `IDVerificationAttemptsRequested` pipeline.
@@ -165,47 +185,20 @@ impl FilterRegistry {
         services: &Services,
         data: AttemptsRequested,
     ) -> Filtered<AttemptsRequested> {
-        let mut data = data;
-        for name in &services.cfg.filters.attempts_requested {
-            let Some(step) = read(&self.attempts, name) else {
-                tracing::warn!(filter.step = %name, "unknown IDVerificationAttemptsRequested step; skipped");
-                continue;
-            };
-            match step.run(services, data).await {
-                Step::Continue(d) => data = d,
-                Step::Stop { data, reason } => return stopped("IDVerificationAttemptsRequested", name, data, reason),
-            }
-        }
-        Filtered { data, stopped: None }
+        self.attempts.run(services, &services.cfg.filters.attempts_requested, data).await
     }
 
     /// Runs the configured `IDVerificationURLRequested` pipeline.
     pub async fn url_requested(&self, services: &Services, data: UrlRequested) -> Filtered<UrlRequested> {
-        let mut data = data;
-        for name in &services.cfg.filters.url_requested {
-            let Some(step) = read(&self.url, name) else {
-                tracing::warn!(filter.step = %name, "unknown IDVerificationURLRequested step; skipped");
-                continue;
-            };
-            match step.run(services, data).await {
-                Step::Continue(d) => data = d,
-                Step::Stop { data, reason } => return stopped("IDVerificationURLRequested", name, data, reason),
-            }
-        }
-        Filtered { data, stopped: None }
+        self.url.run(services, &services.cfg.filters.url_requested, data).await
     }
-}
-
-fn stopped<T>(filter: &str, step: &str, data: T, reason: String) -> Filtered<T> {
-    tracing::info!(filter, filter.step = step, reason = %reason, "filter pipeline stopped");
-    Filtered { data, stopped: Some((step.to_owned(), reason)) }
 }
 
 /// Built-in: drops every verification of one kind (e.g. an operator who does not accept SSO).
 struct ExcludeKind(AttemptKind);
 
 #[async_trait::async_trait]
-impl AttemptsStep for ExcludeKind {
+impl FilterStep<AttemptsRequested> for ExcludeKind {
     async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
         data.verifications.retain(|v| v.kind != self.0);
         Step::Continue(data)
@@ -217,7 +210,7 @@ impl AttemptsStep for ExcludeKind {
 struct MatchRequest;
 
 #[async_trait::async_trait]
-impl AttemptsStep for MatchRequest {
+impl FilterStep<AttemptsRequested> for MatchRequest {
     async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
         let (uuids, users, statuses) = (data.uuids.clone(), data.users.clone(), data.statuses.clone());
         data.verifications.retain(|v| {
@@ -234,7 +227,7 @@ impl AttemptsStep for MatchRequest {
 struct VerifyUrlOverride;
 
 #[async_trait::async_trait]
-impl UrlStep for VerifyUrlOverride {
+impl FilterStep<UrlRequested> for VerifyUrlOverride {
     async fn run(&self, services: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
         if let Some(template) = services.cfg.filters.verify_url.as_deref().filter(|t| !t.is_empty()) {
             let course = data
@@ -254,7 +247,7 @@ impl UrlStep for VerifyUrlOverride {
 struct VendorByCourse;
 
 #[async_trait::async_trait]
-impl VendorStep for VendorByCourse {
+impl FilterStep<VendorRequested> for VendorByCourse {
     async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         if let Some(vendor) = data.course_id.as_deref().and_then(|c| services.cfg.filters.vendor_by_course.get(c)) {
             data.vendor.clone_from(vendor);

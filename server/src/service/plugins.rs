@@ -73,7 +73,11 @@ pub trait IdvVendor: Send + Sync + 'static {
     fn default_filler(&self) -> &'static str;
 
     /// Starts (or resumes) an attempt for `user` and says where the learner goes.
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError>;
+    /// `course_id` is the course the learner opened the verification page for (checked for
+    /// form, as every door checks course keys, but not against enrolment), `None` without
+    /// one: a vendor may tag its session with it; resuming an open attempt should not depend
+    /// on it, since the learner verifies once for every course.
+    async fn start(&self, services: &Services, user: UserId, course_id: Option<&str>) -> Result<Handoff, VendorError>;
 
     /// Submits photos that Vouch's own flow collected.
     async fn submit(&self, services: &Services, user: UserId, request: SubmitPhotosRequest) -> Result<(), VendorError>;

@@ -23,7 +23,12 @@ impl IdvVendor for Manual {
         app::slot::MANUAL
     }
 
-    async fn start(&self, _services: &Services, _user: UserId) -> Result<Handoff, VendorError> {
+    async fn start(
+        &self,
+        _services: &Services,
+        _user: UserId,
+        _course_id: Option<&str>,
+    ) -> Result<Handoff, VendorError> {
         Ok(Handoff::Manual)
     }
 

@@ -35,7 +35,7 @@ pub async fn slot_config(
     if app::slot::filler(&filler).is_none() {
         tracing::warn!(filler = %filler, "id_verification_slot: no filler registered under this name; the built-in flow is shown");
     }
-    let hosted = match vendor.start(services, user).await? {
+    let hosted = match vendor.start(services, user, course_id.as_deref()).await? {
         Handoff::Hosted { url } => {
             Some(HostedFlow { url, display: services.cfg.idv.hosted_display.as_str().to_owned() })
         }

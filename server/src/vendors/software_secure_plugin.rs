@@ -29,7 +29,12 @@ impl IdvVendor for SoftwareSecure {
     }
 
     /// Vouch's own camera flow collects the photos; the attempt is created on submit.
-    async fn start(&self, _services: &Services, _user: UserId) -> Result<Handoff, VendorError> {
+    async fn start(
+        &self,
+        _services: &Services,
+        _user: UserId,
+        _course_id: Option<&str>,
+    ) -> Result<Handoff, VendorError> {
         Ok(Handoff::BuiltIn)
     }
 

@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::json;
 use server::{
-    service::filters::{AttemptsRequested, AttemptsStep, Step, UrlRequested, UrlStep},
+    service::filters::{AttemptsRequested, FilterStep, Step, UrlRequested},
     service::{Services, api, attempt_delete, idv, lifecycle, name_affirmation},
     store::{outbox, transitions::Actor},
 };
@@ -24,7 +24,7 @@ use std::sync::Arc;
 struct PluginRecords;
 
 #[async_trait::async_trait]
-impl AttemptsStep for PluginRecords {
+impl FilterStep<AttemptsRequested> for PluginRecords {
     async fn run(&self, services: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
         for user in data.users.clone() {
             let now = services.clock.now();
@@ -51,7 +51,7 @@ impl AttemptsStep for PluginRecords {
 struct Halt;
 
 #[async_trait::async_trait]
-impl AttemptsStep for Halt {
+impl FilterStep<AttemptsRequested> for Halt {
     async fn run(&self, _: &Services, data: AttemptsRequested) -> Step<AttemptsRequested> {
         Step::Stop { data, reason: "records are frozen for an audit".into() }
     }
@@ -61,7 +61,7 @@ impl AttemptsStep for Halt {
 struct PerLearnerUrl;
 
 #[async_trait::async_trait]
-impl UrlStep for PerLearnerUrl {
+impl FilterStep<UrlRequested> for PerLearnerUrl {
     async fn run(&self, _: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
         match data.user {
             Some(u) => {
@@ -77,7 +77,7 @@ impl UrlStep for PerLearnerUrl {
 struct Clobber;
 
 #[async_trait::async_trait]
-impl UrlStep for Clobber {
+impl FilterStep<UrlRequested> for Clobber {
     async fn run(&self, _: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
         data.url = "https://clobbered.example/".into();
         Step::Continue(data)

@@ -155,3 +155,47 @@ async fn a_panicking_handler_fails_its_job(db: &TestDb) {
     assert_eq!((last.status.as_str(), last.attempts), ("failed", 2), "{last:?}");
 }
 on_both_backends!(a_handler_that_panics_fails_its_job_after_its_tries, a_panicking_handler_fails_its_job);
+
+/// Fails every run with a retryable error.
+struct AlwaysRetry;
+
+#[async_trait::async_trait]
+impl JobHandler for AlwaysRetry {
+    fn kind(&self) -> &'static str {
+        "test.always_retry"
+    }
+
+    async fn run(&self, _: &Services, _: &str) -> Result<(), JobError> {
+        Err(JobError::Retry("down".into()))
+    }
+
+    async fn exhausted(&self, _: &Services, _: &str, _: &str) {}
+}
+
+/// A job that is not a vendor's send waits `jobs.retry_base_secs` before its retry, not the
+/// vendor's `software_secure.retry_base_secs`; the vendor's send and webhook deliveries keep
+/// their own policies.
+async fn jobs_retry_on_their_own_delay(db: &TestDb) {
+    let mut cfg = db.config();
+    cfg.jobs.retry_base_secs = 100.0;
+    cfg.software_secure.retry_base_secs = 1.0;
+    cfg.events.webhook_retry_base_secs = 7.0;
+    let app = TestApp::with_config(db, cfg).await;
+    let s = app.services.clone();
+    let mut tx = s.store.begin().await.expect("begin");
+    jobs::enqueue(&mut tx, "test.always_retry", "{}", "always_retry", 2, s.clock.now()).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let runner = Runner::new(s.clone(), "test", vec![Arc::new(AlwaysRetry)]);
+    assert_eq!(runner.run_once().await, 1);
+    // Past the vendor's delay (1 s, +20 % jitter at most), before the jobs' (100 s, -20 %).
+    app.clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(runner.run_once().await, 0, "the retry waits for jobs.retry_base_secs");
+    app.clock.advance(chrono::Duration::seconds(120));
+    assert_eq!(runner.run_once().await, 1, "the retry is due after jobs.retry_base_secs");
+
+    use server::{jobs::ss_submit::SubmitToSoftwareSecure, reactions::webhook_deliver::DeliverWebhook};
+    assert_eq!(SubmitToSoftwareSecure.retry_base_secs(&s), 1.0, "the vendor's send keeps the vendor's policy");
+    assert_eq!(DeliverWebhook.retry_base_secs(&s), 7.0, "webhooks keep theirs");
+    assert_eq!(AlwaysRetry.retry_base_secs(&s), 100.0);
+}
+on_both_backends!(a_job_retries_after_jobs_retry_base_secs_not_the_vendors, jobs_retry_on_their_own_delay);

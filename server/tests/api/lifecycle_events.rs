@@ -13,7 +13,7 @@ use app::domain::{
 use serde_json::json;
 use server::{
     events::Event,
-    reactions::{Reactions, Subscriber},
+    reactions::{Reactions, Subscriber, SubscriberError},
     service::{Services, api, lifecycle},
     store::{
         jobs,
@@ -214,7 +214,7 @@ impl Subscriber for Recorder {
         "test_recorder"
     }
 
-    async fn handle(&self, _: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+    async fn handle(&self, _: &Services, _seq: i64, event: &Event) -> Result<(), SubscriberError> {
         self.0.lock().expect("lock").push(event.clone());
         Ok(())
     }
@@ -244,6 +244,67 @@ async fn hooks_get_every_event(db: &TestDb) {
 }
 on_both_backends!(in_process_hooks_get_every_event, hooks_get_every_event);
 
+/// Fails every event, with `SubscriberError::GiveUp` or `Retry`, and counts its calls.
+#[derive(Clone)]
+struct Failing {
+    name: &'static str,
+    give_up: bool,
+    calls: Arc<Mutex<usize>>,
+}
+
+#[async_trait::async_trait]
+impl Subscriber for Failing {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn handle(&self, _: &Services, _seq: i64, _: &Event) -> Result<(), SubscriberError> {
+        *self.calls.lock().expect("lock") += 1;
+        if self.give_up {
+            Err(SubscriberError::give_up("this event is unusable here"))
+        } else {
+            Err(SubscriberError::retry(std::io::Error::other("the receiver is down")))
+        }
+    }
+}
+
+/// The delivery jobs of one subscriber: (status, tries, last error).
+async fn deliveries_of(s: &Services, subscriber: &str) -> Vec<(String, i32, String)> {
+    let mut conn = s.store.conn().await.expect("conn");
+    sqlx::query_as("select status, attempts, last_error from job where kind = 'events.hook' and payload like $1")
+        .bind(format!("%\"{subscriber}\"%"))
+        .fetch_all(&mut *conn)
+        .await
+        .expect("q")
+}
+
+/// The subscriber decides what its error means: `GiveUp` fails the delivery at its first
+/// try, with the subscriber's message; `Retry` puts it back with backoff and runs it again.
+async fn subscriber_errors_say_retry_or_give_up(db: &TestDb) {
+    let app = TestApp::new(db).await;
+    let s = &app.services;
+    let gives_up = Failing { name: "test_gives_up", give_up: true, calls: Arc::default() };
+    let retries = Failing { name: "test_retries", give_up: false, calls: Arc::default() };
+    let mut reactions = Reactions::builtin(&s.cfg);
+    reactions.subscribe(Arc::new(gives_up.clone()));
+    reactions.subscribe(Arc::new(retries.clone()));
+    let (_, user) = learner(&app, "fay", "Fay").await;
+    api::create_manual_verification(s, user, "Fay", "checked", None).await.expect("manual");
+    let runner = server::reactions::runner_with(s.clone(), "test", reactions);
+    runner.run_until_idle().await;
+    assert_eq!(
+        deliveries_of(s, "test_gives_up").await,
+        [("failed".to_owned(), 1, "this event is unusable here".to_owned())]
+    );
+    assert_eq!(deliveries_of(s, "test_retries").await, [("queued".to_owned(), 1, "the receiver is down".to_owned())]);
+    // After the backoff the retried delivery runs again; the given-up one never does.
+    app.clock.advance(chrono::Duration::hours(2));
+    runner.run_until_idle().await;
+    assert_eq!((*gives_up.calls.lock().expect("lock"), *retries.calls.lock().expect("lock")), (1, 2));
+    assert_eq!(deliveries_of(s, "test_retries").await[0].1, 2);
+}
+on_both_backends!(a_subscriber_error_says_whether_the_delivery_is_retried, subscriber_errors_say_retry_or_give_up);
+
 /// Records the denials only (`Subscriber::wants`).
 #[derive(Default, Clone)]
 struct DenialsOnly(Arc<Mutex<Vec<Event>>>);
@@ -258,7 +319,7 @@ impl Subscriber for DenialsOnly {
         event == server::events::EventType::Denied
     }
 
-    async fn handle(&self, _: &Services, _seq: i64, event: &Event) -> Result<(), String> {
+    async fn handle(&self, _: &Services, _seq: i64, event: &Event) -> Result<(), SubscriberError> {
         self.0.lock().expect("lock").push(event.clone());
         Ok(())
     }

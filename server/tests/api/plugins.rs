@@ -18,10 +18,10 @@ use server::{
     App,
     events::Event,
     http::AppState,
-    reactions::Subscriber,
+    reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
-        filters::{Step, VendorRequested, VendorStep},
+        filters::{FilterStep, Step, VendorRequested},
     },
     store::{hosted, transitions::Actor, users},
     vendors::{Handoff, IdvVendor, RegistryError, VendorError},
@@ -32,10 +32,12 @@ const ACME: &str = "acme_test";
 const TOKEN: &str = "acme-callback-token";
 
 /// A hosted-style vendor: `start` records a generic attempt (vendor `acme_test`, reference
-/// `ref-<user>`); its callback carries a shared token and `{"reference", "status"}`.
+/// `ref-<user>`); its callback carries a shared token and `{"reference", "status"}`. It keeps
+/// the course each `start` was given.
 #[derive(Default)]
 struct Acme {
     submitted: Mutex<Vec<(UserId, Option<String>)>>,
+    started: Mutex<Vec<(UserId, Option<String>)>>,
 }
 
 #[async_trait::async_trait]
@@ -48,7 +50,8 @@ impl IdvVendor for Acme {
         app::slot::HOSTED
     }
 
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError> {
+    async fn start(&self, services: &Services, user: UserId, course_id: Option<&str>) -> Result<Handoff, VendorError> {
+        self.started.lock().expect("lock").push((user, course_id.map(str::to_owned)));
         let reference = format!("ref-{}", user.0);
         let open = {
             let mut conn = services.store.conn().await?;
@@ -126,7 +129,7 @@ impl IdvVendor for Acme {
 struct RouteAcmeLearners;
 
 #[async_trait::async_trait]
-impl VendorStep for RouteAcmeLearners {
+impl FilterStep<VendorRequested> for RouteAcmeLearners {
     async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         let Ok(mut conn) = services.store.conn().await else { return Step::Continue(data) };
         if let Ok(Some(u)) = users::by_id(&mut conn, data.user).await
@@ -142,7 +145,7 @@ impl VendorStep for RouteAcmeLearners {
 struct RouteNowhere;
 
 #[async_trait::async_trait]
-impl VendorStep for RouteNowhere {
+impl FilterStep<VendorRequested> for RouteNowhere {
     async fn run(&self, _: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
         if data.course_id.as_deref() == Some("course-v1:Nowhere+N+1") {
             data.vendor = "persona".into();
@@ -163,8 +166,8 @@ impl Subscriber for Recorder {
         "test_recorder"
     }
 
-    async fn handle(&self, _: &Services, _: i64, event: &Event) -> Result<(), String> {
-        self.seen.lock().expect("lock").push(serde_json::to_string(event).map_err(|e| e.to_string())?);
+    async fn handle(&self, _: &Services, _: i64, event: &Event) -> Result<(), SubscriberError> {
+        self.seen.lock().expect("lock").push(serde_json::to_string(event).map_err(SubscriberError::retry)?);
         Ok(())
     }
 }
@@ -234,6 +237,11 @@ async fn plugins_through_http(db: &TestDb) {
     assert_eq!(s, StatusCode::OK, "{slot}");
     assert_eq!(slot["filler"], "hosted", "{slot}");
     assert!(slot["hosted"]["url"].as_str().is_some_and(|u| u.starts_with("https://acme.invalid/flow/ref-")), "{slot}");
+    assert_eq!(
+        acme.started.lock().expect("lock").last().map(|(_, c)| c.clone()),
+        Some(None),
+        "opened without a course"
+    );
     let ada_id = {
         let mut conn = t.services.store.conn().await.expect("conn");
         users::by_username(&mut conn, "acme_ada").await.expect("q").expect("user").id
@@ -335,7 +343,8 @@ async fn attempts_of(app: &TestApp, username: &str) -> i64 {
 /// is refused like every other door's bad course key, before any vendor opens anything.
 async fn slot_config_routes_by_course(db: &TestDb) {
     const ROUTED: &str = "course-v1:Acme+A+1";
-    let app = App::builder().vendor(Arc::new(Acme::default())).build().expect("a valid registry");
+    let acme = Arc::new(Acme::default());
+    let app = App::builder().vendor(acme.clone()).build().expect("a valid registry");
     let mut cfg = spa_config(db);
     cfg.filters.vendor_requested = vec!["vendor_by_course".into()];
     cfg.filters.vendor_by_course.insert(ROUTED.into(), ACME.into());
@@ -383,6 +392,9 @@ async fn slot_config_routes_by_course(db: &TestDb) {
     let vendors: Vec<String> =
         sqlx::query_scalar("select vendor from verification_attempt").fetch_all(&mut *conn).await.expect("q");
     assert_eq!(vendors, [ACME], "the routed vendor started the learner's attempt");
+    // The vendor's `start` was given the course the page was opened for.
+    let started = acme.started.lock().expect("lock").clone();
+    assert_eq!(started.iter().map(|(_, c)| c.as_deref()).collect::<Vec<_>>(), [Some(ROUTED)], "{started:?}");
 }
 crate::on_both_backends!(slot_config_course, slot_config_routes_by_course);
 
@@ -397,7 +409,7 @@ fn a_bad_registry_is_refused() {
         fn default_filler(&self) -> &'static str {
             app::slot::HOSTED
         }
-        async fn start(&self, _: &Services, _: UserId) -> Result<Handoff, VendorError> {
+        async fn start(&self, _: &Services, _: UserId, _: Option<&str>) -> Result<Handoff, VendorError> {
             Ok(Handoff::Manual)
         }
         async fn submit(&self, _: &Services, _: UserId, _: SubmitPhotosRequest) -> Result<(), VendorError> {

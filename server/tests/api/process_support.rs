@@ -144,8 +144,9 @@ impl Deployment {
                 .env("VOUCH_SOFTWARE_SECURE__API_ACCESS_KEY", &keys.access_key)
                 .env("VOUCH_SOFTWARE_SECURE__API_SECRET_KEY", &keys.secret_key)
                 .env("VOUCH_SOFTWARE_SECURE__RSA_PUBLIC_KEY", &keys.public_pem)
-                // The job runner's retry delay (shared by every job kind).
-                .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05");
+                // The vendor send's retry delay, and every other job's but webhooks'.
+                .env("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.05")
+                .env("VOUCH_JOBS__RETRY_BASE_SECS", "0.05");
         }
         for (k, v) in extra {
             c.env(k, v);

@@ -27,6 +27,7 @@ async fn receivers_down(db: &TestDb) {
     let env = [
         ("VOUCH_AUTH__SESSION_SECRET", SESSION_SECRET),
         ("VOUCH_SOFTWARE_SECURE__RETRY_BASE_SECS", "0.2"),
+        ("VOUCH_JOBS__RETRY_BASE_SECS", "0.2"),
         ("VOUCH_SOFTWARE_SECURE__MAX_ATTEMPTS", "12"),
         ("VOUCH_EVENTS__WEBHOOK_URL", hooks.url.as_str()),
         ("VOUCH_EVENTS__WEBHOOK_SECRET", WEBHOOK_SECRET),

@@ -36,7 +36,8 @@ impl IdvVendor for Hosted {
         app::slot::HOSTED
     }
 
-    async fn start(&self, services: &Services, user: UserId) -> Result<Handoff, VendorError> {
+    /// The course is not sent: the inquiry is the learner's, whatever course they came from.
+    async fn start(&self, services: &Services, user: UserId, _course_id: Option<&str>) -> Result<Handoff, VendorError> {
         flow::start(services, user).await
     }
 
