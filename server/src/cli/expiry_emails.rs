@@ -6,7 +6,10 @@
 use crate::{
     clock::SystemClock,
     config::Config,
-    service::expiry_emails::{self, RunOptions},
+    service::{
+        database,
+        expiry_emails::{self, RunOptions},
+    },
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{io::IsTerminal, sync::Arc};
@@ -72,7 +75,7 @@ pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
             report.failed
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     if report.failed > 0 {
         std::process::exit(1);
     }

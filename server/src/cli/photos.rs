@@ -7,10 +7,10 @@ use crate::{
     clock::SystemClock,
     config::Config,
     service::{
-        photo_gc,
+        database, photo_gc,
+        records::Deleter,
         retention::{self, SweepOptions},
     },
-    store::photo_retention::Deleter,
 };
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ pub async fn purge(cfg: Config, dry_run: bool, json: bool) -> anyhow::Result<()>
             report.skipped
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(())
 }
 
@@ -69,7 +69,7 @@ pub async fn gc(cfg: Config, dry_run: bool, grace_secs: u64, json: bool) -> anyh
             report.deleted
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(())
 }
 

@@ -6,8 +6,7 @@
 use super::admin::Outcome;
 use crate::{
     config::Config,
-    service::{ServiceError, retry_config},
-    store::retry_config::RetryConfigRow,
+    service::{ServiceError, database, records::RetryConfigRow, retry_config},
 };
 use clap::Subcommand;
 
@@ -78,6 +77,6 @@ pub async fn run(cfg: Config, command: RetryConfigCommand) -> anyhow::Result<Out
     } else {
         println!("{}", line(row.as_ref()));
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(Outcome::Done)
 }

@@ -4,7 +4,10 @@
 //! Exit codes: 0 done; 2 no such user (nothing changed); 1 anything else.
 
 use super::admin::Outcome;
-use crate::{config::Config, service::review::stats, store::users};
+use crate::{
+    config::Config,
+    service::{review::stats, reviewer_role},
+};
 use clap::Subcommand;
 
 /// `vouch review …`.
@@ -68,8 +71,7 @@ async fn set_role(
     on: bool,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    let mut conn = services.store.conn().await?;
-    let Some(user) = users::by_username(&mut conn, username).await? else {
+    let Some(user) = reviewer_role::set(services, username, on, "cli").await? else {
         if json {
             println!(
                 "{}",
@@ -80,28 +82,6 @@ async fn set_role(
         }
         return Ok(Outcome::BadInput);
     };
-    drop(conn);
-    // The change, its audit row and (on revoke) the release of the user's claims commit
-    // together: a revoked reviewer keeps nothing hidden from the queue.
-    let mut tx = services.store.begin().await?;
-    users::set_reviewer(&mut tx, user.id, on).await?;
-    if !on {
-        crate::store::reviews::release_all_of(&mut tx, user.id).await?;
-    }
-    let target = user.id.0.to_string();
-    let row = crate::store::staff_actions::NewStaffAction {
-        staff: user.id,
-        action: if on {
-            crate::store::staff_actions::Action::ReviewGrant
-        } else {
-            crate::store::staff_actions::Action::ReviewRevoke
-        },
-        target_kind: "app_user",
-        target_id: &target,
-        detail: "cli",
-    };
-    crate::store::staff_actions::record(&mut tx, &row, services.clock.now()).await?;
-    tx.commit().await?;
     if json {
         println!("{}", serde_json::json!({ "username": user.username, "is_reviewer": on }));
     } else {

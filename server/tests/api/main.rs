@@ -11,6 +11,7 @@ mod cli;
 mod cli_config;
 mod course_flow;
 mod domain_store;
+mod edge_services;
 mod emails;
 mod events_processes;
 mod expiry_resend;

@@ -292,7 +292,7 @@ pub struct RetryConfigBody {
     pub changed_at: Option<String>,
 }
 
-fn retry_body(row: Option<crate::store::retry_config::RetryConfigRow>) -> RetryConfigBody {
+fn retry_body(row: Option<crate::service::records::RetryConfigRow>) -> RetryConfigBody {
     match row {
         Some(r) => RetryConfigBody {
             arguments: Some(r.arguments),

@@ -11,7 +11,7 @@ pub mod staff;
 pub mod v1;
 
 use super::{AppState, error::ApiError, identity::Identity};
-use crate::{service::accounts, store::users::User};
+use crate::service::{accounts, records::User};
 use app::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

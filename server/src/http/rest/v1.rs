@@ -7,10 +7,7 @@ use super::{
     PageQuery, Paginated,
     openedx::drf_time,
 };
-use crate::{
-    service::{accounts, api, deadlines, idv, retry},
-    store::transitions,
-};
+use crate::service::{accounts, api, attempt_history, deadlines, idv, retry};
 use app::{
     domain::{AttemptId, AttemptKind, policy::can_verify_now},
     error::ErrorCode,
@@ -255,9 +252,7 @@ pub async fn attempt_history(
 ) -> Result<Json<Paginated<TransitionBody>>, ApiError> {
     who.require_staff()?;
     let kind = parse_kind(&kind)?;
-    let mut conn = state.services.store.conn().await?;
-    let history = transitions::history(&mut conn, kind, id).await?;
-    drop(conn);
+    let history = attempt_history::history(&state.services, kind, id).await?;
     if history.is_empty() {
         return Err(ApiError::new(ErrorCode::NotFound, "No such attempt."));
     }
