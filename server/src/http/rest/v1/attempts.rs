@@ -1,0 +1,104 @@
+//! `/api/v1/attempts/…`: an attempt's audit history, and a must_retry photo attempt sent
+//! to the vendor again (staff only).
+
+use super::url;
+use crate::{
+    http::{
+        AppState,
+        error::ApiError,
+        identity::Identity,
+        rest::{PageQuery, Paginated, openedx::drf_time},
+    },
+    service::{attempt_history, retry},
+};
+use app::{
+    domain::{AttemptId, AttemptKind},
+    error::ErrorCode,
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One recorded status change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionBody {
+    /// Status before (none at creation).
+    pub from: Option<String>,
+    /// Status after.
+    pub to: String,
+    /// `learner`, `staff`, `vendor` or `system`.
+    pub actor_kind: String,
+    /// The actor's id or name.
+    pub actor_id: String,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: String,
+}
+
+fn parse_kind(kind: &str) -> Result<AttemptKind, ApiError> {
+    AttemptKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such attempt kind."))
+}
+
+/// An attempt's audit history, oldest first (staff only).
+#[utoipa::path(get, path = "/api/v1/attempts/{kind}/{id}/history", tag = "vouch",
+    params(("kind" = String, Path, description = "photo, sso, manual or generic"),
+        ("id" = i64, Path, description = "The attempt's id"), PageQuery),
+    responses((status = 200, description = "OK", body = Paginated<TransitionBody>), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such attempt")))]
+pub async fn attempt_history(
+    State(state): State<AppState>,
+    who: Identity,
+    Path((kind, id)): Path<(String, i64)>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Paginated<TransitionBody>>, ApiError> {
+    who.require_staff()?;
+    let kind = parse_kind(&kind)?;
+    let history = attempt_history::history(&state.services, kind, id).await?;
+    if history.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound, "No such attempt."));
+    }
+    let bodies = history
+        .into_iter()
+        .map(|t| TransitionBody {
+            from: t.from,
+            to: t.to,
+            actor_kind: t.actor_kind,
+            actor_id: t.actor_id,
+            reason: t.reason,
+            at: drf_time(t.at),
+        })
+        .collect();
+    let base = url(&state, &format!("/api/v1/attempts/{}/{id}/history", kind.as_str()));
+    Ok(Json(Paginated::from_all(bodies, page, &base)?))
+}
+
+/// The outcome of a retry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetryBody {
+    /// Submissions queued.
+    pub queued: usize,
+    /// Attempts skipped (not in must_retry, or already queued).
+    pub skipped: usize,
+}
+
+/// Submits a must_retry photo attempt to the vendor again (staff only).
+#[utoipa::path(post, path = "/api/v1/attempts/photo/{id}/retry", tag = "vouch",
+    params(("id" = i64, Path, description = "The photo attempt's id")),
+    responses((status = 200, description = "OK", body = RetryBody), (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not staff"), (status = 404, description = "No such attempt")))]
+pub async fn retry_photo_attempt(
+    State(state): State<AppState>,
+    who: Identity,
+    Path(id): Path<i64>,
+) -> Result<Json<RetryBody>, ApiError> {
+    who.require_staff()?;
+    let report = retry::retry_one(&state.services, AttemptId(id)).await?;
+    Ok(Json(RetryBody { queued: report.queued, skipped: report.skipped }))
+}
