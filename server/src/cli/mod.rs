@@ -342,9 +342,9 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
         }
         Command::SendExpiryEmails { json, batch_size, sleep_time, dry_run } => {
             let options = expiry_emails::Options { json, batch_size: batch_size as usize, sleep_time, dry_run };
-            expiry_emails::run(cfg, options).await
+            expiry_emails::run(cfg, options, ext).await
         }
-        Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command).await?),
+        Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command, ext).await?),
         Command::DeleteAttempt { uuid } => {
             let services = system_services(cfg, ext).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
@@ -360,10 +360,10 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
             }
             Ok(())
         }
-        Command::PurgePhotos { dry_run, json } => photos::purge(cfg, dry_run, json).await,
-        Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, dry_run, grace_secs, json).await,
+        Command::PurgePhotos { dry_run, json } => photos::purge(cfg, ext, dry_run, json).await,
+        Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, ext, dry_run, grace_secs, json).await,
         Command::Lti(command) => lti::run(&system_services(cfg, ext).await?, command).await,
-        Command::Review(command) => exit_with(review::run(cfg, command).await?),
+        Command::Review(command) => exit_with(review::run(cfg, command, ext).await?),
         Command::Serve => crate::serve::serve_with(cfg, ext).await,
         Command::Migrate => {
             database::open_migrated(&cfg, 1).await?;
@@ -398,6 +398,10 @@ async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, jso
     Ok(())
 }
 
+/// The services of a command: the system clock, and the vendors, filter steps and
+/// subscribers of the build (`ext`), as `serve` and `worker` have them. Every command that
+/// needs services builds them here, so none runs with the built-in plugins only when Vouch
+/// is used as a library.
 async fn system_services(cfg: Config, ext: &crate::serve::Extensions) -> anyhow::Result<crate::service::Services> {
     crate::serve::services_with(cfg, std::sync::Arc::new(crate::clock::SystemClock), ext).await
 }

@@ -6,6 +6,7 @@
 use super::admin::Outcome;
 use crate::{
     config::Config,
+    serve::Extensions,
     service::{ServiceError, database, records::RetryConfigRow, retry_config},
 };
 use clap::Subcommand;
@@ -57,8 +58,8 @@ fn line(row: Option<&RetryConfigRow>) -> String {
 }
 
 /// Runs the command.
-pub async fn run(cfg: Config, command: RetryConfigCommand) -> anyhow::Result<Outcome> {
-    let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+pub async fn run(cfg: Config, command: RetryConfigCommand, ext: &Extensions) -> anyhow::Result<Outcome> {
+    let services = super::system_services(cfg, ext).await?;
     let (row, as_json) = match command {
         RetryConfigCommand::Set { args, disabled, json } => {
             match retry_config::set(&services, &args, !disabled, "cli").await {

@@ -6,6 +6,7 @@
 use super::admin::Outcome;
 use crate::{
     config::Config,
+    serve::Extensions,
     service::{review::stats, reviewer_role},
 };
 use clap::Subcommand;
@@ -38,8 +39,8 @@ pub enum ReviewCommand {
 }
 
 /// Runs a `vouch review` command.
-pub async fn run(cfg: Config, command: ReviewCommand) -> anyhow::Result<Outcome> {
-    let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+pub async fn run(cfg: Config, command: ReviewCommand, ext: &Extensions) -> anyhow::Result<Outcome> {
+    let services = super::system_services(cfg, ext).await?;
     match command {
         ReviewCommand::Grant { username, json } => set_role(&services, &username, true, json).await,
         ReviewCommand::Revoke { username, json } => set_role(&services, &username, false, json).await,

@@ -9,6 +9,7 @@ mod bad_input;
 mod bench_tools;
 mod cli;
 mod cli_config;
+mod cli_plugins;
 mod course_flow;
 mod domain_store;
 mod edge_services;
