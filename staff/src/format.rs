@@ -56,9 +56,14 @@ pub fn show_time(t: &str) -> String {
     }
 }
 
-/// An optional server time for people.
+/// An optional server time for people (`—` when there is none).
+pub fn show_opt(t: Option<&str>) -> String {
+    t.map(show_time).unwrap_or_else(|| "—".to_owned())
+}
+
+/// An optional server time of a JSON answer for people.
 pub fn show_opt_time(v: &Value) -> String {
-    v.as_str().map(show_time).unwrap_or_else(|| "—".to_owned())
+    show_opt(v.as_str())
 }
 
 /// A status for people (`must_retry` → `Must retry`).

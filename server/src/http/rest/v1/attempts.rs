@@ -7,7 +7,7 @@ use crate::{
         AppState,
         error::ApiError,
         identity::Identity,
-        rest::{PageQuery, Paginated, openedx::drf_time},
+        rest::{PageQuery, Paginated, openedx::drf_time, paginate},
     },
     service::{attempt_history, retry},
 };
@@ -19,25 +19,7 @@ use axum::{
     Json,
     extract::{Path, Query, State},
 };
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// One recorded status change.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransitionBody {
-    /// Status before (none at creation).
-    pub from: Option<String>,
-    /// Status after.
-    pub to: String,
-    /// `learner`, `staff`, `vendor` or `system`.
-    pub actor_kind: String,
-    /// The actor's id or name.
-    pub actor_id: String,
-    /// Why.
-    pub reason: String,
-    /// When.
-    pub at: String,
-}
+use rest_types::{RetryBody, TransitionBody};
 
 fn parse_kind(kind: &str) -> Result<AttemptKind, ApiError> {
     AttemptKind::ALL
@@ -76,16 +58,7 @@ pub async fn attempt_history(
         })
         .collect();
     let base = url(&state, &format!("/api/v1/attempts/{}/{id}/history", kind.as_str()));
-    Ok(Json(Paginated::from_all(bodies, page, &base)?))
-}
-
-/// The outcome of a retry.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RetryBody {
-    /// Submissions queued.
-    pub queued: usize,
-    /// Attempts skipped (not in must_retry, or already queued).
-    pub skipped: usize,
+    Ok(Json(paginate(bodies, page, &base)?))
 }
 
 /// Submits a must_retry photo attempt to the vendor again (staff only).

@@ -7,7 +7,7 @@ use crate::{
         AppState,
         error::ApiError,
         identity::Identity,
-        rest::{PageQuery, Paginated, openedx::drf_time},
+        rest::{PageQuery, Paginated, openedx::drf_time, paginate},
     },
     service::deadlines,
 };
@@ -16,17 +16,9 @@ use axum::{
     extract::{Path, Query, State},
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use rest_types::{DeadlineBody, DeadlineChangeBody};
+use serde::Deserialize;
 use utoipa::ToSchema;
-
-/// A course's verification deadline.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadlineBody {
-    /// The course.
-    pub course_key: String,
-    /// The deadline, if any.
-    pub deadline: Option<String>,
-}
 
 /// A course's verification deadline (any signed-in user).
 #[utoipa::path(get, path = "/api/v1/courses/{course_key}/deadline", tag = "vouch",
@@ -73,19 +65,6 @@ pub async fn set_deadline(
     Ok(Json(DeadlineBody { course_key, deadline: req.deadline.map(drf_time) }))
 }
 
-/// One change of a course's deadline.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadlineChangeBody {
-    /// The deadline set (null: removed).
-    pub deadline: Option<String>,
-    /// Set explicitly by staff.
-    pub deadline_is_explicit: bool,
-    /// Who changed it.
-    pub changed_by: String,
-    /// When.
-    pub changed_at: String,
-}
-
 /// A course's deadline history, newest first (staff only).
 #[utoipa::path(get, path = "/api/v1/courses/{course_key}/deadline/history", tag = "vouch",
     params(("course_key" = String, Path, description = "The course key"), PageQuery),
@@ -110,5 +89,5 @@ pub async fn deadline_history(
         })
         .collect();
     let base = url(&state, &format!("/api/v1/courses/{}/deadline/history", urlencode(&course_key)));
-    Ok(Json(Paginated::from_all(bodies, page, &base)?))
+    Ok(Json(paginate(bodies, page, &base)?))
 }

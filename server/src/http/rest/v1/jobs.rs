@@ -15,8 +15,9 @@ use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use rest_types::JobBody;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// `?status=` of the job list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -24,27 +25,6 @@ use utoipa::{IntoParams, ToSchema};
 pub struct JobsQuery {
     /// `queued`, `running`, `done` or `failed` (default: all).
     pub status: Option<String>,
-}
-
-/// A background job.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobBody {
-    /// Id.
-    pub id: i64,
-    /// Handler kind (e.g. `software_secure.submit`).
-    pub kind: String,
-    /// Status.
-    pub status: String,
-    /// Tries so far.
-    pub attempts: i32,
-    /// Tries allowed.
-    pub max_attempts: i32,
-    /// The last error.
-    pub last_error: String,
-    /// When it runs next.
-    pub run_at: String,
-    /// Last change.
-    pub updated_at: String,
 }
 
 /// Background jobs, newest change first (staff only): failed ones are what needs a look.

@@ -11,24 +11,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// A manual verification to create.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ManualVerificationRequest {
-    /// Why staff verify this learner by hand (required, audited).
-    pub reason: String,
-    /// The verified name (defaults to the account's name).
-    pub name: Option<String>,
-}
-
-/// What was created.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    /// The new record's id.
-    pub id: i64,
-}
+use rest_types::{Created, ManualVerificationRequest, ReasonRequest};
 
 /// The largest reason or name accepted.
 const MAX_TEXT: usize = 1000;
@@ -69,13 +52,6 @@ pub async fn create_manual_verification(
     let id = api::create_manual_verification(&state.services, learner.id, &name, req.reason.trim(), Some(who.user.id))
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-/// Why staff revoke.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ReasonRequest {
-    /// The reason (required, audited).
-    pub reason: String,
 }
 
 /// Revokes a manual verification (staff only): approved → denied.

@@ -10,7 +10,7 @@ use crate::{
         rest::{
             PageQuery, Paginated,
             openedx::{self, drf_time},
-            visible_account,
+            paginate, visible_account,
         },
     },
     service::{accounts, idv},
@@ -20,23 +20,9 @@ use axum::{
     Json,
     extract::{Path, Query, State},
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-/// The signed-in caller.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    /// Username.
-    pub username: String,
-    /// Email address.
-    pub email: String,
-    /// Profile name.
-    pub full_name: String,
-    /// Staff rights.
-    pub is_staff: bool,
-    /// May use the in-house review queue (staff, or the `reviewer` role).
-    pub is_reviewer: bool,
-}
+use rest_types::{AttemptBody, Me, StatusBody};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "vouch",
@@ -89,28 +75,6 @@ pub async fn search_users(
     Ok(Json(Paginated::from_page(results, count as usize, p, size, &base)))
 }
 
-/// A learner's status, in full.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusBody {
-    /// `none`, `pending`, `approved`, `must_reverify`, `expired` or `denied`.
-    pub status: String,
-    /// Why verification is needed again, if so, as stored (the vendor's codes).
-    pub error: String,
-    /// The same, readable: one sentence per denial reason (Open edX's `parsed_error_msg`)
-    /// in the request's `Accept-Language` (`en` or `fr`); empty unless `must_reverify`.
-    pub reasons: Vec<String>,
-    /// Whether the status is shown to the learner.
-    pub should_display: bool,
-    /// When the approval was given.
-    pub status_date: Option<String>,
-    /// When the deciding attempt expires.
-    pub expires: Option<String>,
-    /// Whether the approval expires soon.
-    pub expiring_soon: bool,
-    /// Whether the learner may (re)verify now.
-    pub can_verify: bool,
-}
-
 /// A learner's verification status (the learner or staff).
 #[utoipa::path(get, path = "/api/v1/users/{username}/status", tag = "vouch",
     params(("username" = String, Path, description = "The learner's username")),
@@ -137,33 +101,6 @@ pub async fn user_status(
         expiring_soon: s.expiring_soon,
         can_verify,
     }))
-}
-
-/// One attempt of any kind.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AttemptBody {
-    /// `photo`, `sso`, `manual` or `generic`.
-    pub kind: String,
-    /// Id within its kind.
-    pub id: i64,
-    /// Public id of the attempt.
-    pub uuid: String,
-    /// The vendor receipt id (photo attempts only): the `EdX-ID` the vendor knows, and the
-    /// id of the staff photo endpoints (`/verify_student/decrypt-idv-images/…`).
-    pub receipt_id: Option<String>,
-    /// Status.
-    pub status: String,
-    /// The name verified.
-    pub name: String,
-    /// Created.
-    pub created_at: String,
-    /// Last change.
-    pub updated_at: String,
-    /// Expiry.
-    pub expiration_datetime: Option<String>,
-    /// Why a denied attempt was denied, as sentences in the request's language (empty
-    /// otherwise; never the vendor's raw codes).
-    pub message: String,
 }
 
 /// A learner's attempts of every kind, newest first (the learner or staff).
@@ -201,9 +138,5 @@ pub async fn user_attempts(
             message: openedx::denial_message(lang, &v),
         })
         .collect();
-    Ok(Json(Paginated::from_all(
-        bodies,
-        page,
-        &url(&state, &format!("/api/v1/users/{}/attempts", urlencode(&username))),
-    )?))
+    Ok(Json(paginate(bodies, page, &url(&state, &format!("/api/v1/users/{}/attempts", urlencode(&username))))?))
 }
