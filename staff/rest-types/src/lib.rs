@@ -118,6 +118,25 @@ pub struct NameChangeBody {
     pub at: String,
 }
 
+/// The in-house review queue's figures (`GET /api/v1/reviews/stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReviewStatsBody {
+    /// Attempts waiting for a decision.
+    pub size: i64,
+    /// How long the oldest has waited, in seconds (0 when empty).
+    pub oldest_age_secs: i64,
+    /// Of them, held by a live claim.
+    pub claimed: i64,
+    /// Final decisions in the last 24 hours.
+    pub decided_last_24h: i64,
+    /// Median time from queue to final decision over the last 24 hours, in seconds (null
+    /// without decisions).
+    pub time_to_decision_p50_secs: Option<i64>,
+    /// 95th percentile of the same.
+    pub time_to_decision_p95_secs: Option<i64>,
+}
+
 /// A manual verification to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
