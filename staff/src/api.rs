@@ -2,6 +2,7 @@
 //! pass the server's CSRF check because the browser sends `Sec-Fetch-Site: same-origin`,
 //! or, in a browser too old for that, because of `X-Requested-With`.
 
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -59,4 +60,26 @@ pub async fn get(path: &str) -> Result<Value, ApiError> {
 /// `method path` with a JSON body.
 pub async fn send(method: &str, path: &str, body: Value) -> Result<Value, ApiError> {
     call(method, path, Some(body)).await
+}
+
+/// An answer that is not the body the console expects (a server of another version).
+fn unreadable(status: u16) -> ApiError {
+    ApiError { status, message: "The server's answer could not be read. Reload the page.".to_owned() }
+}
+
+/// `GET path`, read as `T` (a body of `rest_types`).
+pub async fn get_as<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    serde_json::from_value(get(path).await?).map_err(|_| unreadable(200))
+}
+
+/// `method path` with `body`, the answer read as `T`.
+pub async fn send_as<T: DeserializeOwned>(method: &str, path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    let body = serde_json::to_value(body).map_err(|_| unreadable(0))?;
+    serde_json::from_value(send(method, path, body).await?).map_err(|_| unreadable(200))
+}
+
+/// `method path` with `body`, for an answer with no body (`204 No Content`).
+pub async fn send_only(method: &str, path: &str, body: &impl Serialize) -> Result<(), ApiError> {
+    let body = serde_json::to_value(body).map_err(|_| unreadable(0))?;
+    send(method, path, body).await.map(drop)
 }

@@ -56,9 +56,14 @@ pub fn show_time(t: &str) -> String {
     }
 }
 
-/// An optional server time for people.
+/// An optional server time for people (`—` when there is none).
+pub fn show_opt(t: Option<&str>) -> String {
+    t.map(show_time).unwrap_or_else(|| "—".to_owned())
+}
+
+/// An optional server time of a JSON answer for people.
 pub fn show_opt_time(v: &Value) -> String {
-    v.as_str().map(show_time).unwrap_or_else(|| "—".to_owned())
+    show_opt(v.as_str())
 }
 
 /// A status for people (`must_retry` → `Must retry`).
@@ -86,8 +91,8 @@ pub fn results(v: &Value) -> Vec<Value> {
 
 /// A wait or a duration in seconds for people: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`;
 /// `—` when unknown (no decision yet, an empty queue).
-pub fn duration(secs: &Value) -> String {
-    let Some(s) = secs.as_f64().filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
+pub fn duration_of(secs: Option<f64>) -> String {
+    let Some(s) = secs.filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
     // Whole seconds: the figures are for a queue counter, not a stopwatch.
     let s = s.round() as u64;
     let (d, h, m, s) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
@@ -171,7 +176,7 @@ mod tests {
 
     #[test]
     fn durations_and_review_labels() {
-        let d = |v: Value| duration(&v);
+        let d = |v: Value| duration_of(v.as_f64());
         assert_eq!(d(json!(null)), "—");
         assert_eq!(d(json!(-1)), "—");
         assert_eq!(d(json!(0)), "0 s");

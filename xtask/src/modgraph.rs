@@ -8,8 +8,9 @@
 //! first, so a URL or a doc example never counts as an import.
 //!
 //! `cargo xtask modules` prints the graph; `cargo xtask test` fails on any cycle (a pair of
-//! modules importing each other, or a longer loop) and on `store` importing a layer above
-//! it. There is no list of allowed exceptions: the graph is acyclic, and stays so.
+//! modules importing each other, or a longer loop), on `store` importing a layer above it,
+//! and on an entry point (`http`, `cli`) importing `store`. There is no list of allowed
+//! exceptions: the graph is acyclic and layered, and stays so.
 
 use crate::util::{Result, root};
 use std::{
@@ -21,6 +22,11 @@ use std::{
 /// Modules `store` must never import: the store is the bottom layer, and every one of these
 /// is built on it.
 const ABOVE_STORE: &[&str] = &["service", "reactions", "lti", "jobs", "http", "cli", "vendors", "serve"];
+
+/// The entry points: HTTP handlers and CLI commands parse and authorise, then call services
+/// only; they never reach into `store` (a store type they must name is re-exported by
+/// `service::records`).
+const ENTRY_POINTS: &[&str] = &["http", "cli"];
 
 /// Top-level module → the top-level modules it imports.
 pub type Graph = BTreeMap<String, BTreeSet<String>>;
@@ -167,13 +173,16 @@ pub fn print() -> Result<()> {
 pub fn check() -> Result<()> {
     let (graph, _) = server_graph()?;
     check_graph(&graph)?;
-    println!("module graph: {} modules, no import cycle, store imports no layer above it", graph.len());
+    println!(
+        "module graph: {} modules, no import cycle, store imports no layer above it, http and cli import no store",
+        graph.len()
+    );
     Ok(())
 }
 
 /// Fails on every cycle of `graph` (each strongly connected group, which is where every
-/// loop lies, a pair importing each other being the shortest) and on `store` importing a
-/// module of [`ABOVE_STORE`].
+/// loop lies, a pair importing each other being the shortest), on `store` importing a
+/// module of [`ABOVE_STORE`] and on an [`ENTRY_POINTS`] module importing `store`.
 fn check_graph(graph: &Graph) -> Result<()> {
     let mut problems = Vec::new();
     for group in cycles(graph) {
@@ -190,6 +199,12 @@ fn check_graph(graph: &Graph) -> Result<()> {
     let store_deps = graph.get("store").cloned().unwrap_or_default();
     for m in ABOVE_STORE.iter().filter(|m| store_deps.contains(**m)) {
         problems.push(format!("store -> {m}: the store is the bottom layer and imports nothing above it"));
+    }
+    for m in ENTRY_POINTS.iter().filter(|m| graph.get(**m).is_some_and(|deps| deps.contains("store"))) {
+        problems.push(format!(
+            "{m} -> store: handlers and commands call services only; move the store use behind a function in \
+             server/src/service/ (a type it must name: re-export it from service::records)"
+        ));
     }
     if problems.is_empty() {
         Ok(())
@@ -498,6 +513,40 @@ mod tests {
         // The store importing a layer above it fails even without a cycle.
         let e = check_graph(&graph(&[("store", "vendors")])).expect_err("store above");
         assert!(e.contains("store -> vendors"), "{e}");
+    }
+
+    #[test]
+    fn the_check_fails_on_an_entry_point_importing_the_store() {
+        // Through the service layer: passes.
+        let layered = graph(&[("http", "service"), ("cli", "service"), ("service", "store"), ("cli", "http")]);
+        assert!(check_graph(&layered).is_ok());
+        // Straight into the store, without any cycle: fails, naming the edge and the fix.
+        let e = check_graph(&graph(&[("http", "service"), ("http", "store"), ("service", "store")]))
+            .expect_err("http -> store");
+        assert!(e.contains("http -> store") && e.contains("call services only"), "{e}");
+        assert!(!e.contains("cli -> store"), "{e}");
+        let e = check_graph(&graph(&[("cli", "store")])).expect_err("cli -> store");
+        assert!(e.contains("cli -> store"), "{e}");
+        // Other layers above the store may import it.
+        assert!(check_graph(&graph(&[("jobs", "store"), ("reactions", "store"), ("lti", "store")])).is_ok());
+    }
+
+    #[test]
+    fn a_store_path_in_an_entry_point_file_is_an_edge() {
+        // What the rule sees in a handler: a path into the store, in any form, is an import;
+        // the same words in a comment or a string are not.
+        for code in [
+            "use crate::store::users;",
+            "use crate::{service::Services, store::users::User};",
+            "fn f() { crate::store::users::by_id(); }",
+            "use super::super::store::Store;",
+        ] {
+            let found = imports(&blank_comments_and_strings(code), &["http".to_owned(), "rest".to_owned()]);
+            assert!(found.contains("store"), "{code}");
+        }
+        let code =
+            blank_comments_and_strings("// crate::store::x\nlet s = \"crate::store\"; crate::service::records::User;");
+        assert!(!imports(&code, &["cli".to_owned()]).contains("store"));
     }
 
     #[test]

@@ -6,19 +6,8 @@
 //! Exit codes: 0 done, 1 done with some rows failed, 2 bad input (nothing changed),
 //! other failures (database unreachable…) 1 with the error on stderr.
 
-use crate::{
-    service::{Services, api, lifecycle, submit},
-    store::{
-        attempts,
-        transitions::Actor,
-        users::{self, User},
-    },
-};
+use crate::service::{Services, accounts, api, manual_decision, submit};
 use anyhow::Context;
-use app::domain::{
-    AttemptStatus,
-    photo_lifecycle::{PhotoOp, Reviewer},
-};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::{io::IsTerminal, path::Path};
@@ -117,11 +106,7 @@ pub async fn manual_verifications(
     let bar = progress(emails.len() as u64, "manual verifications");
     let mut report = ManualReport::default();
     for email in emails {
-        let found = {
-            let mut conn = services.store.conn().await?;
-            users::by_email(&mut conn, &email).await?
-        };
-        match found.as_slice() {
+        match accounts::by_email(services, &email).await?.as_slice() {
             [user] => {
                 if crate::service::idv::user_is_verified(services, user.id).await? {
                     report.already_verified.push(email);
@@ -159,7 +144,7 @@ pub async fn decide(
     deny_reason: Option<&str>,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    match decide_attempt(services, receipt_id, deny_reason).await? {
+    match manual_decision::decide(services, receipt_id, deny_reason).await? {
         Ok(status) => {
             if json {
                 println!("{}", serde_json::json!({ "receipt_id": receipt_id, "status": status.as_str() }));
@@ -169,38 +154,6 @@ pub async fn decide(
             Ok(Outcome::Done)
         }
         Err(message) => Ok(bad_input(json, &message)),
-    }
-}
-
-/// Approves (or denies with a reason) the attempt; the inner error is a refusal to report.
-async fn decide_attempt(
-    services: &Services,
-    receipt_id: &str,
-    deny_reason: Option<&str>,
-) -> anyhow::Result<Result<AttemptStatus, String>> {
-    let attempt = {
-        let mut conn = services.store.conn().await?;
-        attempts::by_receipt_id(&mut conn, receipt_id).await?
-    };
-    let Some(attempt) = attempt else {
-        return Ok(Err(format!("no photo attempt with receipt id {receipt_id:?}")));
-    };
-    let actor = Actor::System;
-    let reviewer = Reviewer { user: None, service: "cli".into() };
-    if attempt.status() == AttemptStatus::Ready {
-        lifecycle::apply(services, attempt.id, &PhotoOp::MarkSubmit, &actor, "decided from the command line").await?;
-    }
-    let op = match deny_reason {
-        Some(reason) => {
-            PhotoOp::Deny { error_msg: reason.to_owned(), error_code: String::new(), reviewer: reviewer.clone() }
-        }
-        None => PhotoOp::Approve { reviewer },
-    };
-    let reason = deny_reason.unwrap_or("approved from the command line");
-    match lifecycle::apply(services, attempt.id, &op, &actor, reason).await {
-        Ok(s) => Ok(Ok(s)),
-        Err(crate::service::ServiceError::Conflict(m)) => Ok(Err(m)),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -214,9 +167,7 @@ pub async fn create_staff(
     if !crate::http::auth::valid_username(username) {
         return Ok(bad_input(json, "a username is 2 to 30 letters, digits or _ - . @ +"));
     }
-    let mut conn = services.store.conn().await?;
-    let user = users::ensure(&mut conn, username, email, services.clock.now()).await?;
-    users::set_staff(&mut conn, user.id, true).await?;
+    let user = accounts::ensure_staff(services, username, email).await?;
     if json {
         println!("{}", serde_json::json!({ "username": user.username, "is_staff": true }));
     } else {
@@ -241,12 +192,8 @@ struct DemoUser {
 
 /// `vouch seed-demo`: a staff user and learners in each status, for trying the product.
 pub async fn seed_demo(services: &Services, json: bool) -> anyhow::Result<Outcome> {
-    let now = services.clock.now();
     let mut made = Vec::new();
-    let mut conn = services.store.conn().await?;
-    let staff = users::ensure(&mut conn, "staff", Some("staff@example.com"), now).await?;
-    users::set_staff(&mut conn, staff.id, true).await?;
-    drop(conn);
+    let staff = accounts::ensure_staff(services, "staff", Some("staff@example.com")).await?;
     made.push(DemoUser { username: staff.username.clone(), status: "staff".into() });
     let photo = format!("data:image/jpeg;base64,{}", {
         use base64::Engine as _;
@@ -259,10 +206,8 @@ pub async fn seed_demo(services: &Services, json: bool) -> anyhow::Result<Outcom
         ("pending", Some(Some("__pending__"))),
     ];
     for (username, decision) in plan {
-        let mut conn = services.store.conn().await?;
-        let user: User = users::ensure(&mut conn, username, Some(&format!("{username}@example.com")), now).await?;
-        users::set_full_name(&mut conn, user.id, &format!("Demo {username}")).await?;
-        drop(conn);
+        let email = format!("{username}@example.com");
+        let user = accounts::ensure_with_name(services, username, &email, &format!("Demo {username}")).await?;
         let already = !crate::service::idv::verifications_for_user(services, user.id).await?.is_empty();
         let status = match decision {
             _ if already => "unchanged".to_owned(),
@@ -275,13 +220,10 @@ pub async fn seed_demo(services: &Services, json: bool) -> anyhow::Result<Outcom
                     course_key: None,
                 };
                 let id = submit::submit_photos(services, user.id, request).await?;
-                let receipt = {
-                    let mut conn = services.store.conn().await?;
-                    attempts::by_id(&mut conn, id).await?.map(|a| a.receipt_id).unwrap_or_default()
-                };
+                let receipt = manual_decision::receipt_id(services, id).await?;
                 match outcome {
                     Some("__pending__") => "ready".to_owned(),
-                    deny => match decide_attempt(services, &receipt, deny).await? {
+                    deny => match manual_decision::decide(services, &receipt, deny).await? {
                         Ok(status) => status.as_str().to_owned(),
                         Err(refused) => refused,
                     },

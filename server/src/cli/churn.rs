@@ -3,7 +3,7 @@
 //! second (the status cache's misses) next to the others. A benchmark tool: it writes to the
 //! configured database.
 
-use crate::store::{Store, churn};
+use crate::service::{database, synthetic};
 use anyhow::Context as _;
 use app::domain::UserId;
 use std::time::Duration;
@@ -30,7 +30,8 @@ fn parse_range(text: &str) -> Result<(i64, i64), String> {
 }
 
 /// Runs until SIGINT or SIGTERM; prints `churning` once the first change is written.
-pub async fn run(store: &Store, args: &ChurnArgs) -> anyhow::Result<()> {
+pub async fn run(database_url: &str, args: &ChurnArgs) -> anyhow::Result<()> {
+    let store = database::open(database_url, 2).await?;
     anyhow::ensure!(args.per_second > 0, "--per-second must be at least 1");
     let mut tick = tokio::time::interval(Duration::from_secs(1) / args.per_second);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -44,9 +45,7 @@ pub async fn run(store: &Store, args: &ChurnArgs) -> anyhow::Result<()> {
             () = &mut stop => return Ok(()),
             _ = tick.tick() => {}
         }
-        let mut tx = store.begin().await.context("beginning a change")?;
-        churn::flip_newest(&mut tx, UserId(next), chrono::Utc::now()).await.context("changing a status")?;
-        tx.commit().await.context("committing a change")?;
+        synthetic::flip_newest(&store, UserId(next)).await.context("changing a status")?;
         if !announced {
             println!("churning");
             announced = true;

@@ -4,12 +4,15 @@
 //! `--json`), then a summary: a line of text, or the report as JSON.
 
 use crate::{
-    clock::SystemClock,
     config::Config,
-    service::expiry_emails::{self, RunOptions},
+    serve::Extensions,
+    service::{
+        database,
+        expiry_emails::{self, RunOptions},
+    },
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::{io::IsTerminal, sync::Arc};
+use std::io::IsTerminal;
 
 /// The command's options.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +28,7 @@ pub struct Options {
 }
 
 /// Runs the command; the exit code is 1 when some emails failed (the next run retries them).
-pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
+pub async fn run(cfg: Config, options: Options, ext: &Extensions) -> anyhow::Result<()> {
     // A dry run sends nothing, so it works without a mail server (to size a first run).
     if !options.dry_run && !cfg.email.enabled() {
         anyhow::bail!(crate::config::missing(
@@ -34,7 +37,7 @@ pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
              email.smtp_port as needed), or pass --dry-run to count the emails without sending",
         ));
     }
-    let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
+    let services = super::system_services(cfg, ext).await?;
     let users = expiry_emails::candidates(&services).await?;
     let bar = ProgressBar::new(users.len() as u64);
     if options.json || !std::io::stderr().is_terminal() {
@@ -72,7 +75,7 @@ pub async fn run(cfg: Config, options: Options) -> anyhow::Result<()> {
             report.failed
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     if report.failed > 0 {
         std::process::exit(1);
     }

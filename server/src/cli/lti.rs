@@ -5,14 +5,12 @@
 //! The secret is never printed, listed or logged.
 
 use crate::{
-    config::Config,
     lti::{
         HostList,
-        consumers::{self, ConsumerInput, ConsumerView},
+        consumers::{self, ConsumerInput, ConsumerUpdate, ConsumerView},
     },
-    store::{Store, StoreError, lti},
+    service::{ServiceError, Services, operator},
 };
-use anyhow::Context as _;
 use clap::Subcommand;
 
 /// `vouch lti …`.
@@ -89,14 +87,11 @@ fn exit(code: i32, message: &str) -> ! {
     std::process::exit(code);
 }
 
-/// Runs `vouch lti …`.
-pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
+/// Runs `vouch lti …` through the LTI consumer services the staff API uses, with the
+/// operator's staff rights.
+pub async fn run(services: &Services, command: LtiCommand) -> anyhow::Result<()> {
     let LtiCommand::Consumer(command) = command;
-    let store = Store::connect(&cfg.database.url, 2)
-        .await
-        .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
-    store.migrate().await.context("applying migrations")?;
-    let mut conn = store.conn().await?;
+    let staff = operator::staff();
     match command {
         ConsumerCommand::Add {
             name,
@@ -108,6 +103,7 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
             use_lti_pii,
             require_user_account,
         } => {
+            let shown = key.trim().to_owned();
             let input = ConsumerInput {
                 name,
                 key,
@@ -118,11 +114,11 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
                 use_lti_pii,
                 require_user_account,
             };
-            let new = consumers::validate(input).unwrap_or_else(|message| exit(2, &message));
-            match lti::insert_consumer(&mut conn, &new, chrono::Utc::now()).await {
-                Ok(_) => println!("added LTI consumer {}", new.key),
-                Err(StoreError::Duplicate(_)) => {
-                    exit(3, &format!("a consumer with key {:?} (or that instance GUID) exists", new.key))
+            match consumers::add(services, staff, input).await {
+                Ok(added) => println!("added LTI consumer {}", added.key),
+                Err(ServiceError::Invalid(message)) => exit(2, &message),
+                Err(ServiceError::Conflict(_)) => {
+                    exit(3, &format!("a consumer with key {shown:?} (or that instance GUID) exists"))
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -131,19 +127,19 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
             if use_lti_pii.is_none() && require_user_account.is_none() {
                 exit(2, "give --use-lti-pii true|false, --require-user-account true|false, or both");
             }
-            if !lti::set_consumer_flags(&mut conn, &key, use_lti_pii, require_user_account).await? {
-                exit(4, &format!("no consumer with key {key:?}"));
-            }
-            let c = lti::consumer_by_key(&mut conn, &key).await?.map(ConsumerView::from);
-            let c = c.unwrap_or_else(|| exit(4, &format!("no consumer with key {key:?}")));
+            let update = ConsumerUpdate { use_lti_pii, require_user_account };
+            let c = match consumers::update(services, staff, &key, update).await {
+                Ok(c) => c,
+                Err(ServiceError::NotFound) => exit(4, &format!("no consumer with key {key:?}")),
+                Err(e) => return Err(e.into()),
+            };
             println!(
                 "updated LTI consumer {key}: use_lti_pii={}, require_user_account={}",
                 c.use_lti_pii, c.require_user_account
             );
         }
         ConsumerCommand::List { json } => {
-            let listed: Vec<ConsumerView> =
-                lti::consumers(&mut conn).await?.into_iter().map(ConsumerView::from).collect();
+            let listed: Vec<ConsumerView> = consumers::list(services, staff).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&listed)?);
             } else {
@@ -159,15 +155,11 @@ pub async fn run(cfg: &Config, command: LtiCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        ConsumerCommand::Remove { key } => {
-            drop(conn);
-            let mut tx = store.begin().await?;
-            if !lti::delete_consumer(&mut tx, &key).await? {
-                exit(4, &format!("no consumer with key {key:?}"));
-            }
-            tx.commit().await.map_err(StoreError::from)?;
-            println!("removed LTI consumer {key}");
-        }
+        ConsumerCommand::Remove { key } => match consumers::remove(services, staff, &key).await {
+            Ok(()) => println!("removed LTI consumer {key}"),
+            Err(ServiceError::NotFound) => exit(4, &format!("no consumer with key {key:?}")),
+            Err(e) => return Err(e.into()),
+        },
     }
     Ok(())
 }

@@ -11,7 +11,10 @@ pub mod retry_config;
 pub mod review;
 pub mod serve_constant;
 
-use crate::{config::Config, store::Store};
+use crate::{
+    config::Config,
+    service::{accounts, database, synthetic},
+};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -75,7 +78,7 @@ pub enum Command {
         #[arg(long, default_value_t = 50_000)]
         attempts: u64,
         /// Rows per INSERT statement.
-        #[arg(long, default_value_t = crate::store::seed::DEFAULT_BATCH)]
+        #[arg(long, default_value_t = synthetic::DEFAULT_BATCH)]
         batch: usize,
         /// Print one JSON document: first_user, users, attempts, seconds.
         #[arg(long)]
@@ -280,21 +283,20 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
         Command::Debug(DebugCommand::Sign(args)) => debug::exit_on_bad_input(debug::sign_command(&cfg, &args)),
         Command::Debug(DebugCommand::Encrypt(args)) => debug::exit_on_bad_input(debug::encrypt_command(&cfg, &args)),
         Command::Debug(DebugCommand::ServeConstant(args)) => serve_constant::run(&args).await,
-        Command::Debug(DebugCommand::Churn(args)) => {
-            let store = crate::store::Store::connect(&cfg.database.url, 2).await?;
-            churn::run(&store, &args).await
-        }
+        Command::Debug(DebugCommand::Churn(args)) => churn::run(&cfg.database.url, &args).await,
         Command::SeedAttempts { users, attempts, batch, json } => {
             seed_command(&cfg, users, attempts, batch, json).await
         }
         Command::RetireUser { username } => {
             let services = system_services(cfg, ext).await?;
-            let mut conn = services.store.conn().await?;
-            let Some(user) = crate::store::users::by_username(&mut conn, &username).await? else {
-                eprintln!("vouch: no user {username:?}");
-                return exit_with(admin::Outcome::BadInput);
+            let user = match accounts::by_username(&services, &username).await {
+                Ok(user) => user,
+                Err(crate::service::ServiceError::NotFound) => {
+                    eprintln!("vouch: no user {username:?}");
+                    return exit_with(admin::Outcome::BadInput);
+                }
+                Err(e) => return Err(e.into()),
             };
-            drop(conn);
             let n = crate::service::retire::retire_user(&services, user.id).await?;
             println!("retired {username}: {n} attempts scrubbed");
             Ok(())
@@ -340,9 +342,9 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
         }
         Command::SendExpiryEmails { json, batch_size, sleep_time, dry_run } => {
             let options = expiry_emails::Options { json, batch_size: batch_size as usize, sleep_time, dry_run };
-            expiry_emails::run(cfg, options).await
+            expiry_emails::run(cfg, options, ext).await
         }
-        Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command).await?),
+        Command::RetryConfig(command) => exit_with(retry_config::run(cfg, command, ext).await?),
         Command::DeleteAttempt { uuid } => {
             let services = system_services(cfg, ext).await?;
             let done = crate::service::attempt_delete::delete_attempt(&services, &uuid).await?;
@@ -358,16 +360,13 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
             }
             Ok(())
         }
-        Command::PurgePhotos { dry_run, json } => photos::purge(cfg, dry_run, json).await,
-        Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, dry_run, grace_secs, json).await,
-        Command::Lti(command) => lti::run(&cfg, command).await,
-        Command::Review(command) => exit_with(review::run(cfg, command).await?),
+        Command::PurgePhotos { dry_run, json } => photos::purge(cfg, ext, dry_run, json).await,
+        Command::GcPhotos { dry_run, grace_secs, json } => photos::gc(cfg, ext, dry_run, grace_secs, json).await,
+        Command::Lti(command) => lti::run(&system_services(cfg, ext).await?, command).await,
+        Command::Review(command) => exit_with(review::run(cfg, command, ext).await?),
         Command::Serve => crate::serve::serve_with(cfg, ext).await,
         Command::Migrate => {
-            let store = Store::connect(&cfg.database.url, 1)
-                .await
-                .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
-            store.migrate().await.context("applying migrations")?;
+            database::open_migrated(&cfg, 1).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -376,12 +375,9 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
 
 /// `vouch seed-attempts`: a migrated database, then the seed, timed.
 async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, json: bool) -> anyhow::Result<()> {
-    let store = Store::connect(&cfg.database.url, 2)
-        .await
-        .map_err(|e| anyhow::anyhow!(crate::config::database_unusable(&e)))?;
-    store.migrate().await.context("applying migrations")?;
+    let store = database::open_migrated(cfg, 2).await?;
     let started = std::time::Instant::now();
-    let seeded = crate::store::seed::seed_attempts_batched(&store, users, attempts, batch, chrono::Utc::now(), |n| {
+    let seeded = synthetic::seed_attempts(&store, users, attempts, batch, |n| {
         if !json {
             eprintln!("  {n} / {attempts} attempts");
         }
@@ -402,6 +398,10 @@ async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, jso
     Ok(())
 }
 
+/// The services of a command: the system clock, and the vendors, filter steps and
+/// subscribers of the build (`ext`), as `serve` and `worker` have them. Every command that
+/// needs services builds them here, so none runs with the built-in plugins only when Vouch
+/// is used as a library.
 async fn system_services(cfg: Config, ext: &crate::serve::Extensions) -> anyhow::Result<crate::service::Services> {
     crate::serve::services_with(cfg, std::sync::Arc::new(crate::clock::SystemClock), ext).await
 }

@@ -4,20 +4,19 @@
 //! text, or the report as one JSON document.
 
 use crate::{
-    clock::SystemClock,
     config::Config,
+    serve::Extensions,
     service::{
-        photo_gc,
+        database, photo_gc,
+        records::Deleter,
         retention::{self, SweepOptions},
     },
-    store::photo_retention::Deleter,
 };
-use std::sync::Arc;
 
 /// `vouch purge-photos [--dry-run] [--json]`: deletes the photos of every attempt decided
 /// more than `verification.photo_retention_days` ago, as the scheduled job does.
-pub async fn purge(cfg: Config, dry_run: bool, json: bool) -> anyhow::Result<()> {
-    let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
+pub async fn purge(cfg: Config, ext: &Extensions, dry_run: bool, json: bool) -> anyhow::Result<()> {
+    let services = super::system_services(cfg, ext).await?;
     let bar = progress(json, if dry_run { "purge-photos (dry run)" } else { "purge-photos" });
     let options = SweepOptions { dry_run, deleter: Deleter::Cli, budget: None };
     let report = retention::sweep(&services, options, |done, total| {
@@ -40,14 +39,14 @@ pub async fn purge(cfg: Config, dry_run: bool, json: bool) -> anyhow::Result<()>
             report.skipped
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(())
 }
 
 /// `vouch gc-photos [--dry-run] [--grace-secs N] [--json]`: deletes vault objects that no
 /// attempt references and that are older than the grace period.
-pub async fn gc(cfg: Config, dry_run: bool, grace_secs: u64, json: bool) -> anyhow::Result<()> {
-    let services = crate::serve::services(cfg, Arc::new(SystemClock)).await?;
+pub async fn gc(cfg: Config, ext: &Extensions, dry_run: bool, grace_secs: u64, json: bool) -> anyhow::Result<()> {
+    let services = super::system_services(cfg, ext).await?;
     let bar = progress(json, if dry_run { "gc-photos (dry run)" } else { "gc-photos" });
     let grace = std::time::Duration::from_secs(grace_secs);
     let report = photo_gc::collect(&services, grace, dry_run, |done, total| {
@@ -69,7 +68,7 @@ pub async fn gc(cfg: Config, dry_run: bool, grace_secs: u64, json: bool) -> anyh
             report.deleted
         );
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(())
 }
 

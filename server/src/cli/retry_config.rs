@@ -6,8 +6,8 @@
 use super::admin::Outcome;
 use crate::{
     config::Config,
-    service::{ServiceError, retry_config},
-    store::retry_config::RetryConfigRow,
+    serve::Extensions,
+    service::{ServiceError, database, records::RetryConfigRow, retry_config},
 };
 use clap::Subcommand;
 
@@ -58,8 +58,8 @@ fn line(row: Option<&RetryConfigRow>) -> String {
 }
 
 /// Runs the command.
-pub async fn run(cfg: Config, command: RetryConfigCommand) -> anyhow::Result<Outcome> {
-    let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+pub async fn run(cfg: Config, command: RetryConfigCommand, ext: &Extensions) -> anyhow::Result<Outcome> {
+    let services = super::system_services(cfg, ext).await?;
     let (row, as_json) = match command {
         RetryConfigCommand::Set { args, disabled, json } => {
             match retry_config::set(&services, &args, !disabled, "cli").await {
@@ -78,6 +78,6 @@ pub async fn run(cfg: Config, command: RetryConfigCommand) -> anyhow::Result<Out
     } else {
         println!("{}", line(row.as_ref()));
     }
-    services.store.close().await;
+    database::close(&services).await;
     Ok(Outcome::Done)
 }

@@ -4,7 +4,11 @@
 //! Exit codes: 0 done; 2 no such user (nothing changed); 1 anything else.
 
 use super::admin::Outcome;
-use crate::{config::Config, service::review::stats, store::users};
+use crate::{
+    config::Config,
+    serve::Extensions,
+    service::{review::stats, reviewer_role},
+};
 use clap::Subcommand;
 
 /// `vouch review …`.
@@ -35,8 +39,8 @@ pub enum ReviewCommand {
 }
 
 /// Runs a `vouch review` command.
-pub async fn run(cfg: Config, command: ReviewCommand) -> anyhow::Result<Outcome> {
-    let services = crate::serve::services(cfg, std::sync::Arc::new(crate::clock::SystemClock)).await?;
+pub async fn run(cfg: Config, command: ReviewCommand, ext: &Extensions) -> anyhow::Result<Outcome> {
+    let services = super::system_services(cfg, ext).await?;
     match command {
         ReviewCommand::Grant { username, json } => set_role(&services, &username, true, json).await,
         ReviewCommand::Revoke { username, json } => set_role(&services, &username, false, json).await,
@@ -68,8 +72,7 @@ async fn set_role(
     on: bool,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    let mut conn = services.store.conn().await?;
-    let Some(user) = users::by_username(&mut conn, username).await? else {
+    let Some(user) = reviewer_role::set(services, username, on, "cli").await? else {
         if json {
             println!(
                 "{}",
@@ -80,28 +83,6 @@ async fn set_role(
         }
         return Ok(Outcome::BadInput);
     };
-    drop(conn);
-    // The change, its audit row and (on revoke) the release of the user's claims commit
-    // together: a revoked reviewer keeps nothing hidden from the queue.
-    let mut tx = services.store.begin().await?;
-    users::set_reviewer(&mut tx, user.id, on).await?;
-    if !on {
-        crate::store::reviews::release_all_of(&mut tx, user.id).await?;
-    }
-    let target = user.id.0.to_string();
-    let row = crate::store::staff_actions::NewStaffAction {
-        staff: user.id,
-        action: if on {
-            crate::store::staff_actions::Action::ReviewGrant
-        } else {
-            crate::store::staff_actions::Action::ReviewRevoke
-        },
-        target_kind: "app_user",
-        target_id: &target,
-        detail: "cli",
-    };
-    crate::store::staff_actions::record(&mut tx, &row, services.clock.now()).await?;
-    tx.commit().await?;
     if json {
         println!("{}", serde_json::json!({ "username": user.username, "is_reviewer": on }));
     } else {

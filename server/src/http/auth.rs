@@ -11,7 +11,10 @@ use super::{
 };
 use crate::{
     config::Config,
-    store::{sessions::DbSessionStore, users},
+    service::{
+        accounts::{self, DevLogin},
+        records::DbSessionStore,
+    },
 };
 use app::{domain::UserId, error::ErrorCode};
 use axum::{
@@ -138,15 +141,15 @@ pub async fn dev_login(
     if !valid_username(username) {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "A username is 2 to 30 letters, digits or _ - . @ +"));
     }
-    let mut conn = state.services.store.conn().await?;
-    if users::by_username(&mut conn, username).await?.is_some_and(|u| u.is_staff) {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "Dev login does not sign in staff accounts; staff sign in through the LMS.",
-        ));
-    }
-    let user = users::get_or_create(&mut conn, username, state.services.clock.now()).await?;
-    drop(conn);
+    let user = match accounts::dev_login(&state.services, username).await? {
+        DevLogin::Learner(user) => user,
+        DevLogin::StaffRefused => {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "Dev login does not sign in staff accounts; staff sign in through the LMS.",
+            ));
+        }
+    };
     sign_in(&session, user.id).await?;
     Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }

@@ -16,7 +16,10 @@
 //! `index.html` when the router is built (a rebuilt bundle means a restart, as for any
 //! deploy). Photos taken in the browser are shown as `data:` images.
 
-use crate::{config::lti::LtiConfig, store::Store};
+use crate::{
+    config::lti::LtiConfig,
+    service::{ServiceResult, Services, frame_ancestors},
+};
 use axum::{
     http::{HeaderValue, header},
     response::Response,
@@ -52,7 +55,7 @@ struct Inner {
     learner: String,
     /// The staff console's whole policy.
     staff: String,
-    store: Store,
+    services: Services,
     lti: LtiConfig,
     /// The learner pages' `frame-ancestors` sources and when they were read.
     ancestors: Mutex<Option<(Instant, String)>>,
@@ -62,13 +65,13 @@ impl Csp {
     /// The policies for the bundles under `static_dir` (the SPA's `index.html`, the
     /// console's `staff/index.html`; a missing file means no inline script is allowed).
     /// `frame_src` is the origin of a vendor page shown in an iframe, if any.
-    pub fn new(static_dir: &Path, frame_src: Option<String>, store: Store, lti: LtiConfig) -> Self {
+    pub fn new(static_dir: &Path, frame_src: Option<String>, services: Services, lti: LtiConfig) -> Self {
         let learner = page_policy(&inline_script_hashes(&static_dir.join("index.html")), frame_src.as_deref());
         let staff = format!(
             "{}; frame-ancestors 'none'",
             page_policy(&inline_script_hashes(&static_dir.join("staff").join("index.html")), None)
         );
-        Self { inner: Arc::new(Inner { learner, staff, store, lti, ancestors: Mutex::new(None) }) }
+        Self { inner: Arc::new(Inner { learner, staff, services, lti, ancestors: Mutex::new(None) }) }
     }
 
     /// The policies for `state`'s deployment: its static bundles, and as frame sources the
@@ -96,7 +99,7 @@ impl Csp {
         }
         // One source list: `frame-src 'self' <origin> <origin>`.
         let frame_src = (!origins.is_empty()).then(|| origins.join(" "));
-        Self::new(&state.cfg.server.static_dir, frame_src, state.services.store.clone(), state.cfg.lti.clone())
+        Self::new(&state.cfg.server.static_dir, frame_src, state.services.clone(), state.cfg.lti.clone())
     }
 
     /// The learner pages' whole policy (with the current frame ancestors).
@@ -126,19 +129,9 @@ impl Csp {
         sources
     }
 
-    async fn read_ancestors(&self) -> Result<String, crate::store::StoreError> {
-        let consumers = {
-            let mut conn = self.inner.store.conn().await?;
-            crate::store::lti::consumers(&mut conn).await?
-        };
-        let own = consumers.iter().map(|c| {
-            if c.frame_ancestors.trim().is_empty() {
-                self.inner.lti.frame_ancestors.as_str()
-            } else {
-                &c.frame_ancestors
-            }
-        });
-        Ok(union_of_sources(std::iter::once("'self'").chain(own)))
+    async fn read_ancestors(&self) -> ServiceResult<String> {
+        let own = frame_ancestors::of_consumers(&self.inner.services, &self.inner.lti.frame_ancestors).await?;
+        Ok(union_of_sources(std::iter::once("'self'").chain(own.iter().map(String::as_str))))
     }
 }
 

@@ -25,8 +25,9 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
+/// Some services (the hand-off links) return the store's error as it is.
+impl From<crate::service::records::StoreError> for ApiError {
+    fn from(e: crate::service::records::StoreError) -> Self {
         ServiceError::from(e).into()
     }
 }

@@ -354,9 +354,8 @@ pub async fn phone_page(
             return Ok(refused(&parts.headers, code, text));
         }
     };
-    let mut conn = state.services.store.conn().await?;
-    let username = crate::store::users::by_id(&mut conn, link.user_id).await?.map(|u| u.username).unwrap_or_default();
-    drop(conn);
+    let username =
+        crate::service::accounts::by_id(&state.services, link.user_id).await?.map(|u| u.username).unwrap_or_default();
     let body = format!(
         "<p id=\"handoff-phone-text\">{text}</p>\
          <form method=\"post\"><button type=\"submit\" id=\"handoff-continue\">{button}</button></form>",

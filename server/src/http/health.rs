@@ -11,11 +11,6 @@ pub async fn healthz() -> Json<Value> {
 
 /// `GET /readyz`: the database answers (503 otherwise).
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    state.services.store.ping().await.map_err(|e| {
-        ApiError::from(crate::store::StoreError::Unavailable(match e {
-            crate::store::StoreError::Unavailable(s) | crate::store::StoreError::Database(s) => s,
-            _ => sqlx::Error::PoolClosed,
-        }))
-    })?;
+    crate::service::database::ready(&state.services).await?;
     Ok(Json(json!({"status": "ready"})))
 }

@@ -16,9 +16,11 @@
 //! stored, so an LMS demotion takes effect with the next token.
 
 use super::{AppState, auth, error::ApiError, handoff, jwt};
-use crate::{
-    service::{sso, staff::Staff},
-    store::users::{self, LmsProfile, LmsUserError, User},
+use crate::service::{
+    accounts,
+    records::{LmsProfile, User},
+    sso,
+    staff::Staff,
 };
 use app::error::ErrorCode;
 use axum::{
@@ -159,28 +161,7 @@ async fn from_token(state: &AppState, token: &str, via: Via) -> Result<Identity,
         Some(user) => user,
         None => {
             let ticket = services.status_cache.ticket();
-            let mut conn = services.store.conn().await?;
-            let known = users::lms_user_if_unchanged(&mut conn, &profile).await?;
-            // Back to the pool before anything else asks for one: a request holding a
-            // connection while it waits for a second starves the pool under a burst of sign-ins.
-            drop(conn);
-            let user = match known {
-                Some(user) => user,
-                // A first sign-in or a changed profile writes, in this process's write turn
-                // (SQLite), so it neither waits in SQLite's busy handler nor makes others.
-                None => {
-                    let mut conn = services.store.write_conn().await?;
-                    users::upsert_from_lms(&mut conn, &profile, services.clock.now()).await.map_err(|e| match e {
-                        LmsUserError::UsernameTaken => ApiError::new(
-                            ErrorCode::Conflict,
-                            "This username belongs to another Vouch account, one the LMS did not create, so the \
-                             LMS cannot sign in as it. Ask the operator.",
-                        ),
-                        LmsUserError::Store(s) => s.into(),
-                    })?
-                }
-            };
-            let user = Arc::new(user);
+            let user = Arc::new(accounts::sign_in_from_lms(services, &profile).await?);
             services.status_cache.store_sign_in(key.clone(), ticket, user.clone());
             user
         }
@@ -228,11 +209,9 @@ async fn from_session(parts: &mut Parts, state: &AppState) -> Result<Option<Iden
     let Some(id) = auth::session_user(&session).await? else {
         return Ok(None);
     };
-    let mut conn = state.services.store.conn().await?;
-    let Some(user) = users::by_id(&mut conn, id).await?.filter(|u| u.is_active) else {
+    let Some(user) = accounts::by_id(&state.services, id).await?.filter(|u| u.is_active) else {
         return Ok(None);
     };
-    drop(conn);
     let phone = session.get::<i64>(handoff::PHONE_KEY).await.map_err(|e| {
         tracing::warn!(error = %e, "session store unavailable");
         ApiError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")

@@ -11,7 +11,7 @@
 //! its own, for scrapers on a private network.
 
 use super::AppState;
-use crate::store::{self, jobs};
+use crate::service::{ServiceError, gauges, review::ReviewError};
 use axum::{
     body::Body,
     extract::{MatchedPath, State},
@@ -169,27 +169,26 @@ async fn refresh_database_gauges(state: &AppState) {
     *read_at = Some(Instant::now());
 }
 
-async fn record_database_gauges(state: &AppState) -> Result<(), store::StoreError> {
-    let mut conn = state.services.store.conn().await?;
-    let counts = jobs::counts(&mut conn).await?;
+async fn record_database_gauges(state: &AppState) -> Result<(), ServiceError> {
+    let figures = gauges::database_figures(&state.services).await?;
+    let counts = figures.jobs;
     for (status, n) in
         [("queued", counts.queued), ("running", counts.running), ("done", counts.done), ("failed", counts.failed)]
     {
         metrics::gauge!("vouch_jobs", "status" => status).set(n as f64);
     }
-    for (kind, status, n) in store::verifications::counts_by_status(&mut conn).await? {
+    for (kind, status, n) in figures.attempts {
         metrics::gauge!("vouch_attempts", "kind" => kind, "status" => status).set(n as f64);
     }
-    drop(conn);
     record_review_gauges(state).await
 }
 
 /// The in-house review queue: size, oldest age, live claims, and the time from queue to
 /// decision over the last 24 hours (p50, p95; absent until something was decided).
-async fn record_review_gauges(state: &AppState) -> Result<(), store::StoreError> {
+async fn record_review_gauges(state: &AppState) -> Result<(), ServiceError> {
     let s = match crate::service::review::stats::stats(&state.services).await {
         Ok(s) => s,
-        Err(crate::service::review::ReviewError::Service(crate::service::ServiceError::Store(e))) => return Err(e),
+        Err(ReviewError::Service(e @ ServiceError::Store(_))) => return Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "metrics: review gauges unavailable");
             return Ok(());

@@ -26,7 +26,11 @@ pub mod verified_names;
 pub mod verify_student;
 pub mod webhooks;
 
-use crate::{config::Config, port::ServerPort, service::Services, store::sessions::DbSessionStore};
+use crate::{
+    config::Config,
+    port::ServerPort,
+    service::{Services, database},
+};
 use app::ports::IdvPort;
 use axum::http::Request;
 use axum::{
@@ -141,7 +145,7 @@ pub fn router(state: AppState, session_key: tower_sessions::cookie::Key) -> Rout
 /// state and every middleware the stock routes get, and they take precedence over the SPA
 /// fallback. A path that clashes with a stock route panics at start-up (axum's merge rule).
 pub fn router_with(state: AppState, session_key: tower_sessions::cookie::Key, extra: Router<AppState>) -> Router {
-    let sessions = auth::session_layer(&state.cfg, DbSessionStore::new(state.services.store.clone()), session_key);
+    let sessions = auth::session_layer(&state.cfg, database::session_store(&state.services), session_key);
     let static_dir = state.cfg.server.static_dir.clone();
     // Install the metrics recorder before the first request, so nothing is recorded into the void.
     metrics::handle();

@@ -4,9 +4,11 @@
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
 use crate::{
     api,
-    format::{local_input_to_rfc3339, results, rfc3339_to_local_input, segment, show_opt_time, show_time, text},
+    format::{local_input_to_rfc3339, rfc3339_to_local_input, segment, show_opt, show_time},
 };
 use leptos::{ev::SubmitEvent, prelude::*};
+use rest_types::{DeadlineBody, DeadlineChangeBody, Paginated};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 /// The deadlines page.
@@ -17,20 +19,24 @@ pub fn DeadlinesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let notice: Notice = RwSignal::new(None);
     let new_deadline = RwSignal::new(String::new());
-    let load = move |suffix: &'static str| {
+    fn load<T: DeserializeOwned + 'static>(
+        course: RwSignal<Option<String>>,
+        refresh: RwSignal<u32>,
+        suffix: &'static str,
+    ) -> LocalResource<Option<Result<T, api::ApiError>>> {
         LocalResource::new(move || {
             let path = course.get().map(|c| format!("/api/v1/courses/{}/deadline{suffix}", segment(&c)));
             let _ = refresh.get();
             async move {
                 match path {
-                    Some(p) => Some(api::get(&p).await),
+                    Some(p) => Some(api::get_as::<T>(&p).await),
                     None => None,
                 }
             }
         })
-    };
-    let current = load("");
-    let history = load("/history?page_size=100");
+    }
+    let current = load::<DeadlineBody>(course, refresh, "");
+    let history = load::<Paginated<DeadlineChangeBody>>(course, refresh, "/history?page_size=100");
 
     let look_up = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -41,12 +47,14 @@ pub fn DeadlinesPage() -> impl IntoView {
     let put = move |deadline: Option<String>| {
         let Some(key) = course.get_untracked() else { return };
         let path = format!("/api/v1/courses/{}/deadline", segment(&key));
+        // The request stays JSON: the server reads `deadline` as a time (its own type).
         let body = json!({ "deadline": deadline, "deadline_is_explicit": true });
-        act(notice, refresh, async move { api::send("PUT", &path, body).await }, move |v| {
-            match v["deadline"].as_str() {
-                Some(d) => format!("The deadline of {key} is now {}.", show_time(d)),
-                None => format!("{key} has no deadline now."),
-            }
+        act(notice, refresh, async move { api::send_as::<DeadlineBody>("PUT", &path, &body).await }, move |v| match v
+            .deadline
+            .as_deref()
+        {
+            Some(d) => format!("The deadline of {key} is now {}.", show_time(d)),
+            None => format!("{key} has no deadline now."),
         });
     };
     let save = move |ev: SubmitEvent| {
@@ -60,10 +68,10 @@ pub fn DeadlinesPage() -> impl IntoView {
     let current_view = move || {
         current.get().flatten().map(|r| match r {
             Ok(v) => {
-                if let Some(d) = v["deadline"].as_str() {
+                if let Some(d) = v.deadline.as_deref() {
                     new_deadline.set(rfc3339_to_local_input(d));
                 }
-                view! { <p>"Current deadline: " <strong id="current-deadline">{show_opt_time(&v["deadline"])}</strong></p> }
+                view! { <p>"Current deadline: " <strong id="current-deadline">{show_opt(v.deadline.as_deref())}</strong></p> }
                     .into_any()
             }
             Err(e) => load_error(e),
@@ -71,19 +79,19 @@ pub fn DeadlinesPage() -> impl IntoView {
     };
     let history_view = move || {
         history.get().flatten().map(|r| match r {
-            Ok(v) if results(&v).is_empty() => view! { <p>"No changes yet."</p> }.into_any(),
+            Ok(v) if v.results.is_empty() => view! { <p>"No changes yet."</p> }.into_any(),
             Ok(v) => view! {
                 <ol class="history" id="deadline-history">
-                    {results(&v)
+                    {v.results
                         .into_iter()
                         .map(|c| view! {
                             <li>
-                                {match c["deadline"].as_str() {
+                                {match c.deadline.as_deref() {
                                     Some(d) => format!("Set to {}", show_time(d)),
                                     None => "Removed".to_owned(),
                                 }}
-                                " by " {text(&c, "changed_by")} " on " {show_time(&text(&c, "changed_at"))}
-                                {(c["deadline_is_explicit"].as_bool() == Some(false)).then_some(" (from the course end)")}
+                                " by " {c.changed_by} " on " {show_time(&c.changed_at)}
+                                {(!c.deadline_is_explicit).then_some(" (from the course end)")}
                             </li>
                         })
                         .collect_view()}

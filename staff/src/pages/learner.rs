@@ -4,11 +4,16 @@
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
 use crate::{
     api,
-    format::{results, segment, show_opt_time, show_time, status_label, text},
+    format::{segment, show_opt, show_time, status_label},
 };
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::hooks::use_params_map;
-use serde_json::{Value, json};
+use rest_types::{
+    AttemptBody, Created, ManualVerificationRequest, NameChangeBody, Paginated, ReasonRequest, RetryBody, StatusBody,
+    TransitionBody,
+};
+use serde::de::DeserializeOwned;
+use serde_json::json;
 
 /// The learner page.
 #[component]
@@ -18,30 +23,34 @@ pub fn LearnerPage() -> impl IntoView {
     // Bumped after every action: the status, attempts and names are read again.
     let refresh = RwSignal::new(0u32);
     let notice: Notice = RwSignal::new(None);
-    let load = move |what: &'static str| {
+    fn load<T: DeserializeOwned + 'static>(
+        username: Memo<String>,
+        refresh: RwSignal<u32>,
+        what: &'static str,
+    ) -> LocalResource<Result<T, api::ApiError>> {
         LocalResource::new(move || {
             let path = format!("/api/v1/users/{}/{what}", segment(&username.get()));
             let _ = refresh.get();
-            async move { api::get(&path).await }
+            async move { api::get_as::<T>(&path).await }
         })
-    };
-    let status = load("status");
-    let attempts = load("attempts?page_size=100");
-    let names = load("verified-names?page_size=100");
+    }
+    let status = load::<StatusBody>(username, refresh, "status");
+    let attempts = load::<Paginated<AttemptBody>>(username, refresh, "attempts?page_size=100");
+    let names = load::<Paginated<NameChangeBody>>(username, refresh, "verified-names?page_size=100");
 
     let status_view = move || {
         status.get().map(|r| match r {
             Ok(s) => {
-                let st = text(&s, "status");
-                let error = text(&s, "error");
+                let st = s.status;
+                let error = s.error;
                 view! {
                     <dl class="facts">
                         <dt>"Status"</dt>
                         <dd id="learner-status" class=format!("status-{st}")>{status_label(&st)}</dd>
                         <dt>"Expires"</dt>
-                        <dd>{show_opt_time(&s["expires"])}</dd>
+                        <dd>{show_opt(s.expires.as_deref())}</dd>
                         <dt>"May verify now"</dt>
-                        <dd>{if s["can_verify"].as_bool() == Some(true) { "Yes" } else { "No" }}</dd>
+                        <dd>{if s.can_verify { "Yes" } else { "No" }}</dd>
                         {(!error.is_empty()).then(|| view! { <dt>"Why"</dt><dd>{error}</dd> })}
                     </dl>
                 }
@@ -52,10 +61,10 @@ pub fn LearnerPage() -> impl IntoView {
     };
     let attempts_view = move || {
         attempts.get().map(|r| match r {
-            Ok(v) if results(&v).is_empty() => view! { <p>"No attempts."</p> }.into_any(),
+            Ok(v) if v.results.is_empty() => view! { <p>"No attempts."</p> }.into_any(),
             Ok(v) => view! {
                 <ul class="items">
-                    {results(&v).into_iter().map(|a| view! { <Attempt attempt=a refresh=refresh notice=notice/> }).collect_view()}
+                    {v.results.into_iter().map(|a| view! { <Attempt attempt=a refresh=refresh notice=notice/> }).collect_view()}
                 </ul>
             }
             .into_any(),
@@ -64,15 +73,15 @@ pub fn LearnerPage() -> impl IntoView {
     };
     let names_view = move || {
         names.get().map(|r| match r {
-            Ok(v) if results(&v).is_empty() => view! { <p>"No verified names."</p> }.into_any(),
+            Ok(v) if v.results.is_empty() => view! { <p>"No verified names."</p> }.into_any(),
             Ok(v) => view! {
                 <ol class="history">
-                    {results(&v)
+                    {v.results
                         .into_iter()
                         .map(|n| view! {
                             <li>
-                                {show_time(&text(&n, "at"))} ": “" {text(&n, "verified_name")} "” "
-                                {status_label(&text(&n, "status"))} " (" {text(&n, "cause")} ")"
+                                {show_time(&n.at)} ": “" {n.verified_name} "” "
+                                {status_label(&n.status)} " (" {n.cause} ")"
                             </li>
                         })
                         .collect_view()}
@@ -109,17 +118,17 @@ fn ManualVerification(username: Memo<String>, refresh: RwSignal<u32>, notice: No
     let name = RwSignal::new(String::new());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let mut body = json!({ "reason": reason.get_untracked() });
         let n = name.get_untracked();
-        if !n.trim().is_empty() {
-            body["name"] = json!(n.trim());
-        }
+        let body = ManualVerificationRequest {
+            reason: reason.get_untracked(),
+            name: Some(n.trim().to_owned()).filter(|n| !n.is_empty()),
+        };
         let u = username.get_untracked();
         let path = format!("/api/v1/users/{}/manual-verifications", segment(&u));
-        act(notice, refresh, async move { api::send("POST", &path, body).await }, move |v| {
+        act(notice, refresh, async move { api::send_as::<Created>("POST", &path, &body).await }, move |v| {
             reason.set(String::new());
             name.set(String::new());
-            format!("Manual verification {} created for {u}.", v["id"])
+            format!("Manual verification {} created for {u}.", v.id)
         });
     };
     view! {
@@ -138,16 +147,13 @@ fn ManualVerification(username: Memo<String>, refresh: RwSignal<u32>, notice: No
 
 /// One attempt: its facts, the actions that apply, and its audit history on demand.
 #[component]
-fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoView {
-    let kind = text(&attempt, "kind");
-    let id = attempt["id"].as_i64().unwrap_or_default();
-    let status = text(&attempt, "status");
-    let uuid = text(&attempt, "uuid");
+fn Attempt(attempt: AttemptBody, refresh: RwSignal<u32>, notice: Notice) -> impl IntoView {
+    let AttemptBody { kind, id, status, uuid, receipt_id, message, name, created_at, expiration_datetime, .. } =
+        attempt;
     // Photo attempts: the vendor-facing receipt id, the id the decrypt endpoints look up.
-    let receipt_id = text(&attempt, "receipt_id");
-    let message = text(&attempt, "message");
+    let receipt_id = receipt_id.unwrap_or_default();
     let open = RwSignal::new(false);
-    let history = RwSignal::new(None::<Result<Vec<Value>, String>>);
+    let history = RwSignal::new(None::<Result<Vec<TransitionBody>, String>>);
     let history_id = format!("history-{kind}-{id}");
     let toggle = {
         let kind = kind.clone();
@@ -158,7 +164,8 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
                 // Read afresh each time it opens: staff actions add entries.
                 let path = format!("/api/v1/attempts/{kind}/{id}/history?page_size=100");
                 leptos::task::spawn_local(async move {
-                    history.set(Some(api::get(&path).await.map(|v| results(&v)).map_err(|e| e.message)));
+                    let page = api::get_as::<Paginated<TransitionBody>>(&path).await;
+                    history.set(Some(page.map(|p| p.results).map_err(|e| e.message)));
                 });
             }
         }
@@ -170,15 +177,15 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
                     {items
                         .into_iter()
                         .map(|t| {
-                            let from = match text(&t, "from") {
-                                f if f.is_empty() => "created".to_owned(),
-                                f => status_label(&f),
+                            let from = match t.from.as_deref() {
+                                None | Some("") => "created".to_owned(),
+                                Some(f) => status_label(f),
                             };
                             view! {
                                 <li>
-                                    {show_time(&text(&t, "at"))} ": " {from} " → " {status_label(&text(&t, "to"))}
-                                    " by " {text(&t, "actor_kind")} " " {text(&t, "actor_id")}
-                                    {(!text(&t, "reason").is_empty()).then(|| format!(" — {}", text(&t, "reason")))}
+                                    {show_time(&t.at)} ": " {from} " → " {status_label(&t.to)}
+                                    " by " {t.actor_kind} " " {t.actor_id}
+                                    {(!t.reason.is_empty()).then(|| format!(" — {}", t.reason))}
                                 </li>
                             }
                         })
@@ -192,8 +199,8 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
     let retry = (kind == "photo" && status == "must_retry").then(|| {
         let on_click = move |_: leptos::ev::MouseEvent| {
             let path = format!("/api/v1/attempts/photo/{id}/retry");
-            act(notice, refresh, async move { api::send("POST", &path, json!({})).await }, move |v| {
-                format!("Photo attempt {id}: {} submission(s) queued, {} skipped.", v["queued"], v["skipped"])
+            act(notice, refresh, async move { api::send_as::<RetryBody>("POST", &path, &json!({})).await }, move |v| {
+                format!("Photo attempt {id}: {} submission(s) queued, {} skipped.", v.queued, v.skipped)
             });
         };
         view! { <button type="button" on:click=on_click>"Retry the submission"</button> }
@@ -216,11 +223,11 @@ fn Attempt(attempt: Value, refresh: RwSignal<u32>, notice: Notice) -> impl IntoV
                 <dt>"Status"</dt>
                 <dd class=format!("status-{status}")>{status_label(&status)}</dd>
                 <dt>"Name"</dt>
-                <dd>{text(&attempt, "name")}</dd>
+                <dd>{name}</dd>
                 <dt>"Created"</dt>
-                <dd>{show_opt_time(&attempt["created_at"])}</dd>
+                <dd>{show_opt(Some(&created_at))}</dd>
                 <dt>"Expires"</dt>
-                <dd>{show_opt_time(&attempt["expiration_datetime"])}</dd>
+                <dd>{show_opt(expiration_datetime.as_deref())}</dd>
                 <dt>"Attempt id"</dt>
                 <dd><code>{uuid.clone()}</code></dd>
                 {(!receipt_id.is_empty()).then(|| view! { <dt>"Receipt"</dt><dd><code>{receipt_id.clone()}</code></dd> })}
@@ -250,9 +257,9 @@ fn Revoke(id: i64, refresh: RwSignal<u32>, notice: Notice) -> impl IntoView {
     let input_id = format!("revoke-reason-{id}");
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "reason": reason.get_untracked() });
+        let body = ReasonRequest { reason: reason.get_untracked() };
         let path = format!("/api/v1/manual-verifications/{id}/revoke");
-        act(notice, refresh, async move { api::send("POST", &path, body).await }, move |_| {
+        act(notice, refresh, async move { api::send_only("POST", &path, &body).await }, move |()| {
             format!("Manual verification {id} revoked.")
         });
     };

@@ -20,7 +20,7 @@ use leptos_router::{
     hooks::use_location,
     path,
 };
-use serde_json::Value;
+use rest_types::Me;
 
 /// The result line of the page's last action: `(succeeded, message)`.
 pub type Notice = RwSignal<Option<(bool, String)>>;
@@ -28,16 +28,12 @@ pub type Notice = RwSignal<Option<(bool, String)>>;
 /// The whole console.
 #[component]
 pub fn App() -> impl IntoView {
-    let me = LocalResource::new(|| api::get("/api/v1/me"));
+    let me = LocalResource::new(|| api::get_as::<Me>("/api/v1/me"));
     let body = move || {
         me.get().map(|r| match r {
-            Ok(me) if me["is_staff"].as_bool() == Some(true) => {
-                view! { <Console username=crate::format::text(&me, "username") staff=true/> }.into_any()
-            }
-            Ok(me) if me["is_reviewer"].as_bool() == Some(true) => {
-                view! { <Console username=crate::format::text(&me, "username") staff=false/> }.into_any()
-            }
-            Ok(me) => view! { <NotAllowed username=Some(crate::format::text(&me, "username"))/> }.into_any(),
+            Ok(me) if me.is_staff => view! { <Console username=me.username staff=true/> }.into_any(),
+            Ok(me) if me.is_reviewer => view! { <Console username=me.username staff=false/> }.into_any(),
+            Ok(me) => view! { <NotAllowed username=Some(me.username)/> }.into_any(),
             Err(ApiError { status: 401, .. }) => view! { <NotAllowed username=None/> }.into_any(),
             Err(e) => view! {
                 <main id="main" class="container console">
@@ -189,9 +185,10 @@ pub fn load_error(e: ApiError) -> AnyView {
 
 /// Runs `call`, then reports its outcome in `notice` (`ok` builds the success message)
 /// and bumps `refresh` so the page reads its data again.
-pub fn act<F>(notice: Notice, refresh: RwSignal<u32>, call: F, ok: impl FnOnce(Value) -> String + 'static)
+pub fn act<T, F>(notice: Notice, refresh: RwSignal<u32>, call: F, ok: impl FnOnce(T) -> String + 'static)
 where
-    F: std::future::Future<Output = Result<Value, ApiError>> + 'static,
+    T: 'static,
+    F: std::future::Future<Output = Result<T, ApiError>> + 'static,
 {
     leptos::task::spawn_local(async move {
         match call.await {

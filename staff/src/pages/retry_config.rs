@@ -4,12 +4,9 @@
 //! as the command reads them and says what is wrong.
 
 use super::{Notice, NoticeLine, act, load_error};
-use crate::{
-    api,
-    format::{show_opt_time, text},
-};
+use crate::{api, format::show_opt};
 use leptos::{ev::SubmitEvent, prelude::*};
-use serde_json::json;
+use rest_types::{RetryConfigBody, SetRetryConfigRequest};
 
 /// The retry configuration card.
 #[component]
@@ -18,26 +15,29 @@ pub fn RetryConfigCard() -> impl IntoView {
     let notice: Notice = RwSignal::new(None);
     let current = LocalResource::new(move || {
         let _ = refresh.get();
-        api::get("/api/v1/retry-config")
+        api::get_as::<RetryConfigBody>("/api/v1/retry-config")
     });
     let (arguments, enabled) = (RwSignal::new(String::new()), RwSignal::new(true));
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "arguments": arguments.get_untracked(), "enabled": enabled.get_untracked() });
-        act(notice, refresh, async move { api::send("PUT", "/api/v1/retry-config", body).await }, move |v| {
+        let body = SetRetryConfigRequest { arguments: arguments.get_untracked(), enabled: enabled.get_untracked() };
+        let put = async move { api::send_as::<RetryConfigBody>("PUT", "/api/v1/retry-config", &body).await };
+        act(notice, refresh, put, move |v| {
             arguments.set(String::new());
-            format!("Retry configuration stored: {}.", text(&v, "arguments"))
+            format!("Retry configuration stored: {}.", v.arguments.unwrap_or_default())
         });
     };
     let shown = move || {
         current.get().map(|r| match r {
-            Ok(v) if v["arguments"].is_null() => view! { <p>"No retry configuration is stored."</p> }.into_any(),
+            Ok(RetryConfigBody { arguments: None, .. }) => {
+                view! { <p>"No retry configuration is stored."</p> }.into_any()
+            }
             Ok(v) => view! {
                 <dl class="facts">
-                    <dt>"Arguments"</dt><dd><code>{text(&v, "arguments")}</code></dd>
-                    <dt>"In use"</dt><dd>{if v["enabled"].as_bool() == Some(true) { "Yes" } else { "No (disabled)" }}</dd>
-                    <dt>"Set by"</dt><dd>{text(&v, "changed_by")}</dd>
-                    <dt>"Set"</dt><dd>{show_opt_time(&v["changed_at"])}</dd>
+                    <dt>"Arguments"</dt><dd><code>{v.arguments.unwrap_or_default()}</code></dd>
+                    <dt>"In use"</dt><dd>{if v.enabled { "Yes" } else { "No (disabled)" }}</dd>
+                    <dt>"Set by"</dt><dd>{v.changed_by.unwrap_or_default()}</dd>
+                    <dt>"Set"</dt><dd>{show_opt(v.changed_at.as_deref())}</dd>
                 </dl>
             }
             .into_any(),

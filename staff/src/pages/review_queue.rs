@@ -2,16 +2,21 @@
 //! Review page and a card of every figure for the Operations page.
 
 use super::load_error;
-use crate::{api, format::duration};
+use crate::{api, format::duration_of};
 use leptos::prelude::*;
-use serde_json::Value;
+use rest_types::ReviewStatsBody;
 
 /// The queue's figures, read again whenever `refresh` changes.
-pub fn stats(refresh: RwSignal<u32>) -> LocalResource<Result<Value, api::ApiError>> {
+pub fn stats(refresh: RwSignal<u32>) -> LocalResource<Result<ReviewStatsBody, api::ApiError>> {
     LocalResource::new(move || {
         let _ = refresh.get();
-        api::get("/api/v1/reviews/stats")
+        api::get_as("/api/v1/reviews/stats")
     })
+}
+
+/// Seconds of a figure for people.
+fn secs(s: Option<i64>) -> String {
+    duration_of(s.map(|s| s as f64))
 }
 
 /// "3 in the queue (1 claimed); the oldest has waited 4 min 10 s." for the Review page (a live region: a reviewer
@@ -22,13 +27,12 @@ pub fn QueueCounter(refresh: RwSignal<u32>) -> impl IntoView {
     let line = move || {
         figures.get().map(|r| match r {
             Ok(s) => {
-                let size = s["size"].as_u64().unwrap_or_default();
-                let text = match size {
+                let text = match s.size {
                     0 => "The queue is empty.".to_owned(),
                     n => format!(
                         "{n} in the queue ({} claimed); the oldest has waited {}.",
-                        s["claimed"].as_u64().unwrap_or_default(),
-                        duration(&s["oldest_age_secs"])
+                        s.claimed,
+                        secs(Some(s.oldest_age_secs))
                     ),
                 };
                 view! { <span>{text}</span> }.into_any()
@@ -53,14 +57,14 @@ pub fn QueueCard() -> impl IntoView {
         figures.get().map(|r| match r {
             Ok(s) => view! {
                 <dl class="facts" id="review-figures">
-                    <dt>"In the queue"</dt><dd>{s["size"].as_u64().unwrap_or_default()}</dd>
+                    <dt>"In the queue"</dt><dd>{s.size}</dd>
                     // An empty queue has no oldest item (the server then says 0).
                     <dt>"Oldest waiting for"</dt>
-                    <dd>{if s["size"].as_u64().unwrap_or_default() == 0 { "—".to_owned() } else { duration(&s["oldest_age_secs"]) }}</dd>
-                    <dt>"Claimed now"</dt><dd>{s["claimed"].as_u64().unwrap_or_default()}</dd>
-                    <dt>"Decided in the last 24 hours"</dt><dd>{s["decided_last_24h"].as_u64().unwrap_or_default()}</dd>
-                    <dt>"Time to decision, median (p50)"</dt><dd>{duration(&s["time_to_decision_p50_secs"])}</dd>
-                    <dt>"Time to decision, p95"</dt><dd>{duration(&s["time_to_decision_p95_secs"])}</dd>
+                    <dd>{if s.size == 0 { "—".to_owned() } else { secs(Some(s.oldest_age_secs)) }}</dd>
+                    <dt>"Claimed now"</dt><dd>{s.claimed}</dd>
+                    <dt>"Decided in the last 24 hours"</dt><dd>{s.decided_last_24h}</dd>
+                    <dt>"Time to decision, median (p50)"</dt><dd>{secs(s.time_to_decision_p50_secs)}</dd>
+                    <dt>"Time to decision, p95"</dt><dd>{secs(s.time_to_decision_p95_secs)}</dd>
                 </dl>
             }
             .into_any(),

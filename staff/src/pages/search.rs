@@ -1,31 +1,27 @@
 //! `/staff`: find a learner by the start of their username or email.
 
 use super::PageTitle;
-use crate::{
-    api,
-    format::{results, segment, text},
-};
+use crate::{api, format::segment};
 use leptos::{ev::SubmitEvent, prelude::*};
-use serde_json::Value;
+use rest_types::{Me, Paginated};
 
 /// The search page.
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let found = RwSignal::new(None::<Result<Value, String>>);
+    let found = RwSignal::new(None::<Result<Paginated<Me>, String>>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let q = query.get_untracked();
         leptos::task::spawn_local(async move {
-            let r = api::get(&format!("/api/v1/users?search={}&page_size=50", segment(q.trim()))).await;
+            let r = api::get_as(&format!("/api/v1/users?search={}&page_size=50", segment(q.trim()))).await;
             found.set(Some(r.map_err(|e| e.message)));
         });
     };
     let summary = move || {
         found.get().map(|r| match r {
             Ok(v) => {
-                let count = v["count"].as_u64().unwrap_or_default();
-                let shown = results(&v).len() as u64;
+                let (count, shown) = (v.count, v.results.len());
                 match count {
                     0 => "No learner found.".to_owned(),
                     1 => "1 learner found.".to_owned(),
@@ -38,16 +34,15 @@ pub fn SearchPage() -> impl IntoView {
     };
     let list = move || {
         found.get().and_then(Result::ok).map(|v| {
-            results(&v)
+            v.results
                 .into_iter()
                 .map(|u| {
-                    let username = text(&u, "username");
-                    let href = format!("/staff/learners/{}", segment(&username));
-                    let staff = (u["is_staff"].as_bool() == Some(true)).then_some(" (staff)");
+                    let href = format!("/staff/learners/{}", segment(&u.username));
+                    let staff = u.is_staff.then_some(" (staff)");
                     view! {
                         <li>
-                            <a href=href>{username}</a>
-                            " — " {text(&u, "full_name")} " · " {text(&u, "email")} {staff}
+                            <a href=href>{u.username}</a>
+                            " — " {u.full_name} " · " {u.email} {staff}
                         </li>
                     }
                 })

@@ -23,6 +23,7 @@ use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
 };
+use rest_types::{RetryConfigBody, SetRetryConfigRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -278,21 +279,7 @@ pub async fn retire_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The retry configuration (Open edX `SSPVerificationRetryConfig`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RetryConfigBody {
-    /// The arguments `vouch retry-failed --args-from-database` runs with, or null when none
-    /// was ever stored.
-    pub arguments: Option<String>,
-    /// Whether it is used.
-    pub enabled: bool,
-    /// Who stored it (`cli`, `staff:<username>`).
-    pub changed_by: Option<String>,
-    /// When.
-    pub changed_at: Option<String>,
-}
-
-fn retry_body(row: Option<crate::store::retry_config::RetryConfigRow>) -> RetryConfigBody {
+fn retry_body(row: Option<crate::service::records::RetryConfigRow>) -> RetryConfigBody {
     match row {
         Some(r) => RetryConfigBody {
             arguments: Some(r.arguments),
@@ -311,20 +298,6 @@ fn retry_body(row: Option<crate::store::retry_config::RetryConfigRow>) -> RetryC
 pub async fn get_retry_config(State(state): State<AppState>, who: Identity) -> Result<Json<RetryConfigBody>, ApiError> {
     who.require_staff()?;
     Ok(Json(retry_body(retry_config::current(&state.services).await?)))
-}
-
-/// New retry arguments.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SetRetryConfigRequest {
-    /// `--verification-ids <id> <id> ...`.
-    pub arguments: String,
-    /// Whether `retry-failed --args-from-database` uses them (default true).
-    #[serde(default = "enabled")]
-    pub enabled: bool,
-}
-
-fn enabled() -> bool {
-    true
 }
 
 /// Stores the retry configuration (staff only); the arguments are checked as

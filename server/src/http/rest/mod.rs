@@ -11,10 +11,10 @@ pub mod staff;
 pub mod v1;
 
 use super::{AppState, error::ApiError, identity::Identity};
-use crate::{service::accounts, store::users::User};
+use crate::service::{accounts, records::User};
 use app::error::ErrorCode;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// The account named `username`, when the caller may see its data: their own, or any as
 /// staff (403 otherwise, before the account is even looked up; 404 when there is none).
@@ -61,48 +61,14 @@ impl PageQuery {
     }
 }
 
-/// A page of results, in Open edX's (DRF's) shape.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Paginated<T> {
-    /// Items in all pages.
-    pub count: usize,
-    /// How many pages there are (at least 1).
-    pub num_pages: usize,
-    /// This page's number.
-    pub current_page: usize,
-    /// The next page's URL, if any.
-    pub next: Option<String>,
-    /// The previous page's URL, if any.
-    pub previous: Option<String>,
-    /// The items of this page.
-    pub results: Vec<T>,
-}
+/// A page of results, in Open edX's (DRF's) shape: a body shared with the staff console.
+pub use rest_types::Paginated;
 
-impl<T> Paginated<T> {
-    /// Cuts page `query` out of `all` (lists that are small per learner).
-    pub fn from_all(all: Vec<T>, query: PageQuery, base_url: &str) -> Result<Self, ApiError> {
-        let (page, size) = query.resolve()?;
-        let count = all.len();
-        let results = all.into_iter().skip((page - 1) * size).take(size).collect();
-        Ok(Self::from_page(results, count, page, size, base_url))
-    }
-
-    /// A page read from the database with a known total.
-    pub fn from_page(results: Vec<T>, count: usize, page: usize, size: usize, base_url: &str) -> Self {
-        let num_pages = count.div_ceil(size).max(1);
-        let link = |p: usize| {
-            let sep = if base_url.contains('?') { '&' } else { '?' };
-            format!("{base_url}{sep}page={p}&page_size={size}")
-        };
-        Self {
-            count,
-            num_pages,
-            current_page: page,
-            next: (page < num_pages).then(|| link(page + 1)),
-            previous: (page > 1 && page <= num_pages + 1).then(|| link(page - 1)),
-            results,
-        }
-    }
+/// Cuts page `query` out of `all` (lists that are small per learner), refusing a bad page
+/// or page size.
+pub fn paginate<T>(all: Vec<T>, query: PageQuery, base_url: &str) -> Result<Paginated<T>, ApiError> {
+    let (page, size) = query.resolve()?;
+    Ok(Paginated::from_all(all, page, size, base_url))
 }
 
 #[cfg(test)]
@@ -112,13 +78,13 @@ mod tests {
     #[test]
     fn pages() {
         let q = |page, page_size| PageQuery { page, page_size };
-        let p = Paginated::from_all((1..=45).collect(), q(Some(2), Some(20)), "https://v/api/v1/x").unwrap();
+        let p = paginate((1..=45).collect(), q(Some(2), Some(20)), "https://v/api/v1/x").unwrap();
         assert_eq!((p.count, p.num_pages, p.current_page, p.results.len()), (45, 3, 2, 20));
         assert_eq!(p.next.as_deref(), Some("https://v/api/v1/x?page=3&page_size=20"));
         assert_eq!(p.previous.as_deref(), Some("https://v/api/v1/x?page=1&page_size=20"));
-        let last = Paginated::from_all((1..=45).collect::<Vec<i32>>(), q(Some(3), Some(20)), "u").unwrap();
+        let last = paginate((1..=45).collect::<Vec<i32>>(), q(Some(3), Some(20)), "u").unwrap();
         assert_eq!((last.results.len(), last.next), (5, None));
-        let empty = Paginated::from_all(Vec::<i32>::new(), q(None, None), "u").unwrap();
+        let empty = paginate(Vec::<i32>::new(), q(None, None), "u").unwrap();
         assert_eq!((empty.count, empty.num_pages, empty.next, empty.previous), (0, 1, None, None));
         assert!(q(Some(0), None).resolve().is_err());
         assert!(q(None, Some(101)).resolve().is_err());

@@ -17,6 +17,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
+use rest_types::ReviewStatsBody;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -241,11 +242,19 @@ pub async fn release(
 
 /// The queue's figures.
 #[utoipa::path(get, path = "/api/v1/reviews/stats", tag = "vouch",
-    responses((status = 200, description = "OK", body = ReviewStats), (status = 401, description = "Not signed in"),
+    responses((status = 200, description = "OK", body = ReviewStatsBody), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not a reviewer")))]
-pub async fn stats(State(state): State<AppState>, who: Identity) -> Result<Json<ReviewStats>, ApiError> {
+pub async fn stats(State(state): State<AppState>, who: Identity) -> Result<Json<ReviewStatsBody>, ApiError> {
     who.require_reviewer()?;
-    Ok(Json(review::stats::stats(&state.services).await?))
+    let s: ReviewStats = review::stats::stats(&state.services).await?;
+    Ok(Json(ReviewStatsBody {
+        size: s.size,
+        oldest_age_secs: s.oldest_age_secs,
+        claimed: s.claimed,
+        decided_last_24h: s.decided_last_24h,
+        time_to_decision_p50_secs: s.time_to_decision_p50_secs,
+        time_to_decision_p95_secs: s.time_to_decision_p95_secs,
+    }))
 }
 
 /// The reason codes a denial may give, by category (Open edX's table).

@@ -6,31 +6,14 @@ use super::{
     super::{AppState, error::ApiError, identity::Identity},
     PageQuery, Paginated,
     openedx::drf_time,
+    paginate,
 };
 use crate::service::{accounts, name_affirmation};
 use axum::{
     Json,
     extract::{Path, Query, State},
 };
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// One change of a learner's verified name.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NameChangeBody {
-    /// The verified name's id.
-    pub verified_name_id: i64,
-    /// The name.
-    pub verified_name: String,
-    /// The status after the change (`pending`, `approved`, `denied`, `deleted`…).
-    pub status: String,
-    /// The attempt it refers to, if any.
-    pub verification_attempt_uuid: Option<String>,
-    /// What caused the change (`requested`, an attempt event, `attempt_deleted`).
-    pub cause: String,
-    /// When.
-    pub at: String,
-}
+use rest_types::NameChangeBody;
 
 /// A learner's verified-name history, oldest first (staff only).
 #[utoipa::path(get, path = "/api/v1/users/{username}/verified-names", operation_id = "staff_verified_name_history",
@@ -62,5 +45,5 @@ pub async fn verified_names(
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(&username, percent_encoding::NON_ALPHANUMERIC);
     let base = format!("{}/api/v1/users/{encoded}/verified-names", state.cfg.server.public_url.trim_end_matches('/'));
-    Ok(Json(Paginated::from_all(bodies, page, &base)?))
+    Ok(Json(paginate(bodies, page, &base)?))
 }
