@@ -9,7 +9,7 @@ use server::{
     cli::Cli,
     service::{
         Services, accounts, api,
-        filters::{AttemptsRequested, AttemptsStep, Step},
+        filters::{AttemptsRequested, FilterStep, Step},
     },
 };
 use std::sync::{
@@ -21,7 +21,7 @@ use std::sync::{
 struct CountRuns(Arc<AtomicUsize>);
 
 #[async_trait::async_trait]
-impl AttemptsStep for CountRuns {
+impl FilterStep<AttemptsRequested> for CountRuns {
     async fn run(&self, _: &Services, data: AttemptsRequested) -> Step<AttemptsRequested> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Step::Continue(data)
