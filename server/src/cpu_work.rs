@@ -188,6 +188,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn work_runs_at_a_lower_priority() {
+        let _alone = super::tests_alone().lock().await;
         let nice = super::run(|| rustix::process::getpriority_process(Some(rustix::thread::gettid())))
             .await
             .expect("ran")

@@ -48,6 +48,8 @@ pub async fn start(
     std::thread::Builder::new()
         .name("vouch-jobs-main".into())
         .spawn(move || {
+            // This thread drives the runner's own loop (`block_on`): lower too.
+            crate::cpu_work::lower_thread_priority();
             // Built here, not in the caller: a runtime may not be dropped inside another one.
             let runtime = match runtime() {
                 Ok(runtime) => runtime,

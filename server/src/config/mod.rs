@@ -575,6 +575,12 @@ fn drop_empty_strings(value: &mut config::Value) {
 }
 
 impl Config {
+    /// The first retry delay of the jobs without a policy of their own: `jobs.retry_base_secs`,
+    /// or unset, `software_secure.retry_base_secs` (which they all followed before).
+    pub fn job_retry_base_secs(&self) -> f64 {
+        self.jobs.retry_base_secs.unwrap_or(self.software_secure.retry_base_secs)
+    }
+
     /// Loads the file (if any) and the environment, then validates. Empty values are unset.
     /// Vendor names are checked against the built-in vendors.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {

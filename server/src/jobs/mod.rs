@@ -63,7 +63,7 @@ pub trait JobHandler: Send + Sync + 'static {
     /// The first retry delay in seconds (doubling after each try): `jobs.retry_base_secs`
     /// unless the job kind has a policy of its own (a vendor's send, webhook deliveries).
     fn retry_base_secs(&self, services: &Services) -> f64 {
-        services.cfg.jobs.retry_base_secs
+        services.cfg.job_retry_base_secs()
     }
 }
 

@@ -5,12 +5,15 @@
 use super::staff::Staff;
 use app::domain::UserId;
 
-/// The user id logs and audit rows show for the command line: no account has it (ids start
-/// at 1), so an operator's change is never mistaken for a staff member's.
+/// The user id logs show for the command line: no account has it (ids start at 1), so an
+/// operator's change is never mistaken for a staff member's. Not for audit rows
+/// (`staff_action` names an existing account): a service that records one must not take
+/// this proof.
 pub const OPERATOR: UserId = UserId(0);
 
-/// Staff rights for a management command.
-pub fn staff() -> Staff {
+/// Staff rights for a management command. Crate-only: a plugin's route or an embedding crate
+/// must never mint staff rights without a checked identity.
+pub(crate) fn staff() -> Staff {
     Staff::checked(OPERATOR)
 }
 

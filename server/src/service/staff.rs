@@ -11,7 +11,8 @@ use app::domain::UserId;
 pub struct Staff(UserId);
 
 impl Staff {
-    /// Made only where a request's identity was checked (`http::identity::Identity::require_staff`).
+    /// Made only where a request's identity was checked (`http::identity::Identity::require_staff`),
+    /// and for the operator at the command line (`service::operator`, crate-only).
     pub(crate) fn checked(user: UserId) -> Self {
         Self(user)
     }

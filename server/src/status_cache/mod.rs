@@ -458,15 +458,15 @@ mod tests {
 
     #[test]
     fn serves_nothing_until_proved_fresh_and_stops_when_the_proof_is_old() {
-        let c = StatusCache::new(Limits { max_stale: Duration::from_millis(50), ..limits() });
+        let c = StatusCache::new(Limits { max_stale: Duration::from_secs(50), ..limits() });
         let t = c.ticket();
         c.store_records(UserId(7), t, records(AttemptStatus::Approved));
         assert!(c.records(UserId(7)).is_none(), "never proved fresh: no answer is served");
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(7)).is_some());
-        c.advance(Duration::from_millis(30));
+        c.advance(Duration::from_secs(30));
         assert!(c.records(UserId(7)).is_some(), "the proof is younger than max_stale");
-        c.advance(Duration::from_millis(20));
+        c.advance(Duration::from_secs(20));
         assert!(c.records(UserId(7)).is_none(), "the proof is older than max_stale");
         c.mark_fresh(Instant::now());
         assert!(c.records(UserId(7)).is_some());

@@ -41,6 +41,10 @@ pub fn start(pool: AnyPool) -> Checkpointer {
         let mut failing = false;
         loop {
             tick.tick().await;
+            // The server closed the pool at shutdown while other tasks still hold the store.
+            if pool.is_closed() {
+                return;
+            }
             match checkpoint(&pool).await {
                 Ok(()) => failing = false,
                 // Once per run of failures: a closed pool or a full disk says so in other ways too.
@@ -49,9 +53,6 @@ pub fn start(pool: AnyPool) -> Checkpointer {
                     tracing::warn!(error = %e, "SQLite WAL checkpoint failed; retrying every tick");
                 }
                 Err(_) => {}
-            }
-            if pool.is_closed() {
-                return;
             }
         }
     }))

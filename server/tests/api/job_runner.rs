@@ -177,7 +177,7 @@ impl JobHandler for AlwaysRetry {
 /// their own policies.
 async fn jobs_retry_on_their_own_delay(db: &TestDb) {
     let mut cfg = db.config();
-    cfg.jobs.retry_base_secs = 100.0;
+    cfg.jobs.retry_base_secs = Some(100.0);
     cfg.software_secure.retry_base_secs = 1.0;
     cfg.events.webhook_retry_base_secs = 7.0;
     let app = TestApp::with_config(db, cfg).await;

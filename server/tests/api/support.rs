@@ -99,7 +99,7 @@ impl TestDb {
         cfg.software_secure.api_access_key = keys.access_key;
         cfg.software_secure.api_secret_key = Some(keys.secret_key.into());
         cfg.software_secure.retry_base_secs = 1.0;
-        cfg.jobs.retry_base_secs = 1.0;
+        cfg.jobs.retry_base_secs = Some(1.0);
         cfg
     }
 
