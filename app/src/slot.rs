@@ -53,7 +53,7 @@ pub struct SlotConfig {
 /// form of clients that send no course still reads.
 #[server(prefix = "/sfn", endpoint = "slot_config")]
 pub async fn get_slot_config(course_id: Option<String>) -> Result<SlotConfig, AppError> {
-    let ctx = crate::ports::context()?;
+    let ctx = crate::idv_port::context()?;
     ctx.port.slot_config(&ctx.caller, course_id).await
 }
 

@@ -28,10 +28,10 @@ pub mod webhooks;
 
 use crate::{
     config::Config,
-    port::ServerPort,
     service::{Services, database},
+    services_port::ServicesPort,
 };
-use app::ports::IdvPort;
+use app::idv_port::IdvPort;
 use axum::http::Request;
 use axum::{
     Router,
@@ -86,7 +86,7 @@ pub struct AppStateInner {
 impl AppState {
     /// State over `services`.
     pub fn new(services: Services) -> Self {
-        let port: Arc<dyn IdvPort> = Arc::new(ServerPort::new(services.clone()));
+        let port: Arc<dyn IdvPort> = Arc::new(ServicesPort::new(services.clone()));
         // `vouch serve` checks the keys at start-up; here a bad key only disables JWT sign-in.
         let jwt = jwt::JwtVerifier::from_config(&services.cfg.auth).unwrap_or_else(|e| {
             tracing::error!(error = %e, "JWT sign-in disabled");

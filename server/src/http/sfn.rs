@@ -12,7 +12,7 @@
 use super::{AppState, error::error_response, identity};
 use app::{
     error::{AppError, ErrorCode},
-    ports::{Caller, RequestContext},
+    idv_port::{Caller, RequestContext},
 };
 use axum::{
     Json,
