@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod idv_port;
 pub mod nav;
 pub mod pages;
+pub mod routes;
 pub mod rpc;
 pub mod slot;
 pub mod wire_json;

@@ -134,7 +134,7 @@ fn hosted_flow(config: SlotConfig) -> AnyView {
     let listener = window_event_listener(leptos::ev::message, move |e| {
         // Only the vendor's own page may say the learner is done.
         if e.origin() == origin && e.data().as_string().as_deref() == Some("vouch-hosted:done") {
-            let _ = window().location().set_href("/id-verification/status");
+            let _ = window().location().set_href(crate::routes::STATUS);
         }
     });
     on_cleanup(move || listener.remove());

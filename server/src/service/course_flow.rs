@@ -38,7 +38,7 @@ pub async fn course_flow(services: &Services, user: &User, request: &CourseFlowR
     let mut out = CourseFlow { name, ..CourseFlow::default() };
     // Where this learner verifies: a filter step may send them to another service.
     let location = idv::get_verify_location_for(services, Some(user.id), Some(course)).await;
-    let ours = format!("{}/id-verification", services.cfg.server.public_url.trim_end_matches('/'));
+    let ours = format!("{}{}", services.cfg.server.public_url.trim_end_matches('/'), app::routes::HOME);
     if !location.starts_with(&ours) {
         out.elsewhere = Some(location);
     }

@@ -14,7 +14,7 @@ use crate::{
     i18n::t,
     nav,
     pages::{camera, error_box, loading},
-    rpc,
+    routes, rpc,
 };
 use leptos::{html, prelude::*};
 use state::FlowState;
@@ -95,7 +95,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     let entry = path.get_untracked();
     // The reverification entry, a new start after a finished flow, or another learner's
     // saved flow begins afresh.
-    if entry.trim_end_matches('/') == steps::REVERIFY
+    if entry.trim_end_matches('/') == routes::REVERIFY
         || (FlowStep::from_path(&entry).is_none() && initial.submitted)
         || initial.owner != info.username
     {
@@ -132,7 +132,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         let shown = step.get();
         let here = path.get();
         // Only inside the flow: leaving it (to the status page) must not be undone.
-        let bare = matches!(here.trim_end_matches('/'), steps::BASE | steps::REVERIFY);
+        let bare = matches!(here.trim_end_matches('/'), routes::HOME | routes::REVERIFY);
         let requested = FlowStep::from_path(&here);
         if (bare || requested.is_some()) && requested != Some(shown) {
             nav::navigate(&shown.path(), true);

@@ -6,6 +6,7 @@ use crate::{
     dto::{NameError, validate_full_name},
     i18n::t,
     pages::camera::{self, CameraError},
+    routes,
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -137,7 +138,7 @@ pub fn info(step: FlowStep, reuse: bool, too_old: bool) -> Option<InfoSpec> {
     let s = t();
     let upload: Button = ("upload-instead", s.upload_instead, true, Act::Upload);
     // No usable camera here: the server's "Continue on your phone" page (issue 19).
-    let phone: Button = ("continue-on-phone", s.handoff_button, false, Act::Page("/handoff"));
+    let phone: Button = ("continue-on-phone", s.handoff_button, false, Act::Page(routes::HANDOFF));
     let spec = |heading, intro, items, note, buttons| Some(InfoSpec { heading, intro, items, note, buttons });
     match step {
         FlowStep::ReviewRequirements => spec(
@@ -176,7 +177,7 @@ pub fn info(step: FlowStep, reuse: bool, too_old: bool) -> Option<InfoSpec> {
             s.submitted_text,
             Vec::new(),
             "",
-            Vec::from([("see-status", s.see_status, true, Act::Link("/id-verification/status"))]),
+            Vec::from([("see-status", s.see_status, true, Act::Link(routes::STATUS))]),
         ),
         _ => None,
     }

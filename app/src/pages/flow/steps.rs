@@ -2,12 +2,8 @@
 //! unit-tested without a browser.
 
 use super::state::{CameraChoice, FlowState};
+use crate::routes;
 use serde::{Deserialize, Serialize};
-
-/// The flow's base path.
-pub const BASE: &str = "/id-verification";
-/// The reverification entry (`/verify_student/reverify` redirects here): starts afresh.
-pub const REVERIFY: &str = "/id-verification/reverify";
 
 /// One panel of the flow, named as in Open edX's account MFE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,12 +79,12 @@ impl FlowStep {
 
     /// The panel's full path.
     pub fn path(self) -> String {
-        format!("{BASE}/{}", self.slug())
+        routes::flow_panel(self.slug())
     }
 
     /// The panel a path names (`/id-verification/summary`), if any.
     pub fn from_path(path: &str) -> Option<Self> {
-        let slug = path.strip_prefix(BASE)?.trim_matches('/');
+        let slug = path.strip_prefix(routes::HOME)?.trim_matches('/');
         ALL.into_iter().find(|s| s.slug() == slug)
     }
 

@@ -159,10 +159,7 @@ impl TryFrom<Decided<'_>> for PayAndVerifyOutcome {
                     Redirect::Dashboard => (
                         RedirectTo::Dashboard,
                         Some(
-                            cfg.commerce
-                                .dashboard_url
-                                .clone()
-                                .unwrap_or_else(|| public_url(cfg, "/id-verification/status")),
+                            cfg.commerce.dashboard_url.clone().unwrap_or_else(|| public_url(cfg, app::routes::STATUS)),
                         ),
                     ),
                     Redirect::UpgradeAndVerify => (RedirectTo::UpgradeAndVerify, Some(flow("upgrade"))),
