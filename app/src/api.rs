@@ -1,6 +1,7 @@
 //! Server functions: the SPA's private RPC, mounted under `/sfn/` with fixed endpoint names
-//! (no build-dependent hashes). Never hand these URLs to outside systems; they use the REST
-//! API. Each body only forwards to the backend port, where the service layer lives.
+//! (no build-dependent hashes) and listed in [`crate::sfn`]. Never hand these URLs to outside
+//! systems; they use the REST API. Each body only forwards to the backend port, where the
+//! service layer lives.
 //! The SPA calls them through [`crate::rpc`] (one small `fetch`) rather than server_fn's
 //! generic client, which kept the learner's download large.
 
@@ -46,7 +47,3 @@ pub async fn get_course_flow(request: CourseFlowRequest) -> Result<CourseFlow, A
     let ctx = crate::idv_port::context()?;
     ctx.port.course_flow(&ctx.caller, request).await
 }
-
-/// The names of every server function endpoint, for the server's registration test.
-pub const ENDPOINTS: [&str; 6] =
-    ["session_info", "verification_status", "submit_photos", "flow_info", "slot_config", "course_flow"];

@@ -15,6 +15,7 @@ pub mod nav;
 pub mod pages;
 pub mod routes;
 pub mod rpc;
+pub mod sfn;
 pub mod slot;
 pub mod wire_json;
 

@@ -19,7 +19,7 @@ pub fn StatusPage() -> impl IntoView {
     let refresh = move || {
         let pending = status.with_untracked(|r| matches!(r, Some(Ok(s)) if s.status == UserStatusKind::Pending));
         if pending {
-            rpc::reload(status, "verification_status");
+            rpc::reload::<crate::api::GetVerificationStatus>(status);
         }
     };
     if let Ok(handle) = leptos::prelude::set_interval_with_handle(refresh, REFRESH) {

@@ -28,6 +28,7 @@ use app::{
     error::ErrorCode,
     i18n::{self, handoff::HandoffStrings},
     routes,
+    sfn::Endpoint,
 };
 use axum::{
     Json,
@@ -89,20 +90,20 @@ pub const PHONE_KEY: &str = "handoff_phone";
 
 /// What a phone session may call besides its own hand-off pages: the flow's server
 /// functions and the status.
-const PHONE_SERVER_FNS: &[&str] = &[
-    "/sfn/session_info",
-    "/sfn/flow_info",
-    "/sfn/slot_config",
-    "/sfn/course_flow",
-    "/sfn/submit_photos",
-    "/sfn/verification_status",
+const PHONE_SERVER_FNS: &[Endpoint] = &[
+    Endpoint::SessionInfo,
+    Endpoint::FlowInfo,
+    Endpoint::SlotConfig,
+    Endpoint::CourseFlow,
+    Endpoint::SubmitPhotos,
+    Endpoint::VerificationStatus,
 ];
 
 /// Whether a phone session may call `path`: the flow, the status, and the landing page of
 /// another link (which signs the phone in afresh). Every other route that asks who the
 /// caller is refuses it (see [`identity::resolve`]).
 pub fn phone_may_use(path: &str) -> bool {
-    PHONE_SERVER_FNS.contains(&path)
+    PHONE_SERVER_FNS.iter().any(|e| e.path() == path)
         || path.strip_prefix("/handoff/").is_some_and(|rest| !rest.is_empty() && !matches!(rest, "status" | "cancel"))
 }
 
