@@ -2,18 +2,20 @@
 //! the learner pages, the plugin-slot registry and the pure verification domain.
 //!
 //! Server-only code sits behind the `ssr` feature and reaches the backend only through
-//! [`ports::IdvPort`], which the server implements: `app` never depends on `server`.
+//! [`idv_port::IdvPort`], which the server implements: `app` never depends on `server`.
 
 pub mod api;
 pub mod domain;
 pub mod dto;
 pub mod error;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod idv_port;
 pub mod nav;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod ports;
+pub mod routes;
 pub mod rpc;
+pub mod sfn;
 pub mod slot;
 pub mod wire_json;
 

@@ -3,10 +3,8 @@
 //! and code moves on with [`navigate`]. Four routes need no more than this, and a routing
 //! crate would be a fifth of the learner's download.
 
+use crate::routes::HOME;
 use leptos::prelude::*;
-
-/// Where the SPA lives; `/` is sent here.
-pub const HOME: &str = "/id-verification";
 
 thread_local! {
     // The current path, shared by every page. Not a context: links and async code
@@ -97,8 +95,8 @@ fn follow_link(e: web_sys::MouseEvent) {
 mod tests {
     #[test]
     fn paths_are_normalized() {
-        assert_eq!(super::normalize("/"), super::HOME);
-        assert_eq!(super::normalize(""), super::HOME);
+        assert_eq!(super::normalize("/"), "/id-verification");
+        assert_eq!(super::normalize(""), "/id-verification");
         assert_eq!(super::normalize("/id-verification/status/"), "/id-verification/status");
         assert_eq!(super::normalize("/id-verification"), "/id-verification");
     }

@@ -2,14 +2,18 @@
 //! `fetch` to `/sfn/<name>` with the bodies server_fn's own client sends (a form for the
 //! functions without arguments and for `slot_config`'s optional course, `{"request": …}` as
 //! JSON for `submit_photos` and `course_flow`), and the answer read as JSON or, on a
-//! 4xx/5xx status, as the error envelope. Written by hand
-//! because server_fn's generic client and the async resources around it were a third of
-//! the learner's download; the server side is unchanged.
+//! 4xx/5xx status, as the error envelope. Each call names its function by the struct
+//! `#[server]` generated ([`ServerFunction`]): the path, the content type and the answer's
+//! type come from the function's own declaration. Written by hand because server_fn's
+//! generic client and the async resources around it were a third of the learner's
+//! download; the server side is unchanged.
 
 use crate::{
+    api,
     dto::{CourseFlow, CourseFlowRequest, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::{AppError, ErrorCode},
-    slot::SlotConfig,
+    sfn::{Endpoint, ServerFunction},
+    slot::{self, SlotConfig},
 };
 use leptos::{prelude::*, task::spawn_local};
 use serde::{Serialize, de::DeserializeOwned};
@@ -21,17 +25,17 @@ pub type Loaded<T> = RwSignal<Option<Result<T, AppError>>>;
 
 /// The signed-in user and how sign-in works on this deployment.
 pub fn session_info() -> Loaded<SessionInfo> {
-    load("session_info")
+    load::<api::GetSessionInfo>()
 }
 
 /// The signed-in learner's verification status.
 pub fn verification_status() -> Loaded<VerificationStatus> {
-    load("verification_status")
+    load::<api::GetVerificationStatus>()
 }
 
 /// What the verification flow needs before it starts.
 pub fn flow_info() -> Loaded<FlowInfo> {
-    load("flow_info")
+    load::<api::GetFlowInfo>()
 }
 
 /// What the `id_verification_slot` renders for this learner, verifying for `course_id`.
@@ -39,7 +43,7 @@ pub fn slot_config(course_id: Option<&str>) -> Loaded<SlotConfig> {
     let loaded = RwSignal::new(None);
     // server_fn's URL encoding of `Option<String>`: the field, or nothing for `None`.
     let form = course_id.map(|c| format!("course_id={}", encode(c))).unwrap_or_default();
-    read_into(loaded, "slot_config", Body::Form(form));
+    read_into::<slot::GetSlotConfig>(loaded, form);
     loaded
 }
 
@@ -57,46 +61,43 @@ pub fn course_flow(request: &CourseFlowRequest) -> Loaded<CourseFlow> {
     }
     let loaded = RwSignal::new(None);
     match crate::wire_json::to_string(&Args { request }) {
-        Some(json) => read_into(loaded, "course_flow", Body::Json(json)),
+        Some(json) => read_into::<api::GetCourseFlow>(loaded, json),
         None => loaded.set(Some(Err(AppError::internal()))),
     }
     loaded
 }
 
-/// A server function's request body.
-enum Body {
-    /// `application/x-www-form-urlencoded` (empty: no arguments).
-    Form(String),
-    /// `application/json`.
-    Json(String),
+/// What the SPA reads a server function's answer as.
+pub trait Answer: DeserializeOwned + Send + Sync + 'static {}
+impl<T: DeserializeOwned + Send + Sync + 'static> Answer for T {}
+
+/// Reads `F`'s answer (a function without arguments) again into `into`; the previous answer
+/// stays until then.
+pub fn reload<F: ServerFunction<Output: Answer>>(into: Loaded<F::Output>) {
+    read_into::<F>(into, String::new());
 }
 
-/// Reads `endpoint`'s answer (a function without arguments) again into `into`; the previous
-/// answer stays until then.
-pub fn reload<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str) {
-    read_into(into, endpoint, Body::Form(String::new()));
-}
-
-fn read_into<T: DeserializeOwned + Send + Sync + 'static>(into: Loaded<T>, endpoint: &'static str, body: Body) {
+/// Sends `body` (in `F`'s encoding) to `F` and reads the answer into `into`.
+fn read_into<F: ServerFunction<Output: Answer>>(into: Loaded<F::Output>, body: String) {
     fetch_then(
-        endpoint,
+        F::ENDPOINT,
         body,
         Box::new(move |answer| {
             // The page may be gone by now.
-            let _ = into.try_set(Some(answer.and_then(|text| parse::<T>(&text))));
+            let _ = into.try_set(Some(answer.and_then(|text| parse::<F::Output>(&text))));
         }),
     );
 }
 
 /// One request future for every answer type (a boxed callback instead of a generic future
 /// per type keeps the download small).
-fn fetch_then(endpoint: &'static str, body: Body, then: Box<dyn FnOnce(Result<String, AppError>)>) {
+fn fetch_then(endpoint: Endpoint, body: String, then: Box<dyn FnOnce(Result<String, AppError>)>) {
     spawn_local(async move { then(call(endpoint, body).await) });
 }
 
-fn load<T: DeserializeOwned + Send + Sync + 'static>(endpoint: &'static str) -> Loaded<T> {
+fn load<F: ServerFunction<Output: Answer>>() -> Loaded<F::Output> {
     let loaded = RwSignal::new(None);
-    reload(loaded, endpoint);
+    reload::<F>(loaded);
     loaded
 }
 
@@ -106,8 +107,10 @@ pub async fn submit_photos(request: SubmitPhotosRequest) -> Result<VerificationS
     struct Args {
         request: SubmitPhotosRequest,
     }
+    type Submit = api::SubmitPhotos;
     let body = crate::wire_json::to_string(&Args { request }).ok_or_else(AppError::internal)?;
-    parse(&call("submit_photos", Body::Json(body)).await?)
+    // The answer's type from the function's declaration: a change there fails to compile here.
+    parse::<<Submit as leptos::server_fn::ServerFn>::Output>(&call(Submit::ENDPOINT, body).await?)
 }
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
@@ -119,26 +122,22 @@ fn unreadable() -> AppError {
     AppError::new(ErrorCode::InvalidRequest, "The request could not be read.")
 }
 
-/// Posts `body` to `/sfn/<endpoint>` and returns the answer's text, or the server's error.
-async fn call(endpoint: &str, body: Body) -> Result<String, AppError> {
+/// Posts `body` to `endpoint` and returns the answer's text, or the server's error.
+async fn call(endpoint: Endpoint, body: String) -> Result<String, AppError> {
     let unreachable =
         |_| AppError::new(ErrorCode::Unavailable, "Vouch could not be reached. Check your connection and try again.");
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     let headers = web_sys::Headers::new().map_err(unreachable)?;
-    let (content_type, body) = match body {
-        Body::Json(json) => ("application/json", json),
-        Body::Form(form) => ("application/x-www-form-urlencoded", form),
-    };
-    let _ = headers.set("Content-Type", content_type);
+    let _ = headers.set("Content-Type", endpoint.encoding().content_type());
     let _ = headers.set("Accept", "application/json");
     // Old browsers send neither Sec-Fetch-Site nor Origin; the server then takes this header,
     // which no cross-site form can send, as the sign that the call comes from this page.
     let _ = headers.set("X-Requested-With", "XMLHttpRequest");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&body));
-    let url = format!("/sfn/{endpoint}");
-    let response = JsFuture::from(window().fetch_with_str_and_init(&url, &init)).await.map_err(unreachable)?;
+    let response =
+        JsFuture::from(window().fetch_with_str_and_init(endpoint.path(), &init)).await.map_err(unreachable)?;
     let response: web_sys::Response = response.dyn_into().map_err(unreachable)?;
     let text = JsFuture::from(response.text().map_err(unreachable)?).await.map_err(unreachable)?;
     let text = text.as_string().unwrap_or_default();

@@ -53,7 +53,7 @@ pub struct SlotConfig {
 /// form of clients that send no course still reads.
 #[server(prefix = "/sfn", endpoint = "slot_config")]
 pub async fn get_slot_config(course_id: Option<String>) -> Result<SlotConfig, AppError> {
-    let ctx = crate::ports::context()?;
+    let ctx = crate::idv_port::context()?;
     ctx.port.slot_config(&ctx.caller, course_id).await
 }
 
@@ -134,7 +134,7 @@ fn hosted_flow(config: SlotConfig) -> AnyView {
     let listener = window_event_listener(leptos::ev::message, move |e| {
         // Only the vendor's own page may say the learner is done.
         if e.origin() == origin && e.data().as_string().as_deref() == Some("vouch-hosted:done") {
-            let _ = window().location().set_href("/id-verification/status");
+            let _ = window().location().set_href(crate::routes::STATUS);
         }
     });
     on_cleanup(move || listener.remove());

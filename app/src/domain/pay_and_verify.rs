@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A step of the flow, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Step {
+pub enum PayAndVerifyStep {
     /// `intro-step`.
     IntroStep,
     /// `make-payment-step`.
@@ -27,7 +27,7 @@ pub enum Step {
     EnrollmentConfirmationStep,
 }
 
-impl Step {
+impl PayAndVerifyStep {
     /// Every step, in order.
     pub const ALL: [Self; 7] = [
         Self::IntroStep,
@@ -170,7 +170,7 @@ pub struct Inputs<'a> {
     /// Show the payment steps even when already paid (returning from payment).
     pub always_show_payment: bool,
     /// The step asked for, if any.
-    pub current_step: Option<Step>,
+    pub current_step: Option<PayAndVerifyStep>,
     /// Whether the learner has a valid or pending verification.
     pub already_verified: bool,
     /// Whether the learner's account is activated.
@@ -234,9 +234,9 @@ pub enum Decision {
     /// The flow.
     Show {
         /// The steps, in order.
-        display_steps: Vec<Step>,
+        display_steps: Vec<PayAndVerifyStep>,
         /// The step to show now.
-        current_step: Step,
+        current_step: PayAndVerifyStep,
         /// The requirements to list.
         requirements: Vec<Requirement>,
         /// The mode being bought or verified for.
@@ -283,7 +283,7 @@ pub fn decide(input: &Inputs<'_>) -> Decision {
         .current_step
         .filter(|s| display_steps.contains(s))
         .or_else(|| display_steps.first().copied())
-        .unwrap_or(Step::EnrollmentConfirmationStep);
+        .unwrap_or(PayAndVerifyStep::EnrollmentConfirmationStep);
     let mut requirements = Vec::new();
     if !input.account_active {
         requirements.push(Requirement::AccountActivationRequired);
@@ -343,18 +343,18 @@ fn display_steps(
     already_verified: bool,
     already_paid: bool,
     mode: &CourseMode,
-) -> Vec<Step> {
-    let mut remove: Vec<Step> = Vec::new();
+) -> Vec<PayAndVerifyStep> {
+    let mut remove: Vec<PayAndVerifyStep> = Vec::new();
     if already_verified || !mode.is_verified_mode() {
-        remove.extend(Step::VERIFICATION);
+        remove.extend(PayAndVerifyStep::VERIFICATION);
     }
     if already_paid && !always_show_payment {
-        remove.extend(Step::PAYMENT);
+        remove.extend(PayAndVerifyStep::PAYMENT);
     } else {
         // The payment step doubles as the intro.
-        remove.push(Step::IntroStep);
+        remove.push(PayAndVerifyStep::IntroStep);
     }
-    Step::ALL.into_iter().filter(|s| !remove.contains(s)).collect()
+    PayAndVerifyStep::ALL.into_iter().filter(|s| !remove.contains(s)).collect()
 }
 
 #[cfg(test)]
@@ -413,7 +413,7 @@ mod tests {
             ]
         );
         let Decision::Show { current_step, requirements, .. } = d else { unreachable!() };
-        assert_eq!(current_step, Step::MakePaymentStep);
+        assert_eq!(current_step, PayAndVerifyStep::MakePaymentStep);
         assert_eq!(requirements, [Requirement::PhotoIdRequired, Requirement::WebcamRequired]);
     }
 

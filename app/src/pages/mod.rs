@@ -7,7 +7,7 @@ pub mod quality;
 pub mod sign_in;
 pub mod status;
 
-use crate::{domain::UserStatusKind, i18n::t, nav, rpc, slot::IdVerificationSlot};
+use crate::{domain::UserStatusKind, i18n::t, nav, routes, rpc, slot::IdVerificationSlot};
 use leptos::prelude::*;
 use sign_in::SignIn;
 use status::{StatusPage, StatusView};
@@ -29,7 +29,7 @@ pub fn App() -> impl IntoView {
     view! {
         <a class="skip" href="#main">{s.skip}</a>
         <header class="topbar">
-            <a class="brand" href=nav::HOME>{s.brand}</a>
+            <a class="brand" href=routes::HOME>{s.brand}</a>
         </header>
         <main id="main" class="container" tabindex="-1">{body}</main>
     }
@@ -51,10 +51,10 @@ enum Page {
 impl Page {
     /// The page for a normalized path (see [`nav`]).
     fn of(path: &str) -> Self {
-        match path.strip_prefix(nav::HOME) {
-            Some("") => Self::Entry,
-            Some("/status") => Self::Status,
-            Some(rest) if rest.len() > 1 && rest.starts_with('/') && !rest[1..].contains('/') => Self::Flow,
+        match path {
+            routes::HOME => Self::Entry,
+            routes::STATUS => Self::Status,
+            _ if routes::panel_slug(path).is_some() => Self::Flow,
             _ => Self::NotFound,
         }
     }

@@ -11,9 +11,6 @@ use wasm_bindgen::{JsCast, JsValue, prelude::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlVideoElement, MessageEvent, Worker};
 
-/// Trunk's loader for the worker (`frontend/index.html`), served beside the SPA.
-const WORKER: &str = "/quality-worker_loader.js";
-
 /// A running worker (cloned cheaply; the last clone dropped terminates it).
 #[derive(Clone)]
 pub struct Checker(Rc<Inner>);
@@ -47,7 +44,7 @@ impl Checker {
         lang: &'static str,
         mut on_result: Box<dyn FnMut(Option<bool>, String, String)>,
     ) -> Option<Self> {
-        let worker = Worker::new(WORKER).ok()?;
+        let worker = Worker::new(crate::routes::QUALITY_WORKER).ok()?;
         let link = Rc::new(Link::default());
         let (answered, to) = (link.clone(), worker.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {

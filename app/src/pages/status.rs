@@ -4,7 +4,7 @@ use super::{error_box, loading};
 use crate::{
     domain::{UserStatus, UserStatusKind},
     i18n::{Strings, t},
-    rpc,
+    routes, rpc,
 };
 use leptos::prelude::*;
 
@@ -19,7 +19,7 @@ pub fn StatusPage() -> impl IntoView {
     let refresh = move || {
         let pending = status.with_untracked(|r| matches!(r, Some(Ok(s)) if s.status == UserStatusKind::Pending));
         if pending {
-            rpc::reload(status, "verification_status");
+            rpc::reload::<crate::api::GetVerificationStatus>(status);
         }
     };
     if let Ok(handle) = leptos::prelude::set_interval_with_handle(refresh, REFRESH) {
@@ -78,8 +78,8 @@ pub fn StatusView(status: UserStatus) -> impl IntoView {
     let reasons =
         if kind == UserStatusKind::MustReverify { reason_sentences(s.lang, &status.reasons) } else { Vec::new() };
     let link = match action(&status) {
-        Action::Start => Some(("/id-verification", s.start)),
-        Action::Reverify => Some(("/id-verification/reverify", s.verify_again)),
+        Action::Start => Some((routes::HOME, s.start)),
+        Action::Reverify => Some((routes::REVERIFY, s.verify_again)),
         Action::Wait | Action::None => None,
     };
     view! {

@@ -28,7 +28,7 @@ use server::{
     reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
-        filters::{FilterStep, Step, VendorRequested},
+        filters::{FilterStep, StepOutcome, VendorRequested},
         submit,
     },
     store::{hosted, transitions::Actor, users},
@@ -305,8 +305,8 @@ pub struct AcmeRoute;
 
 #[async_trait::async_trait]
 impl FilterStep<VendorRequested> for AcmeRoute {
-    async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
-        let Ok(s) = settings(&services.cfg) else { return Step::Continue(data) };
+    async fn run(&self, services: &Services, mut data: VendorRequested) -> StepOutcome<VendorRequested> {
+        let Ok(s) = settings(&services.cfg) else { return StepOutcome::Continue(data) };
         let by_course = data.course_id.as_ref().is_some_and(|c| s.courses.contains(c));
         let by_learner = !s.learners.is_empty() && {
             match services.store.conn().await {
@@ -322,7 +322,7 @@ impl FilterStep<VendorRequested> for AcmeRoute {
         if by_course || by_learner {
             data.vendor = NAME.into();
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 

@@ -71,12 +71,12 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The page where a learner verifies again.
     pub fn reverify_url(&self) -> String {
-        format!("{}/id-verification/reverify", self.public_url.trim_end_matches('/'))
+        format!("{}{}", self.public_url.trim_end_matches('/'), app::routes::REVERIFY)
     }
 
     /// The page showing the learner's status.
     pub fn status_url(&self) -> String {
-        format!("{}/id-verification/status", self.public_url.trim_end_matches('/'))
+        format!("{}{}", self.public_url.trim_end_matches('/'), app::routes::STATUS)
     }
 }
 

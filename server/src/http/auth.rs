@@ -103,7 +103,7 @@ pub fn valid_username(name: &str) -> bool {
 }
 
 /// Where dev login goes when `next` is missing or refused.
-const DEFAULT_NEXT: &str = "/id-verification";
+const DEFAULT_NEXT: &str = app::routes::HOME;
 
 /// `next` if it is a path on this site, else the default. The value is parsed, not
 /// pattern-matched: browsers drop tabs and newlines from URLs and read `\` as `/`, so
@@ -165,7 +165,7 @@ pub async fn logout(State(state): State<AppState>, session: Session, headers: He
     // session holds the link it showed.
     super::handoff::revoke_shown(&state, &session, None).await?;
     session.flush().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "Try again."))?;
-    Ok(Redirect::to("/id-verification").into_response())
+    Ok(Redirect::to(app::routes::HOME).into_response())
 }
 
 #[cfg(test)]

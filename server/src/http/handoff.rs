@@ -27,6 +27,8 @@ use crate::service::handoff::{self as service, HandoffError, Progress};
 use app::{
     error::ErrorCode,
     i18n::{self, handoff::HandoffStrings},
+    routes,
+    sfn::Endpoint,
 };
 use axum::{
     Json,
@@ -80,7 +82,7 @@ fn course_query(query: Option<&str>) -> Result<Option<String>, ApiError> {
 
 /// The flow page, in the course of `query` if any.
 fn flow_location(query: Option<&str>) -> String {
-    query.map_or_else(|| "/id-verification".to_owned(), |q| format!("/id-verification?{q}"))
+    query.map_or_else(|| routes::HOME.to_owned(), |q| format!("{}?{q}", routes::HOME))
 }
 
 /// The session key that makes a session a phone session (the id of the link that started it).
@@ -88,20 +90,20 @@ pub const PHONE_KEY: &str = "handoff_phone";
 
 /// What a phone session may call besides its own hand-off pages: the flow's server
 /// functions and the status.
-const PHONE_SERVER_FNS: &[&str] = &[
-    "/sfn/session_info",
-    "/sfn/flow_info",
-    "/sfn/slot_config",
-    "/sfn/course_flow",
-    "/sfn/submit_photos",
-    "/sfn/verification_status",
+const PHONE_SERVER_FNS: &[Endpoint] = &[
+    Endpoint::SessionInfo,
+    Endpoint::FlowInfo,
+    Endpoint::SlotConfig,
+    Endpoint::CourseFlow,
+    Endpoint::SubmitPhotos,
+    Endpoint::VerificationStatus,
 ];
 
 /// Whether a phone session may call `path`: the flow, the status, and the landing page of
 /// another link (which signs the phone in afresh). Every other route that asks who the
 /// caller is refuses it (see [`identity::resolve`]).
 pub fn phone_may_use(path: &str) -> bool {
-    PHONE_SERVER_FNS.contains(&path)
+    PHONE_SERVER_FNS.iter().any(|e| e.path() == path)
         || path.strip_prefix("/handoff/").is_some_and(|rest| !rest.is_empty() && !matches!(rest, "status" | "cancel"))
 }
 
@@ -155,9 +157,10 @@ fn refused(headers: &HeaderMap, code: ErrorCode, text: &str) -> Response {
     if wants_html(headers) {
         let s = strings(headers);
         let body = format!(
-            "<p class=\"error\" id=\"handoff-refused\" data-code=\"{}\">{}</p><p><a href=\"/id-verification\">{}</a></p>",
+            "<p class=\"error\" id=\"handoff-refused\" data-code=\"{}\">{}</p><p><a href=\"{}\">{}</a></p>",
             serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
             escape(text),
+            routes::HOME,
             escape(s.back_to_flow)
         );
         page(status, s, s.refused_title, &body, false)
@@ -277,11 +280,13 @@ fn follow_body(s: &HandoffStrings, state: &str, text: &str) -> String {
         .collect();
     format!(
         "<p id=\"handoff-state\" role=\"status\" aria-live=\"polite\" data-state=\"{state}\"{texts}>{text}</p>\
-         <p id=\"handoff-see-status\" hidden><a href=\"/id-verification/status\">{see}</a></p>\
-         <p id=\"handoff-new-code\" hidden><a href=\"/handoff\">{new}</a></p>\
+         <p id=\"handoff-see-status\" hidden><a href=\"{status}\">{see}</a></p>\
+         <p id=\"handoff-new-code\" hidden><a href=\"{handoff}\">{new}</a></p>\
          <form method=\"post\" action=\"/handoff/cancel\"><button type=\"submit\" id=\"handoff-cancel\">{cancel}</button></form>",
         text = escape(text),
+        status = routes::STATUS,
         see = escape(s.see_status),
+        handoff = routes::HANDOFF,
         new = escape(s.new_code),
         cancel = escape(s.cancel),
     )

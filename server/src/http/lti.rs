@@ -103,7 +103,7 @@ pub async fn launch(
     session.clear().await;
     auth::sign_in(&session, launched.user).await?;
     tracing::info!(user.id = %launched.user, lti.new_user = launched.new_user, "LTI launch signed in");
-    let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
+    let next = if launched.show_status { app::routes::STATUS } else { app::routes::HOME };
     Ok(framed(Redirect::to(next).into_response(), &launched.frame_ancestors))
 }
 

@@ -156,7 +156,7 @@ pub async fn confirm_link(
     session.remove::<PendingLink>(PENDING_KEY).await.map_err(unavailable)?;
     auth::sign_in(&session, launched.user).await?;
     tracing::info!(user.id = %launched.user, "LTI launch linked and signed in");
-    let next = if launched.show_status { "/id-verification/status" } else { "/id-verification" };
+    let next = if launched.show_status { app::routes::STATUS } else { app::routes::HOME };
     let mut res = Redirect::to(next).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {}", launched.frame_ancestors)) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);

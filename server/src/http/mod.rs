@@ -28,10 +28,10 @@ pub mod webhooks;
 
 use crate::{
     config::Config,
-    port::ServerPort,
     service::{Services, database},
+    services_port::ServicesPort,
 };
-use app::ports::IdvPort;
+use app::idv_port::IdvPort;
 use axum::http::Request;
 use axum::{
     Router,
@@ -86,7 +86,7 @@ pub struct AppStateInner {
 impl AppState {
     /// State over `services`.
     pub fn new(services: Services) -> Self {
-        let port: Arc<dyn IdvPort> = Arc::new(ServerPort::new(services.clone()));
+        let port: Arc<dyn IdvPort> = Arc::new(ServicesPort::new(services.clone()));
         // `vouch serve` checks the keys at start-up; here a bad key only disables JWT sign-in.
         let jwt = jwt::JwtVerifier::from_config(&services.cfg.auth).unwrap_or_else(|e| {
             tracing::error!(error = %e, "JWT sign-in disabled");
@@ -157,11 +157,11 @@ pub fn router_with(state: AppState, session_key: tower_sessions::cookie::Key, ex
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/auth/dev-login", post(auth::dev_login))
+        .route(app::routes::DEV_LOGIN, post(auth::dev_login))
         .route("/auth/logout", post(auth::logout))
         .route("/sfn/{*fn_name}", post(sfn::server_fns))
         .route("/verify_student/photos/{*object}", get(verify_student::photo))
-        .route("/handoff", get(handoff::desktop_page))
+        .route(app::routes::HANDOFF, get(handoff::desktop_page))
         .route("/handoff/status", get(handoff::status))
         .route("/handoff/cancel", post(handoff::cancel))
         .route("/handoff/follow.js", get(handoff::follow_js))
@@ -177,7 +177,7 @@ pub fn router_with(state: AppState, session_key: tower_sessions::cookie::Key, ex
         .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         // Open edX's reverification link: the SPA's flow, started afresh.
-        .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to("/id-verification/reverify") }))
+        .route("/verify_student/reverify", get(|| async { axum::response::Redirect::to(app::routes::REVERIFY) }))
         .route("/api/{*rest}", axum::routing::any(error::not_found))
         .merge(extra)
         // The staff console: its own bundle and index.html fallback under /staff.

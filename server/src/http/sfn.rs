@@ -2,17 +2,18 @@
 //! and make every error an envelope with the status its code calls for.
 //!
 //! Before server_fn reads anything, a request passes three gates, cheapest first: the
-//! function exists; the body has the content type that function reads (415 otherwise: a
-//! cross-site form can only send form, multipart or text bodies, and never JSON); and the
-//! caller is resolved, with the cross-site check of cookie credentials. Only then is the
-//! body read, up to a limit that depends on who asks what: the photo upload's ~14 MB only
-//! for a signed-in caller of `submit_photos`, [`SMALL_BODY`] for everything else, so an
-//! anonymous client cannot make the server buffer megabytes.
+//! function exists; the body has the content type that function reads (as `app::sfn`'s
+//! table says; 415 otherwise: a cross-site form can only send form, multipart or text
+//! bodies, and never JSON); and the caller is resolved, with the cross-site check of cookie
+//! credentials. Only then is the body read, up to a limit that depends on who asks what:
+//! the photo upload's ~14 MB only for a signed-in caller of `submit_photos`, [`SMALL_BODY`]
+//! for everything else, so an anonymous client cannot make the server buffer megabytes.
 
 use super::{AppState, error::error_response, identity};
 use app::{
     error::{AppError, ErrorCode},
-    ports::{Caller, RequestContext},
+    idv_port::{Caller, RequestContext},
+    sfn::{Encoding, Endpoint},
 };
 use axum::{
     Json,
@@ -26,42 +27,16 @@ use leptos::prelude::provide_context;
 /// The header server_fn puts on error responses.
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 
-/// The photo submission, limited per learner like its REST twin.
-const SUBMIT_PATH: &str = "/sfn/submit_photos";
-
 /// Errors are small; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The body limit of every server function but the photo upload (they take no arguments).
 pub const SMALL_BODY: usize = 16 * 1024;
 
-/// What a server function's body is, by the encoding it declares in `app`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Input {
-    /// `input = Json`: `application/json` only.
-    Json,
-    /// server_fn's default URL encoding: the form the SPA sends (empty for the functions
-    /// without arguments; `slot_config` may carry `course_id`), or an empty JSON object from
-    /// API clients (read as no arguments).
-    Form,
-}
-
-/// Every server function and its input; a function missing here is refused (415), and a
-/// unit test fails, so a new one cannot slip through unchecked.
-const INPUTS: &[(&str, Input)] = &[
-    (SUBMIT_PATH, Input::Json),
-    ("/sfn/session_info", Input::Form),
-    ("/sfn/verification_status", Input::Form),
-    ("/sfn/flow_info", Input::Form),
-    ("/sfn/slot_config", Input::Form),
-    ("/sfn/course_flow", Input::Json),
-];
-
-/// Whether the request's content type is one that `path` reads.
-fn content_type_fits(path: &str, headers: &HeaderMap) -> bool {
-    let Some(input) = INPUTS.iter().find(|(p, _)| *p == path).map(|(_, i)| *i) else {
-        return false;
-    };
+/// Whether the request's content type is one that `endpoint` reads: its input encoding, as
+/// `app::sfn` reads it from the function's `#[server]` (a form-encoded function also takes
+/// an empty JSON object from API clients, read as no arguments).
+fn content_type_fits(endpoint: Endpoint, headers: &HeaderMap) -> bool {
     let Some(mime) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -69,21 +44,24 @@ fn content_type_fits(path: &str, headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    match input {
-        Input::Json => mime == "application/json",
-        Input::Form => mime == "application/json" || mime == "application/x-www-form-urlencoded",
+    match endpoint.encoding() {
+        Encoding::Json => mime == "application/json",
+        Encoding::Form => mime == "application/json" || mime == "application/x-www-form-urlencoded",
     }
 }
 
 /// `POST /sfn/{name}`. The body is read here, up to the limit, so that an oversized upload
 /// is a 413 whether or not it declares its length.
 pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let path = req.uri().path().to_owned();
+    let path = req.uri().path();
     if !server_fn::axum::server_fn_paths().any(|(p, _)| p == path) {
         return error_response(&AppError::new(ErrorCode::NotFound, "No such server function."));
     }
-    if !content_type_fits(&path, req.headers()) {
-        let message = if INPUTS.iter().any(|(p, i)| *p == path && *i == Input::Json) {
+    // A function missing from `app::sfn`'s table is refused like a wrong content type (and a
+    // unit test fails), so a new one cannot slip through unchecked.
+    let endpoint = Endpoint::from_path(path);
+    if !endpoint.is_some_and(|e| content_type_fits(e, req.headers())) {
+        let message = if endpoint.is_some_and(|e| e.encoding() == Encoding::Json) {
             "Send this server function's arguments as application/json."
         } else {
             "Send an application/x-www-form-urlencoded body, or an empty application/json one."
@@ -96,12 +74,13 @@ pub async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Re
         Ok(who) => (who.as_ref().map(|w| w.user.id), who.is_some_and(|w| w.phone.is_some())),
         Err(e) => return e.into_response(),
     };
-    let limit = match (path == SUBMIT_PATH, user_id) {
+    let submit = endpoint == Some(Endpoint::SubmitPhotos);
+    let limit = match (submit, user_id) {
         (true, Some(_)) => super::sfn_body_limit(&state.cfg),
         (true, None) => return error_response(&AppError::unauthenticated()),
         (false, _) => SMALL_BODY,
     };
-    if path == SUBMIT_PATH
+    if submit
         && let Some(user) = user_id
         && let Err(e) = state.limits.submit(user)
     {
@@ -138,9 +117,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_server_function_has_a_content_type_rule() {
-        for (path, _) in server_fn::axum::server_fn_paths() {
-            assert!(INPUTS.iter().any(|(p, _)| *p == path), "{path} has no content-type rule in INPUTS");
+    fn every_server_function_is_in_the_table_and_registered() {
+        let registered: Vec<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
+        for path in &registered {
+            assert!(Endpoint::from_path(path).is_some(), "{path} is not in app::sfn's table");
+        }
+        for endpoint in Endpoint::ALL {
+            assert!(registered.contains(&endpoint.path()), "{endpoint:?} is not registered: {registered:?}");
         }
     }
 
@@ -151,13 +134,14 @@ mod tests {
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
             h
         };
-        assert!(content_type_fits(SUBMIT_PATH, &h("application/json; charset=utf-8")));
-        assert!(!content_type_fits(SUBMIT_PATH, &h("application/x-www-form-urlencoded")));
-        assert!(content_type_fits("/sfn/slot_config", &h("application/x-www-form-urlencoded")));
-        assert!(content_type_fits("/sfn/slot_config", &h("Application/JSON")));
+        let (submit, slot) = (Endpoint::SubmitPhotos, Endpoint::SlotConfig);
+        assert!(content_type_fits(submit, &h("application/json; charset=utf-8")));
+        assert!(!content_type_fits(submit, &h("application/x-www-form-urlencoded")));
+        assert!(content_type_fits(slot, &h("application/x-www-form-urlencoded")));
+        assert!(content_type_fits(slot, &h("Application/JSON")));
         for form in ["text/plain", "multipart/form-data; boundary=x"] {
-            assert!(!content_type_fits("/sfn/slot_config", &h(form)), "{form}");
+            assert!(!content_type_fits(slot, &h(form)), "{form}");
         }
-        assert!(!content_type_fits("/sfn/slot_config", &HeaderMap::new()));
+        assert!(!content_type_fits(slot, &HeaderMap::new()));
     }
 }

@@ -134,5 +134,5 @@ pub async fn flow_page(
     let flow =
         if crate::service::course_flow::FLOWS.iter().any(|(name, _)| *name == flow) { flow } else { "start-flow" };
     let course = percent_encoding::utf8_percent_encode(course_id, percent_encoding::NON_ALPHANUMERIC);
-    Ok(axum::response::Redirect::to(&format!("/id-verification?course_id={course}&flow={flow}")))
+    Ok(axum::response::Redirect::to(&format!("{}?course_id={course}&flow={flow}", app::routes::HOME)))
 }

@@ -11,7 +11,7 @@ use crate::{
     },
     events::{Event, EventType},
     service::{Services, emails::send_once},
-    store::{attempt_delete, attempts, transitions},
+    store::{attempt_lookup, attempts, transitions},
 };
 use app::domain::{
     AttemptId, AttemptKind, UserId,
@@ -25,7 +25,7 @@ pub struct Emails;
 /// vendor reasons, else the reason of the transition to `denied`.
 async fn denial_reasons(services: &Services, uuid: &str) -> Result<Vec<DenialReason>, crate::store::StoreError> {
     let mut conn = services.store.conn().await?;
-    let Some(found) = attempt_delete::find(&mut conn, uuid).await? else { return Ok(Vec::new()) };
+    let Some(found) = attempt_lookup::by_uuid(&mut conn, uuid).await? else { return Ok(Vec::new()) };
     let (kind, id) = (found.kind, found.id);
     if kind == AttemptKind::Photo
         && let Some(a) = attempts::by_id(&mut conn, AttemptId(id)).await?

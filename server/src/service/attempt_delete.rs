@@ -8,7 +8,7 @@
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::store::{
-    StoreError, attempt_delete,
+    StoreError, attempt_delete, attempt_lookup,
     photo_retention::{self, Cause, Deleter},
     verified_names,
 };
@@ -32,7 +32,7 @@ pub struct Deleted {
 pub async fn delete_attempt(services: &Services, uuid: &str) -> ServiceResult<Deleted> {
     let now = services.clock.now();
     let mut tx = services.store.begin().await?;
-    let found = attempt_delete::find(&mut tx, uuid).await?.ok_or(ServiceError::NotFound)?;
+    let found = attempt_lookup::by_uuid(&mut tx, uuid).await?.ok_or(ServiceError::NotFound)?;
     let (kind, id) = (found.kind, found.id);
     let names = verified_names::delete_for_attempt(&mut tx, uuid, now).await?;
     let refs = attempt_delete::photo_refs(&mut tx, kind, id).await?;

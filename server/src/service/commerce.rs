@@ -3,7 +3,7 @@
 
 use super::{ServiceError, ServiceResult, Services, deadlines, idv};
 use crate::{config::Config, store::users::User};
-use app::domain::pay_and_verify::{self, CourseMode, Decision, Enrollment, Message, Step};
+use app::domain::pay_and_verify::{self, CourseMode, Decision, Enrollment, Message, PayAndVerifyStep};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -148,7 +148,7 @@ pub struct PayAndVerifyRequest {
     /// How they entered.
     pub message: Message,
     /// The step asked for.
-    pub current_step: Option<Step>,
+    pub current_step: Option<PayAndVerifyStep>,
     /// Show payment steps even when paid.
     pub always_show_payment: bool,
 }

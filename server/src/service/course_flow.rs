@@ -5,7 +5,7 @@
 use super::{ServiceResult, Services, commerce, courses, deadlines, idv};
 use crate::store::users::User;
 use app::{
-    domain::pay_and_verify::{DeadlineKind, Decision, Message, Redirect, Step},
+    domain::pay_and_verify::{DeadlineKind, Decision, Message, PayAndVerifyStep, Redirect},
     dto::{CourseFlow, CourseFlowRequest},
 };
 
@@ -38,7 +38,7 @@ pub async fn course_flow(services: &Services, user: &User, request: &CourseFlowR
     let mut out = CourseFlow { name, ..CourseFlow::default() };
     // Where this learner verifies: a filter step may send them to another service.
     let location = idv::get_verify_location_for(services, Some(user.id), Some(course)).await;
-    let ours = format!("{}/id-verification", services.cfg.server.public_url.trim_end_matches('/'));
+    let ours = format!("{}{}", services.cfg.server.public_url.trim_end_matches('/'), app::routes::HOME);
     if !location.starts_with(&ours) {
         out.elsewhere = Some(location);
     }
@@ -81,8 +81,8 @@ pub async fn course_flow(services: &Services, user: &User, request: &CourseFlowR
         // Paid and verified (or a loop of redirects): nothing to do but see the status.
         Decision::Redirect(_) => {}
         Decision::Show { display_steps, course_mode, .. } => {
-            out.verify = display_steps.contains(&Step::FacePhotoStep);
-            if display_steps.contains(&Step::MakePaymentStep) {
+            out.verify = display_steps.contains(&PayAndVerifyStep::FacePhotoStep);
+            if display_steps.contains(&PayAndVerifyStep::MakePaymentStep) {
                 out.pay_url = course_mode
                     .sku
                     .as_deref()

@@ -53,9 +53,9 @@ pub struct VendorRequested {
     pub vendor: String,
 }
 
-/// What a step did.
+/// What a step did: go on, or stop the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step<T> {
+pub enum StepOutcome<T> {
     /// Go on with this data.
     Continue(T),
     /// Stop here: this data is the result.
@@ -67,6 +67,10 @@ pub enum Step<T> {
     },
 }
 
+/// [`StepOutcome`]'s former name, kept so that plugins written against it still compile.
+#[deprecated(note = "renamed to `StepOutcome`")]
+pub type Step<T> = StepOutcome<T>;
+
 /// A step of the pipeline whose data is `D`: `FilterStep<AttemptsRequested>` for
 /// `IDVerificationAttemptsRequested`, `FilterStep<UrlRequested>` for
 /// `IDVerificationURLRequested`, `FilterStep<VendorRequested>` for `VendorRequested`. Steps
@@ -76,7 +80,7 @@ pub enum Step<T> {
 #[async_trait::async_trait]
 pub trait FilterStep<D: Send + 'static>: Send + Sync + 'static {
     /// Runs the step.
-    async fn run(&self, services: &Services, data: D) -> Step<D>;
+    async fn run(&self, services: &Services, data: D) -> StepOutcome<D>;
 }
 
 /// The result of a pipeline: the data, and the step and reason that stopped it, if one did.
@@ -116,8 +120,8 @@ impl<D: Send + 'static> Pipeline<D> {
                 continue;
             };
             match step.run(services, data).await {
-                Step::Continue(d) => data = d,
-                Step::Stop { data, reason } => {
+                StepOutcome::Continue(d) => data = d,
+                StepOutcome::Stop { data, reason } => {
                     tracing::info!(filter = self.name, filter.step = %step_name, reason = %reason, "filter pipeline stopped");
                     return Filtered { data, stopped: Some((step_name.clone(), reason)) };
                 }
@@ -199,9 +203,9 @@ struct ExcludeKind(AttemptKind);
 
 #[async_trait::async_trait]
 impl FilterStep<AttemptsRequested> for ExcludeKind {
-    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
+    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> StepOutcome<AttemptsRequested> {
         data.verifications.retain(|v| v.kind != self.0);
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 
@@ -211,14 +215,14 @@ struct MatchRequest;
 
 #[async_trait::async_trait]
 impl FilterStep<AttemptsRequested> for MatchRequest {
-    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
+    async fn run(&self, _: &Services, mut data: AttemptsRequested) -> StepOutcome<AttemptsRequested> {
         let (uuids, users, statuses) = (data.uuids.clone(), data.users.clone(), data.statuses.clone());
         data.verifications.retain(|v| {
             (uuids.is_empty() || uuids.contains(&v.uuid))
                 && (users.is_empty() || users.contains(&v.user_id))
                 && (statuses.is_empty() || statuses.iter().any(|s| s == v.status.as_str()))
         });
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 
@@ -228,7 +232,7 @@ struct VerifyUrlOverride;
 
 #[async_trait::async_trait]
 impl FilterStep<UrlRequested> for VerifyUrlOverride {
-    async fn run(&self, services: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
+    async fn run(&self, services: &Services, mut data: UrlRequested) -> StepOutcome<UrlRequested> {
         if let Some(template) = services.cfg.filters.verify_url.as_deref().filter(|t| !t.is_empty()) {
             let course = data
                 .course_id
@@ -237,7 +241,7 @@ impl FilterStep<UrlRequested> for VerifyUrlOverride {
                 .unwrap_or_default();
             data.url = template.replace("{course_id}", &course);
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 
@@ -248,10 +252,26 @@ struct VendorByCourse;
 
 #[async_trait::async_trait]
 impl FilterStep<VendorRequested> for VendorByCourse {
-    async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
+    async fn run(&self, services: &Services, mut data: VendorRequested) -> StepOutcome<VendorRequested> {
         if let Some(vendor) = data.course_id.as_deref().and_then(|c| services.cfg.filters.vendor_by_course.get(c)) {
             data.vendor.clone_from(vendor);
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plugin code written against the former name compiles and means the same.
+    #[test]
+    #[allow(deprecated)]
+    fn the_former_step_name_still_works() {
+        let go: Step<u8> = Step::Continue(1);
+        assert_eq!(go, StepOutcome::Continue(1));
+        let stop = StepOutcome::Stop { data: 2u8, reason: "why".into() };
+        let Step::Stop { data, reason } = stop else { panic!("a stop") };
+        assert_eq!((data, reason.as_str()), (2, "why"));
     }
 }

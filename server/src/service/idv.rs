@@ -264,8 +264,8 @@ pub async fn get_verify_location(services: &Services, course_id: Option<&str>) -
 pub async fn get_verify_location_for(services: &Services, user: Option<UserId>, course_id: Option<&str>) -> String {
     let base = services.cfg.server.public_url.trim_end_matches('/');
     let url = match course_id {
-        Some(c) => format!("{base}/id-verification?course_id={}", utf8_percent_encode(c, OPEN_EDX_QUOTE)),
-        None => format!("{base}/id-verification"),
+        Some(c) => format!("{base}{}?course_id={}", app::routes::HOME, utf8_percent_encode(c, OPEN_EDX_QUOTE)),
+        None => format!("{base}{}", app::routes::HOME),
     };
     let request = UrlRequested { url, course_id: course_id.map(str::to_owned), user };
     services.filters.url_requested(services, request).await.data.url

@@ -13,7 +13,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::{
     events::{Event, EventType},
     store::{
-        StoreError, attempt_delete, kinds, users,
+        StoreError, attempt_lookup, kinds, users,
         verified_names::{self, NameChange, VerifiedName},
     },
 };
@@ -74,7 +74,7 @@ pub async fn request_verified_name(
     // The status the named attempt gives a name it verified.
     let linked_status = match attempt_uuid {
         Some(uuid) => {
-            let found = attempt_delete::find(&mut tx, uuid)
+            let found = attempt_lookup::by_uuid(&mut tx, uuid)
                 .await?
                 .ok_or_else(|| ServiceError::Invalid("No such verification attempt.".into()))?;
             let attempt = kinds::by_id(&mut tx, found.kind, found.id)
@@ -114,7 +114,7 @@ pub async fn request_verified_name_as_learner(
             return Err(ServiceError::Invalid("No such verification attempt of yours.".into()));
         }
         let mut conn = services.store.conn().await?;
-        match attempt_delete::find(&mut conn, uuid).await? {
+        match attempt_lookup::by_uuid(&mut conn, uuid).await? {
             Some(found) if found.user == user => {}
             _ => return Err(ServiceError::Invalid("No such verification attempt of yours.".into())),
         }

@@ -1,32 +1,8 @@
-//! Deleting an attempt of any kind by uuid (an operator removing a record made in error).
+//! Deleting an attempt of any kind (an operator removing a record made in error), once
+//! [`super::attempt_lookup::by_uuid`] found it.
 
 use super::{Conn, StoreResult, kinds};
-use app::domain::{AttemptKind, UserId};
-
-/// An attempt found by uuid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    /// Its kind.
-    pub kind: AttemptKind,
-    /// Its id within the kind.
-    pub id: i64,
-    /// The learner.
-    pub user: UserId,
-    /// Its status name.
-    pub status: String,
-}
-
-/// Finds the attempt with this uuid in any kind.
-pub async fn find(conn: &mut Conn, uuid: &str) -> StoreResult<Option<Found>> {
-    for kind in AttemptKind::ALL {
-        let sql = format!("select attempt_id, user_id, status from {} where uuid = $1", kinds::table(kind));
-        let row: Option<(i64, i64, String)> = sqlx::query_as(&sql).bind(uuid).fetch_optional(&mut *conn).await?;
-        if let Some((id, user, status)) = row {
-            return Ok(Some(Found { kind, id, user: UserId(user), status }));
-        }
-    }
-    Ok(None)
-}
+use app::domain::AttemptKind;
 
 /// The vault keys a photo attempt references (none for the other kinds, which have no photos).
 pub async fn photo_refs(conn: &mut Conn, kind: AttemptKind, id: i64) -> StoreResult<Vec<String>> {

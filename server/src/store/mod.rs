@@ -7,6 +7,7 @@
 //! service layer owns the transaction; nothing outside this module writes SQL.
 
 pub mod attempt_delete;
+pub mod attempt_lookup;
 pub mod attempts;
 pub mod churn;
 pub mod courses;

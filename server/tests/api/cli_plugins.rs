@@ -9,7 +9,7 @@ use server::{
     cli::Cli,
     service::{
         Services, accounts, api,
-        filters::{AttemptsRequested, FilterStep, Step},
+        filters::{AttemptsRequested, FilterStep, StepOutcome},
     },
 };
 use std::sync::{
@@ -22,9 +22,9 @@ struct CountRuns(Arc<AtomicUsize>);
 
 #[async_trait::async_trait]
 impl FilterStep<AttemptsRequested> for CountRuns {
-    async fn run(&self, _: &Services, data: AttemptsRequested) -> Step<AttemptsRequested> {
+    async fn run(&self, _: &Services, data: AttemptsRequested) -> StepOutcome<AttemptsRequested> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 

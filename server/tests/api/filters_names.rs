@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::json;
 use server::{
-    service::filters::{AttemptsRequested, FilterStep, Step, UrlRequested},
+    service::filters::{AttemptsRequested, FilterStep, StepOutcome, UrlRequested},
     service::{Services, api, attempt_delete, idv, lifecycle, name_affirmation},
     store::{outbox, transitions::Actor},
 };
@@ -25,7 +25,7 @@ struct PluginRecords;
 
 #[async_trait::async_trait]
 impl FilterStep<AttemptsRequested> for PluginRecords {
-    async fn run(&self, services: &Services, mut data: AttemptsRequested) -> Step<AttemptsRequested> {
+    async fn run(&self, services: &Services, mut data: AttemptsRequested) -> StepOutcome<AttemptsRequested> {
         for user in data.users.clone() {
             let now = services.clock.now();
             data.verifications.push(Verification {
@@ -43,7 +43,7 @@ impl FilterStep<AttemptsRequested> for PluginRecords {
                 hide_status_from_user: false,
             });
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 
@@ -52,8 +52,8 @@ struct Halt;
 
 #[async_trait::async_trait]
 impl FilterStep<AttemptsRequested> for Halt {
-    async fn run(&self, _: &Services, data: AttemptsRequested) -> Step<AttemptsRequested> {
-        Step::Stop { data, reason: "records are frozen for an audit".into() }
+    async fn run(&self, _: &Services, data: AttemptsRequested) -> StepOutcome<AttemptsRequested> {
+        StepOutcome::Stop { data, reason: "records are frozen for an audit".into() }
     }
 }
 
@@ -62,13 +62,13 @@ struct PerLearnerUrl;
 
 #[async_trait::async_trait]
 impl FilterStep<UrlRequested> for PerLearnerUrl {
-    async fn run(&self, _: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
+    async fn run(&self, _: &Services, mut data: UrlRequested) -> StepOutcome<UrlRequested> {
         match data.user {
             Some(u) => {
                 data.url = format!("{}&learner={}", data.url, u.0);
-                Step::Stop { data, reason: "per-learner flow".into() }
+                StepOutcome::Stop { data, reason: "per-learner flow".into() }
             }
-            None => Step::Continue(data),
+            None => StepOutcome::Continue(data),
         }
     }
 }
@@ -78,9 +78,9 @@ struct Clobber;
 
 #[async_trait::async_trait]
 impl FilterStep<UrlRequested> for Clobber {
-    async fn run(&self, _: &Services, mut data: UrlRequested) -> Step<UrlRequested> {
+    async fn run(&self, _: &Services, mut data: UrlRequested) -> StepOutcome<UrlRequested> {
         data.url = "https://clobbered.example/".into();
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 

@@ -21,7 +21,7 @@ use server::{
     reactions::{Subscriber, SubscriberError},
     service::{
         ServiceError, Services, api,
-        filters::{FilterStep, Step, VendorRequested},
+        filters::{FilterStep, StepOutcome, VendorRequested},
     },
     store::{hosted, transitions::Actor, users},
     vendors::{Handoff, IdvVendor, RegistryError, VendorError},
@@ -130,14 +130,14 @@ struct RouteAcmeLearners;
 
 #[async_trait::async_trait]
 impl FilterStep<VendorRequested> for RouteAcmeLearners {
-    async fn run(&self, services: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
-        let Ok(mut conn) = services.store.conn().await else { return Step::Continue(data) };
+    async fn run(&self, services: &Services, mut data: VendorRequested) -> StepOutcome<VendorRequested> {
+        let Ok(mut conn) = services.store.conn().await else { return StepOutcome::Continue(data) };
         if let Ok(Some(u)) = users::by_id(&mut conn, data.user).await
             && u.username.starts_with("acme_")
         {
             data.vendor = ACME.into();
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 
@@ -146,11 +146,11 @@ struct RouteNowhere;
 
 #[async_trait::async_trait]
 impl FilterStep<VendorRequested> for RouteNowhere {
-    async fn run(&self, _: &Services, mut data: VendorRequested) -> Step<VendorRequested> {
+    async fn run(&self, _: &Services, mut data: VendorRequested) -> StepOutcome<VendorRequested> {
         if data.course_id.as_deref() == Some("course-v1:Nowhere+N+1") {
             data.vendor = "persona".into();
         }
-        Step::Continue(data)
+        StepOutcome::Continue(data)
     }
 }
 

@@ -8,7 +8,8 @@ fn every_server_function_is_under_sfn() {
     for p in &paths {
         assert!(p.starts_with("/sfn/"), "{p} is outside /sfn/");
     }
-    for name in app::api::ENDPOINTS {
+    for endpoint in app::sfn::Endpoint::ALL {
+        let name = endpoint.name();
         assert!(paths.contains(&format!("/sfn/{name}")), "{name} is not registered: {paths:?}");
     }
 }

@@ -1,7 +1,7 @@
 //! Taking a photo: the live camera (front for the face, back preferred for the ID) with
 //! capture and retake, or a file upload when the camera is denied, missing or fails.
 
-use super::{PanelFrame, invalid, state::CameraChoice, steps::Step, use_flow};
+use super::{PanelFrame, invalid, state::CameraChoice, steps::FlowStep, use_flow};
 use crate::{
     i18n::t,
     pages::{
@@ -30,12 +30,12 @@ enum CameraState {
     Failed,
 }
 
-/// The face or ID photo panel (`step` is [`Step::TakePortraitPhoto`] or [`Step::TakeIdPhoto`]).
+/// The face or ID photo panel (`step` is [`FlowStep::TakePortraitPhoto`] or [`FlowStep::TakeIdPhoto`]).
 #[component]
-pub fn TakePhoto(step: Step) -> impl IntoView {
+pub fn TakePhoto(step: FlowStep) -> impl IntoView {
     let flow = use_flow();
     let s = t();
-    let is_face = step == Step::TakePortraitPhoto;
+    let is_face = step == FlowStep::TakePortraitPhoto;
     let (heading, alt, facing) =
         if is_face { (s.portrait_heading, s.face_alt, "user") } else { (s.id_heading, s.id_alt, "environment") };
     let use_camera = flow.state.with_untracked(|st| st.camera == CameraChoice::Camera);

@@ -14,11 +14,11 @@ use crate::{
     i18n::t,
     nav,
     pages::{camera, error_box, loading},
-    rpc,
+    routes, rpc,
 };
 use leptos::{html, prelude::*};
 use state::FlowState;
-use steps::Step;
+use steps::FlowStep;
 use web_sys::MediaStream;
 
 /// What every panel gets: the state, the server's flow info and a way to move on.
@@ -28,8 +28,8 @@ pub(crate) struct Flow {
     pub state: RwSignal<FlowState>,
     /// From the server.
     pub info: StoredValue<FlowInfo>,
-    go: StoredValue<Callback<Step>>,
-    shown: Memo<Step>,
+    go: StoredValue<Callback<FlowStep>>,
+    shown: Memo<FlowStep>,
     camera: StoredValue<Option<MediaStream>, LocalStorage>,
 }
 
@@ -41,7 +41,7 @@ impl Flow {
     }
 
     /// Shows `step`.
-    pub fn go(&self, step: Step) {
+    pub fn go(&self, step: FlowStep) {
         // `try_`: a camera answer may arrive after the learner has left the flow.
         if let Some(go) = self.go.try_get_value() {
             go.run(step);
@@ -51,7 +51,7 @@ impl Flow {
     /// Keeps the camera `stream` a capture panel for `step` opened, so the flow can stop it
     /// when the panel goes. Returns false (and stops the stream) when that panel is gone
     /// already, as when the learner moved on while the camera started.
-    pub fn hold_camera(&self, step: Step, stream: MediaStream) -> bool {
+    pub fn hold_camera(&self, step: FlowStep, stream: MediaStream) -> bool {
         if self.shown.try_get_untracked() != Some(step) {
             camera::stop(&stream);
             return false;
@@ -69,7 +69,7 @@ impl Flow {
     }
 
     /// Marks `step` done and goes to the one after it.
-    pub fn finish(&self, step: Step) {
+    pub fn finish(&self, step: FlowStep) {
         self.update(|s| s.mark(step));
         let next = self.state.with_untracked(|s| steps::next(step, s));
         self.go(next);
@@ -95,8 +95,8 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     let entry = path.get_untracked();
     // The reverification entry, a new start after a finished flow, or another learner's
     // saved flow begins afresh.
-    if entry.trim_end_matches('/') == steps::REVERIFY
-        || (Step::from_path(&entry).is_none() && initial.submitted)
+    if entry.trim_end_matches('/') == routes::REVERIFY
+        || (FlowStep::from_path(&entry).is_none() && initial.submitted)
         || initial.owner != info.username
     {
         initial = initial.restart(info.username.clone());
@@ -106,9 +106,9 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     }
     state::save(&initial);
     let state = RwSignal::new(initial);
-    let go = Callback::new(move |step: Step| nav::navigate(&step.path(), false));
+    let go = Callback::new(move |step: FlowStep| nav::navigate(&step.path(), false));
     // The panel shown: the one asked for, unless an earlier step is still to do.
-    let step = Memo::new(move |_| state.with(|s| steps::resolve(Step::from_path(&path.get()), s)));
+    let step = Memo::new(move |_| state.with(|s| steps::resolve(FlowStep::from_path(&path.get()), s)));
     let flow = Flow {
         state,
         info: StoredValue::new(info),
@@ -119,7 +119,7 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
     provide_context(flow);
     // A camera stream never outlives its panel: stopped whenever the panel changes, and when
     // the flow itself goes away.
-    Effect::new(move |prev: Option<Step>| {
+    Effect::new(move |prev: Option<FlowStep>| {
         let now = step.get();
         if prev.is_some_and(|p| p != now) {
             flow.release_camera();
@@ -132,8 +132,8 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
         let shown = step.get();
         let here = path.get();
         // Only inside the flow: leaving it (to the status page) must not be undone.
-        let bare = matches!(here.trim_end_matches('/'), steps::BASE | steps::REVERIFY);
-        let requested = Step::from_path(&here);
+        let bare = matches!(here.trim_end_matches('/'), routes::HOME | routes::REVERIFY);
+        let requested = FlowStep::from_path(&here);
         if (bare || requested.is_some()) && requested != Some(shown) {
             nav::navigate(&shown.path(), true);
         }
@@ -148,9 +148,9 @@ fn FlowPanels(info: FlowInfo) -> impl IntoView {
             view! { <panels::Info spec=spec/> }.into_any()
         } else {
             match step {
-                Step::RequestCameraAccess => view! { <panels::CameraAccess/> }.into_any(),
-                Step::GetNameId => view! { <panels::GetName/> }.into_any(),
-                Step::Summary => view! { <summary::Summary/> }.into_any(),
+                FlowStep::RequestCameraAccess => view! { <panels::CameraAccess/> }.into_any(),
+                FlowStep::GetNameId => view! { <panels::GetName/> }.into_any(),
+                FlowStep::Summary => view! { <summary::Summary/> }.into_any(),
                 _ => view! { <capture::TakePhoto step=step/> }.into_any(),
             }
         };

@@ -1,11 +1,12 @@
 //! The flow's panels that take no photo: requirements, camera access and its directions,
 //! the two context panels, the name, and the end.
 
-use super::{PanelFrame, invalid, state::CameraChoice, steps::Step, use_flow};
+use super::{PanelFrame, invalid, state::CameraChoice, steps::FlowStep, use_flow};
 use crate::{
     dto::{NameError, validate_full_name},
     i18n::t,
     pages::camera::{self, CameraError},
+    routes,
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -22,10 +23,10 @@ pub fn CameraAccess() -> impl IntoView {
             match camera::probe().await {
                 Ok(()) => {
                     flow.update(|st| st.camera = CameraChoice::Camera);
-                    flow.go(Step::PortraitPhotoContext);
+                    flow.go(FlowStep::PortraitPhotoContext);
                 }
-                Err(CameraError::Denied) => flow.go(Step::EnableCamera),
-                Err(CameraError::Unavailable) => flow.go(Step::UnsupportedCamera),
+                Err(CameraError::Denied) => flow.go(FlowStep::EnableCamera),
+                Err(CameraError::Unavailable) => flow.go(FlowStep::UnsupportedCamera),
             }
         });
     };
@@ -67,7 +68,7 @@ pub fn GetName() -> impl IntoView {
             Ok(valid) => {
                 error.set(None);
                 flow.update(|st| st.name = Some(valid));
-                flow.finish(Step::GetNameId);
+                flow.finish(FlowStep::GetNameId);
             }
             Err(e) => error.set(Some(name_message(e).to_owned())),
         }
@@ -106,9 +107,9 @@ fn page_href(a: Act, href: &'static str) -> String {
 #[derive(Clone, Copy)]
 pub enum Act {
     /// Marks the panel's step done and goes on.
-    Finish(Step),
+    Finish(FlowStep),
     /// Goes to a step.
-    Go(Step),
+    Go(FlowStep),
     /// Switches to file uploads and goes on.
     Upload,
     /// A link out of the flow.
@@ -133,50 +134,50 @@ pub struct InfoSpec {
 /// The text panel for `step`, if it is one. `reuse`: the approved ID photo is reused (the
 /// requirements say so); `too_old`: there is one, too old to reuse (the ID tips say why a
 /// new one is needed).
-pub fn info(step: Step, reuse: bool, too_old: bool) -> Option<InfoSpec> {
+pub fn info(step: FlowStep, reuse: bool, too_old: bool) -> Option<InfoSpec> {
     let s = t();
     let upload: Button = ("upload-instead", s.upload_instead, true, Act::Upload);
     // No usable camera here: the server's "Continue on your phone" page (issue 19).
-    let phone: Button = ("continue-on-phone", s.handoff_button, false, Act::Page("/handoff"));
+    let phone: Button = ("continue-on-phone", s.handoff_button, false, Act::Page(routes::HANDOFF));
     let spec = |heading, intro, items, note, buttons| Some(InfoSpec { heading, intro, items, note, buttons });
     match step {
-        Step::ReviewRequirements => spec(
+        FlowStep::ReviewRequirements => spec(
             s.req_heading,
             s.req_intro,
             Vec::from([s.req_camera, if reuse { s.summary_id_reused } else { s.req_id }, s.req_light]),
             s.req_privacy,
             Vec::from([("start", s.start, true, Act::Finish(step))]),
         ),
-        Step::PortraitPhotoContext => spec(
+        FlowStep::PortraitPhotoContext => spec(
             s.portrait_context_heading,
             "",
             s.portrait_tips.to_vec(),
             "",
             Vec::from([("next", s.next, true, Act::Finish(step))]),
         ),
-        Step::IdContext => spec(
+        FlowStep::IdContext => spec(
             s.id_context_heading,
             "",
             s.id_tips.to_vec(),
             if too_old { s.id_too_old } else { "" },
             Vec::from([("next", s.next, true, Act::Finish(step))]),
         ),
-        Step::EnableCamera => spec(
+        FlowStep::EnableCamera => spec(
             s.enable_heading,
             s.enable_text,
             Vec::from([s.enable_chrome, s.enable_firefox, s.enable_safari, s.enable_edge]),
             "",
-            Vec::from([("try-again", s.try_again, false, Act::Go(Step::RequestCameraAccess)), upload, phone]),
+            Vec::from([("try-again", s.try_again, false, Act::Go(FlowStep::RequestCameraAccess)), upload, phone]),
         ),
-        Step::UnsupportedCamera => {
+        FlowStep::UnsupportedCamera => {
             spec(s.unsupported_heading, s.unsupported_text, Vec::new(), "", Vec::from([upload, phone]))
         }
-        Step::Submitted => spec(
+        FlowStep::Submitted => spec(
             s.submitted_heading,
             s.submitted_text,
             Vec::new(),
             "",
-            Vec::from([("see-status", s.see_status, true, Act::Link("/id-verification/status"))]),
+            Vec::from([("see-status", s.see_status, true, Act::Link(routes::STATUS))]),
         ),
         _ => None,
     }
@@ -192,7 +193,7 @@ pub fn Info(spec: InfoSpec) -> impl IntoView {
         Act::Go(step) => flow.go(step),
         Act::Upload => {
             flow.update(|st| st.camera = CameraChoice::Upload);
-            flow.go(Step::PortraitPhotoContext);
+            flow.go(FlowStep::PortraitPhotoContext);
         }
         Act::Link(_) | Act::Page(_) => {}
     };

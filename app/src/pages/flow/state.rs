@@ -2,7 +2,7 @@
 //! `sessionStorage`, so a reload resumes where the learner was; never in `localStorage`,
 //! so the photos leave the device's storage when the tab closes.
 
-use super::steps::Step;
+use super::steps::FlowStep;
 use serde::{Deserialize, Serialize};
 
 /// The `sessionStorage` key.
@@ -27,7 +27,7 @@ pub struct FlowState {
     /// must not see or submit the previous one's photos.
     pub owner: String,
     /// Panels with nothing to enter that the learner has gone past.
-    pub done: Vec<Step>,
+    pub done: Vec<FlowStep>,
     /// Camera or upload.
     pub camera: CameraChoice,
     /// The face photo (data URL).
@@ -64,7 +64,7 @@ impl FlowState {
     }
 
     /// Marks a panel with nothing to enter as done.
-    pub fn mark(&mut self, step: Step) {
+    pub fn mark(&mut self, step: FlowStep) {
         if !self.done.contains(&step) {
             self.done.push(step);
         }

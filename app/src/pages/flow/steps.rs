@@ -2,16 +2,12 @@
 //! unit-tested without a browser.
 
 use super::state::{CameraChoice, FlowState};
+use crate::routes;
 use serde::{Deserialize, Serialize};
-
-/// The flow's base path.
-pub const BASE: &str = "/id-verification";
-/// The reverification entry (`/verify_student/reverify` redirects here): starts afresh.
-pub const REVERIFY: &str = "/id-verification/reverify";
 
 /// One panel of the flow, named as in Open edX's account MFE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Step {
+pub enum FlowStep {
     /// What the learner needs.
     ReviewRequirements,
     /// Ask the browser for the camera.
@@ -37,33 +33,33 @@ pub enum Step {
 }
 
 /// The main path, in order (the directions panels are side branches).
-pub const ORDER: [Step; 9] = [
-    Step::ReviewRequirements,
-    Step::RequestCameraAccess,
-    Step::PortraitPhotoContext,
-    Step::TakePortraitPhoto,
-    Step::IdContext,
-    Step::GetNameId,
-    Step::TakeIdPhoto,
-    Step::Summary,
-    Step::Submitted,
+pub const ORDER: [FlowStep; 9] = [
+    FlowStep::ReviewRequirements,
+    FlowStep::RequestCameraAccess,
+    FlowStep::PortraitPhotoContext,
+    FlowStep::TakePortraitPhoto,
+    FlowStep::IdContext,
+    FlowStep::GetNameId,
+    FlowStep::TakeIdPhoto,
+    FlowStep::Summary,
+    FlowStep::Submitted,
 ];
 
-const ALL: [Step; 11] = [
-    Step::ReviewRequirements,
-    Step::RequestCameraAccess,
-    Step::PortraitPhotoContext,
-    Step::TakePortraitPhoto,
-    Step::IdContext,
-    Step::GetNameId,
-    Step::TakeIdPhoto,
-    Step::Summary,
-    Step::Submitted,
-    Step::EnableCamera,
-    Step::UnsupportedCamera,
+const ALL: [FlowStep; 11] = [
+    FlowStep::ReviewRequirements,
+    FlowStep::RequestCameraAccess,
+    FlowStep::PortraitPhotoContext,
+    FlowStep::TakePortraitPhoto,
+    FlowStep::IdContext,
+    FlowStep::GetNameId,
+    FlowStep::TakeIdPhoto,
+    FlowStep::Summary,
+    FlowStep::Submitted,
+    FlowStep::EnableCamera,
+    FlowStep::UnsupportedCamera,
 ];
 
-impl Step {
+impl FlowStep {
     /// The panel's URL segment.
     pub fn slug(self) -> &'static str {
         match self {
@@ -83,12 +79,12 @@ impl Step {
 
     /// The panel's full path.
     pub fn path(self) -> String {
-        format!("{BASE}/{}", self.slug())
+        routes::flow_panel(self.slug())
     }
 
     /// The panel a path names (`/id-verification/summary`), if any.
     pub fn from_path(path: &str) -> Option<Self> {
-        let slug = path.strip_prefix(BASE)?.trim_matches('/');
+        let slug = path.strip_prefix(routes::HOME)?.trim_matches('/');
         ALL.into_iter().find(|s| s.slug() == slug)
     }
 
@@ -98,40 +94,41 @@ impl Step {
 }
 
 /// Whether the learner has done `step`.
-pub fn is_done(step: Step, s: &FlowState) -> bool {
+pub fn is_done(step: FlowStep, s: &FlowState) -> bool {
     match step {
-        Step::RequestCameraAccess => s.camera != CameraChoice::Unknown,
-        Step::TakePortraitPhoto => s.face.is_some(),
-        Step::GetNameId => s.name.is_some(),
-        Step::IdContext => s.reuses_id() || s.done.contains(&step),
-        Step::TakeIdPhoto => s.reuses_id() || s.id_photo.is_some(),
-        Step::Submitted => s.submitted,
-        Step::Summary => s.submitted,
-        Step::ReviewRequirements | Step::PortraitPhotoContext | Step::EnableCamera | Step::UnsupportedCamera => {
-            s.done.contains(&step)
-        }
+        FlowStep::RequestCameraAccess => s.camera != CameraChoice::Unknown,
+        FlowStep::TakePortraitPhoto => s.face.is_some(),
+        FlowStep::GetNameId => s.name.is_some(),
+        FlowStep::IdContext => s.reuses_id() || s.done.contains(&step),
+        FlowStep::TakeIdPhoto => s.reuses_id() || s.id_photo.is_some(),
+        FlowStep::Submitted => s.submitted,
+        FlowStep::Summary => s.submitted,
+        FlowStep::ReviewRequirements
+        | FlowStep::PortraitPhotoContext
+        | FlowStep::EnableCamera
+        | FlowStep::UnsupportedCamera => s.done.contains(&step),
     }
 }
 
 /// The first step of the main path the learner has not done (the summary when all are).
-pub fn first_undone(s: &FlowState) -> Step {
-    ORDER[..7].iter().copied().find(|step| !is_done(*step, s)).unwrap_or(Step::Summary)
+pub fn first_undone(s: &FlowState) -> FlowStep {
+    ORDER[..7].iter().copied().find(|step| !is_done(*step, s)).unwrap_or(FlowStep::Summary)
 }
 
 /// The panel to show for a request of `requested` (`None`: the flow's entry): the step
 /// itself when every step before it is done, else the first step not done. A finished
 /// flow only shows the submitted panel.
-pub fn resolve(requested: Option<Step>, s: &FlowState) -> Step {
+pub fn resolve(requested: Option<FlowStep>, s: &FlowState) -> FlowStep {
     if s.submitted {
-        return Step::Submitted;
+        return FlowStep::Submitted;
     }
     let first = first_undone(s);
     match requested {
-        None | Some(Step::Submitted) => first,
-        Some(Step::EnableCamera | Step::UnsupportedCamera) if is_done(Step::ReviewRequirements, s) => {
+        None | Some(FlowStep::Submitted) => first,
+        Some(FlowStep::EnableCamera | FlowStep::UnsupportedCamera) if is_done(FlowStep::ReviewRequirements, s) => {
             requested.unwrap_or(first)
         }
-        Some(Step::EnableCamera | Step::UnsupportedCamera) => first,
+        Some(FlowStep::EnableCamera | FlowStep::UnsupportedCamera) => first,
         Some(step) => match (step.index(), first.index()) {
             (Some(want), Some(limit)) if want <= limit => step,
             _ => first,
@@ -141,24 +138,24 @@ pub fn resolve(requested: Option<Step>, s: &FlowState) -> Step {
 
 /// Where the learner goes after finishing `step`: the next step not skipped, or back to
 /// the summary once they have seen it (a retake returns there).
-pub fn next(step: Step, s: &FlowState) -> Step {
-    if s.reached_summary && matches!(step, Step::TakePortraitPhoto | Step::GetNameId | Step::TakeIdPhoto) {
-        return Step::Summary;
+pub fn next(step: FlowStep, s: &FlowState) -> FlowStep {
+    if s.reached_summary && matches!(step, FlowStep::TakePortraitPhoto | FlowStep::GetNameId | FlowStep::TakeIdPhoto) {
+        return FlowStep::Summary;
     }
-    let Some(i) = step.index() else { return Step::PortraitPhotoContext };
+    let Some(i) = step.index() else { return FlowStep::PortraitPhotoContext };
     ORDER[i + 1..]
         .iter()
         .copied()
-        .find(|n| !(s.reuses_id() && matches!(n, Step::IdContext | Step::TakeIdPhoto)))
-        .unwrap_or(Step::Submitted)
+        .find(|n| !(s.reuses_id() && matches!(n, FlowStep::IdContext | FlowStep::TakeIdPhoto)))
+        .unwrap_or(FlowStep::Submitted)
 }
 
 /// "Step n of m" for a panel of the main path, counting only the steps this learner takes.
-pub fn progress(step: Step, s: &FlowState) -> Option<(usize, usize)> {
-    let shown: Vec<Step> = ORDER[..8]
+pub fn progress(step: FlowStep, s: &FlowState) -> Option<(usize, usize)> {
+    let shown: Vec<FlowStep> = ORDER[..8]
         .iter()
         .copied()
-        .filter(|n| !(s.reuses_id() && matches!(n, Step::IdContext | Step::TakeIdPhoto)))
+        .filter(|n| !(s.reuses_id() && matches!(n, FlowStep::IdContext | FlowStep::TakeIdPhoto)))
         .collect();
     shown.iter().position(|n| *n == step).map(|i| (i + 1, shown.len()))
 }
@@ -174,80 +171,80 @@ mod tests {
     #[test]
     fn paths_round_trip() {
         for step in ALL {
-            assert_eq!(Step::from_path(&step.path()), Some(step));
-            assert_eq!(Step::from_path(&format!("{}/", step.path())), Some(step));
+            assert_eq!(FlowStep::from_path(&step.path()), Some(step));
+            assert_eq!(FlowStep::from_path(&format!("{}/", step.path())), Some(step));
         }
-        assert_eq!(Step::from_path("/id-verification"), None);
-        assert_eq!(Step::from_path("/id-verification/nope"), None);
-        assert_eq!(Step::from_path("/elsewhere/summary"), None);
+        assert_eq!(FlowStep::from_path("/id-verification"), None);
+        assert_eq!(FlowStep::from_path("/id-verification/nope"), None);
+        assert_eq!(FlowStep::from_path("/elsewhere/summary"), None);
     }
 
     #[test]
     fn a_fresh_learner_starts_at_the_requirements_whatever_they_open() {
         let s = FlowState::default();
         for step in ALL {
-            assert_eq!(resolve(Some(step), &s), Step::ReviewRequirements, "{step:?}");
+            assert_eq!(resolve(Some(step), &s), FlowStep::ReviewRequirements, "{step:?}");
         }
-        assert_eq!(resolve(None, &s), Step::ReviewRequirements);
+        assert_eq!(resolve(None, &s), FlowStep::ReviewRequirements);
     }
 
     #[test]
     fn a_later_step_sends_to_the_first_not_done() {
         let mut s = FlowState::default();
-        s.done.push(Step::ReviewRequirements);
+        s.done.push(FlowStep::ReviewRequirements);
         s.camera = CameraChoice::Camera;
-        s.done.push(Step::PortraitPhotoContext);
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::TakePortraitPhoto);
-        assert_eq!(resolve(Some(Step::TakeIdPhoto), &s), Step::TakePortraitPhoto);
+        s.done.push(FlowStep::PortraitPhotoContext);
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::TakePortraitPhoto);
+        assert_eq!(resolve(Some(FlowStep::TakeIdPhoto), &s), FlowStep::TakePortraitPhoto);
         // Going back is always allowed.
-        assert_eq!(resolve(Some(Step::ReviewRequirements), &s), Step::ReviewRequirements);
-        assert_eq!(resolve(Some(Step::EnableCamera), &s), Step::EnableCamera);
+        assert_eq!(resolve(Some(FlowStep::ReviewRequirements), &s), FlowStep::ReviewRequirements);
+        assert_eq!(resolve(Some(FlowStep::EnableCamera), &s), FlowStep::EnableCamera);
         s.face = photo();
-        s.done.push(Step::IdContext);
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::GetNameId);
+        s.done.push(FlowStep::IdContext);
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::GetNameId);
         s.name = Some("Ada".into());
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::TakeIdPhoto);
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::TakeIdPhoto);
         s.id_photo = photo();
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::Summary);
-        assert_eq!(resolve(None, &s), Step::Summary);
-        assert_eq!(resolve(Some(Step::Submitted), &s), Step::Summary, "not submitted yet");
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::Summary);
+        assert_eq!(resolve(None, &s), FlowStep::Summary);
+        assert_eq!(resolve(Some(FlowStep::Submitted), &s), FlowStep::Summary, "not submitted yet");
         s.submitted = true;
-        assert_eq!(resolve(Some(Step::TakePortraitPhoto), &s), Step::Submitted);
+        assert_eq!(resolve(Some(FlowStep::TakePortraitPhoto), &s), FlowStep::Submitted);
     }
 
     #[test]
     fn next_follows_the_order_and_returns_to_the_summary() {
         let mut s = FlowState::default();
-        let mut step = Step::ReviewRequirements;
+        let mut step = FlowStep::ReviewRequirements;
         let mut seen = vec![step];
-        while step != Step::Submitted {
+        while step != FlowStep::Submitted {
             step = next(step, &s);
             seen.push(step);
         }
         assert_eq!(seen, ORDER);
-        assert_eq!(next(Step::EnableCamera, &s), Step::PortraitPhotoContext);
+        assert_eq!(next(FlowStep::EnableCamera, &s), FlowStep::PortraitPhotoContext);
         s.reached_summary = true;
-        assert_eq!(next(Step::TakePortraitPhoto, &s), Step::Summary);
-        assert_eq!(next(Step::TakeIdPhoto, &s), Step::Summary);
-        assert_eq!(next(Step::GetNameId, &s), Step::Summary);
+        assert_eq!(next(FlowStep::TakePortraitPhoto, &s), FlowStep::Summary);
+        assert_eq!(next(FlowStep::TakeIdPhoto, &s), FlowStep::Summary);
+        assert_eq!(next(FlowStep::GetNameId, &s), FlowStep::Summary);
     }
 
     #[test]
     fn reusing_the_id_photo_skips_the_id_steps() {
         let mut s = FlowState { reuse_id: Some(true), ..FlowState::default() };
-        assert_eq!(next(Step::TakePortraitPhoto, &s), Step::GetNameId);
-        assert_eq!(next(Step::GetNameId, &s), Step::Summary);
-        assert_eq!(progress(Step::GetNameId, &s), Some((5, 6)));
-        s.done.push(Step::ReviewRequirements);
+        assert_eq!(next(FlowStep::TakePortraitPhoto, &s), FlowStep::GetNameId);
+        assert_eq!(next(FlowStep::GetNameId, &s), FlowStep::Summary);
+        assert_eq!(progress(FlowStep::GetNameId, &s), Some((5, 6)));
+        s.done.push(FlowStep::ReviewRequirements);
         s.camera = CameraChoice::Upload;
-        s.done.push(Step::PortraitPhotoContext);
+        s.done.push(FlowStep::PortraitPhotoContext);
         s.face = photo();
         s.name = Some("Ada".into());
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::Summary);
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::Summary);
         // Declining the reuse puts the ID steps back.
         s.reuse_id = Some(false);
-        assert_eq!(resolve(Some(Step::Summary), &s), Step::IdContext);
-        assert_eq!(progress(Step::GetNameId, &s), Some((6, 8)));
-        assert_eq!(progress(Step::EnableCamera, &s), None);
+        assert_eq!(resolve(Some(FlowStep::Summary), &s), FlowStep::IdContext);
+        assert_eq!(progress(FlowStep::GetNameId, &s), Some((6, 8)));
+        assert_eq!(progress(FlowStep::EnableCamera, &s), None);
     }
 }

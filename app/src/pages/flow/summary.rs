@@ -1,7 +1,7 @@
 //! Review and submit: both photos, the name, links back to each step (which return here),
 //! consent, and submission errors in words.
 
-use super::{PanelFrame, state::FlowState, steps::Step, use_flow};
+use super::{PanelFrame, state::FlowState, steps::FlowStep, use_flow};
 use crate::{dto::SubmitPhotosRequest, i18n::t, rpc::submit_photos};
 use leptos::{prelude::*, task::spawn_local};
 
@@ -42,7 +42,7 @@ pub fn Summary() -> impl IntoView {
     };
     let new_id = move |_| {
         flow.update(|st| st.reuse_id = Some(false));
-        flow.go(Step::IdContext);
+        flow.go(FlowStep::IdContext);
     };
 
     view! {
@@ -53,7 +53,7 @@ pub fn Summary() -> impl IntoView {
                     <img class="captured" id="face-photo" src=face alt=s.face_alt/>
                     <figcaption>{s.summary_face}</figcaption>
                     <p class="warning" id="face-warning">{face_warning}</p>
-                    <a id="retake-face" href=Step::TakePortraitPhoto.path()>{s.retake_face}</a>
+                    <a id="retake-face" href=FlowStep::TakePortraitPhoto.path()>{s.retake_face}</a>
                 </figure>
                 {if reuse {
                     view! {
@@ -68,7 +68,7 @@ pub fn Summary() -> impl IntoView {
                             <img class="captured" id="id-photo" src=id_photo alt=s.id_alt/>
                             <figcaption>{s.summary_id}</figcaption>
                             <p class="warning" id="id-warning">{id_warning.clone()}</p>
-                            <a id="retake-id" href=Step::TakeIdPhoto.path()>{s.retake_id}</a>
+                            <a id="retake-id" href=FlowStep::TakeIdPhoto.path()>{s.retake_id}</a>
                         </figure>
                     }.into_any()
                 }}
@@ -77,7 +77,7 @@ pub fn Summary() -> impl IntoView {
                 <dt>{s.summary_name}</dt>
                 <dd id="summary-name">{name}</dd>
             </dl>
-            <a id="edit-name" href=Step::GetNameId.path()>{s.edit_name}</a>
+            <a id="edit-name" href=FlowStep::GetNameId.path()>{s.edit_name}</a>
             <div class="consent">
                 <input type="checkbox" id="consent" prop:checked=consent
                     on:change=move |ev| { consent.set(event_target_checked(&ev)); error.set(None); }/>

@@ -21,7 +21,7 @@ use ssencrypt::webhook_signature;
 pub const CALLBACK_PATH: &str = "/callbacks/hosted";
 
 /// Where the learner lands after the vendor's flow.
-pub const RETURN_PATH: &str = "/id-verification/status";
+pub const RETURN_PATH: &str = app::routes::STATUS;
 
 /// Starts the learner's hosted flow: resumes the newest inquiry they have not finished, or,
 /// when the learner may verify now (`submit::ensure_can_start`), creates a new inquiry and

@@ -10,7 +10,7 @@ use crate::{
     service::commerce::{self, PayAndVerifyRequest},
 };
 use app::{
-    domain::pay_and_verify::{CourseMode, DeadlineKind, Decision, Message, Redirect, Requirement, Step},
+    domain::pay_and_verify::{CourseMode, DeadlineKind, Decision, Message, PayAndVerifyStep, Redirect, Requirement},
     error::ErrorCode,
 };
 use axum::{
@@ -159,10 +159,7 @@ impl TryFrom<Decided<'_>> for PayAndVerifyOutcome {
                     Redirect::Dashboard => (
                         RedirectTo::Dashboard,
                         Some(
-                            cfg.commerce
-                                .dashboard_url
-                                .clone()
-                                .unwrap_or_else(|| public_url(cfg, "/id-verification/status")),
+                            cfg.commerce.dashboard_url.clone().unwrap_or_else(|| public_url(cfg, app::routes::STATUS)),
                         ),
                     ),
                     Redirect::UpgradeAndVerify => (RedirectTo::UpgradeAndVerify, Some(flow("upgrade"))),
@@ -215,7 +212,9 @@ pub async fn pay_and_verify(
     let message =
         Message::parse(message_name).ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "Unknown message."))?;
     let current_step = match q.current_step.as_deref() {
-        Some(s) => Some(Step::parse(s).ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "Unknown step."))?),
+        Some(s) => {
+            Some(PayAndVerifyStep::parse(s).ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "Unknown step."))?)
+        }
         None => None,
     };
     let request = PayAndVerifyRequest { message, current_step, always_show_payment: q.always_show_payment };
@@ -260,8 +259,8 @@ mod tests {
         );
         let mode = CourseMode { slug: "verified".into(), min_price: 4900, sku: Some("SKU-1".into()), expiration: None };
         let show = Decision::Show {
-            display_steps: vec![Step::parse("face-photo-step").expect("a step")],
-            current_step: Step::parse("face-photo-step").expect("a step"),
+            display_steps: vec![PayAndVerifyStep::parse("face-photo-step").expect("a step")],
+            current_step: PayAndVerifyStep::parse("face-photo-step").expect("a step"),
             requirements: vec![Requirement::WebcamRequired],
             course_mode: mode,
         };

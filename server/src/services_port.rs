@@ -1,4 +1,5 @@
-//! The server's implementation of `app::ports::IdvPort`: what server functions reach.
+//! [`ServicesPort`]: the server's implementation of `app::idv_port::IdvPort` over the
+//! services, which is what server functions reach (not a network port).
 
 use crate::{
     service::{ServiceError, Services, course_flow, idv, submit},
@@ -7,16 +8,16 @@ use crate::{
 use app::{
     dto::{CourseFlow, CourseFlowRequest, CurrentUser, FlowInfo, SessionInfo, SubmitPhotosRequest, VerificationStatus},
     error::AppError,
-    ports::{Caller, IdvPort},
+    idv_port::{Caller, IdvPort},
 };
 
 /// The port, over the services.
 #[derive(Clone)]
-pub struct ServerPort {
+pub struct ServicesPort {
     services: Services,
 }
 
-impl ServerPort {
+impl ServicesPort {
     /// A port over `services`.
     pub fn new(services: Services) -> Self {
         Self { services }
@@ -28,7 +29,7 @@ fn signed_in(caller: &Caller) -> Result<app::domain::UserId, AppError> {
 }
 
 #[async_trait::async_trait]
-impl IdvPort for ServerPort {
+impl IdvPort for ServicesPort {
     async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
         let user = match caller.user_id {
             Some(id) => {
