@@ -2,7 +2,7 @@
 //! nothing. Where Open edX compares only the access key, Vouch by default verifies the HMAC
 //! signature, refuses a `Date` outside the window and refuses a replayed callback.
 
-use super::{ServiceError, Services, lifecycle};
+use super::{Conflict, ServiceError, Services, lifecycle};
 use crate::{
     config::CallbackAuth,
     store::{StoreError, attempts, replay, transitions::Actor},
@@ -39,8 +39,8 @@ pub enum CallbackError {
     #[error("this callback was already received")]
     Replayed,
     /// The attempt's state does not allow it (e.g. never submitted).
-    #[error("{0}")]
-    Conflict(String),
+    #[error(transparent)]
+    Conflict(Conflict),
     /// Something failed on our side.
     #[error(transparent)]
     Internal(#[from] ServiceError),
@@ -142,7 +142,7 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
             other => return other,
         }
     }
-    Err(CallbackError::Conflict("the attempt kept changing; try again".into()))
+    Err(CallbackError::Conflict(Conflict::KeptChanging))
 }
 
 /// How often a verdict is retried when it races another writer.
