@@ -214,3 +214,17 @@ impl From<ServiceError> for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Plugins built against `service::api` still compile (with a deprecation warning).
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_api_paths_still_resolve() {
+        use super::api;
+        let _ = (api::create_verification_attempt, api::update_verification_attempt);
+        let _ = (api::create_manual_verification, api::revoke_manual_verification);
+        let _ = (api::create_sso_verification, api::create_sso_verification_as);
+        let _: Option<api::GenericAttempt> = None;
+    }
+}
