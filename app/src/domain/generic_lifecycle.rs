@@ -50,6 +50,16 @@ pub fn apply(op: GenericOp, current: Option<GenericStatus>) -> Result<Option<Gen
     }
 }
 
+/// Whether a vendor's report of status `to` moves an attempt in status `from` (the hosted
+/// vendor's rule): a report only moves it forward, so it changes nothing when the attempt
+/// already has that status, is decided (approved or denied: a late or repeated report keeps
+/// the decision), or would go back to created. Plugins and staff setting a status through
+/// [`GenericOp::SetStatus`] are not bound by it.
+pub fn vendor_report_applies(from: GenericStatus, to: GenericStatus) -> bool {
+    use GenericStatus::*;
+    from != to && !matches!(from, Approved | Denied) && to != Created
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +103,20 @@ mod tests {
                 assert_eq!(apply(GenericOp::SetStatus(to), Some(from)).ok(), want, "{from} -> {to}");
                 if let Ok(Some(next)) = apply(GenericOp::SetStatus(to), Some(from)) {
                     assert!(from.can_move_to(next), "{from} -> {next} must be an edge");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vendor_reports_only_move_forward() {
+        let applies =
+            [(Created, Pending), (Created, Approved), (Created, Denied), (Pending, Approved), (Pending, Denied)];
+        for from in GenericStatus::ALL {
+            for to in GenericStatus::ALL {
+                assert_eq!(vendor_report_applies(from, to), applies.contains(&(from, to)), "{from} -> {to}");
+                if vendor_report_applies(from, to) {
+                    assert_eq!(apply(GenericOp::SetStatus(to), Some(from)), Ok(Some(to)));
                 }
             }
         }

@@ -9,7 +9,7 @@ use crate::{
 };
 use app::domain::{
     AttemptStatus,
-    photo_lifecycle::{PhotoOp, Reviewer},
+    photo_lifecycle::{self, PhotoOp, Reviewer},
 };
 use axum::http::HeaderMap;
 use chrono::Duration;
@@ -176,7 +176,7 @@ async fn decide(
     let actor = Actor::Vendor(SERVICE_NAME.into());
     // A decided attempt keeps its decision: a late or repeated verdict is acknowledged and
     // changes nothing (only staff may overturn a decision, through the lifecycle).
-    if matches!(attempt.status(), AttemptStatus::Approved | AttemptStatus::Denied) {
+    if !photo_lifecycle::vendor_verdict_applies(attempt.status()) {
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(attempt.id = %attempt.id, "verdict for an already decided attempt ignored");
         return Ok(());

@@ -163,8 +163,7 @@ async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), Ve
         .ok_or(ServiceError::NotFound)?;
         let from: GenericStatus =
             current.status.parse().map_err(|_| ServiceError::BadStatus(current.status.clone()))?;
-        let decided = matches!(from, GenericStatus::Approved | GenericStatus::Denied);
-        if from == to || decided || to == GenericStatus::Created {
+        if !app::domain::generic_lifecycle::vendor_report_applies(from, to) {
             if from != to {
                 tracing::info!(attempt.id = id, from = %from, to = %to, "hosted status change ignored");
             }
