@@ -3,10 +3,12 @@
 //! rule is tested without waiting.
 
 pub mod attempt_status;
+pub mod generic_lifecycle;
 pub mod generic_status;
 pub mod id_verification;
 pub mod ids;
 pub mod images;
+pub mod manual_lifecycle;
 pub mod pay_and_verify;
 pub mod photo_lifecycle;
 pub mod policy;

@@ -174,6 +174,13 @@ pub fn apply(
     Ok(Some(next))
 }
 
+/// Whether a vendor's verdict (approve, deny, system error) is to be applied to an attempt
+/// in `status`: not once it is decided. A late or repeated verdict is acknowledged and
+/// changes nothing; only staff overturn a decision, through [`apply`].
+pub fn vendor_verdict_applies(status: AttemptStatus) -> bool {
+    !matches!(status, AttemptStatus::Approved | AttemptStatus::Denied)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +271,12 @@ mod tests {
         let d = apply(&op, &at(Submitted), now(), &policy).expect("ok").expect("changes");
         assert_eq!((d.error_msg.as_str(), d.error_code.as_str()), ("[\"blurry\"]", "E"));
         assert_eq!(d.expires_at, None);
+    }
+
+    #[test]
+    fn vendor_verdicts_never_overturn_a_decision() {
+        for status in AttemptStatus::ALL {
+            assert_eq!(vendor_verdict_applies(status), !matches!(status, Approved | Denied), "{status}");
+        }
     }
 }

@@ -27,9 +27,9 @@ use server::{
     http::AppState,
     reactions::{Subscriber, SubscriberError},
     service::{
-        ServiceError, Services, api,
+        ServiceError, Services,
         filters::{FilterStep, StepOutcome, VendorRequested},
-        submit,
+        generic_attempts, submit,
     },
     store::{hosted, transitions::Actor, users},
     vendors::{Handoff, IdvVendor, VendorError},
@@ -183,7 +183,7 @@ impl IdvVendor for Acme {
             "course_id": course_id,
         });
         let session = self.call(&s, services.http.post(format!("{base}/sessions")).json(&body)).await?;
-        let attempt = api::GenericAttempt {
+        let attempt = generic_attempts::GenericAttempt {
             user,
             name: if account.full_name.is_empty() { account.username } else { account.full_name },
             status: GenericStatus::Created.as_str().into(),
@@ -192,7 +192,7 @@ impl IdvVendor for Acme {
             vendor: NAME.into(),
             vendor_reference: session.id,
         };
-        api::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
+        generic_attempts::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
         Ok(Handoff::Hosted { url: session.flow_url })
     }
 
@@ -236,7 +236,15 @@ impl IdvVendor for Acme {
         let expiration = (to == GenericStatus::Approved)
             .then(|| Some(services.clock.now() + chrono::Duration::days(services.policy().days_good_for)));
         let actor = Actor::Vendor(NAME.into());
-        match api::update_verification_attempt(services, attempt.id, None, Some(to.as_str()), expiration, &actor).await
+        match generic_attempts::update_verification_attempt(
+            services,
+            attempt.id,
+            None,
+            Some(to.as_str()),
+            expiration,
+            &actor,
+        )
+        .await
         {
             Ok(()) => Ok("{}"),
             // Another writer moved it meanwhile: Acme retries, and the retry reads afresh.

@@ -6,7 +6,7 @@
 //! Exit codes: 0 done, 1 done with some rows failed, 2 bad input (nothing changed),
 //! other failures (database unreachable…) 1 with the error on stderr.
 
-use crate::service::{Services, accounts, api, manual_decision, submit};
+use crate::service::{Services, accounts, manual_decision, manual_verifications, submit};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -111,7 +111,8 @@ pub async fn manual_verifications(
                 if crate::service::idv::user_is_verified(services, user.id).await? {
                     report.already_verified.push(email);
                 } else {
-                    api::create_manual_verification(services, user.id, &user.full_name, reason, None).await?;
+                    manual_verifications::create_manual_verification(services, user.id, &user.full_name, reason, None)
+                        .await?;
                     report.created.push(email);
                 }
             }

@@ -126,7 +126,7 @@ pub async fn add(services: &Services, staff: Staff, input: ConsumerInput) -> Ser
     match lti::insert_consumer(&mut tx, &new, services.clock.now()).await {
         Ok(_) => {}
         Err(StoreError::Duplicate(_)) => {
-            return Err(ServiceError::Conflict("A consumer with this key or instance GUID exists.".into()));
+            return Err(crate::service::Conflict::LtiConsumerExists.into());
         }
         Err(e) => return Err(e.into()),
     }

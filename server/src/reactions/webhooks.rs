@@ -89,10 +89,7 @@ pub async fn retry_delivery(services: &Services, staff: Staff, id: i64) -> Servi
     let mut tx = services.store.begin().await?;
     let current = store::by_id(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
     let Some(round) = store::revive(&mut tx, id, now).await? else {
-        return Err(ServiceError::Conflict(format!(
-            "only a dead delivery can be retried; this one is {}",
-            current.status
-        )));
+        return Err(crate::service::Conflict::DeliveryNotDead { status: current.status }.into());
     };
     enqueue(&mut tx, services, id, round).await?;
     let updated = store::by_id(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;

@@ -67,7 +67,7 @@ pub async fn sign_in_from_lms(services: &Services, profile: &LmsProfile<'_>) -> 
     // so it neither waits in SQLite's busy handler nor makes others.
     let mut conn = services.store.write_conn().await?;
     users::upsert_from_lms(&mut conn, profile, services.clock.now()).await.map_err(|e| match e {
-        LmsUserError::UsernameTaken => ServiceError::Conflict(LMS_USERNAME_TAKEN.to_owned()),
+        LmsUserError::UsernameTaken => ServiceError::Conflict(super::Conflict::LmsUsernameTaken),
         LmsUserError::Store(s) => s.into(),
     })
 }

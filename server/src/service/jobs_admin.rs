@@ -26,7 +26,7 @@ pub async fn list(
 pub async fn retry(services: &Services, id: i64) -> ServiceResult<()> {
     let mut tx = services.store.begin().await?;
     if !jobs::requeue_failed(&mut tx, id, services.clock.now()).await? {
-        return Err(ServiceError::Conflict("only a failed job can be retried".into()));
+        return Err(super::Conflict::JobNotFailed.into());
     }
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())

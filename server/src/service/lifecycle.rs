@@ -1,8 +1,13 @@
-//! Moving a photo verification through its lifecycle: the pure domain decides, the change
-//! and its audit row are written in the caller's transaction (or one of its own).
+//! Moving attempts through their lifecycles: the pure domain decides (`photo_lifecycle`,
+//! `manual_lifecycle`, `generic_lifecycle`), the change and its audit row are written in
+//! the caller's transaction (or one of its own).
 
-use super::{ServiceError, ServiceResult, Services};
-use crate::store::{Conn, StoreError, attempts, transitions::Actor};
+use super::{Conflict, ServiceError, ServiceResult, Services};
+use crate::store::{
+    Conn, StoreError, attempts,
+    kinds::{self, NewAttempt},
+    transitions::Actor,
+};
 use app::domain::{
     AttemptId, AttemptStatus,
     photo_lifecycle::{self, PhotoOp},
@@ -37,8 +42,7 @@ pub async fn apply_in(
     let now = services.clock.now();
     let attempt = attempts::by_id(conn, id).await?.ok_or(ServiceError::NotFound)?;
     let from = attempt.status();
-    let Some(next) = photo_lifecycle::apply(op, &attempt.review, now, &services.policy())
-        .map_err(|e| ServiceError::Conflict(e.to_string()))?
+    let Some(next) = photo_lifecycle::apply(op, &attempt.review, now, &services.policy()).map_err(Conflict::from)?
     else {
         return Ok(from);
     };
@@ -46,4 +50,18 @@ pub async fn apply_in(
         return Err(ServiceError::Raced);
     }
     Ok(next.status)
+}
+
+/// Records a new SSO, manual or generic attempt in the initial status its lifecycle gave it,
+/// with its creation audited, in a transaction of its own; returns its id.
+pub(crate) async fn create(
+    services: &Services,
+    attempt: &NewAttempt,
+    actor: &Actor,
+    reason: &str,
+) -> ServiceResult<i64> {
+    let mut tx = services.store.begin().await?;
+    let id = kinds::insert(&mut tx, attempt, actor, reason, services.clock.now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(id)
 }

@@ -39,7 +39,7 @@ pub async fn decide(
     let reason = deny_reason.unwrap_or("approved from the command line");
     match lifecycle::apply(services, attempt.id, &op, &actor, reason).await {
         Ok(s) => Ok(Ok(s)),
-        Err(ServiceError::Conflict(m)) => Ok(Err(m)),
+        Err(ServiceError::Conflict(m)) => Ok(Err(m.to_string())),
         Err(e) => Err(e),
     }
 }

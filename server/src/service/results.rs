@@ -2,14 +2,14 @@
 //! nothing. Where Open edX compares only the access key, Vouch by default verifies the HMAC
 //! signature, refuses a `Date` outside the window and refuses a replayed callback.
 
-use super::{ServiceError, Services, lifecycle};
+use super::{Conflict, ServiceError, Services, lifecycle};
 use crate::{
     config::CallbackAuth,
     store::{StoreError, attempts, replay, transitions::Actor},
 };
 use app::domain::{
     AttemptStatus,
-    photo_lifecycle::{PhotoOp, Reviewer},
+    photo_lifecycle::{self, PhotoOp, Reviewer},
 };
 use axum::http::HeaderMap;
 use chrono::Duration;
@@ -39,8 +39,8 @@ pub enum CallbackError {
     #[error("this callback was already received")]
     Replayed,
     /// The attempt's state does not allow it (e.g. never submitted).
-    #[error("{0}")]
-    Conflict(String),
+    #[error(transparent)]
+    Conflict(Conflict),
     /// Something failed on our side.
     #[error(transparent)]
     Internal(#[from] ServiceError),
@@ -142,7 +142,7 @@ pub async fn handle(services: &Services, headers: &HeaderMap, body: &[u8]) -> Re
             other => return other,
         }
     }
-    Err(CallbackError::Conflict("the attempt kept changing; try again".into()))
+    Err(CallbackError::Conflict(Conflict::KeptChanging))
 }
 
 /// How often a verdict is retried when it races another writer.
@@ -176,7 +176,7 @@ async fn decide(
     let actor = Actor::Vendor(SERVICE_NAME.into());
     // A decided attempt keeps its decision: a late or repeated verdict is acknowledged and
     // changes nothing (only staff may overturn a decision, through the lifecycle).
-    if matches!(attempt.status(), AttemptStatus::Approved | AttemptStatus::Denied) {
+    if !photo_lifecycle::vendor_verdict_applies(attempt.status()) {
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(attempt.id = %attempt.id, "verdict for an already decided attempt ignored");
         return Ok(());

@@ -5,9 +5,14 @@
 //! `enable_sso_id_verification`: once while a valid one from that provider exists, not once
 //! per sign-in.
 
-use super::{ServiceError, ServiceResult, Services, api};
-use crate::store::{StoreError, sso};
-use app::domain::UserId;
+use super::{ServiceError, ServiceResult, Services, ensure_user, lifecycle};
+use crate::store::{
+    StoreError,
+    kinds::{KindFields, NewAttempt},
+    sso,
+    transitions::Actor,
+};
+use app::domain::{AnyStatus, UserId, manual_lifecycle};
 use serde_json::Value;
 
 /// The identity-provider type recorded when the JWT claim names only a slug.
@@ -111,7 +116,7 @@ pub async fn record_once(
     let mut earlier = held.total;
     for _ in 0..MAX_UUID_TRIES {
         let uuid = sign_in_uuid(user, provider, earlier);
-        match api::create_sso_verification_as(services, uuid, user, name, t, s, platform).await {
+        match create_sso_verification_as(services, uuid, user, name, t, s, platform).await {
             Ok(id) => return Ok(Recorded::New(id)),
             Err(ServiceError::Store(StoreError::Duplicate(_))) => {
                 let again = read().await?;
@@ -140,6 +145,58 @@ pub async fn record_at_sign_in(
         Recorded::New(id) => Some(id),
         Recorded::Existing(_) => None,
     })
+}
+
+/// Records that an identity provider verified `user` (approved, expiring after `days_good_for`).
+pub async fn create_sso_verification(
+    services: &Services,
+    user: UserId,
+    name: &str,
+    identity_provider_type: &str,
+    identity_provider_slug: &str,
+    platform_name: &str,
+) -> ServiceResult<i64> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    create_sso_verification_as(
+        services,
+        uuid,
+        user,
+        name,
+        identity_provider_type,
+        identity_provider_slug,
+        platform_name,
+    )
+    .await
+}
+
+/// [`create_sso_verification`] under a uuid the caller chose: two writers deriving the same
+/// uuid for the same fact make one record (the second gets [`StoreError::Duplicate`]).
+pub async fn create_sso_verification_as(
+    services: &Services,
+    uuid: String,
+    user: UserId,
+    name: &str,
+    identity_provider_type: &str,
+    identity_provider_slug: &str,
+    platform_name: &str,
+) -> ServiceResult<i64> {
+    ensure_user(services, user).await?;
+    // Granted like a manual verification (`manual_lifecycle`); no operation changes it after.
+    let grant = manual_lifecycle::grant(services.clock.now(), &services.policy());
+    let attempt = NewAttempt {
+        uuid,
+        user_id: user,
+        name: name.to_owned(),
+        status: AnyStatus::Attempt(grant.status),
+        expires_at: Some(grant.expires_at),
+        fields: KindFields::Sso {
+            identity_provider_type: identity_provider_type.to_owned(),
+            identity_provider_slug: identity_provider_slug.to_owned(),
+            platform_name: platform_name.to_owned(),
+        },
+    };
+    let actor = Actor::Vendor(identity_provider_slug.to_owned());
+    lifecycle::create(services, &attempt, &actor, "verified by identity provider").await
 }
 
 /// The uuid of the `earlier + 1`th sign-in record of `user` by `provider`: a UUID-shaped

@@ -3,7 +3,7 @@
 
 use app::domain::images;
 
-use super::{ServiceError, ServiceResult, Services, idv, photo_data_url, queue::ss_submit};
+use super::{Conflict, ServiceError, ServiceResult, Services, idv, photo_data_url, queue::ss_submit};
 use crate::{
     config::vendors::IN_HOUSE,
     store::{
@@ -230,12 +230,12 @@ async fn create_ready(
     let actor = Actor::Learner(new.user_id);
     let created = PhotoReview::created();
     let ready = photo_lifecycle::apply(&PhotoOp::MarkReady, &created, now, &services.policy())
-        .map_err(|e| ServiceError::Conflict(e.to_string()))?
-        .ok_or_else(|| ServiceError::Conflict("a new attempt must become ready".into()))?;
+        .map_err(Conflict::from)?
+        .ok_or(Conflict::NewAttemptNotReady)?;
     let mut tx = services.store.begin().await?;
     let id = attempts::insert(&mut tx, new, &actor, now).await?;
     if !attempts::save_review(&mut tx, id, created.status, &ready, &actor, "photos uploaded", now).await? {
-        return Err(ServiceError::Conflict("the new attempt changed before it was ready".into()));
+        return Err(Conflict::ChangedBeforeReady.into());
     }
     if let Some(name) = new_name {
         users::set_full_name(&mut tx, new.user_id, name).await?;
@@ -247,11 +247,11 @@ async fn create_ready(
         Destination::InHouse => {
             // Nothing to send anywhere: the attempt is with its reviewers as soon as it is stored.
             let submitted = photo_lifecycle::apply(&PhotoOp::MarkSubmit, &ready, now, &services.policy())
-                .map_err(|e| ServiceError::Conflict(e.to_string()))?
-                .ok_or_else(|| ServiceError::Conflict("a ready attempt must become submitted".into()))?;
+                .map_err(Conflict::from)?
+                .ok_or(Conflict::ReadyAttemptNotSubmitted)?;
             let vendor = Actor::Vendor(IN_HOUSE.into());
             if !attempts::save_review(&mut tx, id, ready.status, &submitted, &vendor, "queued for review", now).await? {
-                return Err(ServiceError::Conflict("the new attempt changed before it was queued".into()));
+                return Err(Conflict::ChangedBeforeQueued.into());
             }
             crate::store::reviews::enqueue(&mut tx, id, &new.receipt_id, new.user_id, now).await?;
         }

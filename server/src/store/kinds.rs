@@ -6,7 +6,7 @@ use super::{
     time::{from_micros, from_micros_opt, to_micros},
     transitions::{self, Actor},
 };
-use app::domain::{AttemptKind, UserId};
+use app::domain::{AnyStatus, AttemptKind, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -69,8 +69,9 @@ pub struct NewAttempt {
     pub user_id: UserId,
     /// Verified name.
     pub name: String,
-    /// Initial status name (validated by the caller against the kind's vocabulary).
-    pub status: String,
+    /// Initial status, in the vocabulary of the kind ([`AnyStatus::Generic`] for a generic
+    /// attempt, [`AnyStatus::Attempt`] for the others; [`insert`] refuses a mismatch).
+    pub status: AnyStatus,
     /// Expiration (None: derived for SSO/manual, never for generic).
     pub expires_at: Option<DateTime<Utc>>,
     /// Kind-specific fields.
@@ -109,6 +110,14 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let kind = new.fields.kind();
+    if !speaks_vocabulary_of(kind, new.status) {
+        return Err(StoreError::Corrupt(format!(
+            "{} is not a status of a {} attempt",
+            new.status.as_str(),
+            kind.as_str()
+        )));
+    }
+    let status = new.status.as_str();
     let t = to_micros(now);
     let exp = new.expires_at.map(to_micros);
     let q = match &new.fields {
@@ -121,7 +130,7 @@ pub async fn insert(
             .bind(&new.uuid)
             .bind(new.user_id.0)
             .bind(&new.name)
-            .bind(&new.status)
+            .bind(status)
             .bind(exp)
             .bind(identity_provider_type)
             .bind(identity_provider_slug)
@@ -135,7 +144,7 @@ pub async fn insert(
         .bind(&new.uuid)
         .bind(new.user_id.0)
         .bind(&new.name)
-        .bind(&new.status)
+        .bind(status)
         .bind(exp)
         .bind(reason)
         .bind(created_by.map(|u| u.0)),
@@ -147,15 +156,20 @@ pub async fn insert(
         .bind(&new.uuid)
         .bind(new.user_id.0)
         .bind(&new.name)
-        .bind(&new.status)
+        .bind(status)
         .bind(exp)
         .bind(i64::from(*hide_status_from_user))
         .bind(vendor)
         .bind(vendor_reference),
     };
     let (id,) = q.bind(t).fetch_one(&mut *conn).await?;
-    transitions::append(conn, kind, id, None, &new.status, actor, reason, now).await?;
+    transitions::append(conn, kind, id, None, status, actor, reason, now).await?;
     Ok(id)
+}
+
+/// Whether `status` is in the vocabulary of `kind`.
+fn speaks_vocabulary_of(kind: AttemptKind, status: AnyStatus) -> bool {
+    matches!(status, AnyStatus::Generic(_)) == (kind == AttemptKind::Generic)
 }
 
 /// The attempt of `kind` with this id (never the photo kind).
@@ -187,10 +201,19 @@ pub async fn by_id(conn: &mut Conn, kind: AttemptKind, id: i64) -> StoreResult<O
 pub struct AttemptUpdate {
     /// New verified name.
     pub name: Option<String>,
-    /// New status name, and the status it must currently have.
-    pub status: Option<(String, String)>,
+    /// A status change.
+    pub status: Option<StatusChange>,
     /// New expiration (`Some(None)` clears it).
     pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// A status change of an SSO, manual or generic attempt, in the vocabulary of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The status it must currently have.
+    pub from: AnyStatus,
+    /// The new status.
+    pub to: AnyStatus,
 }
 
 /// Applies `update` to attempt `id` of `kind`. Returns false when the attempt does not exist
@@ -208,8 +231,16 @@ pub async fn update(
         return Err(StoreError::Corrupt("photo attempts change through their lifecycle".into()));
     }
     let t = to_micros(now);
-    let (new_status, expected) = match &update.status {
-        Some((to, from)) => (Some(to.as_str()), Some(from.as_str())),
+    if let Some(change) = update.status
+        && !(speaks_vocabulary_of(kind, change.from) && speaks_vocabulary_of(kind, change.to))
+    {
+        return Err(StoreError::Corrupt(format!(
+            "a status change of the wrong vocabulary for a {} attempt",
+            kind.as_str()
+        )));
+    }
+    let (new_status, expected) = match update.status {
+        Some(StatusChange { from, to }) => (Some(to.as_str()), Some(from.as_str())),
         None => (None, None),
     };
     let sql = format!(
@@ -240,4 +271,22 @@ pub async fn update(
         transitions::append(conn, kind, id, Some(from), to, actor, reason, now).await?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::{AttemptStatus, GenericStatus};
+
+    #[test]
+    fn each_kind_speaks_its_own_vocabulary() {
+        let photo_like = AnyStatus::Attempt(AttemptStatus::Approved);
+        let generic = AnyStatus::Generic(GenericStatus::Approved);
+        for kind in [AttemptKind::Sso, AttemptKind::Manual] {
+            assert!(speaks_vocabulary_of(kind, photo_like), "{kind:?}");
+            assert!(!speaks_vocabulary_of(kind, generic), "{kind:?}");
+        }
+        assert!(speaks_vocabulary_of(AttemptKind::Generic, generic));
+        assert!(!speaks_vocabulary_of(AttemptKind::Generic, photo_like));
+    }
 }

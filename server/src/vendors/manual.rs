@@ -1,5 +1,5 @@
 //! Staff (manual) verification as an [`IdvVendor`]: learners do nothing online; staff
-//! record verifications through `service::api::create_manual_verification`.
+//! record verifications through `service::manual_verifications::create_manual_verification`.
 
 use super::{Handoff, IdvVendor, MANUAL, VendorError};
 use crate::service::Services;

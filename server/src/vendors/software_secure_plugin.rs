@@ -54,7 +54,7 @@ impl IdvVendor for SoftwareSecure {
             CallbackError::Unauthorized => VendorError::Unauthorized,
             CallbackError::Stale => VendorError::Stale,
             CallbackError::Replayed => VendorError::Replayed,
-            CallbackError::Conflict(m) => VendorError::Conflict(m),
+            CallbackError::Conflict(c) => VendorError::Conflict(c.to_string()),
             CallbackError::Internal(e) => VendorError::Service(e),
         })?;
         // Software Secure expects exactly this acknowledgement (Open edX's answer).

@@ -8,8 +8,9 @@ use clap::Parser;
 use server::{
     cli::Cli,
     service::{
-        Services, accounts, api,
+        Services, accounts,
         filters::{AttemptsRequested, FilterStep, StepOutcome},
+        manual_verifications,
     },
 };
 use std::sync::{
@@ -41,7 +42,9 @@ async fn commands_run_with_the_builders_plugins(db: &TestDb) {
     cfg.verification.days_good_for = 5;
     let services = server::serve::services(cfg, Arc::new(server::clock::SystemClock)).await.expect("services start");
     let learner = accounts::ensure_with_name(&services, "soon", "soon@example.com", "Soon Expiring").await.unwrap();
-    api::create_manual_verification(&services, learner.id, "Soon Expiring", "test set-up", None).await.unwrap();
+    manual_verifications::create_manual_verification(&services, learner.id, "Soon Expiring", "test set-up", None)
+        .await
+        .unwrap();
 
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("vouch.toml");

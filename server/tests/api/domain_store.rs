@@ -15,9 +15,9 @@ use chrono::{Duration, TimeZone, Utc};
 use proptest::{prelude::*, strategy::ValueTree, test_runner::TestRunner};
 use server::{
     service::{
-        ServiceError,
-        api::{self, GenericAttempt},
-        deadlines, idv, lifecycle, retire,
+        ServiceError, deadlines,
+        generic_attempts::{self, GenericAttempt},
+        idv, lifecycle, manual_verifications, retire, sso,
     },
     store::{
         attempts::{self, NewPhotoVerification},
@@ -132,12 +132,18 @@ async fn every_kind_counts(db: &TestDb) {
     let (sso, manual, generic, nobody) =
         (user(&app, "sso").await, user(&app, "manual").await, user(&app, "generic").await, user(&app, "nobody").await);
 
-    api::create_sso_verification(s, sso, "Sam SSO", "tpa-saml", "uni", "University").await.expect("sso");
+    sso::create_sso_verification(s, sso, "Sam SSO", "tpa-saml", "uni", "University").await.expect("sso");
     let staff = user(&app, "staff").await;
-    let m = api::create_manual_verification(s, manual, "Mia Manual", "checked passport in person", Some(staff))
-        .await
-        .expect("manual");
-    let g = api::create_verification_attempt(
+    let m = manual_verifications::create_manual_verification(
+        s,
+        manual,
+        "Mia Manual",
+        "checked passport in person",
+        Some(staff),
+    )
+    .await
+    .expect("manual");
+    let g = generic_attempts::create_verification_attempt(
         s,
         GenericAttempt {
             user: generic,
@@ -171,18 +177,18 @@ async fn every_kind_counts(db: &TestDb) {
 
     // Generic updates: status, name, expiration; bad status and unknown attempt are typed errors.
     let actor = transitions::Actor::Vendor("hosted".into());
-    api::update_verification_attempt(s, g, Some("Gus G.".into()), Some("approved"), None, &actor)
+    generic_attempts::update_verification_attempt(s, g, Some("Gus G.".into()), Some("approved"), None, &actor)
         .await
         .expect("update");
     assert!(idv::user_is_verified(s, generic).await.expect("q"), "a generic approval without expiry counts");
-    let bad = api::update_verification_attempt(s, g, None, Some("verified"), None, &actor).await;
+    let bad = generic_attempts::update_verification_attempt(s, g, None, Some("verified"), None, &actor).await;
     assert!(matches!(bad, Err(ServiceError::BadStatus(ref st)) if st == "verified"), "{bad:?}");
-    let unknown = api::update_verification_attempt(s, 424_242, None, Some("denied"), None, &actor).await;
+    let unknown = generic_attempts::update_verification_attempt(s, 424_242, None, Some("denied"), None, &actor).await;
     assert!(matches!(unknown, Err(ServiceError::NotFound)), "{unknown:?}");
     let expired = Some(Some(s.clock.now() - Duration::days(1)));
-    api::update_verification_attempt(s, g, None, None, expired, &actor).await.expect("expire");
+    generic_attempts::update_verification_attempt(s, g, None, None, expired, &actor).await.expect("expire");
     assert!(!idv::user_is_verified(s, generic).await.expect("q"));
-    let creating_bad = api::create_verification_attempt(
+    let creating_bad = generic_attempts::create_verification_attempt(
         s,
         GenericAttempt {
             user: generic,
@@ -199,9 +205,9 @@ async fn every_kind_counts(db: &TestDb) {
     assert!(matches!(creating_bad, Err(ServiceError::BadStatus(_))));
 
     // Revoking the manual verification: approved → denied, audited with the reason.
-    api::revoke_manual_verification(s, m, Some(staff), "document was forged").await.expect("revoke");
+    manual_verifications::revoke_manual_verification(s, m, Some(staff), "document was forged").await.expect("revoke");
     assert!(!idv::user_is_verified(s, manual).await.expect("q"));
-    let again = api::revoke_manual_verification(s, m, Some(staff), "again").await;
+    let again = manual_verifications::revoke_manual_verification(s, m, Some(staff), "again").await;
     assert!(matches!(again, Err(ServiceError::Conflict(_))));
     let mut conn = s.store.conn().await.expect("conn");
     let h = transitions::history(&mut conn, AttemptKind::Manual, m).await.expect("history");
@@ -244,7 +250,7 @@ async fn batch_query_matches_the_domain(db: &TestDb) {
                 ready_photo(&app, u).await;
             }
             3 => {
-                api::create_manual_verification(s, u, "M", "reason", None).await.expect("manual");
+                manual_verifications::create_manual_verification(s, u, "M", "reason", None).await.expect("manual");
             }
             _ => {
                 let id = ready_photo(&app, u).await;
@@ -327,7 +333,7 @@ async fn retirement_is_idempotent(db: &TestDb) {
             s.vault.put(&key, b"encrypted bytes".to_vec()).await.expect("put");
         }
     }
-    api::create_manual_verification(s, ada, "Ada Lovelace", "in person", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada Lovelace", "in person", None).await.expect("manual");
     assert_eq!(db.photo_files().len(), 4);
 
     assert_eq!(retire::retire_user(s, ada).await.expect("retire"), 2);

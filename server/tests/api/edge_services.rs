@@ -27,7 +27,7 @@ async fn lms_sign_in_never_takes_a_local_account(db: &TestDb) {
     assert_eq!(again.full_name, "Ada Lovelace");
     let local = accounts::ensure_with_name(&services, "grace", "grace@example.com", "Grace Hopper").await.unwrap();
     match accounts::sign_in_from_lms(&services, &profile(8, "grace")).await {
-        Err(ServiceError::Conflict(m)) => assert_eq!(m, accounts::LMS_USERNAME_TAKEN),
+        Err(ServiceError::Conflict(m)) => assert_eq!(m.to_string(), accounts::LMS_USERNAME_TAKEN),
         other => panic!("a local account's username is not the LMS's: {other:?}"),
     }
     let kept: User = accounts::by_username(&services, "grace").await.unwrap();

@@ -11,7 +11,7 @@ use app::domain::photo_lifecycle::PhotoOp;
 use server::{
     config::Config,
     config::email::SmtpSecurity,
-    service::{api, lifecycle},
+    service::{generic_attempts, lifecycle, manual_verifications, sso},
     store::transitions::Actor,
 };
 use std::{
@@ -151,8 +151,8 @@ async fn lifecycle_emails(db: &TestDb) {
     let deny = PhotoOp::Deny { error_msg: reasons.into(), error_code: "x".into(), reviewer: vendor() };
     lifecycle::apply(s, photo, &deny, &actor, "verdict").await.expect("deny");
     // Manual: approved. SSO: no email.
-    api::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
-    api::create_sso_verification(s, ada, "Ada Lovelace", "tpa-saml", "idp", "Acme").await.expect("sso");
+    manual_verifications::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
+    sso::create_sso_verification(s, ada, "Ada Lovelace", "tpa-saml", "idp", "Acme").await.expect("sso");
     runner.run_until_idle().await;
 
     let mails = sink.wait_for(3).await;
@@ -225,7 +225,7 @@ async fn expiry_batch(db: &TestDb) {
     // approval counts as no verification at all, so it gets no "expired" email.)
     for (who, days) in [("bob", 10), ("dee", 200)] {
         let (_, u) = learner(&app, who, &format!("{who} Learner")).await;
-        let id = api::create_manual_verification(s, u, who, "checked", None).await.expect("manual");
+        let id = manual_verifications::create_manual_verification(s, u, who, "checked", None).await.expect("manual");
         s.store
             .exec_admin(&format!(
                 "update manual_verification set expires_at = {} where attempt_id = {id}",
@@ -237,7 +237,7 @@ async fn expiry_batch(db: &TestDb) {
     for who in ["cy", "eve"] {
         let (_, u) = learner(&app, who, &format!("{who} Learner")).await;
         let expired = chrono::DateTime::from_timestamp_micros(now - 3 * day).expect("time");
-        let new = api::GenericAttempt {
+        let new = generic_attempts::GenericAttempt {
             user: u,
             name: who.into(),
             status: "approved".into(),
@@ -246,10 +246,10 @@ async fn expiry_batch(db: &TestDb) {
             vendor: "hosted".into(),
             vendor_reference: format!("inq_{who}"),
         };
-        api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+        generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
     }
     let (_, eve) = learner(&app, "eve", "eve Learner").await;
-    api::create_manual_verification(s, eve, "eve", "renewed", None).await.expect("renewal");
+    manual_verifications::create_manual_verification(s, eve, "eve", "renewed", None).await.expect("renewal");
 
     let (ok, out) = vouch(db, &sink, &["send-expiry-emails", "--json"]);
     assert!(ok, "{out}");

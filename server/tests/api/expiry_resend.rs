@@ -10,7 +10,10 @@ use crate::{
     support::{TestApp, TestDb},
 };
 use serde_json::Value;
-use server::{service::api, store::transitions::Actor};
+use server::{
+    service::{generic_attempts, manual_verifications},
+    store::transitions::Actor,
+};
 use std::time::{Duration, Instant};
 
 const DAY: i64 = 86_400_000_000;
@@ -55,14 +58,14 @@ async fn resend(db: &TestDb) {
     // Bob's approval expires in 10 days; Cy's and Eve's expired 3 days ago; Gus's 40 days
     // ago, before the window (he was never emailed, and is not now).
     let (_, bob) = learner(&app, "bob", "Bob Learner").await;
-    let id = api::create_manual_verification(s, bob, "bob", "checked", None).await.expect("manual");
+    let id = manual_verifications::create_manual_verification(s, bob, "bob", "checked", None).await.expect("manual");
     s.store
         .exec_admin(&format!("update manual_verification set expires_at = {} where attempt_id = {id}", now + 10 * DAY))
         .await
         .expect("expiry");
     for (who, days_ago) in [("cy", 3), ("eve", 3), ("gus", 40)] {
         let (_, u) = learner(&app, who, &format!("{who} Learner")).await;
-        let new = api::GenericAttempt {
+        let new = generic_attempts::GenericAttempt {
             user: u,
             name: who.into(),
             status: "approved".into(),
@@ -71,7 +74,7 @@ async fn resend(db: &TestDb) {
             vendor: "hosted".into(),
             vendor_reference: format!("inq_{who}"),
         };
-        api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+        generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
     }
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut all = vec!["send-expiry-emails", "--json"];
@@ -100,7 +103,7 @@ async fn resend(db: &TestDb) {
 
     // Eve verifies again; right away nothing is due.
     let (_, eve) = learner(&app, "eve", "eve Learner").await;
-    api::create_manual_verification(s, eve, "eve", "renewed", None).await.expect("renewal");
+    manual_verifications::create_manual_verification(s, eve, "eve", "renewed", None).await.expect("renewal");
     let r = run(&[], &[]);
     assert_eq!(counts(&r), expect(0, 0, 0, 2, 1), "{r}");
 
@@ -173,7 +176,7 @@ async fn no_resend_past_the_bound(db: &TestDb) {
     let now = chrono::Utc::now().timestamp_micros();
     for who in ["old", "new"] {
         let (_, u) = learner(&app, who, &format!("{who} Learner")).await;
-        let new = api::GenericAttempt {
+        let new = generic_attempts::GenericAttempt {
             user: u,
             name: who.into(),
             status: "approved".into(),
@@ -182,7 +185,7 @@ async fn no_resend_past_the_bound(db: &TestDb) {
             vendor: "hosted".into(),
             vendor_reference: format!("inq_{who}"),
         };
-        api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+        generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
     }
     let run = || {
         let (ok, out) = vouch_with(db, &sink, &["send-expiry-emails", "--json"], &[]);

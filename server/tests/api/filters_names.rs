@@ -15,7 +15,7 @@ use axum::{
 use serde_json::json;
 use server::{
     service::filters::{AttemptsRequested, FilterStep, StepOutcome, UrlRequested},
-    service::{Services, api, attempt_delete, idv, lifecycle, name_affirmation},
+    service::{Services, attempt_delete, generic_attempts, idv, lifecycle, manual_verifications, name_affirmation},
     store::{outbox, transitions::Actor},
 };
 use std::sync::Arc;
@@ -89,7 +89,9 @@ async fn filters_change_answers(db: &TestDb) {
     let plain = TestApp::new(db).await;
     let (_, ada) = learner(&plain, "ada", "Ada").await;
     let (_, bob) = learner(&plain, "bob", "Bob").await;
-    api::create_manual_verification(&plain.services, ada, "Ada", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&plain.services, ada, "Ada", "checked", None)
+        .await
+        .expect("manual");
     assert_eq!(idv::user_status(&plain.services, ada).await.expect("s").status, UserStatusKind::Approved);
     assert_eq!(idv::user_status(&plain.services, bob).await.expect("s").status, UserStatusKind::None);
     let base = idv::get_verify_location(&plain.services, Some("course-v1:X+Y+Z")).await;
@@ -151,7 +153,9 @@ async fn names_follow_attempts(db: &TestDb) {
     // A manual verification approves a verified name.
     name_affirmation::request_verified_name(s, ada, "Ada Byron", None).await.expect("request");
     assert_eq!(status_of("Ada Byron").await.map(|s| s.0).as_deref(), Some("pending"));
-    let manual = api::create_manual_verification(s, ada, "Ada Byron", "passport seen", None).await.expect("manual");
+    let manual = manual_verifications::create_manual_verification(s, ada, "Ada Byron", "passport seen", None)
+        .await
+        .expect("manual");
     runner.run_until_idle().await;
     let (st, uuid) = status_of("Ada Byron").await.expect("name");
     assert_eq!(st, "approved");
@@ -159,7 +163,7 @@ async fn names_follow_attempts(db: &TestDb) {
 
     // A generic (hosted vendor) attempt: created → pending (submitted) → denied.
     name_affirmation::request_verified_name(s, ada, "Ada King", None).await.expect("request");
-    let new = api::GenericAttempt {
+    let new = generic_attempts::GenericAttempt {
         user: ada,
         name: "Ada King".into(),
         status: "created".into(),
@@ -168,19 +172,19 @@ async fn names_follow_attempts(db: &TestDb) {
         vendor: "hosted".into(),
         vendor_reference: "inq_2".into(),
     };
-    let g = api::create_verification_attempt(s, new, &Actor::System).await.expect("g");
+    let g = generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("g");
     runner.run_until_idle().await;
     assert_eq!(status_of("Ada King").await.map(|s| s.0).as_deref(), Some("pending"));
-    api::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System).await.expect("p");
+    generic_attempts::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System).await.expect("p");
     runner.run_until_idle().await;
     assert_eq!(status_of("Ada King").await.map(|s| s.0).as_deref(), Some("submitted"));
-    api::update_verification_attempt(s, g, None, Some("denied"), None, &Actor::System).await.expect("d");
+    generic_attempts::update_verification_attempt(s, g, None, Some("denied"), None, &Actor::System).await.expect("d");
     runner.run_until_idle().await;
     assert_eq!(status_of("Ada King").await.map(|s| s.0).as_deref(), Some("denied"));
 
     // A photo attempt for a name: submitted, then approved. (The manual approval is revoked
     // first: an approved learner may not submit again, Open edX's can_verify_now.)
-    api::revoke_manual_verification(s, manual, None, "superseded").await.expect("revoke");
+    manual_verifications::revoke_manual_verification(s, manual, None, "superseded").await.expect("revoke");
     runner.run_until_idle().await;
     name_affirmation::request_verified_name(s, ada, "Ada L King", None).await.expect("request");
     let (photo, photo_uuid) = submit_photos(&app, &cookie, "Ada L King").await;
@@ -261,7 +265,7 @@ async fn names_over_http(db: &TestDb) {
     );
 
     // Naming someone else's attempt, or an unknown field, is refused and changes nothing.
-    api::create_manual_verification(s, bob, "Bob", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, bob, "Bob", "checked", None).await.expect("manual");
     let bobs_uuid = idv::verifications_for_user(s, bob).await.expect("l")[0].uuid.clone();
     let body = json!({"verified_name": "Ada K", "verification_attempt_uuid": bobs_uuid});
     let (st, _) = app.json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(body))).await;
@@ -275,7 +279,7 @@ async fn names_over_http(db: &TestDb) {
     assert!(st.is_client_error());
 
     // Naming one's own approved attempt starts the name approved.
-    api::create_manual_verification(s, ada, "Ada Byron", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada Byron", "checked", None).await.expect("manual");
     let own = idv::verifications_for_user(s, ada).await.expect("l")[0].uuid.clone();
     let body = json!({"verified_name": "Ada Byron", "verification_attempt_uuid": own});
     let (st, v) = app.json(json_req("POST", "/api/v1/verified_name", Some(&ada_cookie), Some(body))).await;

@@ -7,14 +7,14 @@ use crate::{
     support::{TestApp, TestDb, data_url, jpeg_bytes, sfn},
 };
 use app::domain::{
-    AttemptId, AttemptKind, AttemptStatus, UserId,
+    AnyStatus, AttemptId, AttemptKind, AttemptStatus, UserId,
     photo_lifecycle::{PhotoOp, Reviewer},
 };
 use serde_json::json;
 use server::{
     events::Event,
     reactions::{Reactions, Subscriber, SubscriberError},
-    service::{Services, api, lifecycle},
+    service::{Services, generic_attempts, lifecycle, manual_verifications, sso},
     store::{
         jobs,
         kinds::{self, KindFields, NewAttempt},
@@ -99,17 +99,19 @@ async fn one_event_per_transition(db: &TestDb) {
     assert_eq!(event_names(s, &photo).await, ["created", "ready", "submitted", "denied", "approved"]);
 
     // Manual: created approved, then revoked.
-    let manual = api::create_manual_verification(s, user, "Ada Lovelace", "documents checked", None).await.expect("m");
-    api::revoke_manual_verification(s, manual, None, "mistake").await.expect("revoke");
+    let manual = manual_verifications::create_manual_verification(s, user, "Ada Lovelace", "documents checked", None)
+        .await
+        .expect("m");
+    manual_verifications::revoke_manual_verification(s, manual, None, "mistake").await.expect("revoke");
     assert_eq!(event_names(s, &uuid_of(s, AttemptKind::Manual, manual).await).await, ["approved", "denied"]);
 
     // SSO: created approved.
-    let sso = api::create_sso_verification(s, user, "Ada Lovelace", "tpa-saml", "idp", "Acme").await.expect("sso");
+    let sso = sso::create_sso_verification(s, user, "Ada Lovelace", "tpa-saml", "idp", "Acme").await.expect("sso");
     assert_eq!(event_names(s, &uuid_of(s, AttemptKind::Sso, sso).await).await, ["approved"]);
 
     // Generic: created, pending (the submitted event), approved; a same-status or
     // name-only update is not a transition.
-    let new = api::GenericAttempt {
+    let new = generic_attempts::GenericAttempt {
         user,
         name: "Ada Lovelace".into(),
         status: "created".into(),
@@ -118,11 +120,19 @@ async fn one_event_per_transition(db: &TestDb) {
         vendor: "hosted".into(),
         vendor_reference: "inq_1".into(),
     };
-    let g = api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
-    api::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System).await.expect("pending");
-    api::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System).await.expect("same");
-    api::update_verification_attempt(s, g, Some("A. Lovelace".into()), None, None, &Actor::System).await.expect("n");
-    api::update_verification_attempt(s, g, None, Some("approved"), None, &Actor::System).await.expect("approved");
+    let g = generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+    generic_attempts::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System)
+        .await
+        .expect("pending");
+    generic_attempts::update_verification_attempt(s, g, None, Some("pending"), None, &Actor::System)
+        .await
+        .expect("same");
+    generic_attempts::update_verification_attempt(s, g, Some("A. Lovelace".into()), None, None, &Actor::System)
+        .await
+        .expect("n");
+    generic_attempts::update_verification_attempt(s, g, None, Some("approved"), None, &Actor::System)
+        .await
+        .expect("approved");
     let generic = uuid_of(s, AttemptKind::Generic, g).await;
     assert_eq!(event_names(s, &generic).await, ["created", "submitted", "approved"]);
 
@@ -169,7 +179,7 @@ async fn rollback_leaves_no_event(db: &TestDb) {
         uuid: uuid::Uuid::new_v4().to_string(),
         user_id: user,
         name: "Bob".into(),
-        status: AttemptStatus::Approved.as_str().into(),
+        status: AnyStatus::Attempt(AttemptStatus::Approved),
         expires_at: None,
         fields: KindFields::Manual { reason: "checked".into(), created_by: None },
     };
@@ -199,7 +209,7 @@ async fn rollback_leaves_no_event(db: &TestDb) {
     assert_eq!(outbox::count(&mut conn).await.expect("count"), 0);
 
     // The committed path still writes exactly one.
-    api::create_manual_verification(s, user, "Bob", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, user, "Bob", "checked", None).await.expect("manual");
     assert_eq!(outbox::count(&mut conn).await.expect("count"), 1);
 }
 on_both_backends!(rolled_back_change_leaves_no_event, rollback_leaves_no_event);
@@ -227,8 +237,8 @@ async fn hooks_get_every_event(db: &TestDb) {
     let mut reactions = Reactions::builtin(&s.cfg);
     reactions.subscribe(Arc::new(recorder.clone()));
     let (_, user) = learner(&app, "cy", "Cy").await;
-    let m = api::create_manual_verification(s, user, "Cy", "checked", None).await.expect("manual");
-    api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
+    let m = manual_verifications::create_manual_verification(s, user, "Cy", "checked", None).await.expect("manual");
+    manual_verifications::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
     server::reactions::runner_with(s.clone(), "test", reactions.clone()).run_until_idle().await;
     // Hook jobs run concurrently, so the order is not promised (hooks get each event's
     // outbox position to order them); the set is.
@@ -289,7 +299,7 @@ async fn subscriber_errors_say_retry_or_give_up(db: &TestDb) {
     reactions.subscribe(Arc::new(gives_up.clone()));
     reactions.subscribe(Arc::new(retries.clone()));
     let (_, user) = learner(&app, "fay", "Fay").await;
-    api::create_manual_verification(s, user, "Fay", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, user, "Fay", "checked", None).await.expect("manual");
     let runner = server::reactions::runner_with(s.clone(), "test", reactions);
     runner.run_until_idle().await;
     assert_eq!(
@@ -334,8 +344,8 @@ async fn subscribers_get_only_what_they_want(db: &TestDb) {
     let mut reactions = Reactions::builtin(&s.cfg);
     reactions.subscribe(Arc::new(denials.clone()));
     let (_, user) = learner(&app, "di", "Di").await;
-    let m = api::create_manual_verification(s, user, "Di", "checked", None).await.expect("manual");
-    api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
+    let m = manual_verifications::create_manual_verification(s, user, "Di", "checked", None).await.expect("manual");
+    manual_verifications::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
     server::reactions::runner_with(s.clone(), "test", reactions).run_until_idle().await;
     let got: Vec<String> = denials.0.lock().expect("lock").iter().map(|e| e.event_type.name().to_owned()).collect();
     assert_eq!(got, [format!("{PREFIX}denied.v1")]);
@@ -358,8 +368,8 @@ async fn one_fan_out_takes_the_waiting_events(db: &TestDb) {
     let s = &app.services;
     let (_, ann) = learner(&app, "ann", "Ann").await;
     let (_, bo) = learner(&app, "bo", "Bo").await;
-    api::create_manual_verification(s, ann, "Ann", "checked", None).await.expect("manual");
-    api::create_manual_verification(s, bo, "Bo", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ann, "Ann", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, bo, "Bo", "checked", None).await.expect("manual");
     let events = all_events(s).await;
     assert_eq!(events.len(), 2);
     assert!(events.iter().all(|e| e.dispatched_at.is_none()));
@@ -394,7 +404,7 @@ async fn concurrent_fan_outs(db: &TestDb) {
     let s = &app.services;
     for i in 0..16 {
         let (_, user) = learner(&app, &format!("l{i}"), "Lee").await;
-        api::create_manual_verification(s, user, "Lee", "checked", None).await.expect("manual");
+        manual_verifications::create_manual_verification(s, user, "Lee", "checked", None).await.expect("manual");
     }
     let events = all_events(s).await;
     assert_eq!(events.len(), 16);
@@ -422,8 +432,8 @@ async fn retire_scrubs_events(db: &TestDb) {
     let (_, ada) = learner(&app, "ada", "Ada Lovelace").await;
     let (_, bob) = learner(&app, "bob", "Bob Builder").await;
     server::service::name_affirmation::request_verified_name(s, ada, "Ada King", None).await.expect("name");
-    api::create_manual_verification(s, ada, "Ada King", "checked", None).await.expect("manual");
-    api::create_manual_verification(s, bob, "Bob Builder", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada King", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, bob, "Bob Builder", "checked", None).await.expect("manual");
     server::reactions::runner(s.clone(), "test").run_until_idle().await;
     server::service::retire::retire_user(s, ada).await.expect("retire");
     for e in all_events(s).await {
@@ -458,7 +468,7 @@ async fn commit_wakes_runner(db: &TestDb) {
     let runner = tokio::spawn(server::reactions::runner_with(s.clone(), "test", reactions).run_forever());
     // Let it find nothing to do and go to sleep.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    api::create_manual_verification(s, user, "Dee", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, user, "Dee", "checked", None).await.expect("manual");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while recorder.0.lock().expect("lock").is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -14,7 +14,7 @@ use axum::{
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
-use server::{config::Config, service::api, store::users};
+use server::{config::Config, service::manual_verifications, store::users};
 
 const SECRET: &str = "lms-api-jwt-secret-for-tests-0123456789";
 const SERVICE_LMS_ID: i64 = 9_000;
@@ -68,8 +68,9 @@ async fn verified_ids(db: &TestDb) {
     let (ada_token, ada) = sign_in(&app, 101, "ada").await;
     let (_, bob) = sign_in(&app, 102, "bob").await;
     let (_, cy) = sign_in(&app, 103, "cy").await;
-    api::create_manual_verification(s, ada.id, "Ada", "checked", None).await.expect("ada approved");
-    let old = api::create_manual_verification(s, cy.id, "Cy", "checked", None).await.expect("cy approved");
+    manual_verifications::create_manual_verification(s, ada.id, "Ada", "checked", None).await.expect("ada approved");
+    let old =
+        manual_verifications::create_manual_verification(s, cy.id, "Cy", "checked", None).await.expect("cy approved");
     let past = (s.clock.now() - chrono::Duration::days(1)).timestamp_micros();
     s.store
         .exec_admin(&format!("update manual_verification set expires_at = {past} where attempt_id = {old}"))
@@ -77,7 +78,7 @@ async fn verified_ids(db: &TestDb) {
         .expect("expire");
     // Dee signed in through the dev login, not the LMS: she has no LMS id to be asked by.
     let (_, dee) = learner(&app, "dee", "Dee").await;
-    api::create_manual_verification(s, dee, "Dee", "checked", None).await.expect("dee approved");
+    manual_verifications::create_manual_verification(s, dee, "Dee", "checked", None).await.expect("dee approved");
     assert!(ada.id.0 < 100 && bob.id.0 < 100, "Vouch's ids are not the LMS's");
 
     let svc = service(&app);
@@ -121,7 +122,7 @@ async fn statuses(db: &TestDb) {
     let s = &app.services;
     let (ada_token, ada) = sign_in(&app, 201, "ada").await;
     sign_in(&app, 202, "bob").await;
-    api::create_manual_verification(s, ada.id, "Ada", "checked", None).await.expect("approved");
+    manual_verifications::create_manual_verification(s, ada.id, "Ada", "checked", None).await.expect("approved");
     let svc = service(&app);
     let course = "course-v1:Org+Grades+2026";
     let items = json!([
@@ -298,7 +299,7 @@ async fn retire(db: &TestDb) {
     let s = &app.services;
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
     submit_photos(&app, &cookie, "Ada Lovelace").await;
-    api::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
     assert_eq!(db.photo_files().len(), 2);
     let (bob_token, _) = sign_in(&app, 601, "bob").await;
     let svc = service(&app);

@@ -17,7 +17,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 use server::{
     config::Config,
-    service::api,
+    service::manual_verifications,
     store::{lti, users},
 };
 
@@ -278,7 +278,9 @@ async fn launch_filtered(db: &TestDb) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let u1 = mapped_username(&db.store, "u1").await.expect("mapped");
     let user = users::by_username(&mut db.store.conn().await.expect("c"), &u1).await.expect("q").expect("u");
-    api::create_manual_verification(&app.services, user.id, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, user.id, "Ada", "seen", None)
+        .await
+        .expect("manual");
     let jobs_before = count(db, "select count(*) from job where kind = 'lti.outcome'").await;
     // The filter hides the manual approval: the launch shows the flow, not the status page,
     // and a new graded resource is owed no 1.0.

@@ -19,7 +19,7 @@ use server::{
     events::EventType,
     jobs::lti_expiry,
     reactions::Reactions,
-    service::api,
+    service::manual_verifications,
     store::{lti, outbox, users},
 };
 
@@ -83,7 +83,9 @@ async fn decisions_ride_the_bus(db: &TestDb) {
     runner.run_until_idle().await;
 
     // Approved: the decision's transaction wrote the event, not the passback.
-    let manual = api::create_manual_verification(&app.services, ada, "Ada", "passport seen", None).await.expect("ok");
+    let manual = manual_verifications::create_manual_verification(&app.services, ada, "Ada", "passport seen", None)
+        .await
+        .expect("ok");
     assert_eq!(events_of(db, ada, EventType::Approved).await.len(), 1);
     assert_eq!(jobs_of(db, "lti.outcome").await, 0, "the decision queues no passback itself");
     assert_eq!(versions(db).await, (0, 0));
@@ -100,7 +102,9 @@ async fn decisions_ride_the_bus(db: &TestDb) {
     assert_eq!(versions(db).await, (1, 1));
 
     // Denied (a revoked manual verification): the same road, 0.0.
-    api::revoke_manual_verification(&app.services, manual, None, "wrong person").await.expect("revoke");
+    manual_verifications::revoke_manual_verification(&app.services, manual, None, "wrong person")
+        .await
+        .expect("revoke");
     assert_eq!(events_of(db, ada, EventType::Denied).await.len(), 1);
     assert_eq!(jobs_of(db, "lti.outcome").await, 1, "the revocation queues no passback itself");
     runner.run_until_idle().await;
@@ -118,7 +122,7 @@ async fn expiry_rides_the_bus(db: &TestDb) {
     // Verified by hand a year ago less five minutes: the approval lapses in five minutes.
     let year = Duration::days(app.services.cfg.verification.days_good_for);
     app.clock.advance(Duration::minutes(5) - year);
-    api::create_manual_verification(&app.services, ada, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, ada, "Ada", "seen", None).await.expect("manual");
     app.clock.advance(year - Duration::minutes(5));
     runner.run_until_idle().await;
     assert_eq!(scores(&rx).await, ["1.0"]);
@@ -145,7 +149,9 @@ async fn same_event_twice(db: &TestDb) {
     add_consumer(&db.store).await;
     let ada = graded_learner(&app, db, "ada", &rx).await;
     let runner = server::reactions::runner(app.services.clone(), "test");
-    let manual = api::create_manual_verification(&app.services, ada, "Ada", "seen", None).await.expect("manual");
+    let manual = manual_verifications::create_manual_verification(&app.services, ada, "Ada", "seen", None)
+        .await
+        .expect("manual");
     runner.run_until_idle().await;
     assert_eq!((scores(&rx).await, versions(db).await), (vec!["1.0".to_owned()], (1, 1)));
 
@@ -164,7 +170,7 @@ async fn same_event_twice(db: &TestDb) {
     assert_eq!(scores(&rx).await, ["1.0"], "one grade");
 
     // A new event still moves the grade.
-    api::revoke_manual_verification(&app.services, manual, None, "mistake").await.expect("revoke");
+    manual_verifications::revoke_manual_verification(&app.services, manual, None, "mistake").await.expect("revoke");
     runner.run_until_idle().await;
     assert_eq!((scores(&rx).await, versions(db).await), (vec!["1.0".to_owned(), "0.0".to_owned()], (2, 2)));
 }

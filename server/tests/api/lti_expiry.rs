@@ -13,7 +13,7 @@ use axum::{
 use chrono::Duration;
 use server::{
     jobs::lti_expiry,
-    service::api,
+    service::{generic_attempts, manual_verifications},
     store::{lti, transitions::Actor, users},
 };
 
@@ -48,8 +48,8 @@ fn generic(
     user: app::domain::UserId,
     expiration: Option<chrono::DateTime<chrono::Utc>>,
     r: &str,
-) -> api::GenericAttempt {
-    api::GenericAttempt {
+) -> generic_attempts::GenericAttempt {
+    generic_attempts::GenericAttempt {
         user,
         name: "Learner".into(),
         status: "approved".into(),
@@ -74,14 +74,20 @@ async fn expiry_sends_zero(db: &TestDb) {
     // (days_good_for = 365) five minutes from now. Bob's vendor approval says when it ends.
     let year = Duration::days(a.services.cfg.verification.days_good_for);
     a.clock.advance(Duration::minutes(5) - year);
-    api::create_manual_verification(&a.services, ada, "Ada", "seen", None).await.expect("ada");
-    api::create_manual_verification(&a.services, cat, "Cat", "seen", None).await.expect("cat");
+    manual_verifications::create_manual_verification(&a.services, ada, "Ada", "seen", None).await.expect("ada");
+    manual_verifications::create_manual_verification(&a.services, cat, "Cat", "seen", None).await.expect("cat");
     a.clock.advance(year - Duration::minutes(5));
-    api::create_verification_attempt(&a.services, generic(bob, Some(t0 + Duration::minutes(4)), "bob-1"), &plugin)
-        .await
-        .expect("bob");
+    generic_attempts::create_verification_attempt(
+        &a.services,
+        generic(bob, Some(t0 + Duration::minutes(4)), "bob-1"),
+        &plugin,
+    )
+    .await
+    .expect("bob");
     // Cat also holds an approval that never expires: the lapse of the old one changes nothing.
-    api::create_verification_attempt(&a.services, generic(cat, None, "cat-2"), &plugin).await.expect("cat 2");
+    generic_attempts::create_verification_attempt(&a.services, generic(cat, None, "cat-2"), &plugin)
+        .await
+        .expect("cat 2");
     server::reactions::runner(a.services.clone(), "test").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0"]);
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0"]);
@@ -128,7 +134,9 @@ async fn expiry_sends_zero(db: &TestDb) {
     assert_eq!(scores(&rx, "sid-bob").await, ["1.0", "0.0"]);
 
     // Verified again: the decision sends 1.0 as before.
-    api::create_manual_verification(&c.services, ada, "Ada", "seen again", None).await.expect("ada again");
+    manual_verifications::create_manual_verification(&c.services, ada, "Ada", "seen again", None)
+        .await
+        .expect("ada again");
     server::reactions::runner(c.services.clone(), "third").run_until_idle().await;
     assert_eq!(scores(&rx, "sid-ada").await, ["1.0", "0.0", "1.0"]);
 }
@@ -148,9 +156,9 @@ async fn old_expiries_are_not_sent(db: &TestDb) {
     // Before the upgrade: Ada was verified by hand two lifetimes ago (her approval lapsed a
     // lifetime ago); Bob a lifetime ago less five minutes (his lapses in five minutes).
     a.clock.advance(-days - days);
-    api::create_manual_verification(&a.services, ada, "Ada", "seen", None).await.expect("ada");
+    manual_verifications::create_manual_verification(&a.services, ada, "Ada", "seen", None).await.expect("ada");
     a.clock.advance(days + Duration::minutes(5));
-    api::create_manual_verification(&a.services, bob, "Bob", "seen", None).await.expect("bob");
+    manual_verifications::create_manual_verification(&a.services, bob, "Bob", "seen", None).await.expect("bob");
     a.clock.advance(days - Duration::minutes(5));
     server::reactions::runner(a.services.clone(), "test").run_until_idle().await;
     let ada_before = scores(&rx, "sid-ada").await;

@@ -13,7 +13,7 @@ use axum::{
 };
 use server::{
     jobs::{JobHandler, lti_outcome},
-    service::api,
+    service::{generic_attempts, manual_verifications},
     store::{lti, users},
 };
 
@@ -62,10 +62,11 @@ async fn decided_then_sent(db: &TestDb) {
     runner.run_until_idle().await;
     assert!(rx.received().await.is_empty(), "nothing is sent before a decision");
 
-    // Staff verify the learner by hand (service::api): 1.0 goes back.
-    let manual = api::create_manual_verification(&app.services, user, "Ada Lovelace", "passport seen", None)
-        .await
-        .expect("manual verification");
+    // Staff verify the learner by hand (service::manual_verifications): 1.0 goes back.
+    let manual =
+        manual_verifications::create_manual_verification(&app.services, user, "Ada Lovelace", "passport seen", None)
+            .await
+            .expect("manual verification");
     runner.run_until_idle().await;
     let got = rx.received().await;
     assert_eq!(got.len(), 1, "{got:?}");
@@ -97,7 +98,9 @@ async fn decided_then_sent(db: &TestDb) {
     assert_eq!(rx.received().await.len(), 1);
 
     // Revoked: 0.0 goes back.
-    api::revoke_manual_verification(&app.services, manual, None, "wrong person").await.expect("revoke");
+    manual_verifications::revoke_manual_verification(&app.services, manual, None, "wrong person")
+        .await
+        .expect("revoke");
     runner.run_until_idle().await;
     let got = rx.received().await;
     assert_eq!(got.len(), 2);
@@ -107,7 +110,9 @@ async fn decided_then_sent(db: &TestDb) {
 
     // Verified again, then a second graded resource is launched: it gets 1.0 at once,
     // and the learner lands on the status page.
-    api::create_manual_verification(&app.services, user, "Ada Lovelace", "second look", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, user, "Ada Lovelace", "second look", None)
+        .await
+        .expect("manual");
     runner.run_until_idle().await;
     let (next, same) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-ada-2")).await;
     assert_eq!(same, user);
@@ -129,7 +134,7 @@ async fn failing_then_recorded(db: &TestDb) {
     add_consumer(&db.store).await;
     let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
-    api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     // Retries come after ~1 s, then ~2 s (retry_base_secs = 1); the signatures carry the
     // test clock, which the receiver accepts within its ±10 minutes.
     for _ in 0..4 {
@@ -155,7 +160,7 @@ async fn redirect_not_followed(db: &TestDb) {
     add_consumer(&db.store).await;
     let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
-    api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     runner.run_until_idle().await;
     let jobs = job_rows(db).await;
     assert_eq!(jobs[0].0, "queued", "retried later: {jobs:?}");
@@ -178,7 +183,7 @@ async fn private_refused_at_send(db: &TestDb) {
     let mut strict = (*app.services.cfg).clone();
     strict.lti.allow_private_outcome_urls = false;
     let services = server::service::Services { cfg: std::sync::Arc::new(strict), ..app.services.clone() };
-    api::create_manual_verification(&services, user, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&services, user, "Ada", "seen", None).await.expect("manual");
     server::reactions::runner(services, "test").run_until_idle().await;
     assert!(rx.received().await.is_empty());
     let s = &states(db).await[0];
@@ -188,7 +193,7 @@ async fn private_refused_at_send(db: &TestDb) {
 crate::on_both_backends!(internal_outcome_urls_are_refused_at_send_time, private_refused_at_send);
 
 async fn generic_attempts(db: &TestDb) {
-    // A vendor plugin's generic attempt (service::api): created pending, then denied, then
+    // A vendor plugin's generic attempt (service::generic_attempts): created pending, then denied, then
     // approved; each decision sends the current grade.
     let rx = Receiver::start(0, "500");
     let app = app(db, |_| {}).await;
@@ -196,7 +201,7 @@ async fn generic_attempts(db: &TestDb) {
     let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-g")).await;
     let actor = server::store::transitions::Actor::Vendor("plugin".into());
-    let new = api::GenericAttempt {
+    let new = generic_attempts::GenericAttempt {
         user,
         name: "Ada".into(),
         status: "pending".into(),
@@ -205,12 +210,16 @@ async fn generic_attempts(db: &TestDb) {
         vendor: "plugin".into(),
         vendor_reference: "ref-1".into(),
     };
-    let id = api::create_verification_attempt(&app.services, new, &actor).await.expect("created");
+    let id = generic_attempts::create_verification_attempt(&app.services, new, &actor).await.expect("created");
     runner.run_until_idle().await;
     assert!(rx.received().await.is_empty(), "pending is not a decision");
-    api::update_verification_attempt(&app.services, id, None, Some("denied"), None, &actor).await.expect("denied");
+    generic_attempts::update_verification_attempt(&app.services, id, None, Some("denied"), None, &actor)
+        .await
+        .expect("denied");
     runner.run_until_idle().await;
-    api::update_verification_attempt(&app.services, id, None, Some("approved"), None, &actor).await.expect("approved");
+    generic_attempts::update_verification_attempt(&app.services, id, None, Some("approved"), None, &actor)
+        .await
+        .expect("approved");
     runner.run_until_idle().await;
     let scores: Vec<String> =
         rx.received().await.iter().map(|r| r["score"].as_str().expect("score").to_owned()).collect();
@@ -226,7 +235,7 @@ async fn slow_times_out(db: &TestDb) {
     add_consumer(&db.store).await;
     let runner = server::reactions::runner(app.services.clone(), "test");
     let (_, user) = launch(&app, db, Launch::new(BASE, "u1").graded(&rx.url, "sid-1")).await;
-    api::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(&app.services, user, "Ada", "seen", None).await.expect("manual");
     let started = std::time::Instant::now();
     runner.run_until_idle().await;
     assert!(started.elapsed() < std::time::Duration::from_millis(2500), "{:?}", started.elapsed());

@@ -51,10 +51,13 @@ async fn lifecycle_events_counted(db: &TestDb) {
     let mut conn = app.services.store.conn().await.expect("conn");
     let eve = server::store::users::by_username(&mut conn, "eve").await.expect("q").expect("user").id;
     drop(conn);
-    let manual = server::service::api::create_manual_verification(&app.services, eve, "Eve", "seen", None)
+    let manual =
+        server::service::manual_verifications::create_manual_verification(&app.services, eve, "Eve", "seen", None)
+            .await
+            .expect("manual");
+    server::service::manual_verifications::revoke_manual_verification(&app.services, manual, None, "mistake")
         .await
-        .expect("manual");
-    server::service::api::revoke_manual_verification(&app.services, manual, None, "mistake").await.expect("revoke");
+        .expect("revoke");
     server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let scrape =
         Request::get("/metrics").header(header::AUTHORIZATION, "Bearer scrape-me").body(Body::empty()).expect("req");

@@ -20,8 +20,9 @@ use server::{
     http::AppState,
     reactions::{Subscriber, SubscriberError},
     service::{
-        ServiceError, Services, api,
+        ServiceError, Services,
         filters::{FilterStep, StepOutcome, VendorRequested},
+        generic_attempts,
     },
     store::{hosted, transitions::Actor, users},
     vendors::{Handoff, IdvVendor, RegistryError, VendorError},
@@ -58,7 +59,7 @@ impl IdvVendor for Acme {
             hosted::latest_for_user(&mut conn, user, ACME).await?
         };
         if open.is_none() {
-            let attempt = api::GenericAttempt {
+            let attempt = generic_attempts::GenericAttempt {
                 user,
                 name: "Routed Learner".into(),
                 status: GenericStatus::Created.as_str().into(),
@@ -67,7 +68,7 @@ impl IdvVendor for Acme {
                 vendor: ACME.into(),
                 vendor_reference: reference.clone(),
             };
-            api::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
+            generic_attempts::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
         }
         Ok(Handoff::Hosted { url: format!("https://acme.invalid/flow/{reference}") })
     }
@@ -97,7 +98,7 @@ impl IdvVendor for Acme {
         }
         .ok_or_else(|| VendorError::BadRequest("unknown reference".into()))?;
         let expiration = Some(Some(services.clock.now() + chrono::Duration::days(30)));
-        api::update_verification_attempt(
+        generic_attempts::update_verification_attempt(
             services,
             attempt.id,
             None,
@@ -107,7 +108,7 @@ impl IdvVendor for Acme {
         )
         .await
         .map_err(|e| match e {
-            ServiceError::Conflict(m) => VendorError::Conflict(m),
+            ServiceError::Conflict(m) => VendorError::Conflict(m.to_string()),
             e => VendorError::Service(e),
         })?;
         Ok("{}")

@@ -16,7 +16,11 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use server::{lti::oauth, service::api, store::transitions::Actor};
+use server::{
+    lti::oauth,
+    service::{generic_attempts, manual_verifications},
+    store::transitions::Actor,
+};
 use ssencrypt::SignedHeaders;
 use ssencrypt::webhook_signature as signature;
 use std::io::Write;
@@ -131,7 +135,7 @@ async fn inbound(db: &TestDb) {
     let mut conn = db.store.conn().await.expect("conn");
     let bob_user = server::store::users::by_username(&mut conn, "bob").await.expect("q").expect("bob").id;
     drop(conn);
-    let new = api::GenericAttempt {
+    let new = generic_attempts::GenericAttempt {
         user: bob_user,
         name: "Bob".into(),
         status: "created".into(),
@@ -140,7 +144,7 @@ async fn inbound(db: &TestDb) {
         vendor: "hosted".into(),
         vendor_reference: "inq_sig".into(),
     };
-    api::create_verification_attempt(&app.services, new, &Actor::System).await.expect("generic attempt");
+    generic_attempts::create_verification_attempt(&app.services, new, &Actor::System).await.expect("generic attempt");
     let event = json!({"id": "evt_sig_1", "type": "inquiry.status_changed", "created_at": 0,
         "data": {"inquiry_id": "inq_sig", "status": "submitted"}})
     .to_string();
@@ -212,8 +216,10 @@ async fn outbound(db: &TestDb) {
     let mut conn = db.store.conn().await.expect("conn");
     let user = server::store::users::by_username(&mut conn, "cy").await.expect("q").expect("cy").id;
     drop(conn);
-    let m = api::create_manual_verification(&app.services, user, "Cy Néel", "checked", None).await.expect("manual");
-    api::revoke_manual_verification(&app.services, m, None, "mistake").await.expect("revoke");
+    let m = manual_verifications::create_manual_verification(&app.services, user, "Cy Néel", "checked", None)
+        .await
+        .expect("manual");
+    manual_verifications::revoke_manual_verification(&app.services, m, None, "mistake").await.expect("revoke");
     server::reactions::runner(app.services.clone(), "test").run_until_idle().await;
     let got = r.received();
     assert!(got.len() >= 2, "the receiver got the events: {got:?}");

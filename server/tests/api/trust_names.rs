@@ -15,7 +15,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    service::{api, lifecycle, name_affirmation},
+    service::{generic_attempts, lifecycle, manual_verifications, name_affirmation},
     store::transitions::Actor,
 };
 
@@ -131,7 +131,7 @@ async fn a_renamed_attempt_does_not_decide_the_name(db: &TestDb) {
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
 
     // A plugin's attempt for "Ada King"; the learner's name links to it (same name).
-    let new = api::GenericAttempt {
+    let new = generic_attempts::GenericAttempt {
         user: ada,
         name: "Ada King".into(),
         status: "pending".into(),
@@ -140,7 +140,7 @@ async fn a_renamed_attempt_does_not_decide_the_name(db: &TestDb) {
         vendor: "plugin".into(),
         vendor_reference: "ref-1".into(),
     };
-    let g = api::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
+    let g = generic_attempts::create_verification_attempt(s, new, &Actor::System).await.expect("generic");
     let uuid = generic_uuid(&app, g).await;
     let (st, v) =
         app.json(post_name(&cookie, json!({"verified_name": "Ada King", "verification_attempt_uuid": uuid}))).await;
@@ -149,16 +149,18 @@ async fn a_renamed_attempt_does_not_decide_the_name(db: &TestDb) {
     runner.run_until_idle().await;
 
     // The attempt is renamed, then approved: it verified "Someone Else", not "Ada King".
-    api::update_verification_attempt(s, g, Some("Someone Else".into()), None, None, &Actor::System)
+    generic_attempts::update_verification_attempt(s, g, Some("Someone Else".into()), None, None, &Actor::System)
         .await
         .expect("rename");
-    api::update_verification_attempt(s, g, None, Some("approved"), None, &Actor::System).await.expect("approve");
+    generic_attempts::update_verification_attempt(s, g, None, Some("approved"), None, &Actor::System)
+        .await
+        .expect("approve");
     runner.run_until_idle().await;
     assert_eq!(status_of(&app, ada, "Ada King").await.as_deref(), Some("submitted"));
 
     // An attempt for the very name still moves it (the reaction path works as before).
     name_affirmation::request_verified_name(s, ada, "Ada Byron", None).await.expect("request");
-    api::create_manual_verification(s, ada, "Ada Byron", "passport seen", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada Byron", "passport seen", None).await.expect("manual");
     runner.run_until_idle().await;
     assert_eq!(status_of(&app, ada, "Ada Byron").await.as_deref(), Some("approved"));
 }

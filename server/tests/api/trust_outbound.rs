@@ -12,7 +12,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use serde_json::json;
-use server::service::api;
+use server::service::manual_verifications;
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -119,7 +119,7 @@ async fn outcome_answer_is_capped(db: &TestDb) {
         .await
         .expect("q")
         .expect("user");
-    api::create_manual_verification(&app.services, user.id, "Ada Lovelace", "passport seen", None)
+    manual_verifications::create_manual_verification(&app.services, user.id, "Ada Lovelace", "passport seen", None)
         .await
         .expect("manual verification");
     server::reactions::runner(app.services.clone(), "test").run_until_idle().await;

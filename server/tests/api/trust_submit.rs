@@ -19,7 +19,7 @@ use fake_vendor::hosted::{HostedConfig, Outcome, serve};
 use serde_json::{Value, json};
 use server::{
     config::Config,
-    service::{ServiceError, api, lifecycle},
+    service::{ServiceError, generic_attempts, lifecycle},
     store::transitions::Actor,
 };
 
@@ -169,7 +169,7 @@ async fn a_learner_cannot_start_a_generic_attempt_while_pending(db: &TestDb) {
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
     let (st, _) = submit(&app, &cookie, false).await;
     assert!(st.is_success());
-    let new = |reference: &str| api::GenericAttempt {
+    let new = |reference: &str| generic_attempts::GenericAttempt {
         user: ada,
         name: "Ada Lovelace".into(),
         status: "created".into(),
@@ -179,11 +179,11 @@ async fn a_learner_cannot_start_a_generic_attempt_while_pending(db: &TestDb) {
         vendor_reference: reference.into(),
     };
     let before = stored(&app, db).await;
-    let refused = api::create_verification_attempt(s, new("r1"), &Actor::Learner(ada)).await;
+    let refused = generic_attempts::create_verification_attempt(s, new("r1"), &Actor::Learner(ada)).await;
     assert!(matches!(refused, Err(ServiceError::CannotVerifyNow(_))), "{refused:?}");
     assert_eq!(stored(&app, db).await, before);
     // A plugin recording an outcome is not a learner starting an attempt.
-    api::create_verification_attempt(s, new("r2"), &Actor::System).await.expect("system");
+    generic_attempts::create_verification_attempt(s, new("r2"), &Actor::System).await.expect("system");
 }
 on_both_backends!(
     generic_attempts_started_by_learners_pass_the_door,
@@ -214,7 +214,7 @@ async fn hosted_start_is_a_door(db: &TestDb) {
     let (app, _base) = TestApp::listening(db, |c| hosted(c, &vendor_url)).await;
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
     // Under review with the vendor already (its webhook said so).
-    let pending = api::GenericAttempt {
+    let pending = generic_attempts::GenericAttempt {
         user: ada,
         name: "Ada Lovelace".into(),
         status: "pending".into(),
@@ -223,7 +223,9 @@ async fn hosted_start_is_a_door(db: &TestDb) {
         vendor: "hosted".into(),
         vendor_reference: "inq_earlier".into(),
     };
-    api::create_verification_attempt(&app.services, pending, &Actor::Vendor("hosted".into())).await.expect("pending");
+    generic_attempts::create_verification_attempt(&app.services, pending, &Actor::Vendor("hosted".into()))
+        .await
+        .expect("pending");
     let before = stored(&app, db).await;
     let (st, v) = app.json(sfn("slot_config", Some(&cookie), String::new())).await;
     assert_refused(st, &v, "being reviewed");

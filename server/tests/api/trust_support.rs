@@ -15,7 +15,7 @@ use axum::{
 };
 use serde_json::Value;
 use server::{
-    service::api,
+    service::{generic_attempts, manual_verifications},
     store::{transitions::Actor, users},
 };
 
@@ -75,7 +75,7 @@ async fn hidden_attempts_stay_hidden(db: &TestDb) {
     let s = &app.services;
     let (cookie, ada) = learner(&app, "ada", "Ada Lovelace").await;
     // A plugin's attempt the learner is not to see: denied, newest.
-    let hidden = api::GenericAttempt {
+    let hidden = generic_attempts::GenericAttempt {
         user: ada,
         name: "Ada Lovelace".into(),
         status: "denied".into(),
@@ -84,7 +84,7 @@ async fn hidden_attempts_stay_hidden(db: &TestDb) {
         vendor: "plugin".into(),
         vendor_reference: "internal-1".into(),
     };
-    api::create_verification_attempt(s, hidden, &Actor::System).await.expect("hidden");
+    generic_attempts::create_verification_attempt(s, hidden, &Actor::System).await.expect("hidden");
 
     // Nothing else: the learner is told they have no verification, everywhere.
     let (st, v) = app.json(get("/verify_student/status/", &cookie)).await;
@@ -101,7 +101,7 @@ async fn hidden_attempts_stay_hidden(db: &TestDb) {
     assert_eq!(v["results"].as_array().map(Vec::len), Some(0), "{v}");
 
     // With a visible attempt beside it, the learner sees that one only.
-    api::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, ada, "Ada Lovelace", "checked", None).await.expect("manual");
     let (_, v) = app.json(get("/api/user/v1/accounts/ada/verifications/", &cookie)).await;
     let kinds: Vec<&str> = v.as_array().expect("list").iter().filter_map(|d| d["type"].as_str()).collect();
     assert_eq!(kinds, ["Manual"], "{v}");

@@ -17,7 +17,7 @@ use axum::{
 use hmac::{KeyInit, Mac};
 use server::{
     config::events::WebhookConfig,
-    service::api,
+    service::{generic_attempts, manual_verifications},
     store::{users, webhook_deliveries},
 };
 use std::sync::{
@@ -98,9 +98,11 @@ async fn every_event_signed(db: &TestDb) {
     let app = TestApp::with_config(db, cfg).await;
     let s = &app.services;
     let (_, user) = learner(&app, "ada", "Ada Lovelace").await;
-    let m = api::create_manual_verification(s, user, "Ada Lovelace", "checked", None).await.expect("manual");
-    api::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
-    let new = api::GenericAttempt {
+    let m = manual_verifications::create_manual_verification(s, user, "Ada Lovelace", "checked", None)
+        .await
+        .expect("manual");
+    manual_verifications::revoke_manual_verification(s, m, None, "mistake").await.expect("revoke");
+    let new = generic_attempts::GenericAttempt {
         user,
         name: "Ada Lovelace".into(),
         status: "created".into(),
@@ -109,10 +111,19 @@ async fn every_event_signed(db: &TestDb) {
         vendor: "hosted".into(),
         vendor_reference: "inq_1".into(),
     };
-    let g = api::create_verification_attempt(s, new, &server::store::transitions::Actor::System).await.expect("g");
-    api::update_verification_attempt(s, g, None, Some("pending"), None, &server::store::transitions::Actor::System)
+    let g = generic_attempts::create_verification_attempt(s, new, &server::store::transitions::Actor::System)
         .await
-        .expect("pending");
+        .expect("g");
+    generic_attempts::update_verification_attempt(
+        s,
+        g,
+        None,
+        Some("pending"),
+        None,
+        &server::store::transitions::Actor::System,
+    )
+    .await
+    .expect("pending");
     server::reactions::runner(s.clone(), "test").run_until_idle().await;
 
     let mut expected: Vec<String> = all_events(s).await.into_iter().map(|e| e.payload).collect();
@@ -164,7 +175,7 @@ async fn retries_then_dead(db: &TestDb) {
     let app = TestApp::with_config(db, cfg).await;
     let s = &app.services;
     let (learner_cookie, user) = learner(&app, "ada", "Ada").await;
-    api::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
+    manual_verifications::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
     let runner = server::reactions::runner(s.clone(), "test");
     runner.run_until_idle().await;
     assert_eq!(r.received().len(), 1, "first try");
@@ -244,7 +255,7 @@ async fn pages(db: &TestDb) {
     let s = &app.services;
     let (_, user) = learner(&app, "ada", "Ada").await;
     for _ in 0..5 {
-        api::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
+        manual_verifications::create_manual_verification(s, user, "Ada", "checked", None).await.expect("manual");
     }
     server::reactions::runner(s.clone(), "test").run_until_idle().await;
     let staff = app.login("root").await;

@@ -33,7 +33,7 @@ pub async fn check(services: &Services) -> ServiceResult<Checked> {
     let now = services.clock.now();
     let queue = stats::queue_now(services).await.map_err(|e| match e {
         super::ReviewError::Service(s) => s,
-        other => crate::service::ServiceError::Conflict(other.to_string()),
+        other => crate::service::Conflict::Review(other.to_string()).into(),
     })?;
     let mut tx = services.store.begin().await?;
     if queue.size == 0 || queue.oldest_age_secs <= cfg.alert_after_mins * 60 {

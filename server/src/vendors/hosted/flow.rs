@@ -1,13 +1,13 @@
 //! The hosted-flow vendor's use cases: start (or resume) a learner's inquiry, and apply the
 //! vendor's signed webhooks to the generic attempt. Generic attempt statuses change only
-//! through `service::api`, where the lifecycle hooks live.
+//! through `service::generic_attempts`, where the lifecycle hooks live.
 
 use super::{
     Hosted,
     client::{self, NewInquiry, Resumed},
 };
 use crate::{
-    service::{ServiceError, Services, api, submit},
+    service::{ServiceError, Services, generic_attempts, submit},
     store::{hosted as store, replay, transitions::Actor, users},
     vendors::{HOSTED, Handoff, IdvVendor as _, VendorError},
 };
@@ -51,7 +51,7 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
     let new =
         NewInquiry { reference_id: &reference_id, name: &name, redirect_uri: &redirect_uri, webhook_url: &webhook_url };
     let inquiry = client::create(services, &new).await?;
-    let attempt = api::GenericAttempt {
+    let attempt = generic_attempts::GenericAttempt {
         user,
         name,
         status: GenericStatus::Created.as_str().into(),
@@ -60,7 +60,7 @@ pub async fn start(services: &Services, user: UserId) -> Result<Handoff, VendorE
         vendor: HOSTED.into(),
         vendor_reference: inquiry.id.clone(),
     };
-    let id = api::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
+    let id = generic_attempts::create_verification_attempt(services, attempt, &Actor::Learner(user)).await?;
     tracing::info!(attempt.id = id, "hosted inquiry created");
     Ok(Handoff::Hosted { url: inquiry.flow_url })
 }
@@ -163,8 +163,7 @@ async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), Ve
         .ok_or(ServiceError::NotFound)?;
         let from: GenericStatus =
             current.status.parse().map_err(|_| ServiceError::BadStatus(current.status.clone()))?;
-        let decided = matches!(from, GenericStatus::Approved | GenericStatus::Denied);
-        if from == to || decided || to == GenericStatus::Created {
+        if !app::domain::generic_lifecycle::vendor_report_applies(from, to) {
             if from != to {
                 tracing::info!(attempt.id = id, from = %from, to = %to, "hosted status change ignored");
             }
@@ -172,7 +171,9 @@ async fn apply(services: &Services, id: i64, to: GenericStatus) -> Result<(), Ve
         }
         let expiration = (to == GenericStatus::Approved)
             .then(|| Some(services.clock.now() + Duration::days(services.policy().days_good_for)));
-        match api::update_verification_attempt(services, id, None, Some(to.as_str()), expiration, &actor).await {
+        match generic_attempts::update_verification_attempt(services, id, None, Some(to.as_str()), expiration, &actor)
+            .await
+        {
             Err(ServiceError::Raced) => continue,
             other => return Ok(other?),
         }

@@ -9,7 +9,7 @@
 //!    ([`signature`]): `{"id": "evt_…", "type": "inquiry.status_changed", "created_at": <unix>,
 //!    "data": {"inquiry_id": "inq_…", "status": "submitted" | "approved" | "declined" | …}}`.
 //!    Vouch verifies the signature and the window, refuses a replayed event id, and moves the
-//!    attempt through `service::api::update_verification_attempt`.
+//!    attempt through `service::generic_attempts::update_verification_attempt`.
 
 pub mod client;
 pub mod flow;

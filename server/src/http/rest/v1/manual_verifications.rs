@@ -3,7 +3,7 @@
 
 use crate::{
     http::{AppState, error::ApiError, identity::Identity},
-    service::{accounts, api},
+    service::{accounts, manual_verifications},
 };
 use app::error::ErrorCode;
 use axum::{
@@ -49,8 +49,14 @@ pub async fn create_manual_verification(
     }
     let learner = accounts::by_username(&state.services, &username).await?;
     let name = req.name.as_deref().unwrap_or(&learner.full_name).trim().to_owned();
-    let id = api::create_manual_verification(&state.services, learner.id, &name, req.reason.trim(), Some(who.user.id))
-        .await?;
+    let id = manual_verifications::create_manual_verification(
+        &state.services,
+        learner.id,
+        &name,
+        req.reason.trim(),
+        Some(who.user.id),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -68,6 +74,6 @@ pub async fn revoke_manual_verification(
 ) -> Result<StatusCode, ApiError> {
     who.require_staff()?;
     check_text("reason", &req.reason)?;
-    api::revoke_manual_verification(&state.services, id, Some(who.user.id), req.reason.trim()).await?;
+    manual_verifications::revoke_manual_verification(&state.services, id, Some(who.user.id), req.reason.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
