@@ -11,6 +11,12 @@ pub mod error;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod idv_port;
+
+/// The old name of [`idv_port`]; kept for builds written against it.
+#[deprecated(note = "renamed: app::idv_port")]
+pub mod ports {
+    pub use crate::idv_port::*;
+}
 pub mod nav;
 pub mod pages;
 pub mod routes;

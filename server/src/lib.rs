@@ -28,6 +28,13 @@ pub mod reactions;
 pub mod serve;
 pub mod service;
 pub mod services_port;
+
+/// The old name of [`services_port`] (it is the services behind the SPA's port, not a
+/// network port); kept for builds written against it.
+#[deprecated(note = "renamed: server::services_port::ServicesPort")]
+pub mod port {
+    pub use crate::services_port::ServicesPort as ServerPort;
+}
 pub mod status_cache;
 pub mod store;
 pub mod vault;

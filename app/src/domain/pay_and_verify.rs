@@ -27,6 +27,10 @@ pub enum PayAndVerifyStep {
     EnrollmentConfirmationStep,
 }
 
+/// The old name of [`PayAndVerifyStep`]; kept for code written against it.
+#[deprecated(note = "renamed: PayAndVerifyStep")]
+pub type Step = PayAndVerifyStep;
+
 impl PayAndVerifyStep {
     /// Every step, in order.
     pub const ALL: [Self; 7] = [

@@ -47,11 +47,34 @@ pub enum Conflict {
     /// A review-queue refusal met where only the queue's figures were read (its message).
     #[error("{0}")]
     Review(String),
+    /// A plugin's own refusal (a vendor or step of a build): its message is the wire text.
+    /// Vouch's own code uses the typed cases above.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A vendor plugin's callback handler that meets a conflict from a service answers the
+/// vendor with it (`ServiceError::Conflict(c) => VendorError::from(c)`), as it did while
+/// conflicts were strings.
+impl From<Conflict> for super::plugins::VendorError {
+    fn from(c: Conflict) -> Self {
+        Self::Conflict(c.to_string())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plugin's own conflict reads as its message, and a vendor callback answers with it.
+    #[test]
+    fn a_plugins_conflict_and_a_vendors_answer_keep_the_message() {
+        assert_eq!(Conflict::Other("held by Acme".into()).to_string(), "held by Acme");
+        let vendor = crate::service::plugins::VendorError::from(Conflict::JobNotFailed);
+        assert!(
+            matches!(vendor, crate::service::plugins::VendorError::Conflict(m) if m == "only a failed job can be retried")
+        );
+    }
     use app::domain::manual_lifecycle::ManualOp;
 
     /// The messages are a contract: each must read as the string it replaced.

@@ -4,6 +4,11 @@
 use super::{Conn, StoreResult, kinds};
 use app::domain::AttemptKind;
 
+/// The old name of the general lookup ([`super::attempt_lookup`]); kept for builds written
+/// against it.
+#[deprecated(note = "renamed: store::attempt_lookup::{by_uuid, Found}")]
+pub use super::attempt_lookup::{Found, by_uuid as find};
+
 /// The vault keys a photo attempt references (none for the other kinds, which have no photos).
 pub async fn photo_refs(conn: &mut Conn, kind: AttemptKind, id: i64) -> StoreResult<Vec<String>> {
     if kind != AttemptKind::Photo {
