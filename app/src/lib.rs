@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod idv_port;
 
 /// The old name of [`idv_port`]; kept for builds written against it.
+#[cfg(feature = "ssr")]
 #[deprecated(note = "renamed: app::idv_port")]
 pub mod ports {
     pub use crate::idv_port::*;
