@@ -132,7 +132,9 @@ mod tests {
 
     /// A request's writer that arrives while a background writer waits for the turn goes
     /// first; the background writer still gets its turn once no request waits.
-    #[tokio::test]
+    // Paused time: the sleeps below advance a virtual clock once every task waits, so the
+    // order of arrival is exact and nothing waits on the real clock.
+    #[tokio::test(start_paused = true)]
     async fn requests_go_before_background_writers() {
         let turns = Arc::new(WriteTurns::default());
         let order = Arc::new(StdMutex::new(Vec::new()));
@@ -158,7 +160,9 @@ mod tests {
 
     /// Background work is not starved: after [`BACKGROUND_YIELD`] it queues like anyone, so
     /// a request that arrives later goes after it.
-    #[tokio::test]
+    // Paused time: the sleeps below advance a virtual clock once every task waits, so the
+    // order of arrival is exact and nothing waits on the real clock.
+    #[tokio::test(start_paused = true)]
     async fn a_background_writer_yields_at_most_the_cap() {
         let turns = Arc::new(WriteTurns::default());
         let order = Arc::new(StdMutex::new(Vec::new()));
@@ -174,8 +178,6 @@ mod tests {
         let early = writer("early request", false);
         tokio::task::yield_now().await;
         let background = writer("background", true);
-        // Margins of 200 ms: a test thread stalled that long by a loaded machine would let the
-        // late request queue before the background writer's cap.
         tokio::time::sleep(BACKGROUND_YIELD + Duration::from_millis(200)).await;
         let late = writer("late request", false);
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -186,7 +188,9 @@ mod tests {
         assert_eq!(*order.lock().expect("lock"), ["early request", "background", "late request"]);
     }
 
-    #[tokio::test]
+    // Paused time: the sleeps below advance a virtual clock once every task waits, so the
+    // order of arrival is exact and nothing waits on the real clock.
+    #[tokio::test(start_paused = true)]
     async fn a_request_that_gives_up_is_no_longer_waiting() {
         let turns = WriteTurns::default();
         let _held = turns.take(Duration::from_secs(5)).await.expect("held");
