@@ -206,6 +206,10 @@ test('operations and LTI consumers pages', async ({ page }) => {
   await expect(page.locator('.live')).toHaveText(`Consumer ${key} added.`);
   const remove = page.getByRole('button', { name: `Remove consumer ${key}` });
   await expect(remove).toBeVisible();
+  // An opt-in flipped from the console (a PATCH of the shared update body).
+  await page.getByRole('button', { name: `Turn LTI PII on for ${key}` }).click();
+  await expect(page.locator('.live')).toHaveText(`Consumer ${key}: use_lti_pii is now on.`);
+  await expect(page.getByRole('button', { name: `Turn LTI PII off for ${key}` })).toBeVisible();
   await expectAccessible(page, 'staff LTI consumers');
   page.once('dialog', (d) => d.accept());
   await remove.click();

@@ -1,7 +1,6 @@
 //! Pure text helpers of the console (tested natively): URL path segments, the server's
 //! RFC 3339 times to and from `<input type="datetime-local">` (read as UTC), and labels.
 
-use serde_json::Value;
 use std::fmt::Write;
 
 /// Percent-encodes one URL path segment or query value: usernames may hold `@` and `+`,
@@ -61,11 +60,6 @@ pub fn show_opt(t: Option<&str>) -> String {
     t.map(show_time).unwrap_or_else(|| "—".to_owned())
 }
 
-/// An optional server time of a JSON answer for people.
-pub fn show_opt_time(v: &Value) -> String {
-    show_opt(v.as_str())
-}
-
 /// A status for people (`must_retry` → `Must retry`).
 pub fn status_label(status: &str) -> String {
     let mut words = status.replace('_', " ");
@@ -73,20 +67,6 @@ pub fn status_label(status: &str) -> String {
         first.make_ascii_uppercase();
     }
     words
-}
-
-/// A string field of a JSON object ("" when missing).
-pub fn text(v: &Value, key: &str) -> String {
-    match &v[key] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// The `results` of a paginated answer (or the answer itself when it is a list).
-pub fn results(v: &Value) -> Vec<Value> {
-    v.get("results").unwrap_or(v).as_array().cloned().unwrap_or_default()
 }
 
 /// A wait or a duration in seconds for people: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`;
@@ -125,19 +105,10 @@ pub fn names_differ(a: &str, b: &str) -> bool {
     fold(a) != fold(b)
 }
 
-/// The reasons of `category` in `GET /api/v1/reviews/reasons`'s answer: strings, or objects
-/// with a `reason`.
-pub fn reasons_of(all: &Value, category: &str) -> Vec<String> {
-    all[category]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().or_else(|| v["reason"].as_str()).map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn segments() {
@@ -161,17 +132,9 @@ mod tests {
     fn labels_and_fields() {
         assert_eq!(show_time("2027-01-31T23:59:00.123456Z"), "2027-01-31 23:59:00 UTC");
         assert_eq!(show_time("2027-01-31T23:59:00Z"), "2027-01-31 23:59:00 UTC");
-        assert_eq!(show_opt_time(&Value::Null), "—");
+        assert_eq!(show_opt(None), "—");
         assert_eq!(status_label("must_retry"), "Must retry");
         assert_eq!(status_label(""), "");
-        let v = json!({"a": "x", "n": 3, "z": null, "results": [1, 2]});
-        assert_eq!(
-            (text(&v, "a"), text(&v, "n"), text(&v, "z"), text(&v, "missing")),
-            ("x".into(), "3".into(), "".into(), "".into())
-        );
-        assert_eq!(results(&v).len(), 2);
-        assert_eq!(results(&json!([1])).len(), 1);
-        assert!(results(&json!({})).is_empty());
     }
 
     #[test]
@@ -191,9 +154,5 @@ mod tests {
         assert_eq!(reason_category("other"), "other");
         assert!(!names_differ("Ada  Lovelace", "ada lovelace"));
         assert!(names_differ("Ada Lovelace", "Ada King"));
-        let all = json!({"userPhotoReasons": ["Face out of view", {"reason": "Too dark"}, 3], "generalReasons": []});
-        assert_eq!(reasons_of(&all, "userPhotoReasons"), ["Face out of view", "Too dark"]);
-        assert!(reasons_of(&all, "generalReasons").is_empty());
-        assert!(reasons_of(&all, "photoIdReasons").is_empty());
     }
 }

@@ -6,7 +6,7 @@
 
 use super::{AppState, auth, error::ApiError, identity::Identity, lti_link};
 use crate::lti::{
-    consumers::{self, ConsumerInput, ConsumerUpdate},
+    consumers::{self, ConsumerInput, ConsumerUpdate, ConsumerView},
     launch::{self, LaunchError, LaunchRequest, Outcome},
 };
 use app::error::ErrorCode;
@@ -117,7 +117,7 @@ fn framed(mut res: Response, frame_ancestors: &str) -> Response {
 
 /// Every LTI consumer (staff only); secrets are never included.
 #[utoipa::path(get, path = "/api/v1/lti/consumers", tag = "vouch",
-    responses((status = 200, description = "The consumers"), (status = 401, description = "Not signed in"),
+    responses((status = 200, description = "The consumers", body = Vec<ConsumerView>), (status = 401, description = "Not signed in"),
         (status = 403, description = "Not staff")))]
 pub async fn list_consumers(State(state): State<AppState>, who: Identity) -> Result<Response, ApiError> {
     let staff = who.require_staff()?;
@@ -130,7 +130,7 @@ pub async fn list_consumers(State(state): State<AppState>, who: Identity) -> Res
 /// "use_lti_pii"?, "require_user_account"?}` (both opt-ins off unless given).
 #[utoipa::path(post, path = "/api/v1/lti/consumers", tag = "vouch",
     request_body(content_type = "application/json", description = "name, key, secret, instance_guid?, allowed_outcome_hosts?, frame_ancestors?, use_lti_pii?, require_user_account?"),
-    responses((status = 201, description = "Created"), (status = 400, description = "Bad field"),
+    responses((status = 201, description = "Created", body = ConsumerView), (status = 400, description = "Bad field"),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
         (status = 409, description = "Key or GUID taken"), (status = 415, description = "Not JSON")))]
 pub async fn add_consumer(
@@ -149,8 +149,8 @@ pub async fn add_consumer(
 /// JSON `{"use_lti_pii"?: bool, "require_user_account"?: bool}`.
 #[utoipa::path(patch, path = "/api/v1/lti/consumers/{key}", tag = "vouch",
     params(("key" = String, Path, description = "The consumer key")),
-    request_body(content_type = "application/json", description = "use_lti_pii?, require_user_account?"),
-    responses((status = 200, description = "The consumer as it now is"), (status = 400, description = "Nothing to change, or a bad field"),
+    request_body = ConsumerUpdate,
+    responses((status = 200, description = "The consumer as it now is", body = ConsumerView), (status = 400, description = "Nothing to change, or a bad field"),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not staff"),
         (status = 404, description = "No such consumer"), (status = 415, description = "Not JSON"),
         (status = 422, description = "An unknown field, or not a boolean")))]

@@ -6,7 +6,7 @@ use crate::{
     service::{ServiceError, ServiceResult, Services, staff::Staff},
     store::{StoreError, lti},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// A consumer to add, as staff or the CLI give it.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,36 +35,12 @@ pub struct ConsumerInput {
     pub require_user_account: bool,
 }
 
-/// A change to a consumer's opt-ins; an absent field is left as it is.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConsumerUpdate {
-    /// See [`ConsumerInput::use_lti_pii`].
-    #[serde(default)]
-    pub use_lti_pii: Option<bool>,
-    /// See [`ConsumerInput::require_user_account`].
-    #[serde(default)]
-    pub require_user_account: Option<bool>,
-}
+/// A change to a consumer's opt-ins; an absent field is left as it is (the REST body the
+/// console sends, shared with it).
+pub use rest_types::LtiConsumerUpdate as ConsumerUpdate;
 
-/// A consumer as shown: everything but the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConsumerView {
-    /// Name.
-    pub name: String,
-    /// Key.
-    pub key: String,
-    /// Instance GUID, once known.
-    pub instance_guid: Option<String>,
-    /// Allowed outcome hosts (empty: the global setting).
-    pub allowed_outcome_hosts: Vec<String>,
-    /// frame-ancestors (empty: the global setting).
-    pub frame_ancestors: String,
-    /// Launches fill an empty profile name and email.
-    pub use_lti_pii: bool,
-    /// Unmapped learners sign in with the LMS to be linked.
-    pub require_user_account: bool,
-}
+/// A consumer as shown: everything but the secret (the REST body, shared with the console).
+pub use rest_types::LtiConsumerBody as ConsumerView;
 
 impl From<lti::Consumer> for ConsumerView {
     fn from(c: lti::Consumer) -> Self {

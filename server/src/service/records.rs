@@ -10,4 +10,5 @@ pub use crate::store::{
     retry_config::RetryConfigRow,
     sessions::DbSessionStore,
     users::{LmsProfile, User},
+    webhook_deliveries::Delivery as WebhookDelivery,
 };

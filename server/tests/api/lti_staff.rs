@@ -73,6 +73,29 @@ async fn staff_console(db: &TestDb) {
     assert!(!String::from_utf8_lossy(&raw).contains(secret));
     let listed: Value = serde_json::from_slice(&raw).expect("json");
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    // The console reads the list as the shared body, and adds with the shared request.
+    let typed: Vec<rest_types::LtiConsumerBody> = serde_json::from_value(listed).expect("the console's body");
+    assert_eq!((typed[0].key.as_str(), typed[0].use_lti_pii), ("canvas", false));
+    let console_add = rest_types::NewLtiConsumer {
+        name: "Moodle".into(),
+        key: "moodle".into(),
+        secret: secret.into(),
+        use_lti_pii: true,
+        require_user_account: false,
+    };
+    let console_add = serde_json::to_value(console_add).expect("json");
+    let (status, v) = app.json(req("POST", "/api/v1/lti/consumers", Some(&boss), Some(console_add))).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let typed: rest_types::LtiConsumerBody = serde_json::from_value(v).expect("the console's body");
+    assert!(typed.use_lti_pii && !typed.require_user_account);
+    let off = serde_json::to_value(rest_types::LtiConsumerUpdate { use_lti_pii: Some(false), ..Default::default() })
+        .expect("json");
+    assert_eq!(off, json!({"use_lti_pii": false}), "an opt-in not changed is not sent");
+    let (status, v) = app.json(req("PATCH", "/api/v1/lti/consumers/moodle", Some(&boss), Some(off))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["use_lti_pii"], false);
+    let (status, _, _) = app.send(req("DELETE", "/api/v1/lti/consumers/moodle", Some(&boss), None)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 
     // The new consumer launches at once.
     let mut launch = Launch::new(BASE, "u1");

@@ -101,6 +101,12 @@ async fn full_loop(db: &TestDb) {
     assert_eq!(detail["id_photo_reused"], false);
     assert_eq!(detail["awaiting_second_review"], serde_json::Value::Null);
     assert_eq!(detail["history"], json!([]));
+    // The console reads these answers as the shared bodies: a field renamed on the server
+    // side would leave its cells blank, so the bodies must parse as `rest_types` says.
+    let typed: rest_types::DetailBody = serde_json::from_value(detail.clone()).expect("the console's DetailBody");
+    assert_eq!((typed.receipt_id.as_str(), typed.claimed_by.as_deref()), (first.as_str(), Some("rita")));
+    let typed: rest_types::ClaimBody = serde_json::from_value(claimed.clone()).expect("the console's ClaimBody");
+    assert_eq!(typed.queue.size, 1);
     // Both photos decrypt, on demand, to exactly the bytes submitted, and are never cached.
     for (link, want) in [(&detail["photos"]["face"], &face), (&detail["photos"]["photo_id"], &id)] {
         let (st, headers, body) = app.send(req("GET", link.as_str().expect("link"), Some(&rita), None)).await;
@@ -116,6 +122,8 @@ async fn full_loop(db: &TestDb) {
         decide(&app, &rita, &first, json!({"decision": "deny", "reasons": two_reasons(), "note": "no ID"})).await;
     assert_eq!(st, StatusCode::OK, "{done}");
     assert_eq!(done, json!({"receipt_id": first, "status": "denied", "final": true}));
+    let typed: rest_types::DecisionBody = serde_json::from_value(done).expect("the console's DecisionBody");
+    assert!(typed.final_);
     runner.run_until_idle().await;
     let (st, status) = app.json(req("GET", &format!("/api/v1/users/{ada_name}/status"), Some(&ada), None)).await;
     assert_eq!(st, StatusCode::OK, "{status}");
@@ -143,6 +151,8 @@ async fn full_loop(db: &TestDb) {
     assert_eq!(history[0]["status"], "denied");
     assert_eq!(history[0]["decided_by"], "rita");
     assert_eq!(history[0]["reasons"], two_reasons());
+    let typed: rest_types::DetailBody = serde_json::from_value(detail.clone()).expect("the console's DetailBody");
+    assert_eq!(typed.history[0].reasons.len(), 2);
     let (st, done) = decide(&app, &sam, &second, json!({"decision": "approve"})).await;
     assert_eq!(st, StatusCode::OK, "{done}");
     assert_eq!(done, json!({"receipt_id": second, "status": "approved", "final": true}));

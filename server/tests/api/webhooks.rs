@@ -214,6 +214,15 @@ async fn retries_then_dead(db: &TestDb) {
     assert_eq!(d["url"], r.url.as_str());
     assert_eq!(d["event_type"], "org.openedx.learning.idv_attempt.approved.v1");
     let id = d["id"].as_i64().expect("id");
+    // The console reads the page as the shared bodies.
+    let typed: rest_types::Paginated<rest_types::WebhookDeliveryBody> =
+        serde_json::from_value(v.clone()).expect("the console's delivery page");
+    assert_eq!((typed.results[0].id, typed.results[0].last_status_code), (id, Some(500)));
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&typed.results[0].updated_at).is_ok(),
+        "{}",
+        typed.results[0].updated_at
+    );
     let (st, v) = app.json(get("/api/v1/webhooks/deliveries?status=delivered", Some(&staff))).await;
     assert_eq!((st, v["count"].as_i64()), (StatusCode::OK, Some(0)));
     let (st, _) = app.json(get("/api/v1/webhooks/deliveries?status=lost", Some(&staff))).await;

@@ -7,9 +7,16 @@
 //! With the `openapi` feature (the server's) every type also describes itself for the
 //! OpenAPI document; the doc comments are the field descriptions.
 
+mod operations;
 mod pages;
+mod review;
 
+pub use operations::{LtiConsumerBody, LtiConsumerUpdate, NewLtiConsumer, WebhookDeliveryBody};
 pub use pages::Paginated;
+pub use review::{
+    ClaimBody, DecisionBody, DecisionRequest, DetailBody, FirstDenialBody, HistoryBody, PhotoLinks, QueueNowBody,
+    ReasonCodes, ReviewReason,
+};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]

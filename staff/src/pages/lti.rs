@@ -3,12 +3,9 @@
 //! written once and never shown again (the API never returns them).
 
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
-use crate::{
-    api,
-    format::{results, segment, text},
-};
+use crate::{api, format::segment};
 use leptos::{ev::SubmitEvent, prelude::*};
-use serde_json::json;
+use rest_types::{LtiConsumerBody, LtiConsumerUpdate, NewLtiConsumer};
 
 /// The LTI consumers page.
 #[component]
@@ -17,29 +14,38 @@ pub fn LtiPage() -> impl IntoView {
     let notice: Notice = RwSignal::new(None);
     let consumers = LocalResource::new(move || {
         let _ = refresh.get();
-        api::get("/api/v1/lti/consumers")
+        api::get_as::<Vec<LtiConsumerBody>>("/api/v1/lti/consumers")
     });
     let (name, key, secret) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let (use_pii, require_account) = (RwSignal::new(false), RwSignal::new(false));
     let add = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "name": name.get_untracked(), "key": key.get_untracked(), "secret": secret.get_untracked(),
-            "use_lti_pii": use_pii.get_untracked(), "require_user_account": require_account.get_untracked() });
-        act(notice, refresh, async move { api::send("POST", "/api/v1/lti/consumers", body).await }, move |v| {
+        let body = NewLtiConsumer {
+            name: name.get_untracked(),
+            key: key.get_untracked(),
+            secret: secret.get_untracked(),
+            use_lti_pii: use_pii.get_untracked(),
+            require_user_account: require_account.get_untracked(),
+        };
+        let post = async move { api::send_as::<LtiConsumerBody>("POST", "/api/v1/lti/consumers", &body).await };
+        act(notice, refresh, post, move |v| {
             name.set(String::new());
             key.set(String::new());
             secret.set(String::new());
             use_pii.set(false);
             require_account.set(false);
-            format!("Consumer {} added.", text(&v, "key"))
+            format!("Consumer {} added.", v.key)
         });
     };
     // Flips one opt-in of consumer `k` (PATCH; the other is left as it is).
     let toggle = move |k: String, field: &'static str, on: bool| {
         let path = format!("/api/v1/lti/consumers/{}", segment(&k));
-        let body = json!({ field: on });
-        act(notice, refresh, async move { api::send("PATCH", &path, body).await }, move |_| {
+        let body = match field {
+            "use_lti_pii" => LtiConsumerUpdate { use_lti_pii: Some(on), ..Default::default() },
+            _ => LtiConsumerUpdate { require_user_account: Some(on), ..Default::default() },
+        };
+        act(notice, refresh, async move { api::send_as::<LtiConsumerBody>("PATCH", &path, &body).await }, move |_| {
             format!("Consumer {k}: {field} is now {}.", if on { "on" } else { "off" })
         });
     };
@@ -58,24 +64,23 @@ pub fn LtiPage() -> impl IntoView {
     };
     let list = move || {
         consumers.get().map(|r| match r {
-            Ok(v) if results(&v).is_empty() => view! { <p>"No consumers."</p> }.into_any(),
+            Ok(v) if v.is_empty() => view! { <p>"No consumers."</p> }.into_any(),
             Ok(v) => view! {
                 <ul class="items">
-                    {results(&v)
+                    {v
                         .into_iter()
-                        .map(|c| {
-                            let k = text(&c, "key");
+                        .map(|c: LtiConsumerBody| {
+                            let k = c.key.clone();
                             let label = format!("Remove consumer {k}");
                             let (k2, k3, k4) = (k.clone(), k.clone(), k.clone());
-                            let pii = c["use_lti_pii"].as_bool().unwrap_or(false);
-                            let account = c["require_user_account"].as_bool().unwrap_or(false);
+                            let (pii, account) = (c.use_lti_pii, c.require_user_account);
                             let onoff = |b: bool| if b { "on" } else { "off" };
                             let pii_label = format!("Turn LTI PII {} for {k}", onoff(!pii));
                             let account_label = format!("Turn required LMS account {} for {k}", onoff(!account));
                             view! {
                                 <li>
-                                    <h3>{text(&c, "name")}</h3>
-                                    <p>"Key " <code>{k}</code> " · instance " {text(&c, "instance_guid")}</p>
+                                    <h3>{c.name}</h3>
+                                    <p>"Key " <code>{k}</code> " · instance " {c.instance_guid.unwrap_or_default()}</p>
                                     <p>
                                         "Profiles filled from launches (use_lti_pii): " {onoff(pii)}
                                         " · LMS account required (require_user_account): " {onoff(account)}

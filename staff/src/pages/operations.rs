@@ -2,13 +2,10 @@
 //! deliveries that were dead-lettered, each with a retry button, and the retry configuration.
 
 use super::{Notice, NoticeLine, PageTitle, act, load_error};
-use crate::{
-    api,
-    format::{show_opt, show_opt_time, text},
-};
+use crate::{api, format::show_opt};
 use leptos::prelude::*;
-use rest_types::{JobBody, Paginated};
-use serde_json::{Value, json};
+use rest_types::{JobBody, Paginated, WebhookDeliveryBody};
+use serde_json::json;
 
 /// The operations page.
 #[component]
@@ -21,8 +18,7 @@ pub fn OperationsPage() -> impl IntoView {
     });
     let deliveries = LocalResource::new(move || {
         let _ = refresh.get();
-        // The deliveries are the webhook service's records, not (yet) a shared body.
-        api::get_as::<Paginated<Value>>("/api/v1/webhooks/deliveries?status=dead&page_size=100")
+        api::get_as::<Paginated<WebhookDeliveryBody>>("/api/v1/webhooks/deliveries?status=dead&page_size=100")
     });
     let retry_button = move |label: String, path: String, done: String| {
         let on_click = move |_: leptos::ev::MouseEvent| {
@@ -53,16 +49,17 @@ pub fn OperationsPage() -> impl IntoView {
         }
         .into_any()
     };
-    let delivery = move |d: Value| {
-        let id = text(&d, "id");
+    let delivery = move |d: WebhookDeliveryBody| {
+        let id = d.id;
+        let code = d.last_status_code.map(|c| c.to_string()).unwrap_or_default();
         view! {
             <li>
-                <h3>{format!("Delivery {id}: {}", text(&d, "event_type"))}</h3>
+                <h3>{format!("Delivery {id}: {}", d.event_type)}</h3>
                 <dl class="facts">
-                    <dt>"Receiver"</dt><dd>{text(&d, "url")}</dd>
-                    <dt>"Tries"</dt><dd>{text(&d, "tries")}</dd>
-                    <dt>"Last answer"</dt><dd>{text(&d, "last_status_code")} " " {text(&d, "last_error")}</dd>
-                    <dt>"Last try"</dt><dd>{show_opt_time(&d["updated_at"])}</dd>
+                    <dt>"Receiver"</dt><dd>{d.url}</dd>
+                    <dt>"Tries"</dt><dd>{d.tries}</dd>
+                    <dt>"Last answer"</dt><dd>{code} " " {d.last_error}</dd>
+                    <dt>"Last try"</dt><dd>{show_opt(Some(&d.updated_at))}</dd>
                 </dl>
                 {retry_button(
                     format!("Retry delivery {id}"),

@@ -9,12 +9,10 @@ use super::{
     review_queue::QueueCounter,
     review_reasons::{Reason, ReasonPicker},
 };
-use crate::{
-    api,
-    format::{segment, text},
-};
+use crate::{api, format::segment};
 use leptos::{ev, html, prelude::*};
-use serde_json::{Value, json};
+use rest_types::{ClaimBody, DecisionBody, DecisionRequest, DetailBody, ReviewReason};
+use serde_json::json;
 use wasm_bindgen::JsCast;
 
 /// What the page is doing: one request at a time.
@@ -28,7 +26,7 @@ enum Step {
 #[derive(Clone, Copy)]
 struct Review {
     /// The claimed attempt's details, while this reviewer holds a claim.
-    details: RwSignal<Option<Value>>,
+    details: RwSignal<Option<DetailBody>>,
     selected: RwSignal<Vec<Reason>>,
     note: RwSignal<String>,
     step: RwSignal<Step>,
@@ -40,7 +38,7 @@ struct Review {
 
 impl Review {
     fn receipt(&self) -> Option<String> {
-        self.details.with_untracked(|d| d.as_ref().map(|d| text(d, "receipt_id")))
+        self.details.with_untracked(|d| d.as_ref().map(|d| d.receipt_id.clone()))
     }
 
     /// Runs one request unless another is under way; the counter is read again after it.
@@ -77,11 +75,13 @@ impl Review {
             return;
         }
         self.run(async move {
-            let claimed = api::send("POST", "/api/v1/reviews/claim", json!({})).await;
+            // 204 (no body): nothing waits.
+            let claimed = api::send_as::<Option<ClaimBody>>("POST", "/api/v1/reviews/claim", &json!({})).await;
             let loaded = match claimed {
-                // 204: nothing waits.
-                Ok(Value::Null) => Ok(None),
-                Ok(c) => api::get(&format!("/api/v1/reviews/{}", segment(&text(&c, "receipt_id")))).await.map(Some),
+                Ok(None) => Ok(None),
+                Ok(Some(c)) => {
+                    api::get_as::<DetailBody>(&format!("/api/v1/reviews/{}", segment(&c.receipt_id))).await.map(Some)
+                }
                 Err(e) => Err(e),
             };
             match loaded {
@@ -89,11 +89,12 @@ impl Review {
                 Ok(Some(d)) => {
                     // A second look starts from the first reviewer's reasons: confirming the
                     // denial is then one key, changing them is a click.
-                    let first: Vec<Reason> = d["awaiting_second_review"]["reasons"]
-                        .as_array()
-                        .map(|rs| rs.iter().map(|r| (text(r, "category"), text(r, "reason"))).collect())
+                    let first: Vec<Reason> = d
+                        .awaiting_second_review
+                        .as_ref()
+                        .map(|s| s.reasons.iter().map(|r| (r.category.clone(), r.reason.clone())).collect())
                         .unwrap_or_default();
-                    self.notice.set(Some((true, format!("Claimed the attempt of {}.", text(&d, "username")))));
+                    self.notice.set(Some((true, format!("Claimed the attempt of {}.", d.username))));
                     self.selected.set(first);
                     self.note.set(String::new());
                     self.details.set(Some(d));
@@ -110,18 +111,20 @@ impl Review {
             self.notice.set(Some((false, "Choose at least one reason to deny.".to_owned())));
             return;
         }
-        let username = self.details.with_untracked(|d| d.as_ref().map(|d| text(d, "username")).unwrap_or_default());
-        let body = json!({
-            "decision": if approve { "approve" } else { "deny" },
-            "reasons": if approve { Vec::new() } else {
-                reasons.iter().map(|(c, r)| json!({ "category": c, "reason": r })).collect::<Vec<_>>()
+        let username = self.details.with_untracked(|d| d.as_ref().map(|d| d.username.clone()).unwrap_or_default());
+        let body = DecisionRequest {
+            decision: if approve { "approve" } else { "deny" }.to_owned(),
+            reasons: if approve {
+                Vec::new()
+            } else {
+                reasons.into_iter().map(|(category, reason)| ReviewReason { category, reason }).collect()
             },
-            "note": self.note.get_untracked().trim(),
-        });
+            note: self.note.get_untracked().trim().to_owned(),
+        };
         self.run(async move {
             let path = format!("/api/v1/reviews/{}/decision", segment(&receipt));
-            match api::send("POST", &path, body).await {
-                Ok(v) => self.done(match (approve, v["final"].as_bool() != Some(false)) {
+            match api::send_as::<DecisionBody>("POST", &path, &body).await {
+                Ok(v) => self.done(match (approve, v.final_) {
                     (true, _) => format!("Approved: {username} is verified."),
                     (false, true) => format!("Denied: {username} is asked to verify again."),
                     (false, false) => format!("Denial recorded for {username}: a second reviewer must confirm it."),
@@ -135,7 +138,7 @@ impl Review {
         let Some(receipt) = self.receipt() else { return };
         self.run(async move {
             let path = format!("/api/v1/reviews/{}/release", segment(&receipt));
-            match api::send("POST", &path, json!({})).await {
+            match api::send_only("POST", &path, &json!({})).await {
                 Ok(_) => self.done("Released: the attempt is back in the queue.".to_owned()),
                 Err(e) => self.notice.set(Some((false, e.message))),
             }

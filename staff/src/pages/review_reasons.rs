@@ -2,12 +2,9 @@
 //! `photoIdReasons`, `generalReasons`), read from `GET /api/v1/reviews/reasons`.
 
 use super::load_error;
-use crate::{
-    api,
-    format::{reason_category, reasons_of},
-};
+use crate::{api, format::reason_category};
 use leptos::prelude::*;
-use serde_json::Value;
+use rest_types::ReasonCodes;
 
 /// The categories, in the order a reviewer looks: face, ID, then the rest.
 const CATEGORIES: [&str; 3] = ["userPhotoReasons", "photoIdReasons", "generalReasons"];
@@ -18,9 +15,9 @@ pub type Reason = (String, String);
 /// The checkbox groups; `selected` holds what is ticked.
 #[component]
 pub fn ReasonPicker(selected: RwSignal<Vec<Reason>>) -> impl IntoView {
-    let reasons = LocalResource::new(|| api::get("/api/v1/reviews/reasons"));
-    let group = move |all: &Value, category: &'static str| {
-        let items = reasons_of(all, category);
+    let reasons = LocalResource::new(|| api::get_as::<ReasonCodes>("/api/v1/reviews/reasons"));
+    let group = move |all: &ReasonCodes, category: &'static str| {
+        let items = all.get(category).cloned().unwrap_or_default();
         (!items.is_empty()).then(|| {
             let boxes = items
                 .into_iter()

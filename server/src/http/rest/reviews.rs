@@ -17,10 +17,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
-use rest_types::ReviewStatsBody;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use rest_types::{
+    ClaimBody, DecisionBody, DecisionRequest, DetailBody, FirstDenialBody, HistoryBody, PhotoLinks, QueueNowBody,
+    ReasonCodes, ReviewReason, ReviewStatsBody,
+};
 
 impl From<ReviewError> for ApiError {
     fn from(e: ReviewError) -> Self {
@@ -32,15 +32,14 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A claimed attempt.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClaimBody {
-    /// The attempt's receipt id.
-    pub receipt_id: String,
-    /// Until when the claim holds (RFC 3339).
-    pub claimed_until: String,
-    /// The queue after the claim.
-    pub queue: QueueNow,
+/// The wire's reasons are the service's, field for field; the two types keep the service
+/// free of the REST crate.
+fn reasons_out(reasons: Vec<ReasonInput>) -> Vec<ReviewReason> {
+    reasons.into_iter().map(|ReasonInput { category, reason }| ReviewReason { category, reason }).collect()
+}
+
+fn queue_out(q: QueueNow) -> QueueNowBody {
+    QueueNowBody { size: q.size, oldest_age_secs: q.oldest_age_secs }
 }
 
 /// Claims the oldest unclaimed attempt for the caller (or returns the one they hold).
@@ -50,113 +49,48 @@ pub struct ClaimBody {
 pub async fn claim(State(state): State<AppState>, who: Identity) -> Result<Response, ApiError> {
     let reviewer = who.require_reviewer()?;
     Ok(match review::queue::claim(&state.services, reviewer).await? {
-        Some(c) => {
-            Json(ClaimBody { receipt_id: c.receipt_id, claimed_until: rfc3339(c.claimed_until), queue: c.queue })
-                .into_response()
-        }
+        Some(c) => Json(ClaimBody {
+            receipt_id: c.receipt_id,
+            claimed_until: rfc3339(c.claimed_until),
+            queue: queue_out(c.queue),
+        })
+        .into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }
 
-/// Where the two photos are.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PhotoLinks {
-    /// The face photo (decrypted on demand, audited, not cached).
-    pub face: String,
-    /// The ID photo.
-    pub photo_id: String,
-}
-
-/// A first denial waiting for a second reviewer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FirstDenialBody {
-    /// The first reviewer's username.
-    pub first_reviewer: String,
-    /// Their reasons.
-    pub reasons: Vec<ReasonInput>,
-    /// Their note.
-    pub note: String,
-}
-
-/// Another attempt of the learner.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryBody {
-    /// Receipt id.
-    pub receipt_id: String,
-    /// Status.
-    pub status: String,
-    /// Created (RFC 3339).
-    pub created_at: String,
-    /// Decided (RFC 3339), if it was.
-    pub decided_at: Option<String>,
-    /// Who decided it (a reviewer's username, or the vendor).
-    pub decided_by: Option<String>,
-    /// A denial's reasons.
-    pub reasons: Vec<ReasonInput>,
-}
-
-/// What a reviewer sees of an attempt.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DetailBody {
-    /// Receipt id.
-    pub receipt_id: String,
-    /// The learner's username.
-    pub username: String,
-    /// The name on the account.
-    pub account_name: String,
-    /// The name the learner gave as on their ID.
-    pub expected_name: String,
-    /// Submitted (RFC 3339).
-    pub submitted_at: Option<String>,
-    /// Status.
-    pub status: String,
-    /// The claim holder (the claim may have lapsed).
-    pub claimed_by: Option<String>,
-    /// Until when (RFC 3339).
-    pub claimed_until: Option<String>,
-    /// The ID photo is an earlier approved attempt's.
-    pub id_photo_reused: bool,
-    /// The photos' URLs.
-    pub photos: PhotoLinks,
-    /// A first denial awaiting a second look, if any.
-    pub awaiting_second_review: Option<FirstDenialBody>,
-    /// The learner's other attempts and their decisions, newest first.
-    pub history: Vec<HistoryBody>,
-}
-
-impl From<ReviewDetail> for DetailBody {
-    fn from(d: ReviewDetail) -> Self {
-        let enc = percent_encoding::utf8_percent_encode(&d.receipt_id, percent_encoding::NON_ALPHANUMERIC).to_string();
-        Self {
-            photos: PhotoLinks {
-                face: format!("/verify_student/decrypt-idv-images/face/{enc}"),
-                photo_id: format!("/verify_student/decrypt-idv-images/photo-id/{enc}"),
-            },
-            receipt_id: d.receipt_id,
-            username: d.username,
-            account_name: d.account_name,
-            expected_name: d.expected_name,
-            submitted_at: d.submitted_at.map(rfc3339),
-            status: d.status.as_str().to_owned(),
-            claimed_by: d.claimed_by,
-            claimed_until: d.claimed_until.map(rfc3339),
-            id_photo_reused: d.id_photo_reused,
-            awaiting_second_review: d
-                .awaiting_second_review
-                .map(|FirstDenial { first_reviewer, reasons, note }| FirstDenialBody { first_reviewer, reasons, note }),
-            history: d
-                .history
-                .into_iter()
-                .map(|h: PastAttempt| HistoryBody {
-                    receipt_id: h.receipt_id,
-                    status: h.status.as_str().to_owned(),
-                    created_at: rfc3339(h.created_at),
-                    decided_at: h.decided_at.map(rfc3339),
-                    decided_by: h.decided_by,
-                    reasons: h.reasons,
-                })
-                .collect(),
-        }
+/// The service's view of an attempt as the reviewer's console reads it.
+fn detail_out(d: ReviewDetail) -> DetailBody {
+    let enc = percent_encoding::utf8_percent_encode(&d.receipt_id, percent_encoding::NON_ALPHANUMERIC).to_string();
+    DetailBody {
+        photos: PhotoLinks {
+            face: format!("/verify_student/decrypt-idv-images/face/{enc}"),
+            photo_id: format!("/verify_student/decrypt-idv-images/photo-id/{enc}"),
+        },
+        receipt_id: d.receipt_id,
+        username: d.username,
+        account_name: d.account_name,
+        expected_name: d.expected_name,
+        submitted_at: d.submitted_at.map(rfc3339),
+        status: d.status.as_str().to_owned(),
+        claimed_by: d.claimed_by,
+        claimed_until: d.claimed_until.map(rfc3339),
+        id_photo_reused: d.id_photo_reused,
+        awaiting_second_review: d.awaiting_second_review.map(|FirstDenial { first_reviewer, reasons, note }| {
+            FirstDenialBody { first_reviewer, reasons: reasons_out(reasons), note }
+        }),
+        history: d
+            .history
+            .into_iter()
+            .map(|h: PastAttempt| HistoryBody {
+                receipt_id: h.receipt_id,
+                status: h.status.as_str().to_owned(),
+                created_at: rfc3339(h.created_at),
+                decided_at: h.decided_at.map(rfc3339),
+                decided_by: h.decided_by,
+                reasons: reasons_out(h.reasons),
+            })
+            .collect(),
     }
 }
 
@@ -172,34 +106,9 @@ pub async fn detail(
     Path(receipt_id): Path<String>,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], Json<DetailBody>), ApiError> {
     let reviewer = who.require_reviewer()?;
-    let body: DetailBody = review::detail::detail(&state.services, reviewer, &receipt_id).await?.into();
+    let body = detail_out(review::detail::detail(&state.services, reviewer, &receipt_id).await?);
     // Names, history and reviewers' notes: never kept by a browser or proxy cache.
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)))
-}
-
-/// A reviewer's decision.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DecisionRequest {
-    /// `approve` or `deny`.
-    pub decision: String,
-    /// A denial's reasons (at least one), from Open edX's table; none for an approval.
-    #[serde(default)]
-    pub reasons: Vec<ReasonInput>,
-    /// A note for other reviewers (never shown to the learner).
-    #[serde(default)]
-    pub note: String,
-}
-
-/// What the decision did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionBody {
-    /// Receipt id.
-    pub receipt_id: String,
-    /// The attempt's status afterwards.
-    pub status: String,
-    /// Whether it is decided (false: a first denial awaiting a second reviewer).
-    #[serde(rename = "final")]
-    pub final_: bool,
 }
 
 /// Approves or denies a claimed attempt (claim holder only).
@@ -219,7 +128,9 @@ pub async fn decision(
 ) -> Result<Json<DecisionBody>, ApiError> {
     let reviewer = who.require_reviewer()?;
     let verdict = Verdict::parse(&req.decision)?;
-    let done = review::decide::decide(&state.services, reviewer, &receipt_id, verdict, &req.reasons, &req.note).await?;
+    let reasons: Vec<ReasonInput> =
+        req.reasons.into_iter().map(|ReviewReason { category, reason }| ReasonInput { category, reason }).collect();
+    let done = review::decide::decide(&state.services, reviewer, &receipt_id, verdict, &reasons, &req.note).await?;
     Ok(Json(DecisionBody { receipt_id: done.receipt_id, status: done.status.as_str().to_owned(), final_: done.final_ }))
 }
 
@@ -259,9 +170,14 @@ pub async fn stats(State(state): State<AppState>, who: Identity) -> Result<Json<
 
 /// The reason codes a denial may give, by category (Open edX's table).
 #[utoipa::path(get, path = "/api/v1/reviews/reasons", tag = "vouch",
-    responses((status = 200, description = "Codes by category", body = BTreeMap<String, Vec<String>>),
+    responses((status = 200, description = "Codes by category", body = ReasonCodes),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not a reviewer")))]
-pub async fn reasons(who: Identity) -> Result<Json<BTreeMap<&'static str, Vec<&'static str>>>, ApiError> {
+pub async fn reasons(who: Identity) -> Result<Json<ReasonCodes>, ApiError> {
     who.require_reviewer()?;
-    Ok(Json(CODES.iter().map(|(category, codes)| (*category, codes.to_vec())).collect()))
+    Ok(Json(
+        CODES
+            .iter()
+            .map(|(category, codes)| ((*category).to_owned(), codes.iter().map(|c| (*c).to_owned()).collect()))
+            .collect(),
+    ))
 }

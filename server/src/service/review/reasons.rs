@@ -21,7 +21,7 @@ pub const CODES: [(&str, &[&str]); 3] = [
 const MAX_REASONS: usize = 20;
 
 /// One reason as a reviewer sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonInput {
     /// `userPhotoReasons`, `photoIdReasons` or `generalReasons`.
     pub category: String,

@@ -7,7 +7,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 /// The queue now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct QueueNow {
     /// Attempts waiting for a decision (claimed or not).
     pub size: i64,
@@ -16,7 +16,7 @@ pub struct QueueNow {
 }
 
 /// Everything `GET /api/v1/reviews/stats` answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ReviewStats {
     /// Attempts waiting for a decision.
     pub size: i64,
