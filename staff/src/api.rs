@@ -75,7 +75,12 @@ pub async fn get_as<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 /// `method path` with `body`, the answer read as `T`.
 pub async fn send_as<T: DeserializeOwned>(method: &str, path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     let body = serde_json::to_value(body).map_err(|_| unreadable(0))?;
-    serde_json::from_value(send(method, path, body).await?).map_err(|_| unreadable(200))
+    // The write succeeded (2xx) even when its answer cannot be read: say so, or the person
+    // would do it again and meet a conflict.
+    serde_json::from_value(send(method, path, body).await?).map_err(|_| ApiError {
+        status: 200,
+        message: "Done, but the server's answer could not be read. Reload the page to see the result.".to_owned(),
+    })
 }
 
 /// `method path` with `body`, for an answer with no body (`204 No Content`).

@@ -108,12 +108,20 @@ async fn launch_verify_and_grade(db: &TestDb) {
     .await;
     let scores: Vec<(&str, &str)> = states.iter().map(|a| (a.sourcedid.as_str(), a.last_score.as_str())).collect();
     assert!(scores.contains(&("sid-learner-7", "1.0")) && scores.contains(&("sid-learner-8", "0.0")), "{scores:?}");
-    let jobs: Vec<(String, i32)> = sqlx::query_as("select status, attempts from job where kind = 'lti.outcome'")
-        .fetch_all(&mut *conn)
-        .await
-        .expect("jobs");
-    assert_eq!(jobs.len(), 2);
-    assert!(jobs.iter().all(|(status, _)| status == "done"), "{jobs:?}");
+    // The runner marks a job done in a write of its own after the handler has recorded the
+    // delivery, so "done" is waited for, not read once (reading it once raced that write).
+    let jobs = until("the outcome jobs to be done", Duration::from_secs(10), || {
+        let store = db.store.clone();
+        async move {
+            let jobs: Vec<(String, i32)> =
+                sqlx::query_as("select status, attempts from job where kind = 'lti.outcome'")
+                    .fetch_all(&mut *store.conn().await.ok()?)
+                    .await
+                    .ok()?;
+            (jobs.len() == 2 && jobs.iter().all(|(status, _)| status == "done")).then_some(jobs)
+        }
+    })
+    .await;
     assert_eq!(jobs.iter().map(|(_, tries)| tries).sum::<i32>(), 4, "two retried tries: {jobs:?}");
     drop(conn);
 

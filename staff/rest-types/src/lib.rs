@@ -272,6 +272,23 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_without_final_is_final_and_secrets_stay_out_of_debug() {
+        let d: DecisionBody = serde_json::from_value(json!({"receipt_id": "r", "status": "approved"})).unwrap();
+        assert!(d.final_);
+        let d: DecisionBody =
+            serde_json::from_value(json!({"receipt_id": "r", "status": "denied", "final": false})).unwrap();
+        assert!(!d.final_);
+        let new = NewLtiConsumer {
+            name: "n".into(),
+            key: "k".into(),
+            secret: "a very secret secret".into(),
+            use_lti_pii: false,
+            require_user_account: false,
+        };
+        assert!(!format!("{new:?}").contains("very secret"));
+    }
+
+    #[test]
     fn bodies_round_trip() {
         let body = RetryConfigBody { arguments: None, enabled: false, changed_by: None, changed_at: None };
         let v = serde_json::to_value(&body).unwrap();

@@ -22,7 +22,7 @@ pub struct WebhookDeliveryBody {
     pub status: String,
     /// Tries so far.
     pub tries: i64,
-    /// The last error, if the last try failed.
+    /// The last try's error ("" when it succeeded or none was made).
     pub last_error: String,
     /// The receiver's last HTTP status, if it answered.
     pub last_status_code: Option<i64>,
@@ -58,7 +58,8 @@ pub struct LtiConsumerBody {
 
 /// A consumer to add as the console sends it (`POST /api/v1/lti/consumers`). The server
 /// reads a superset (instance GUID, outcome hosts, frame ancestors, which scripts give).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewLtiConsumer {
     /// A name for people.
     pub name: String,
@@ -70,6 +71,18 @@ pub struct NewLtiConsumer {
     pub use_lti_pii: bool,
     /// Open edX `require_user_account`.
     pub require_user_account: bool,
+}
+
+impl std::fmt::Debug for NewLtiConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewLtiConsumer")
+            .field("name", &self.name)
+            .field("key", &self.key)
+            .field("secret", &"[redacted]")
+            .field("use_lti_pii", &self.use_lti_pii)
+            .field("require_user_account", &self.require_user_account)
+            .finish()
+    }
 }
 
 /// A change to a consumer's opt-ins (`PATCH /api/v1/lti/consumers/{key}`); an absent field

@@ -133,7 +133,12 @@ pub struct DecisionBody {
     pub receipt_id: String,
     /// The attempt's status afterwards.
     pub status: String,
-    /// Whether it is decided (false: a first denial awaiting a second reviewer).
-    #[serde(rename = "final")]
+    /// Whether it is decided (false: a first denial awaiting a second reviewer). Read as
+    /// true when absent, as the console always has: servers before the second look sent none.
+    #[serde(rename = "final", default = "decided")]
     pub final_: bool,
+}
+
+fn decided() -> bool {
+    true
 }

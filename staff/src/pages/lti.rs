@@ -38,17 +38,16 @@ pub fn LtiPage() -> impl IntoView {
             format!("Consumer {} added.", v.key)
         });
     };
-    // Flips one opt-in of consumer `k` (PATCH; the other is left as it is).
-    let toggle = move |k: String, field: &'static str, on: bool| {
+    // Applies one opt-in's change to consumer `k` (PATCH; the other is left as it is); `field`
+    // names it in the notice.
+    let toggle = move |k: String, field: &'static str, body: LtiConsumerUpdate, on: bool| {
         let path = format!("/api/v1/lti/consumers/{}", segment(&k));
-        let body = match field {
-            "use_lti_pii" => LtiConsumerUpdate { use_lti_pii: Some(on), ..Default::default() },
-            _ => LtiConsumerUpdate { require_user_account: Some(on), ..Default::default() },
-        };
         act(notice, refresh, async move { api::send_as::<LtiConsumerBody>("PATCH", &path, &body).await }, move |_| {
             format!("Consumer {k}: {field} is now {}.", if on { "on" } else { "off" })
         });
     };
+    let pii = |on: bool| LtiConsumerUpdate { use_lti_pii: Some(on), ..Default::default() };
+    let account = |on: bool| LtiConsumerUpdate { require_user_account: Some(on), ..Default::default() };
     let remove = move |k: String| {
         let confirmed = web_sys::window()
             .and_then(|w| {
@@ -73,24 +72,24 @@ pub fn LtiPage() -> impl IntoView {
                             let k = c.key.clone();
                             let label = format!("Remove consumer {k}");
                             let (k2, k3, k4) = (k.clone(), k.clone(), k.clone());
-                            let (pii, account) = (c.use_lti_pii, c.require_user_account);
+                            let (on_pii, on_account) = (c.use_lti_pii, c.require_user_account);
                             let onoff = |b: bool| if b { "on" } else { "off" };
-                            let pii_label = format!("Turn LTI PII {} for {k}", onoff(!pii));
-                            let account_label = format!("Turn required LMS account {} for {k}", onoff(!account));
+                            let pii_label = format!("Turn LTI PII {} for {k}", onoff(!on_pii));
+                            let account_label = format!("Turn required LMS account {} for {k}", onoff(!on_account));
                             view! {
                                 <li>
                                     <h3>{c.name}</h3>
                                     <p>"Key " <code>{k}</code> " · instance " {c.instance_guid.unwrap_or_default()}</p>
                                     <p>
-                                        "Profiles filled from launches (use_lti_pii): " {onoff(pii)}
-                                        " · LMS account required (require_user_account): " {onoff(account)}
+                                        "Profiles filled from launches (use_lti_pii): " {onoff(on_pii)}
+                                        " · LMS account required (require_user_account): " {onoff(on_account)}
                                     </p>
-                                    <button type="button" on:click=move |_| toggle(k3.clone(), "use_lti_pii", !pii)>
+                                    <button type="button" on:click=move |_| toggle(k3.clone(), "use_lti_pii", pii(!on_pii), !on_pii)>
                                         {pii_label}
                                     </button>
                                     <button
                                         type="button"
-                                        on:click=move |_| toggle(k4.clone(), "require_user_account", !account)
+                                        on:click=move |_| toggle(k4.clone(), "require_user_account", account(!on_account), !on_account)
                                     >
                                         {account_label}
                                     </button>

@@ -170,7 +170,7 @@ pub async fn stats(State(state): State<AppState>, who: Identity) -> Result<Json<
 
 /// The reason codes a denial may give, by category (Open edX's table).
 #[utoipa::path(get, path = "/api/v1/reviews/reasons", tag = "vouch",
-    responses((status = 200, description = "Codes by category", body = ReasonCodes),
+    responses((status = 200, description = "Codes by category", body = BTreeMap<String, Vec<String>>),
         (status = 401, description = "Not signed in"), (status = 403, description = "Not a reviewer")))]
 pub async fn reasons(who: Identity) -> Result<Json<ReasonCodes>, ApiError> {
     who.require_reviewer()?;
