@@ -42,6 +42,13 @@ pub const QUEUE_PER_THREAD: usize = 32;
 /// Items queued and not yet started.
 static WAITING: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether work would be refused now ([`CpuWorkError::Busy`]): the submit doors ask before
+/// reading a request's body or spending the learner's per-minute allowance on it. Only a
+/// hint (the queue may fill between this and [`run`], which checks again).
+pub fn is_full() -> bool {
+    WAITING.load(Ordering::Acquire) >= QUEUE_PER_THREAD * threads()
+}
+
 /// Runs `f` on the CPU work threads and waits for its result without blocking an async
 /// worker; refused at once when the queue is full.
 pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, CpuWorkError> {
@@ -173,6 +180,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert_eq!(super::run(|| 1).await, Err(super::CpuWorkError::Busy));
+        assert!(super::is_full());
         for _ in 0..super::threads() {
             release.send(()).expect("a blocked item");
         }
@@ -182,6 +190,7 @@ mod tests {
         for r in running {
             assert_eq!(r.await.expect("joined"), Ok(()));
         }
+        assert!(!super::is_full());
         assert_eq!(super::run(|| 2).await, Ok(2), "takes work again once drained");
     }
 

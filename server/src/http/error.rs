@@ -41,7 +41,21 @@ impl IntoResponse for ApiError {
 /// The response for an [`AppError`].
 pub fn error_response(e: &AppError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(e)).into_response()
+    let mut res = (status, Json(e)).into_response();
+    add_retry_after(&mut res);
+    res
+}
+
+/// Seconds a client is told to wait before trying a `503` again: the refusals are a full
+/// photo queue (drained in well under a second) or a database away for a moment, and an
+/// LMS or script that honours the header retries instead of giving up or hammering.
+pub const RETRY_AFTER_SECS: u32 = 3;
+
+/// Adds `Retry-After` to a `503` that has none (RFC 9110 §10.2.3).
+pub fn add_retry_after(res: &mut Response) {
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE && !res.headers().contains_key(header::RETRY_AFTER) {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    }
 }
 
 /// `404` for API paths that do not exist (instead of the SPA's `index.html`).
@@ -75,6 +89,7 @@ pub fn json_errors(res: Response) -> Response {
         ErrorCode::MethodNotAllowed => "This method is not allowed here.",
         ErrorCode::NotFound => "Not found.",
         ErrorCode::Internal => "Something went wrong on our side. Please try again.",
+        ErrorCode::Unavailable => "The service is unavailable for a moment. Please try again.",
         _ => "The request could not be read.",
     };
     let mut out = (status, Json(AppError::new(code, message))).into_response();
@@ -85,5 +100,23 @@ pub fn json_errors(res: Response) -> Response {
         }
     }
     out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    add_retry_after(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_503_says_when_to_try_again_and_other_errors_do_not() {
+        let busy = error_response(&AppError::new(ErrorCode::Unavailable, "busy"));
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], RETRY_AFTER_SECS.to_string().as_str());
+        let bad = error_response(&AppError::new(ErrorCode::InvalidRequest, "bad"));
+        assert!(!bad.headers().contains_key(header::RETRY_AFTER));
+        // A 503 made outside the handlers (a layer's) gets it too, in the JSON envelope.
+        let layer = json_errors(StatusCode::SERVICE_UNAVAILABLE.into_response());
+        assert_eq!(layer.headers()[header::RETRY_AFTER], RETRY_AFTER_SECS.to_string().as_str());
+    }
 }

@@ -4,7 +4,7 @@
 //! what a limit against accidental floods needs; a shared limit belongs in the proxy.
 
 use super::error::ApiError;
-use crate::config::LimitsConfig;
+use crate::{config::LimitsConfig, cpu_work::CpuWorkError, service::ServiceError};
 use app::{domain::UserId, error::ErrorCode};
 use axum::{
     body::Body,
@@ -46,8 +46,18 @@ impl RateLimits {
         }
     }
 
-    /// Takes one submission from `user`'s allowance, or refuses with 429.
+    /// Takes one submission from `user`'s allowance, or refuses with 429; called before the
+    /// request's body is read. While the photo work queue is full it refuses with 503 first:
+    /// the body is not read (the queue bounds the memory of bodies in flight, not just of
+    /// work queued) and the allowance is not spent on a submission that could not run.
     pub fn submit(&self, user: UserId) -> Result<(), ApiError> {
+        self.submit_unless_full(user, crate::cpu_work::is_full())
+    }
+
+    fn submit_unless_full(&self, user: UserId, photo_queue_full: bool) -> Result<(), ApiError> {
+        if photo_queue_full {
+            return Err(ServiceError::CpuWork(CpuWorkError::Busy).into());
+        }
         check(self.submit.as_deref(), &user.0, "Too many submissions; please wait a minute and try again.")
     }
 
@@ -79,5 +89,26 @@ pub async fn callback(State(limits): State<RateLimits>, req: Request<Body>, next
     match check(limits.callback.as_deref(), &peer, "Too many callbacks; slow down.") {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_minute: u32) -> RateLimits {
+        RateLimits::new(&LimitsConfig { submit_per_user_per_minute: per_minute, ..LimitsConfig::default() })
+    }
+
+    #[test]
+    fn a_full_photo_queue_refuses_without_spending_the_allowance() {
+        let limits = limits(1);
+        let ada = UserId(7);
+        let refused = limits.submit_unless_full(ada, true).expect_err("the queue is full");
+        assert_eq!((refused.0.code, refused.0.http_status()), (ErrorCode::Unavailable, 503));
+        // The one submission a minute is still there once the queue has room.
+        assert!(limits.submit_unless_full(ada, false).is_ok());
+        let over = limits.submit_unless_full(ada, false).expect_err("one a minute");
+        assert_eq!(over.0.code, ErrorCode::RateLimited);
     }
 }

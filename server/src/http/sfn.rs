@@ -106,7 +106,9 @@ async fn with_error_status(res: Response) -> Response {
         Ok(e) => {
             parts.status = axum::http::StatusCode::from_u16(e.http_status()).unwrap_or(parts.status);
             parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Response::from_parts(parts, Body::from(bytes))
+            let mut res = Response::from_parts(parts, Body::from(bytes));
+            super::error::add_retry_after(&mut res);
+            res
         }
         Err(_) => error_response(&AppError::internal()),
     }
