@@ -91,8 +91,13 @@ struct Figures {
     seed_1m_s: Option<f64>,
     bare: Option<Load>,
     status_10k: Option<Load>,
+    /// The bare handler again after the 10k status rows: the ratio is to the mean of the
+    /// two, so the machine's drift over the rows (a database's background work after a seed,
+    /// a neighbour) weighs on the handler and the bare alike.
+    bare_after: Option<Load>,
     bare_1m: Option<Load>,
     status_1m: Option<Load>,
+    bare_1m_after: Option<Load>,
     /// The same reads with the status cache off: the design before issue 18, same run.
     uncached_10k: Option<Load>,
     uncached_1m: Option<Load>,
@@ -266,6 +271,7 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
             step.done();
             let step = Step::start("status read, 10k attempts, 10 % to learners whose status just changed");
             f.churn_10k = Some(status_with_churn(bins, plan, &d, addr, users_10k)?);
+            f.bare_after = Some(bare(bins, plan)?);
             step.done();
         }
         if plan.submit {
@@ -295,6 +301,7 @@ fn run_backend(bins: &Bins, backend: &'static str, plan: Plan) -> Result<Figures
         step.done();
         let step = Step::start("status read, 1M attempts, 10 % to learners whose status just changed");
         f.churn_1m = Some(status_with_churn(bins, plan, &d, addr, users_1m)?);
+        f.bare_1m_after = Some(bare(bins, plan)?);
         step.done();
         drop(_serve);
         let step = Step::start("status read, 1M attempts, status cache off (before issue 18)");
@@ -446,26 +453,30 @@ fn print_status(all: &[Figures], plan: Plan) {
     println!("Status read: GET /verify_student/status/ with a JWT, 64 connections, release build");
     println!();
     println!(
-        "| backend | attempts | requests/s | p50 | p99 (target < 5 ms) | bare handler requests/s | ratio to bare (target ≥ 0.5) | errors |"
+        "| backend | attempts | requests/s | p50 | p99 (target < 5 ms) | bare handler requests/s, before / after | \
+         ratio to bare, mean of both (target ≥ 0.5) | ratio to bare before | errors |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for f in all {
-        for (label, load, bare) in [
-            ("10k", f.status_10k, f.bare),
-            ("10k, 10 % just changed", f.churn_10k, f.bare),
-            ("1M", f.status_1m, f.bare_1m),
-            ("1M, 10 % just changed", f.churn_1m, f.bare_1m),
-            ("10k, cache off (before)", f.uncached_10k, f.bare),
-            ("1M, cache off (before)", f.uncached_1m, f.bare_1m),
+        for (label, load, bare, after) in [
+            ("10k", f.status_10k, f.bare, f.bare_after),
+            ("10k, 10 % just changed", f.churn_10k, f.bare, f.bare_after),
+            ("1M", f.status_1m, f.bare_1m, f.bare_1m_after),
+            ("1M, 10 % just changed", f.churn_1m, f.bare_1m, f.bare_1m_after),
+            ("10k, cache off (before)", f.uncached_10k, f.bare, f.bare_after),
+            ("1M, cache off (before)", f.uncached_1m, f.bare_1m, f.bare_1m_after),
         ] {
             let (Some(s), Some(b)) = (load, bare) else { continue };
+            let mean = after.map_or(b.rps, |a| (b.rps + a.rps) / 2.0);
             println!(
-                "| {} | {label} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2}× | {} of {} |",
+                "| {} | {label} | {:.0} | {:.2} ms | {:.2} ms | {:.0} / {} | {:.2}× | {:.2}× | {} of {} |",
                 f.backend,
                 s.rps,
                 s.p50_ms,
                 s.p99_ms,
                 b.rps,
+                after.map_or_else(|| "—".to_owned(), |a| format!("{:.0}", a.rps)),
+                s.rps / mean,
                 s.rps / b.rps,
                 s.errors,
                 s.requests
@@ -476,8 +487,8 @@ fn print_status(all: &[Figures], plan: Plan) {
         return;
     }
     println!();
-    // Each status figure is first divided by the bare handler's measured just before it, so
-    // that a neighbour's build slowing the whole machine between the two runs cancels out.
+    // Each status figure is first divided by the bare handler's (the mean of its runs before
+    // and after the rows), so that a neighbour slowing the whole machine cancels out.
     println!(
         "| backend | seed 10k | seed to 1M | slowdown 10k → 1M, each as a ratio to bare (target ≤ 1.3) | raw requests/s \
          10k ÷ 1M | 1M p99 ÷ 10k p99 |"
@@ -488,6 +499,11 @@ fn print_status(all: &[Figures], plan: Plan) {
         else {
             continue;
         };
+        let mean = |before: Load, after: Option<Load>| Load {
+            rps: after.map_or(before.rps, |a| (before.rps + a.rps) / 2.0),
+            ..before
+        };
+        let (bare_small, bare_big) = (mean(bare_small, f.bare_after), mean(bare_big, f.bare_1m_after));
         println!(
             "| {} | {:.1} s | {:.1} s | {:.2}× | {:.2}× | {:.2}× |",
             f.backend,

@@ -377,7 +377,8 @@ pub async fn run_with(cli: Cli, ext: &crate::serve::Extensions) -> anyhow::Resul
 async fn seed_command(cfg: &Config, users: u64, attempts: u64, batch: usize, json: bool) -> anyhow::Result<()> {
     let store = database::open_migrated(cfg, 2).await?;
     let started = std::time::Instant::now();
-    let seeded = synthetic::seed_attempts(&store, users, attempts, batch, |n| {
+    let retention = cfg.verification.photo_retention_days;
+    let seeded = synthetic::seed_attempts(&store, users, attempts, batch, retention, |n| {
         if !json {
             eprintln!("  {n} / {attempts} attempts");
         }

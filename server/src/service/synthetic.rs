@@ -8,15 +8,17 @@ use app::domain::UserId;
 pub use crate::store::seed::{DEFAULT_BATCH, Seeded};
 
 /// Seeds `users` LMS users and `attempts` photo attempts over them, `batch` rows per
-/// statement; `progress` is told the attempts written so far.
+/// statement, decided attempts past `retention_days` already swept; `progress` is told the
+/// attempts written so far.
 pub async fn seed_attempts(
     store: &Store,
     users: u64,
     attempts: u64,
     batch: usize,
+    retention_days: u32,
     progress: impl FnMut(u64),
 ) -> ServiceResult<Seeded> {
-    Ok(seed::seed_attempts_batched(store, users, attempts, batch, chrono::Utc::now(), progress).await?)
+    Ok(seed::seed_attempts_batched(store, users, attempts, batch, chrono::Utc::now(), retention_days, progress).await?)
 }
 
 /// Flips the newest attempt of `user` between approved and denied, in a transaction of its

@@ -70,18 +70,27 @@ pub async fn seed_attempts(
     now: DateTime<Utc>,
     progress: impl FnMut(u64),
 ) -> StoreResult<Seeded> {
-    seed_attempts_batched(store, users, attempts, DEFAULT_BATCH, now, progress).await
+    seed_attempts_batched(store, users, attempts, DEFAULT_BATCH, now, DEFAULT_RETENTION_DAYS, progress).await
 }
 
-/// [`seed_attempts`] with a chosen statement size.
+/// `verification.photo_retention_days` by default.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// [`seed_attempts`] with a chosen statement size and photo retention. Decided attempts past
+/// `retention_days` are written as a running deployment's retention sweep left them (photos
+/// deleted `retention_days` after the decision): a seed is months of history, and without
+/// this the first sweep after it would work through hundreds of thousands of attempts while
+/// the benchmark measures (the seeded attempts have no photos; only the mark is missing).
 pub async fn seed_attempts_batched(
     store: &Store,
     users: u64,
     attempts: u64,
     batch: usize,
     now: DateTime<Utc>,
+    retention_days: u32,
     mut progress: impl FnMut(u64),
 ) -> StoreResult<Seeded> {
+    let retention = i64::from(retention_days) * 86_400_000_000;
     let users = users.max(1);
     let batch = batch.clamp(1, 50_000) as u64;
     let t = to_micros(now);
@@ -130,7 +139,8 @@ pub async fn seed_attempts_batched(
         sql.clear();
         sql.push_str(
             "insert into photo_verification (uuid, receipt_id, user_id, name, status, submitted_at, \
-             reviewing_service, error_msg, expires_at, created_at, updated_at, status_changed_at) values ",
+             reviewing_service, error_msg, expires_at, created_at, updated_at, status_changed_at, \
+             photos_deleted_at) values ",
         );
         for i in 0..n {
             let k = written + i;
@@ -149,11 +159,13 @@ pub async fn seed_attempts_batched(
                 "null".to_owned()
             };
             let error = if status == "denied" { "Photo ID is unreadable." } else { "" };
+            let swept = changed.saturating_add(retention);
+            let deleted = if reviewed && swept <= t { swept.to_string() } else { "null".to_owned() };
             let sep = if i == 0 { "" } else { ", " };
             let _ = write!(
                 sql,
                 "{sep}('{}', '{}', {user}, '{SEEDED_NAME}', '{status}', {}, '{}', '{error}', {expires}, {c}, {changed}, \
-                 {changed})",
+                 {changed}, {deleted})",
                 uuid::Uuid::new_v4(),
                 uuid::Uuid::new_v4(),
                 if submitted { c.to_string() } else { "null".to_owned() },

@@ -89,6 +89,19 @@ async fn seeding(db: &TestDb) {
         scalar(db, "select max(created_at) - min(created_at) from photo_verification").await > 300 * 86_400 * 1_000_000,
         "creation dates spread over many months"
     );
+    // Months of history as a running deployment left it: the retention sweep finds nothing
+    // due (photos marked deleted 30 days after the decision), while decisions younger than
+    // that are not marked; nothing undecided is.
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(30);
+    let mut conn = db.store.conn().await.expect("conn");
+    assert_eq!(server::store::photo_retention::count_due(&mut conn, cutoff).await.expect("count"), 0);
+    drop(conn);
+    let month = 30 * 86_400 * 1_000_000_i64;
+    assert_eq!(
+        scalar(db, &format!("select count(*) from photo_verification where photos_deleted_at is not null and (status not in ('approved', 'denied') or photos_deleted_at <> status_changed_at + {month})")).await,
+        0
+    );
+    assert!(scalar(db, "select count(*) from photo_verification where photos_deleted_at is not null").await > 0);
 
     // Ids taken explicitly must not break later sign-ups (PostgreSQL's identity sequence).
     let out = vouch(db, &["create-staff", "--username", "after", "--json"]);
