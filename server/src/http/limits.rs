@@ -47,9 +47,11 @@ impl RateLimits {
     }
 
     /// Takes one submission from `user`'s allowance, or refuses with 429; called before the
-    /// request's body is read. While the photo work queue is full it refuses with 503 first:
-    /// the body is not read (the queue bounds the memory of bodies in flight, not just of
-    /// work queued) and the allowance is not spent on a submission that could not run.
+    /// request's body is read. While the photo work queue is already full it refuses with 503
+    /// first, so the allowance is not spent and the body not read for a submission that could
+    /// not run. Only a check of the moment: uploads still arriving are not counted, so a crowd
+    /// arriving at once all pass it (an admission permit held from here to the response
+    /// would bound those too).
     pub fn submit(&self, user: UserId) -> Result<(), ApiError> {
         self.submit_unless_full(user, crate::cpu_work::is_full())
     }

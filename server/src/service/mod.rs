@@ -193,7 +193,10 @@ impl From<ServiceError> for AppError {
                 AppError::new(ErrorCode::Unavailable, "The service is unavailable for a moment. Please try again.")
             }
             ServiceError::CpuWork(crate::cpu_work::CpuWorkError::Busy) => {
-                tracing::warn!("photo work queue full: a submission was refused");
+                // A counter, not a log line per refusal: a crowd (or a script) would otherwise
+                // write one warning per request it sends.
+                metrics::counter!("vouch_photo_queue_refused_total").increment(1);
+                tracing::debug!("photo work queue full: a submission was refused");
                 AppError::new(
                     ErrorCode::Unavailable,
                     "Too many photos are being processed right now. Please try again in a moment.",

@@ -90,7 +90,7 @@ pub async fn seed_attempts_batched(
     retention_days: u32,
     mut progress: impl FnMut(u64),
 ) -> StoreResult<Seeded> {
-    let retention = i64::from(retention_days) * 86_400_000_000;
+    let retention = i64::from(retention_days).saturating_mul(86_400_000_000);
     let users = users.max(1);
     let batch = batch.clamp(1, 50_000) as u64;
     let t = to_micros(now);
