@@ -415,17 +415,25 @@ mod tests {
 
     #[test]
     fn a_token_older_than_the_ttl_is_verified_again_and_a_sweep_drops_it() {
-        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_millis(300), None);
         let now = Utc::now();
         let good = token("s3cret-lms-key", claims(now.timestamp() + 300));
+        // Within a long TTL (no stall of the test thread can age it): remembered, and kept by
+        // a sweep.
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_secs(3600), None);
         let first = v.verify_remembered(&good, now).unwrap();
         assert!(Arc::ptr_eq(&first, &v.verify_remembered(&good, now).unwrap()), "remembered");
-        // Margins of hundreds of ms: a stall of the test thread can only make the sleep longer.
-        std::thread::sleep(Duration::from_millis(350));
         v.sweep();
-        assert_eq!(v.remembered(), 0, "the sweep gave the memory back");
+        assert_eq!(v.remembered(), 1, "a sweep keeps what is within its TTL");
+        // A TTL of zero: every remembered token is already older than it (the comparison is
+        // strict), so the age rule is checked without waiting for a clock.
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::ZERO, None);
+        let first = v.verify_remembered(&good, now).unwrap();
+        assert_eq!(v.remembered(), 1);
         let again = v.verify_remembered(&good, now).unwrap();
         assert!(!Arc::ptr_eq(&first, &again), "older than the TTL: its signature was checked again");
+        v.sweep();
+        assert_eq!(v.remembered(), 0, "the sweep gave the memory back");
+        let v = JwtVerifier::from_config(&cfg()).unwrap().remembering(100, Duration::from_millis(300), None);
         assert_eq!(v.sweep_every(), Some(Duration::from_secs(1)));
         assert_eq!(JwtVerifier::from_config(&cfg()).unwrap().sweep_every(), None, "nothing remembered, no sweeper");
     }
