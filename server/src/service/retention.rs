@@ -70,7 +70,7 @@ pub fn cutoff(services: &Services, now: DateTime<Utc>) -> DateTime<Utc> {
 pub async fn any_due(services: &Services) -> ServiceResult<bool> {
     let cutoff = cutoff(services, services.clock.now());
     let mut conn = services.store.conn().await?;
-    Ok(photo_retention::count_due(&mut conn, cutoff).await? > 0)
+    Ok(photo_retention::any_due(&mut conn, cutoff).await?)
 }
 
 /// Deletes the photos of every attempt due now, calling `progress(done, due)` after each.

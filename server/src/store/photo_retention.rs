@@ -52,6 +52,20 @@ pub async fn count_due(conn: &mut Conn, cutoff: DateTime<Utc>) -> StoreResult<i6
     Ok(n)
 }
 
+/// Whether any decided attempt, decided at or before `cutoff`, still keeps its photos: the
+/// scheduler's question every interval on every runner, answered at the first such row
+/// instead of counting them all (a count reads every row the partial index holds).
+pub async fn any_due(conn: &mut Conn, cutoff: DateTime<Utc>) -> StoreResult<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(&format!(
+        "select attempt_id from photo_verification \
+         where photos_deleted_at is null and status_changed_at <= $1 and {DECIDED_SQL} limit 1"
+    ))
+    .bind(to_micros(cutoff))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Up to `limit` decided attempts, decided at or before `cutoff`, that still keep their
 /// photos, in id order from above `after` (so a sweep that skips one, changed meanwhile,
 /// moves on instead of reading it again).

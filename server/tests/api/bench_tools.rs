@@ -95,6 +95,10 @@ async fn seeding(db: &TestDb) {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(30);
     let mut conn = db.store.conn().await.expect("conn");
     assert_eq!(server::store::photo_retention::count_due(&mut conn, cutoff).await.expect("count"), 0);
+    assert!(!server::store::photo_retention::any_due(&mut conn, cutoff).await.expect("any"));
+    // A cutoff past every decision: the seeded decisions younger than 30 days are due then.
+    let later = chrono::Utc::now() + chrono::Duration::days(400);
+    assert!(server::store::photo_retention::any_due(&mut conn, later).await.expect("any"));
     drop(conn);
     let month = 30 * 86_400 * 1_000_000_i64;
     assert_eq!(
