@@ -41,10 +41,11 @@ async fn commands_run_with_the_builders_plugins(db: &TestDb) {
     let mut cfg = db.config();
     cfg.verification.days_good_for = 5;
     let services = server::serve::services(cfg, Arc::new(server::clock::SystemClock)).await.expect("services start");
-    let learner = accounts::ensure_with_name(&services, "soon", "soon@example.com", "Soon Expiring").await.unwrap();
+    let learner =
+        accounts::ensure_with_name(&services, "soon", "soon@example.com", "Soon Expiring").await.expect("learner");
     manual_verifications::create_manual_verification(&services, learner.id, "Soon Expiring", "test set-up", None)
         .await
-        .unwrap();
+        .expect("manual verification");
 
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("vouch.toml");

@@ -45,19 +45,19 @@ pub const ORDER: [FlowStep; 9] = [
     FlowStep::Submitted,
 ];
 
-const ALL: [FlowStep; 11] = [
-    FlowStep::ReviewRequirements,
-    FlowStep::RequestCameraAccess,
-    FlowStep::PortraitPhotoContext,
-    FlowStep::TakePortraitPhoto,
-    FlowStep::IdContext,
-    FlowStep::GetNameId,
-    FlowStep::TakeIdPhoto,
-    FlowStep::Summary,
-    FlowStep::Submitted,
-    FlowStep::EnableCamera,
-    FlowStep::UnsupportedCamera,
-];
+/// Every step: the main path, then the two directions panels (derived from [`ORDER`], so a
+/// step added to the path cannot be left out here).
+const ALL: [FlowStep; ORDER.len() + 2] = {
+    let mut all = [FlowStep::EnableCamera; ORDER.len() + 2];
+    let mut i = 0;
+    while i < ORDER.len() {
+        all[i] = ORDER[i];
+        i += 1;
+    }
+    all[ORDER.len()] = FlowStep::EnableCamera;
+    all[ORDER.len() + 1] = FlowStep::UnsupportedCamera;
+    all
+};
 
 impl FlowStep {
     /// The panel's URL segment.
